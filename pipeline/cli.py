@@ -1,0 +1,218 @@
+"""The command line: parse options, call one library function, render, map errors to exit codes.
+
+This is the only module that writes to the terminal. Exit codes (also in the README):
+
+    0  every source succeeded          3  no source succeeded
+    1  some sources failed             4  setup problem (model, config, index)
+    2  usage error                     130 interrupted
+
+Set ``NEWSBRIEF_RAISE_ERRORS=1`` to get tracebacks instead of one-line errors.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__
+from .errors import PipelineError
+
+EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_ALL_FAILED, EXIT_SETUP, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def outcome_code(ok: int, failed: int) -> int:
+    if failed == 0:
+        return EXIT_OK
+    return EXIT_PARTIAL if ok else EXIT_ALL_FAILED
+
+
+def error_line(source: str | None, message: str, reason: str | None = None) -> None:
+    prefix = f"{source}: " if source else ""
+    click.echo(f"newsbrief: error: {prefix}{message}" + (f" [{reason}]" if reason else ""), err=True)
+
+
+def guarded(fn: F) -> F:
+    """Convert library errors to one line on stderr and an exit code, in one place."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except PipelineError as exc:
+            if os.environ.get("NEWSBRIEF_RAISE_ERRORS"):
+                raise
+            error_line(exc.source, exc.message, exc.reason)
+            sys.exit(EXIT_SETUP)
+        except KeyboardInterrupt:
+            click.echo("newsbrief: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def settings_from(ctx: click.Context, **flags: Any) -> Any:
+    from .settings import load_settings
+
+    return load_settings({**ctx.obj.get("flags", {}), **flags})
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="newsbrief")
+@click.option("-v", "--verbose", count=True, help="Log progress to stderr (-vv for debug).")
+@click.option("--config", type=click.Path(dir_okay=False), help="Config file (default: user config dir).")
+@click.pass_context
+def main(ctx: click.Context, verbose: int, config: str | None) -> None:
+    """newsbrief: offline article summaries (title, date, read time, TLDR, summary, entities).
+
+    \b
+    Examples:
+      newsbrief summarize https://example.com/news/story.html
+      curl -s https://example.com/story | newsbrief summarize -
+      newsbrief summarize saved.html --format json
+      newsbrief models
+    """
+    ctx.ensure_object(dict)
+    if config:
+        os.environ["NEWSBRIEF_CONFIG"] = config
+    level = logging.WARNING - 10 * verbose
+    logging.basicConfig(
+        level=max(level, logging.DEBUG), format="newsbrief: %(levelname)s: %(message)s", stream=sys.stderr
+    )
+    logging.getLogger("pipeline").setLevel(max(level, logging.DEBUG))
+
+
+def mode_options(fn: F) -> F:
+    fn = click.option("--threads", type=int, help="CPU threads for the models (default: all cores).")(fn)
+    fn = click.option("--model", help="Summarizer model: a name from `newsbrief models` or a local path.")(fn)
+    fn = click.option(
+        "--mode", type=click.Choice(["fast", "quality", "auto"]), help="fast = extractive, quality = LLM writer."
+    )(fn)
+    return fn
+
+
+def report(articles: Iterable[Any], emit: Callable[[Any], None]) -> tuple[int, int]:
+    ok = failed = 0
+    for article in articles:
+        if article.status == "ok":
+            ok += 1
+            emit(article)
+        else:
+            failed += 1
+            error_line(article.source, article.message or "failed", article.error)
+    return ok, failed
+
+
+@main.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option("-f", "--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@mode_options
+@click.pass_context
+@guarded
+def summarize(
+    ctx: click.Context, sources: tuple[str, ...], fmt: str, mode: str | None, model: str | None, threads: int | None
+) -> None:
+    """Summarize articles: URLs, saved .html/.htm/.txt files, or - for stdin.
+
+    stdin holds an HTML page or a list of URLs, one per line. Each article is printed as Markdown
+    (default) or one JSON object per line; a source that fails prints one line on stderr and the
+    others still print.
+
+    \b
+    Examples:
+      newsbrief summarize samples/eu-cloud-certification.html
+      newsbrief summarize https://example.com/a.html https://example.com/b.html --format json
+      curl -s https://example.com/a.html | newsbrief summarize -
+      printf 'https://example.com/a\\nhttps://example.com/b\\n' | newsbrief summarize -
+    """
+    from .core import run
+    from .render import markdown, to_json
+
+    settings = settings_from(ctx, mode=mode, model=model, threads=threads)
+    first = True
+
+    def emit(article: Any) -> None:
+        nonlocal first
+        if fmt == "json":
+            click.echo(to_json(article))
+        else:
+            click.echo(("" if first else "\n---\n\n") + markdown(article), nl=False)
+        first = False
+
+    stdin = sys.stdin.buffer if "-" in sources else None
+    ok, failed = report(run(sources, settings, stdin=stdin), emit)
+    sys.exit(outcome_code(ok, failed))
+
+
+@main.command("models")
+@click.pass_context
+@guarded
+def models_cmd(ctx: click.Context) -> None:
+    """List known models and whether each is installed.
+
+    \b
+    Example:
+      newsbrief models
+    """
+    from .models import is_installed, manifest
+
+    settings = settings_from(ctx)
+    defaults = {
+        settings.fast_model: "fast default",
+        settings.quality_model: "quality default",
+        settings.ner_model: "ner default",
+    }
+    for name, spec in manifest().items():
+        mark = "installed" if is_installed(spec) else "missing"
+        extra = f"  [{defaults[name]}]" if name in defaults else ""
+        click.echo(
+            f"{name:<22} {spec.role:<10} {spec.backend:<10} {spec.info.get('size_mb', '?'):>5} MB  "
+            f"{spec.info.get('licence', '?'):<18} {mark}{extra}"
+        )
+
+
+@main.command()
+@click.pass_context
+@guarded
+def doctor(ctx: click.Context) -> None:
+    """Check that the default models load and run offline.
+
+    \b
+    Example:
+      newsbrief doctor
+    """
+    import time
+
+    from .core import Models, run
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    settings = settings_from(ctx, mode="fast")
+    models = Models(settings)
+    sample = (
+        "Doctor check\nThe European Union Agency for Cybersecurity (ENISA) published a draft on Monday. "
+        "France asked for a legal opinion before the vote. Member states will meet again in May. "
+        "Industry groups welcomed the delay and asked for clearer rules on cloud certification."
+    )
+    import io
+
+    t0 = time.perf_counter()
+    articles = list(run(["-"], settings, models=models, stdin=io.BytesIO(sample.encode())))
+    dt = time.perf_counter() - t0
+    a = articles[0]
+    if a.status != "ok":
+        error_line("doctor", a.message or "failed", a.error)
+        sys.exit(EXIT_SETUP)
+    click.echo(f"summarizer  {a.model.get('summarizer')}: ok")
+    click.echo(f"ner         {a.model.get('ner')}: ok ({', '.join(e.text for e in a.entities)})")
+    click.echo(f"models loaded and ran offline in {dt:.1f}s")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

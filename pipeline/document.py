@@ -1,0 +1,123 @@
+"""The record that flows through every stage: fetch fills ``raw``, extract fills the metadata and
+``text``, a summarizer fills ``tldr``/``summary``, the tagger fills ``entities``."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(slots=True)
+class Entity:
+    text: str  # most frequent surface form in the article
+    label: str  # spaCy/OntoNotes label (ORG, GPE, PERSON, ...)
+    count: int  # mentions in the article, all aliases included
+    canonical: str  # normalized key used by the index (acronym when one is defined)
+    long_form: str | None = None  # expansion defined in the text ("European ... Group" for ECCG)
+    aliases: list[str] = field(default_factory=list)  # other surface forms merged into this one
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "label": self.label,
+            "count": self.count,
+            "canonical": self.canonical,
+            "long_form": self.long_form,
+            "aliases": self.aliases,
+        }
+
+
+@dataclass(slots=True)
+class SummarySentence:
+    text: str
+    # character offsets [start, end) of the supporting source sentence(s) in ``Article.text``
+    support: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Article:
+    source: str  # what the user gave: URL, path or "-" (stdin)
+    url: str | None = None  # canonical URL when known
+    raw: str | None = None  # HTML or text as fetched/read (dropped after extraction)
+    is_html: bool = True
+    title: str | None = None
+    author: str | None = None
+    date: str | None = None  # ISO 8601 (YYYY-MM-DD) when known
+    sitename: str | None = None
+    language: str | None = None
+    text: str = ""  # main text, paragraphs separated by "\n"
+    word_count: int = 0
+    reading_minutes: int = 0
+    tldr: list[SummarySentence] = field(default_factory=list)
+    summary: list[list[SummarySentence]] = field(default_factory=list)  # paragraphs of sentences
+    entities: list[Entity] = field(default_factory=list)
+    model: dict[str, str] = field(default_factory=dict)  # role -> model id used
+    coverage: float = 1.0  # share of the article text the summarizer read
+    status: str = "ok"  # ok | error
+    error: str | None = None  # machine reason when status == "error"
+    message: str | None = None  # human message when status == "error"
+    timings: dict[str, float] = field(default_factory=dict)  # stage -> seconds
+
+    @property
+    def content_hash(self) -> str:
+        return content_hash(self.text, self.url)
+
+    @property
+    def tldr_text(self) -> str:
+        return " ".join(s.text for s in self.tldr)
+
+    @property
+    def summary_paragraphs(self) -> list[str]:
+        return [" ".join(s.text for s in para) for para in self.summary]
+
+    def fail(self, exc: Exception) -> Article:
+        from .errors import PipelineError
+
+        self.status = "error"
+        self.error = exc.reason if isinstance(exc, PipelineError) else "internal_error"
+        self.message = exc.message if isinstance(exc, PipelineError) else f"{type(exc).__name__}: {exc}"
+        self.raw = None
+        return self
+
+    def as_dict(self) -> dict[str, Any]:
+        """The documented JSON schema (see README, "JSON output")."""
+        return {
+            "source": self.source,
+            "url": self.url,
+            "title": self.title,
+            "author": self.author,
+            "date": self.date,
+            "sitename": self.sitename,
+            "language": self.language,
+            "word_count": self.word_count,
+            "reading_minutes": self.reading_minutes,
+            "tldr": self.tldr_text,
+            "summary": self.summary_paragraphs,
+            "provenance": {
+                "tldr": [s.support for s in self.tldr],
+                "summary": [[s.support for s in p] for p in self.summary],
+            },
+            "entities": [e.as_dict() for e in self.entities],
+            "model": self.model,
+            "coverage": round(self.coverage, 3),
+            "content_hash": self.content_hash if self.text else None,
+            "status": self.status,
+            "error": self.error,
+            "message": self.message,
+        }
+
+
+_WS = re.compile(r"\s+")
+
+
+def normalize_text(text: str) -> str:
+    return _WS.sub(" ", text).strip().lower()
+
+
+def content_hash(text: str, url: str | None = None) -> str:
+    """Key of an article version: the normalized main text plus the URL."""
+    h = hashlib.sha256(normalize_text(text).encode())
+    h.update(b"\0" + (url or "").encode())
+    return h.hexdigest()

@@ -1,0 +1,251 @@
+"""Named entities: spaCy NER + an acronym EntityRuler + Schwartz–Hearst definitions.
+
+Statistical NER misses most acronyms (ECCG, EUCS) and mislabels CamelCase names (SecNumCloud as
+PERSON). On top of the spaCy model we add what the field does:
+
+- an EntityRuler *after* ``ner`` (it only fills gaps, never overrides the model) that tags
+  all-caps acronyms, skipping lines written in capitals (headlines) and a short stoplist;
+- the Schwartz & Hearst (2003) definition detector for "long form (SF)" and "SF (long form)",
+  which links each acronym to its expansion, merges their counts and shares their label;
+- a CamelCase rule: a one-token PERSON with two inner capitals is a product/scheme name.
+
+Mentions are then normalized (whitespace, possessives, leading "the") and counted per article.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .document import Article, Entity
+from .errors import ModelError
+from .models import ModelSpec, package_dir, resolve
+from .settings import Settings
+
+ACRONYM_STOPLIST = frozenset(
+    (
+        "TLDR TL;DR AM PM OK FAQ PDF URL HTML HTTP HTTPS CEO CFO CTO CISO COO CIO VP PR TV AI IT II III IV "
+        "ID PS NB USD EUR GMT UTC EST PST ET AKA ASAP DIY FYI RSS API APIS SDK CSS JSON XML"
+    ).split()
+)
+ACRONYM = re.compile(r"^[A-Z][A-Za-z0-9&]*[A-Z][A-Za-z0-9&]*$")
+_PAREN = re.compile(r"\(\s*([^()]{1,60}?)\s*\)")
+_CAMEL = re.compile(r"[a-z][A-Z].*[a-z][A-Z]")
+_POSSESSIVE = re.compile(r"(?:['’]s|['’])$")
+_LEADING_DET = re.compile(r"^(?:the|a|an)\s+", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    text: str
+    label: str
+    start: int
+    end: int
+    source: str  # "ner" (statistical model) | "rule" (entity rulers)
+
+
+# --------------------------------------------------------------- Schwartz–Hearst definitions
+def is_short_form(s: str) -> bool:
+    words = s.split()
+    return (
+        2 <= len(s) <= 10
+        and len(words) <= 2
+        and any(c.isalpha() for c in s)
+        and s[0].isalnum()
+        and sum(c.isupper() for c in s) >= 2
+    )
+
+
+def best_long_form(short: str, long: str) -> str | None:
+    """Schwartz–Hearst: match the short form's characters right-to-left inside the candidate."""
+    s_i, l_i = len(short) - 1, len(long) - 1
+    while s_i >= 0:
+        c = short[s_i].lower()
+        if not c.isalnum():
+            s_i -= 1
+            continue
+        while l_i >= 0 and (long[l_i].lower() != c or (s_i == 0 and l_i > 0 and long[l_i - 1].isalnum())):
+            l_i -= 1
+        if l_i < 0:
+            return None
+        l_i -= 1
+        s_i -= 1
+    start = long.rfind(" ", 0, l_i + 1) + 1
+    found = long[start:].strip()
+    if len(found.split()) > min(len(short) + 5, 2 * len(short)) or found.lower() == short.lower():
+        return None
+    return found
+
+
+def find_definitions(text: str) -> dict[str, str]:
+    """``{short form: long form}`` for every "long form (SF)" / "SF (long form)" in ``text``."""
+    out: dict[str, str] = {}
+    for m in _PAREN.finditer(text):
+        inside = m.group(1).strip()
+        before = re.split(r"[.;:!?()\n]", text[: m.start()])[-1].strip()
+        if is_short_form(inside):
+            words = before.split()
+            limit = min(len(inside) + 5, 2 * len(inside))
+            candidate = " ".join(words[-limit:])
+            long = best_long_form(inside, candidate)
+            if long:
+                out.setdefault(inside, _LEADING_DET.sub("", long))
+        else:  # "SF (long form)"
+            words = before.split()
+            if words and is_short_form(words[-1]):
+                long = best_long_form(words[-1], inside)
+                if long and len(long.split()) >= 2:
+                    out.setdefault(words[-1], _LEADING_DET.sub("", long))
+    return out
+
+
+# --------------------------------------------------------------- normalization
+def canonical(text: str) -> str:
+    text = " ".join(text.split())
+    text = _POSSESSIVE.sub("", text)
+    return _LEADING_DET.sub("", text).strip(" .,;:-\"'“”‘’")
+
+
+def key(text: str) -> str:
+    return canonical(text).casefold()
+
+
+# --------------------------------------------------------------- the spaCy pipeline
+ACRONYM_PATTERNS: list[dict[str, Any]] = [
+    {"label": "ORG", "id": "acronym", "pattern": [{"TEXT": {"REGEX": r"^[A-Z][A-Z0-9&]{1,9}$"}}]},
+    # CamelCase names with two inner capitals (SecNumCloud, GitHub is one hump and left to NER)
+    {"label": "PRODUCT", "id": "camel", "pattern": [{"TEXT": {"REGEX": r"^[A-Z][a-z]+(?:[A-Z][a-z0-9]+){2,}$"}}]},
+]
+# Identifiers go in before the statistical model so it cannot split or relabel them.
+ID_PATTERNS: list[dict[str, Any]] = [
+    {"label": "CVE", "id": "cve", "pattern": [{"TEXT": {"REGEX": r"^CVE-\d{4}-\d{4,}$"}}]},
+    # spaCy's tokenizer splits "CVE-2024-3094" into "CVE-2024", "-", "3094"
+    {
+        "label": "CVE",
+        "id": "cve",
+        "pattern": [{"TEXT": {"REGEX": r"^CVE-\d{4}$"}}, {"TEXT": "-"}, {"TEXT": {"REGEX": r"^\d{4,}$"}}],
+    },
+]
+
+
+def build_nlp(spec: ModelSpec) -> Any:
+    import spacy
+
+    name = spec.info.get("module") or str(spec.path)
+    try:
+        nlp = spacy.load(
+            package_dir(spec) if spec.path else name,
+            exclude=["tagger", "parser", "lemmatizer", "attribute_ruler", "senter"],
+        )
+    except OSError as exc:
+        raise ModelError(f"cannot load spaCy pipeline: {exc}", spec.name) from None
+    if "ner" not in nlp.pipe_names:
+        raise ModelError("spaCy pipeline has no 'ner' component", spec.name)
+    return add_rulers(nlp)
+
+
+def add_rulers(nlp: Any) -> Any:
+    """Identifier ruler before the statistical ``ner`` (if any), acronym ruler after it."""
+    has_ner = "ner" in nlp.pipe_names
+    ids = nlp.add_pipe("entity_ruler", name="id_ruler", **({"before": "ner"} if has_ner else {}))
+    ids.add_patterns(ID_PATTERNS)
+    ruler = nlp.add_pipe("entity_ruler", name="acronym_ruler", config={"overwrite_ents": False})
+    ruler.add_patterns(ACRONYM_PATTERNS)
+    nlp.max_length = 5_000_000
+    return nlp
+
+
+def _is_acronym(surface: str) -> bool:
+    return surface not in ACRONYM_STOPLIST and bool(ACRONYM.match(surface)) and len(surface) <= 10
+
+
+def _shouting(text: str, start: int, end: int) -> bool:
+    """True when the line around [start, end) is mostly capitals (a headline, a CoNLL title)."""
+    a = text.rfind("\n", 0, start) + 1
+    b = text.find("\n", end)
+    line = text[a : b if b >= 0 else len(text)]
+    letters = [c for c in line if c.isalpha()]
+    return len(letters) > 12 and sum(c.isupper() for c in letters) / len(letters) > 0.6
+
+
+def mentions_of(doc: Any) -> list[Mention]:
+    out: list[Mention] = []
+    text = doc.text
+    for ent in doc.ents:
+        surface = ent.text.strip()
+        if not surface:
+            continue
+        if ent.ent_id_ == "acronym":
+            if not _is_acronym(surface) or _shouting(text, ent.start_char, ent.end_char):
+                continue
+            out.append(Mention(surface, ent.label_, ent.start_char, ent.end_char, "rule"))
+            continue
+        label = ent.label_
+        if label == "PERSON" and len(ent) == 1 and _CAMEL.search(surface):
+            label = "PRODUCT"
+        out.append(Mention(surface, label, ent.start_char, ent.end_char, "rule" if ent.ent_id_ else "ner"))
+    return out
+
+
+def aggregate(mentions: Iterable[Mention], definitions: dict[str, str], keep: Sequence[str]) -> list[Entity]:
+    """Group mentions by normalized key, merge acronym ↔ long form, count, sort by count."""
+    groups: dict[str, list[Mention]] = defaultdict(list)
+    for m in mentions:
+        k = key(m.text)
+        if k:
+            groups[k].append(m)
+    long_of = {key(sf): lf for sf, lf in definitions.items()}
+    for sf_key, lf in long_of.items():  # merge the long form's mentions into the acronym
+        lf_key = key(lf)
+        for k in [k for k in groups if k != sf_key and (k == lf_key or k.endswith(" " + lf_key))]:
+            groups[sf_key].extend(groups.pop(k))  # "Dutch National Cyber Security Centre" too
+    entities = []
+    for k, ms in groups.items():
+        surfaces = Counter(m.text for m in ms)
+        ner_labels = Counter(m.label for m in ms if m.source == "ner")
+        label = (ner_labels or Counter(m.label for m in ms)).most_common(1)[0][0]
+        if keep and label not in keep:
+            continue
+        long_form = long_of.get(k)
+        short = next((m.text for m in ms if key(m.text) == k), None)
+        text = short or surfaces.most_common(1)[0][0]
+        canon = canonical(text)
+        aliases = sorted({canonical(s) for s in surfaces} - {canon})
+        entities.append(Entity(canon, label, len(ms), canon, canonical(long_form) if long_form else None, aliases))
+    entities.sort(key=lambda e: (-e.count, e.canonical.casefold()))
+    return entities
+
+
+class EntityTagger:
+    def __init__(self, nlp: Any, model_id: str, labels: Sequence[str]) -> None:
+        self.nlp = nlp
+        self.model_id = model_id
+        self.labels = tuple(labels)
+
+    @classmethod
+    def load(cls, settings: Settings) -> EntityTagger:
+        spec = resolve(settings.ner_model, "ner")
+        return cls(build_nlp(spec), spec.id, settings.entity_labels)
+
+    def spans_batch(self, texts: Sequence[str]) -> list[list[Mention]]:
+        return [mentions_of(doc) for doc in self.nlp.pipe(texts, batch_size=32)]
+
+    def tag_batch(self, articles: Sequence[Article]) -> None:
+        t0 = time.perf_counter()
+        texts = [f"{a.title}\n{a.text}" if a.title else a.text for a in articles]
+        for article, text, mentions in zip(articles, texts, self.spans_batch(texts), strict=True):
+            model_id = self.model_id
+            if article.language and not article.language.startswith("en"):
+                # The statistical model is English-only: elsewhere it tags capitalised nouns as
+                # names. Keep the language-independent rules (acronyms, identifiers, definitions).
+                mentions = [m for m in mentions if m.source == "rule" or _is_acronym(m.text)]
+                model_id += f" (rules only: language {article.language})"
+            article.entities = aggregate(mentions, find_definitions(text), self.labels)
+            article.model["ner"] = model_id
+        per = (time.perf_counter() - t0) / max(1, len(articles))
+        for a in articles:
+            a.timings["entities"] = per

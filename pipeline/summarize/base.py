@@ -1,0 +1,49 @@
+"""The summarizer interface: one batch method; the single-article call derives from it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ..document import Article, SummarySentence
+
+
+@dataclass(slots=True)
+class SummaryResult:
+    tldr: list[SummarySentence]
+    paragraphs: list[list[SummarySentence]]
+    coverage: float = 1.0  # share of the article text the model read
+    gated: list[str] = field(default_factory=list)  # what the faithfulness gate removed
+
+
+class Summarizer(Protocol):
+    model_id: str
+
+    def summarize_batch(self, articles: Sequence[Article]) -> list[SummaryResult]:
+        """One result per article, same order. Implementations batch model calls."""
+        ...
+
+
+def apply(summarizer: Summarizer, articles: Sequence[Article]) -> None:
+    """Run a batch and write the results into the records."""
+    for article, result in zip(articles, summarizer.summarize_batch(articles), strict=True):
+        article.tldr = result.tldr
+        article.summary = result.paragraphs
+        article.coverage = result.coverage
+        article.model["summarizer"] = summarizer.model_id
+
+
+def paragraphs_of(sentences: list[SummarySentence], max_paragraphs: int = 3) -> list[list[SummarySentence]]:
+    """Group sentences (already in article order) into 1-3 short paragraphs of near-equal size."""
+    n = len(sentences)
+    if n == 0:
+        return []
+    k = 1 if n == 1 else 2 if n <= 5 else max_paragraphs
+    size, extra = divmod(n, k)
+    out, i = [], 0
+    for p in range(k):
+        step = size + (1 if p < extra else 0)
+        out.append(sentences[i : i + step])
+        i += step
+    return out

@@ -1,0 +1,195 @@
+"""fast mode: an extractive ranker over MiniLM sentence embeddings (transformers + torch).
+
+preprocess (split into candidate sentences, pure) → forward (encode every sentence of the batch in
+length-sorted minibatches under ``torch.inference_mode``) → postprocess (score and select, numpy).
+Score = centrality (similarity to the article centroid) + lead position + title similarity;
+selection is MMR (maximal marginal relevance) so the summary does not repeat itself. Faithful by
+construction: every output sentence is a source sentence with its character offsets.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..document import Article, SummarySentence
+from ..models import ModelSpec, package_dir
+from ..settings import Settings
+from ..text import Sentence, split_sentences
+from .base import SummaryResult, paragraphs_of
+
+log = logging.getLogger(__name__)
+
+_FINAL = (".", "!", "?", '"', "'", "”", "’", ")")  # a real sentence ends like this; headings do not
+
+
+@dataclass(frozen=True, slots=True)
+class RankerOptions:
+    w_centrality: float = 1.0  # weight of similarity to the article centroid
+    w_position: float = 0.8  # weight of the lead prior 1/sqrt(1+i)
+    w_title: float = 0.4  # weight of similarity to the title
+    redundancy: float = 0.6  # MMR penalty on similarity to already chosen sentences
+    min_words: int = 6  # shorter sentences are not candidates (datelines, captions)
+    max_words: int = 60  # longer ones are usually lists or run-ons
+    max_sentences: int = 1500  # sentences read per article (bounds cost of huge pages)
+    summary_words: int = 120  # target length of the summary
+    tldr_words: int = 35  # upper bound of the TLDR
+
+
+@dataclass(slots=True)
+class Prepared:
+    sentences: list[Sentence]  # candidates, in article order
+    coverage: float  # share of the text's characters the ranker reads
+
+
+def prepare(article: Article, opts: RankerOptions) -> Prepared:
+    all_sents = split_sentences(article.text)
+    read = all_sents[: opts.max_sentences]
+    cands = [s for s in read if opts.min_words <= s.words <= opts.max_words and s.text.endswith(_FINAL)]
+    if len(cands) < 3:  # short or oddly punctuated article: relax the filters
+        cands = [s for s in read if s.words >= 3] or read[:]
+    end = read[-1].end if read else 0
+    coverage = min(1.0, end / max(1, len(article.text.rstrip())))
+    return Prepared(cands, coverage if len(read) < len(all_sents) else 1.0)
+
+
+def mmr(scores: np.ndarray, sim: np.ndarray, redundancy: float, order: Sequence[int]) -> list[int]:
+    """Indices in MMR order: best score first, each next one penalised by its closest pick."""
+    chosen: list[int] = []
+    remaining = list(order)
+    while remaining:
+        if chosen:
+            penalty = sim[np.ix_(remaining, chosen)].max(axis=1)
+            vals = scores[remaining] - redundancy * penalty
+        else:
+            vals = scores[remaining]
+        best = remaining[int(np.argmax(vals))]
+        chosen.append(best)
+        remaining.remove(best)
+    return chosen
+
+
+def rank(sent_emb: np.ndarray, title_emb: np.ndarray | None, opts: RankerOptions) -> np.ndarray:
+    n = sent_emb.shape[0]
+    centroid = sent_emb.mean(axis=0)
+    centroid /= np.linalg.norm(centroid) + 1e-9
+    score = opts.w_centrality * (sent_emb @ centroid)
+    score += opts.w_position / np.sqrt(1.0 + np.arange(n))
+    if title_emb is not None:
+        score += opts.w_title * (sent_emb @ title_emb)
+    return score
+
+
+def select(prep: Prepared, sent_emb: np.ndarray, title_emb: np.ndarray | None, opts: RankerOptions) -> SummaryResult:
+    sents = prep.sentences
+    if not sents:
+        return SummaryResult([], [], prep.coverage)
+    scores = rank(sent_emb, title_emb, opts)
+    sim = sent_emb @ sent_emb.T
+    order = mmr(scores, sim, opts.redundancy, range(len(sents)))
+
+    def as_out(i: int) -> SummarySentence:
+        return SummarySentence(sents[i].text, [(sents[i].start, sents[i].end)])
+
+    # TLDR: the best sentence that fits; a very short one gets its best companion.
+    fitting = [i for i in order if sents[i].words <= opts.tldr_words] or order[:1]
+    tldr = [fitting[0]]
+    if sents[fitting[0]].words < 12:
+        for i in fitting[1:]:
+            if sents[fitting[0]].words + sents[i].words <= opts.tldr_words:
+                tldr.append(i)
+                break
+    tldr.sort()
+
+    picked: list[int] = []
+    words = 0
+    for i in order:
+        w = sents[i].words
+        if picked and words + w > opts.summary_words * 1.15:
+            continue
+        picked.append(i)
+        words += w
+        if words >= opts.summary_words * 0.85:
+            break
+    picked.sort()
+    return SummaryResult([as_out(i) for i in tldr], paragraphs_of([as_out(i) for i in picked]), prep.coverage)
+
+
+class ExtractiveSummarizer:
+    def __init__(
+        self, tokenizer: Any, model: Any, model_id: str, opts: RankerOptions, batch_tokens: int = 8192
+    ) -> None:
+        self.tokenizer = tokenizer
+        self.model = model
+        self.model_id = model_id
+        self.opts = opts
+        self.batch_tokens = batch_tokens
+
+    @classmethod
+    def load(cls, spec: ModelSpec, settings: Settings, quantize: bool = False) -> ExtractiveSummarizer:
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # library code never draws on the terminal
+
+        t0 = time.perf_counter()
+        torch.set_num_threads(settings.n_threads)
+        path = package_dir(spec)
+        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        model = AutoModel.from_pretrained(path, local_files_only=True, use_safetensors=True)
+        model.eval()
+        if quantize:
+            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+        log.info("loaded %s in %.1fs", spec.name, time.perf_counter() - t0)
+        opts = RankerOptions(summary_words=settings.summary_words, tldr_words=settings.tldr_words)
+        return cls(tokenizer, model, spec.id + (" int8" if quantize else ""), opts)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length mean-pooled embeddings, computed in length-sorted token-budget minibatches."""
+        import torch
+
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        enc = self.tokenizer(list(texts), truncation=True, max_length=256)["input_ids"]
+        order = sorted(range(len(texts)), key=lambda i: len(enc[i]))
+        out = np.zeros((len(texts), self.model.config.hidden_size), dtype=np.float32)
+        start = 0
+        with torch.inference_mode():
+            while start < len(order):
+                stop = start + 1
+                while stop < len(order) and len(enc[order[stop]]) * (stop - start + 1) <= self.batch_tokens:
+                    stop += 1
+                idx = order[start:stop]
+                batch = self.tokenizer.pad({"input_ids": [enc[i] for i in idx]}, return_tensors="pt")
+                hidden = self.model(**batch).last_hidden_state
+                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+                pooled = torch.nn.functional.normalize(pooled, dim=-1)
+                out[idx] = pooled.numpy()
+                start = stop
+        return out
+
+    def summarize_batch(self, articles: Sequence[Article]) -> list[SummaryResult]:
+        prepared = [prepare(a, self.opts) for a in articles]
+        texts: list[str] = []
+        spans: list[tuple[int, int, int]] = []  # (first sentence row, n sentences, title row or -1)
+        for art, prep in zip(articles, prepared, strict=True):
+            first = len(texts)
+            texts.extend(s.text for s in prep.sentences)
+            title_row = -1
+            if art.title:
+                title_row = len(texts)
+                texts.append(art.title)
+            spans.append((first, len(prep.sentences), title_row))
+        emb = self.encode(texts)
+        results = []
+        for prep, (first, n, title_row) in zip(prepared, spans, strict=True):
+            title = emb[title_row] if title_row >= 0 else None
+            results.append(select(prep, emb[first : first + n], title, self.opts))
+        return results

@@ -1,0 +1,50 @@
+"""Sentence splitting with character offsets (spaCy's rule-based sentencizer, no model needed)."""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Any
+
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    text: str
+    start: int  # offsets into the article text
+    end: int
+    index: int  # position among the article's sentences
+    paragraph: int  # index of the paragraph (line) it belongs to
+
+    @property
+    def words(self) -> int:
+        return len(self.text.split())
+
+
+@functools.lru_cache(maxsize=1)
+def _sentencizer() -> Any:
+    import spacy
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.max_length = 5_000_000
+    return nlp
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Sentences in order, never crossing a paragraph (line) boundary."""
+    nlp = _sentencizer()
+    out: list[Sentence] = []
+    offset = 0
+    paragraphs = text.split("\n")
+    for p_index, para in enumerate(paragraphs):
+        if para.strip():
+            for sent in nlp(para).sents:
+                s = sent.text.strip()
+                if s:
+                    start = offset + sent.start_char
+                    out.append(Sentence(_SPACE.sub(" ", s), start, start + len(sent.text.rstrip()), len(out), p_index))
+        offset += len(para) + 1
+    return out

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import gzip
+import http.server
+import os
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pipeline.settings import Settings, load_settings
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+SEED = SAMPLES / "eu-cloud-certification.html"
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No user config, no user index, no hub: every test starts from the packaged defaults."""
+    for k in list(os.environ):
+        if k.startswith("NEWSBRIEF_"):
+            monkeypatch.delenv(k)
+    monkeypatch.setenv("NEWSBRIEF_CONFIG", str(tmp_path / "no-config.toml"))
+    monkeypatch.setenv("NEWSBRIEF_DB", str(tmp_path / "index.db"))
+    monkeypatch.setenv("NEWSBRIEF_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return load_settings()
+
+
+@pytest.fixture
+def fake_models(monkeypatch: pytest.MonkeyPatch):
+    """Route the pipeline's model loading to fakes behind the real interfaces."""
+    from fakes import LeadSummarizer, rule_tagger
+
+    import pipeline.core
+
+    summarizer = LeadSummarizer()
+    monkeypatch.setattr(pipeline.core, "load_summarizer", lambda settings, command="summarize": summarizer)
+    monkeypatch.setattr(pipeline.core.EntityTagger, "load", classmethod(lambda cls, s: rule_tagger(s.entity_labels)))
+    return summarizer
+
+
+ARTICLE_HTML = SEED.read_bytes()
+BIG = b"<html><body><p>" + b"a" * 3_000_000 + b"</p></body></html>"
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    """Routes for network-fault tests; only ever bound to 127.0.0.1."""
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def send(self, code: int, body: bytes, ctype: str = "text/html; charset=utf-8", **headers: str) -> None:
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in headers.items():
+            self.send_header(k.replace("_", "-"), v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        path = self.path
+        if path == "/article":
+            self.send(200, ARTICLE_HTML)
+        elif path == "/missing":
+            self.send(404, b"not here")
+        elif path == "/pdf":
+            self.send(200, b"%PDF-1.4 ...", "application/pdf")
+        elif path == "/big":
+            self.send(200, BIG)
+        elif path == "/slow":
+            time.sleep(3)
+            self.send(200, ARTICLE_HTML)
+        elif path == "/loop":
+            self.send(302, b"", Location="/loop")
+        elif path == "/to-file":
+            self.send(302, b"", Location="file:///etc/passwd")
+        elif path == "/redirect":
+            self.send(301, b"", Location="/article")
+        elif path == "/bomb":
+            body = gzip.compress(b"<p>" + b"x" * 20_000_000)
+            self.send(200, body, Content_Encoding="gzip")
+        else:
+            self.send(404, b"")
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[str]:
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()

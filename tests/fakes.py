@@ -1,0 +1,34 @@
+"""Fakes behind the real interfaces, for fast tests of everything around the models."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pipeline.document import Article, SummarySentence
+from pipeline.entities import EntityTagger, add_rulers
+from pipeline.summarize.base import SummaryResult, paragraphs_of
+from pipeline.text import split_sentences
+
+
+class LeadSummarizer:
+    """TLDR = first sentence, summary = first four sentences; records every batch it gets."""
+
+    model_id = "fake-lead"
+
+    def __init__(self) -> None:
+        self.batches: list[int] = []
+
+    def summarize_batch(self, articles: Sequence[Article]) -> list[SummaryResult]:
+        self.batches.append(len(articles))
+        out = []
+        for a in articles:
+            sents = [SummarySentence(s.text, [(s.start, s.end)]) for s in split_sentences(a.text)]
+            out.append(SummaryResult(sents[:1], paragraphs_of(sents[:4])))
+        return out
+
+
+def rule_tagger(labels: Sequence[str] = ()) -> EntityTagger:
+    """The real tagger code with spaCy's blank English + our rulers (no statistical model)."""
+    import spacy
+
+    return EntityTagger(add_rulers(spacy.blank("en")), "fake-rules", labels)

@@ -1,0 +1,149 @@
+"""CLI behaviour with fake models behind the real interfaces (CliRunner, piped stdin)."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+from conftest import SAMPLES, SEED
+
+from pipeline.cli import main
+
+SCHEMA_KEYS = {
+    "source",
+    "url",
+    "title",
+    "author",
+    "date",
+    "sitename",
+    "language",
+    "word_count",
+    "reading_minutes",
+    "tldr",
+    "summary",
+    "entities",
+    "model",
+    "status",
+    "coverage",
+    "provenance",
+    "content_hash",
+}
+
+
+def invoke(*args, input=None):
+    return CliRunner().invoke(main, list(args), input=input)
+
+
+def test_markdown_follows_the_seed_layout(fake_models):
+    r = invoke("summarize", str(SEED))
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    assert lines[0] == "# France seeks legal advice on cyber certificate, delaying agreement negotiations"
+    assert "April 19, 2024" in lines[2] and lines[3] == "2 min read"
+    order = [r.stdout.index(h) for h in ("TLDR:", "Article Summary:", "Entities:", "Source:")]
+    assert order == sorted(order)
+    assert "ECCG (European Cybersecurity Certification Group)" in r.stdout
+
+
+def test_json_matches_the_documented_schema(fake_models):
+    r = invoke("summarize", "--format", "json", str(SEED), str(SAMPLES / "plain-article.txt"))
+    assert r.exit_code == 0
+    objs = [json.loads(line) for line in r.stdout.splitlines()]
+    assert len(objs) == 2
+    for o in objs:
+        assert set(o) >= SCHEMA_KEYS
+        assert isinstance(o["tldr"], str) and isinstance(o["summary"], list) and o["status"] == "ok"
+        assert o["model"] == {"summarizer": "fake-lead", "ner": "fake-rules"}
+        for e in o["entities"]:
+            assert {"text", "label", "count", "canonical"} <= set(e)
+    assert objs[0]["date"] == "2024-04-19" and objs[1]["date"] is None
+
+
+def test_bad_sources_fail_alone_with_one_line_each(fake_models, tmp_path):
+    binary = tmp_path / "x.html"
+    binary.write_bytes(b"\x00\x01\x02binary")
+    r = invoke("summarize", str(SAMPLES / "index-page.html"), str(SEED), "nope.html", str(binary), "ftp://x/y")
+    assert r.exit_code == 1  # some failed
+    assert r.stdout.count("TLDR:") == 1
+    errs = r.stderr.strip().splitlines()
+    assert len(errs) == 4
+    assert all(line.startswith("newsbrief: error: ") for line in errs)
+    assert "index-page.html" in errs[0] and "[no_article_text]" in errs[0]
+    assert "nope.html: no such file" in errs[1]
+    assert str(binary) in errs[2] and "binary" in errs[2]
+    assert "ftp://x/y" in errs[3] and "refused_scheme" in errs[3]
+
+
+def test_all_failed_has_its_own_exit_code(fake_models):
+    r = invoke("summarize", "missing.html")
+    assert r.exit_code == 3
+    assert fake_models.batches == []  # no model work when nothing extracted
+
+
+def test_stdin_html(fake_models):
+    r = invoke("summarize", "-", input=SEED.read_bytes())
+    assert r.exit_code == 0 and "TLDR:" in r.stdout
+    assert "Source: <https://securitybrief.example/2024/04/france-legal-advice-eucs>" in r.stdout  # canonical link
+
+
+def test_stdin_url_list_and_server_errors(fake_models, server):
+    urls = f"{server}/article\n{server}/missing\n{server}/pdf\n"
+    r = invoke("summarize", "-", "--format", "json", input=urls)
+    assert r.exit_code == 1
+    [obj] = [json.loads(x) for x in r.stdout.splitlines()]
+    assert obj["url"] == f"{server}/article"
+    assert "HTTP 404" in r.stderr and "application/pdf" in r.stderr
+
+
+def test_empty_stdin(fake_models):
+    r = invoke("summarize", "-", input=b"")
+    assert r.exit_code == 3 and "empty input" in r.stderr
+
+
+def test_page_text_cannot_inject_markup(fake_models, tmp_path):
+    page = tmp_path / "evil.html"
+    body = "<p>" + "Normal words in a sentence that is long enough to count. " * 8 + "</p>"
+    title = "Hi &lt;script&gt;alert(1)&lt;/script&gt; \x1b[31mred"
+    page.write_text(f"<html><head><title>{title}</title></head><body><article>{body}</article></body></html>")
+    r = invoke("summarize", str(page))
+    assert r.exit_code == 0
+    assert "<script>" not in r.stdout and "\x1b" not in r.stdout
+
+
+def test_models_lists_the_manifest():
+    r = invoke("models")
+    assert r.exit_code == 0
+    assert "minilm-l6" in r.stdout and "en-core-web-sm" in r.stdout and "installed" in r.stdout
+
+
+def test_unknown_model_is_a_setup_error(tmp_path):
+    r = invoke("summarize", "--model", "no-such-model", str(SEED))
+    assert r.exit_code == 4
+    assert "no-such-model" in r.stderr and "minilm-l6" in r.stderr  # lists what exists
+
+
+@pytest.mark.parametrize("command", ["summarize", "models", "doctor"])
+def test_every_command_has_help_with_an_example(command):
+    r = invoke(command, "--help")
+    assert r.exit_code == 0 and "Example" in r.stdout
+
+
+def test_help_does_not_import_heavy_libraries():
+    code = (
+        "import sys; from click.testing import CliRunner; from pipeline.cli import main; "
+        "r = CliRunner().invoke(main, ['summarize', '--help']); assert r.exit_code == 0; "
+        "print(sorted(m for m in ('torch', 'transformers', 'spacy', 'trafilatura', 'xllamacpp') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.models
+def test_real_models_end_to_end_on_the_seed_page():
+    r = invoke("summarize", "--mode", "fast", "--format", "json", str(SEED))
+    assert r.exit_code == 0, r.stderr
+    o = json.loads(r.stdout)
+    assert o["model"]["summarizer"].startswith("minilm-l6")
+    assert {"France", "ENISA", "ECCG", "EUCS", "SecNumCloud"} <= {e["canonical"] for e in o["entities"]}
+    assert 1 <= len(o["summary"]) <= 3 and o["tldr"]

@@ -1,0 +1,96 @@
+import pytest
+from conftest import SEED
+from fakes import rule_tagger
+
+from pipeline.document import Article
+from pipeline.entities import Mention, aggregate, best_long_form, canonical, find_definitions
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "The European Cybersecurity Certification Group (ECCG) met.",
+            {"ECCG": "European Cybersecurity Certification Group"},
+        ),
+        (
+            "the Cybersecurity and Infrastructure Security Agency (CISA) said",
+            {"CISA": "Cybersecurity and Infrastructure Security Agency"},
+        ),
+        ("ENISA (European Union Agency for Cybersecurity) said", {}),  # letters do not match in order
+        ("Results (2024) were good and (see above)", {}),
+        (
+            "They use NIST (National Institute of Standards and Technology) rules",
+            {"NIST": "National Institute of Standards and Technology"},
+        ),
+    ],
+)
+def test_schwartz_hearst_definitions(text, expected):
+    assert find_definitions(text) == expected
+
+
+def test_best_long_form_needs_word_initial_first_letter():
+    assert best_long_form("HMM", "a hidden Markov model") == "hidden Markov model"
+    assert best_long_form("XYZ", "nothing to see") is None
+
+
+@pytest.mark.parametrize(
+    "raw, canon",
+    [("  the  European Commission ", "European Commission"), ("France's", "France"), ("Microsoft’s", "Microsoft")],
+)
+def test_canonical(raw, canon):
+    assert canonical(raw) == canon
+
+
+def test_aggregate_merges_acronym_and_long_form_and_counts():
+    ms = [
+        Mention("ECCG", "ORG", 0, 4, "rule"),
+        Mention("The European Cybersecurity Certification Group", "ORG", 10, 50, "ner"),
+        Mention("ECCG", "ORG", 60, 64, "rule"),
+        Mention("France", "GPE", 70, 76, "ner"),
+        Mention("France's", "GPE", 80, 88, "ner"),
+        Mention("April", "DATE", 90, 95, "ner"),
+    ]
+    ents = aggregate(ms, {"ECCG": "European Cybersecurity Certification Group"}, ["ORG", "GPE"])
+    by = {e.canonical: e for e in ents}
+    assert set(by) == {"ECCG", "France"}  # DATE filtered by label
+    assert by["ECCG"].count == 3 and by["ECCG"].long_form == "European Cybersecurity Certification Group"
+    assert by["France"].count == 2
+    assert ents[0].canonical == "ECCG"  # most mentioned first
+
+
+def test_rules_tag_acronyms_and_cves_but_not_headlines_or_stopwords():
+    tagger = rule_tagger()
+    [ms] = tagger.spans_batch(
+        ["CISA and the CEO discussed CVE-2024-3094 and SecNumCloud.\nWORLD CUP SKIING RESULTS FROM TIGNES"]
+    )
+    got = {(m.text, m.label) for m in ms}
+    assert ("CISA", "ORG") in got and ("CVE-2024-3094", "CVE") in got and ("SecNumCloud", "PRODUCT") in got
+    assert not {t for t, _ in got} & {"CEO", "WORLD", "CUP", "TIGNES"}
+
+
+@pytest.mark.models
+def test_real_ner_on_seed_article(settings):
+    from pipeline.entities import EntityTagger
+    from pipeline.extract import extract
+    from pipeline.sources import read_file
+
+    a = extract(read_file(SEED, settings), settings)
+    EntityTagger.load(settings).tag_batch([a])
+    by = {e.canonical: e for e in a.entities}
+    assert {"France", "ENISA", "ECCG", "EUCS", "SecNumCloud"} <= set(by)
+    assert by["ECCG"].long_form == "European Cybersecurity Certification Group"
+    assert by["France"].label == "GPE"
+    assert a.model["ner"].startswith("en-core-web-sm")
+
+
+@pytest.mark.models
+def test_real_ner_on_non_english_keeps_only_rules(settings):
+    from pipeline.entities import EntityTagger
+
+    a = Article(
+        source="x", text="Das Bundesamt für Sicherheit in der Informationstechnik (BSI) warnt Betreiber.", language="de"
+    )
+    EntityTagger.load(settings).tag_batch([a])
+    assert [e.canonical for e in a.entities] == ["BSI"]
+    assert "rules only" in a.model["ner"]

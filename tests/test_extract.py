@@ -1,0 +1,98 @@
+import gzip
+import io
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLES, SEED
+
+from pipeline.errors import ExtractionError, InputNotFound, TooLargeError, UnsupportedContent
+from pipeline.extract import count_words, extract, reading_minutes
+from pipeline.sources import load, read_file
+
+
+def test_seed_page_metadata_and_text(settings):
+    a = extract(read_file(SEED, settings), settings)
+    assert a.title == "France seeks legal advice on cyber certificate, delaying agreement negotiations"
+    assert a.date == "2024-04-19"
+    assert a.language == "en"
+    assert a.url == "https://securitybrief.example/2024/04/france-legal-advice-eucs"
+    assert "SecNumCloud" in a.text and "ENISA" in a.text
+    # boilerplate around the article is gone, and the <h1> is not repeated as body text
+    assert "Latest from Blog" not in a.text and "Privacy" not in a.text
+    assert not a.text.startswith(a.title)
+    assert a.reading_minutes == reading_minutes(a.word_count, settings.words_per_minute) >= 1
+    assert a.raw is None
+
+
+def test_broken_markup_still_extracts(settings):
+    a = extract(read_file(SAMPLES / "broken-markup.html", settings), settings)
+    assert a.title == "Ransomware gang hits two hospitals"
+    assert "LockBit" in a.text and a.word_count > 60
+
+
+def test_plain_text_first_line_is_title(settings):
+    a = extract(read_file(SAMPLES / "plain-article.txt", settings), settings)
+    assert a.title == "Researchers find backdoor in popular compression library"
+    assert a.text.startswith("A backdoor was found")
+
+
+def test_non_english_language_detected(settings):
+    a = extract(read_file(SAMPLES / "german-bsi.html", settings), settings)
+    assert a.language == "de"
+
+
+def test_index_page_has_no_article(settings):
+    with pytest.raises(ExtractionError, match="index or teaser"):
+        extract(read_file(SAMPLES / "index-page.html", settings), settings)
+
+
+def test_gzipped_page(tmp_path: Path, settings):
+    p = tmp_path / "page.html.gz"
+    p.write_bytes(gzip.compress(SEED.read_bytes()))
+    assert "ENISA" in extract(read_file(p, settings), settings).text
+
+
+@pytest.mark.parametrize(
+    "name, data, exc",
+    [
+        ("missing.html", None, InputNotFound),
+        ("binary.html", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", UnsupportedContent),
+        ("doc.pdf", b"%PDF-1.4", UnsupportedContent),
+        ("bad.html.gz", b"not gzip at all", UnsupportedContent),
+    ],
+)
+def test_bad_files_raise_typed_errors_naming_the_file(tmp_path: Path, settings, name, data, exc):
+    p = tmp_path / name
+    if data is not None:
+        p.write_bytes(data)
+    with pytest.raises(exc) as info:
+        read_file(p, settings)
+    assert info.value.source == str(p)
+
+
+def test_file_over_size_cap(tmp_path: Path, settings):
+    p = tmp_path / "big.html"
+    p.write_bytes(b"<p>" + b"x" * 2000 + b"</p>")
+    with pytest.raises(TooLargeError):
+        read_file(p, settings.replace(max_bytes=1000))
+
+
+def test_stdin_url_list_yields_one_item_per_url(settings, server):
+    stdin = io.BytesIO(f"# my list\n{server}/article\n\n{server}/missing\n".encode())
+    ok, err = list(load("-", settings, stdin=stdin))
+    assert ok.url == f"{server}/article" and "ENISA" in ok.raw
+    assert err.source == f"{server}/missing" and err.reason == "http_error"
+
+
+def test_stdin_html_document(settings):
+    items = list(load("-", settings, stdin=io.BytesIO(SEED.read_bytes())))
+    assert len(items) == 1 and items[0].is_html and items[0].source == "-"
+
+
+def test_refused_scheme_as_source(settings):
+    [err] = list(load("file:///etc/passwd", settings))
+    assert getattr(err, "reason", None) == "refused_scheme"
+
+
+def test_count_words():
+    assert count_words("It's a state-of-the-art CVE-2024-3094 fix.") == 5

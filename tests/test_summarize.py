@@ -1,0 +1,110 @@
+import numpy as np
+import pytest
+from conftest import SAMPLES, SEED
+
+from pipeline.document import Article, SummarySentence
+from pipeline.summarize.base import paragraphs_of
+from pipeline.summarize.extractive import Prepared, RankerOptions, mmr, prepare, select
+from pipeline.text import split_sentences
+
+
+def test_split_sentences_offsets_point_into_the_text():
+    text = "First one here. Second, with U.S. inside it.\nA new paragraph starts. Ends."
+    sents = split_sentences(text)
+    assert [s.text for s in sents] == [
+        "First one here.",
+        "Second, with U.S. inside it.",
+        "A new paragraph starts.",
+        "Ends.",
+    ]
+    for s in sents:
+        assert text[s.start : s.end] == s.text
+    assert [s.paragraph for s in sents] == [0, 0, 1, 1]
+
+
+@pytest.mark.parametrize("n, sizes", [(0, []), (1, [1]), (3, [2, 1]), (5, [3, 2]), (7, [3, 2, 2])])
+def test_paragraphs_of(n, sizes):
+    sents = [SummarySentence(str(i)) for i in range(n)]
+    paras = paragraphs_of(sents)
+    assert [len(p) for p in paras] == sizes
+    assert [s.text for p in paras for s in p] == [str(i) for i in range(n)]  # order kept
+
+
+def test_mmr_skips_near_duplicates():
+    emb = np.array([[1, 0], [1, 0], [0, 1]], dtype=float)
+    scores = np.array([1.0, 0.99, 0.8])
+    assert mmr(scores, emb @ emb.T, 0.6, range(3)) == [0, 2, 1]
+
+
+def _article(n: int, words: int = 10) -> Article:
+    body = " ".join(f"Sentence number {i} " + "word " * (words - 4) + "ends." for i in range(n))
+    return Article(source="x", text=body)
+
+
+def test_select_respects_budget_order_and_offsets():
+    opts = RankerOptions(summary_words=60, tldr_words=35)
+    art = _article(12, words=15)
+    prep = prepare(art, opts)
+    rng = np.random.default_rng(0)
+    emb = rng.normal(size=(len(prep.sentences), 8))
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    res = select(prep, emb, None, opts)
+    picked = [s for p in res.paragraphs for s in p]
+    starts = [s.support[0][0] for s in picked]
+    assert starts == sorted(starts)  # article order
+    assert 0.85 * 60 <= sum(len(s.text.split()) for s in picked) <= 1.15 * 60
+    for s in picked + res.tldr:
+        a, b = s.support[0]
+        assert art.text[a:b] == s.text  # provenance offsets are exact
+    assert len(res.tldr) == 1 and len(res.tldr[0].text.split()) <= 35
+
+
+def test_prepare_bounds_sentences_and_reports_coverage():
+    prep = prepare(_article(50), RankerOptions(max_sentences=10))
+    assert len(prep.sentences) == 10 and 0.15 < prep.coverage < 0.25
+    assert prepare(_article(5), RankerOptions()).coverage == 1.0
+
+
+def test_empty_selection():
+    assert select(Prepared([], 1.0), np.zeros((0, 4)), None, RankerOptions()).tldr == []
+
+
+@pytest.fixture(scope="module")
+def real_summarizer():
+    from pipeline.models import resolve
+    from pipeline.settings import load_settings
+    from pipeline.summarize.extractive import ExtractiveSummarizer
+
+    return ExtractiveSummarizer.load(resolve("minilm-l6", "summarizer"), load_settings(env={}))
+
+
+@pytest.mark.models
+def test_real_minilm_embeddings_are_semantic(real_summarizer):
+    e = real_summarizer.encode(["The cat sat on the mat.", "A kitten rested on the rug.", "Bond yields rose sharply."])
+    assert e.shape == (3, 384)
+    assert np.allclose(np.linalg.norm(e, axis=1), 1, atol=1e-4)
+    assert e[0] @ e[1] > e[0] @ e[2] + 0.2
+    # batching and length sorting do not change the vectors
+    assert np.allclose(real_summarizer.encode(["Bond yields rose sharply."])[0], e[2], atol=1e-4)
+
+
+@pytest.mark.models
+def test_real_summarizer_on_samples(real_summarizer, settings):
+    from pipeline.extract import extract
+    from pipeline.sources import read_file
+
+    arts = [
+        extract(read_file(p, settings), settings)
+        for p in (SEED, SAMPLES / "long-article.html", SAMPLES / "plain-article.txt")
+    ]
+    results = real_summarizer.summarize_batch(arts)
+    for art, res in zip(arts, results, strict=True):
+        words = sum(len(s.text.split()) for p in res.paragraphs for s in p)
+        assert 1 <= len(res.tldr) <= 2 and sum(len(s.text.split()) for s in res.tldr) <= 45
+        assert 1 <= len(res.paragraphs) <= 3
+        assert words <= 150 if art.word_count > 300 else words <= art.word_count
+        texts = [s.text for p in res.paragraphs for s in p]
+        assert len(texts) == len(set(texts))
+        for s in [*res.tldr, *(s for p in res.paragraphs for s in p)]:
+            a, b = s.support[0]
+            assert art.text[a:b] == s.text
