@@ -214,5 +214,69 @@ def doctor(ctx: click.Context) -> None:
     click.echo(f"models loaded and ran offline in {dt:.1f}s")
 
 
+@main.command("eval")
+@click.option(
+    "--shared",
+    type=click.Path(file_okay=False, exists=True),
+    default="../shared/eval",
+    show_default=True,
+    help="Folder with the dev sets and score.py.",
+)
+@click.option("--task", "tasks", multiple=True, type=click.Choice(["extraction", "summarization", "entities"]))
+@click.option("--mode", "modes", multiple=True, type=click.Choice(["fast", "quality"]), help="Summarizer modes to score.")
+@click.option("--limit", type=int, help="Score only the first N documents of each set (quick look; floors not checked).")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Write the full results here.")
+@click.pass_context
+@guarded
+def eval_cmd(
+    ctx: click.Context, shared: str, tasks: tuple[str, ...], modes: tuple[str, ...], limit: int | None, json_out: str | None
+) -> None:
+    """Score extraction, summaries and entities on the shared dev sets; fail below the floors.
+
+    Prints a table next to lead baselines (equal length and lead-3/lead-1) and exits 1 when a
+    metric is below its floor in pipeline/eval_floors.toml.
+
+    \b
+    Example:
+      newsbrief eval --shared ../shared/eval --json bench/eval.json
+    """
+    import json
+    from pathlib import Path
+
+    from . import evaluate
+    from .core import Models
+    from .summarize.base import apply
+
+    base = settings_from(ctx)
+    folder = Path(shared)
+    scorer = evaluate.load_scorer(folder)
+    tasks = tasks or ("extraction", "summarization", "entities")
+    results: dict[str, Any] = {}
+
+    def gold(name: str) -> list[dict[str, Any]]:
+        rows = evaluate.read_jsonl(folder / f"{name}.dev.jsonl.gz")
+        return rows[:limit] if limit else rows
+
+    if "extraction" in tasks:
+        results["extraction"] = evaluate.eval_extraction(scorer, gold("extraction"), base)
+    if "entities" in tasks:
+        results["entities"] = evaluate.eval_entities(scorer, gold("entities"), Models(base).tagger)
+    if "summarization" in tasks:
+        results["summarization"] = {}
+        for mode in modes or ("fast",):
+            models = Models(base.replace(mode=mode))
+            results["summarization"][mode] = evaluate.eval_summarization(
+                scorer, gold("summarization"), lambda arts, m=models: apply(m.summarizer, arts), base.batch_size
+            )
+    click.echo(evaluate.table(results))
+    values = evaluate.metrics(results)
+    if json_out:
+        Path(json_out).write_text(json.dumps({"metrics": values, "results": results}, indent=1))
+    failures = [] if limit else evaluate.check_floors(values)
+    for line in failures:
+        click.echo(f"newsbrief: eval: {line}", err=True)
+    sys.exit(1 if failures else 0)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -33,7 +33,7 @@ class RankerOptions:
     w_centrality: float = 1.0  # weight of similarity to the article centroid
     w_position: float = 0.8  # weight of the lead prior 1/sqrt(1+i)
     w_title: float = 0.4  # weight of similarity to the title
-    redundancy: float = 0.6  # MMR penalty on similarity to already chosen sentences
+    redundancy: float = 0.3  # MMR penalty on similarity to already chosen sentences
     min_words: int = 6  # shorter sentences are not candidates (datelines, captions)
     max_words: int = 60  # longer ones are usually lists or run-ons
     max_sentences: int = 1500  # sentences read per article (bounds cost of huge pages)

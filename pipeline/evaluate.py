@@ -1,0 +1,154 @@
+"""Quality evaluation on the shared dev sets, scored by their own ``score.py``.
+
+- extraction: our trafilatura stage on raw pages vs the expected main text (bag-of-words F1);
+- summarization: the long summary vs CNN/DM highlights and the TLDR vs XSum one-liners (ROUGE),
+  next to lead baselines computed the same way *at equal length* (the first N words of the
+  article, N = our output's length for that document) and the classic lead-3 / lead-1;
+- entities: our spaCy + rules spans vs CoNLL gold (labels mapped with score.py's spaCy map).
+
+Floors live in ``eval_floors.toml``; :func:`check_floors` lists every metric below its floor.
+"""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import json
+import logging
+import time
+import tomllib
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from .document import Article
+from .errors import ExtractionError, PipelineError
+from .settings import Settings
+from .text import split_sentences
+
+log = logging.getLogger(__name__)
+
+FLOORS_FILE = Path(__file__).with_name("eval_floors.toml")
+
+
+def load_scorer(shared: Path) -> ModuleType:
+    path = shared / "score.py"
+    if not path.is_file():
+        raise PipelineError("no score.py here (expected the shared eval folder)", str(shared))
+    spec = importlib.util.spec_from_file_location("newsbrief_eval_score", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    with gzip.open(path, "rt", encoding="utf8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def first_words(text: str, n: int) -> str:
+    return " ".join(text.split()[:n])
+
+
+def lead_sentences(text: str, n: int) -> str:
+    return "\n".join(s.text for s in split_sentences(text)[:n])
+
+
+def batched(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def eval_extraction(scorer: ModuleType, gold: list[dict[str, Any]], settings: Settings) -> dict[str, Any]:
+    from .extract import extract_html
+
+    preds = []
+    for g in gold:
+        art = Article(source=g["id"], url=g.get("url"), raw=g["html"])
+        try:
+            extract_html(art)
+        except (ExtractionError, PipelineError):
+            pass
+        preds.append({"id": g["id"], "text": art.text})
+    return dict(scorer.score_extraction(gold, preds))
+
+
+def eval_summarization(
+    scorer: ModuleType, gold: list[dict[str, Any]], summarize: Callable[[list[Article]], None], batch_size: int
+) -> dict[str, Any]:
+    arts = [Article(source=g["id"], text=g["article"]) for g in gold]
+    t0 = time.perf_counter()
+    for chunk in batched(arts, batch_size):
+        summarize(list(chunk))
+    seconds = time.perf_counter() - t0
+    ours, equal_lead, classic_lead = [], [], []
+    for g, a in zip(gold, arts, strict=True):
+        if g["dataset"] == "xsum":  # one-line reference: score the TLDR
+            pred = a.tldr_text
+            classic = lead_sentences(g["article"], 1)
+        else:  # multi-sentence highlights: score the long summary, one sentence per line
+            pred = "\n".join(s.text for p in a.summary for s in p)
+            classic = lead_sentences(g["article"], 3)
+        ours.append({"id": g["id"], "summary": pred})
+        equal_lead.append({"id": g["id"], "summary": first_words(g["article"], len(pred.split()))})
+        classic_lead.append({"id": g["id"], "summary": classic})
+    return {
+        "ours": scorer.score_summarization(gold, ours),
+        "lead_equal_length": scorer.score_summarization(gold, equal_lead),
+        "lead_classic": scorer.score_summarization(gold, classic_lead),
+        "seconds_per_article": round(seconds / max(1, len(arts)), 3),
+    }
+
+
+def eval_entities(scorer: ModuleType, gold: list[dict[str, Any]], tagger: Any) -> dict[str, Any]:
+    preds = []
+    for g, mentions in zip(gold, tagger.spans_batch([g["text"] for g in gold]), strict=True):
+        preds.append({"id": g["id"], "entities": [{"start": m.start, "end": m.end, "label": m.label} for m in mentions]})
+    return dict(scorer.score_entities(gold, preds, scorer.SPACY_TO_CONLL))
+
+
+def metrics(results: dict[str, Any]) -> dict[str, float]:
+    """Flatten the results into the named numbers the floors refer to."""
+    out: dict[str, float] = {}
+    if "extraction" in results:
+        out["extraction.bow_f1"] = results["extraction"]["bow_macro"]["f1"]
+    if "entities" in results:
+        out["entities.f1"] = results["entities"]["micro"]["f1"]
+    for mode, res in results.get("summarization", {}).items():
+        for ds in ("cnndm", "xsum"):
+            for k in ("rouge1", "rouge2", "rougeLsum"):
+                out[f"{mode}.{ds}.{k}"] = res["ours"][ds][k]
+                out[f"{mode}.{ds}.{k}_minus_lead"] = round(res["ours"][ds][k] - res["lead_equal_length"][ds][k], 2)
+    return out
+
+
+def check_floors(values: dict[str, float], floors_file: Path = FLOORS_FILE) -> list[str]:
+    with floors_file.open("rb") as f:
+        floors: dict[str, float] = tomllib.load(f)["floors"]
+    return [
+        f"{name} = {values[name]:.3f} is below its floor {floor:.3f}"
+        for name, floor in floors.items()
+        if name in values and values[name] < floor
+    ]
+
+
+def table(results: dict[str, Any]) -> str:
+    lines = []
+    if "extraction" in results:
+        b = results["extraction"]["bow_macro"]
+        lines.append(f"extraction  BoW P/R/F1 {b['precision']:.3f}/{b['recall']:.3f}/{b['f1']:.3f}")
+    if "entities" in results:
+        m = results["entities"]["micro"]
+        lines.append(f"entities    P/R/F1 {m['precision']:.3f}/{m['recall']:.3f}/{m['f1']:.3f} (CoNLL labels)")
+    for mode, res in results.get("summarization", {}).items():
+        lines.append(f"summaries ({mode}, {res['seconds_per_article']:.2f} s/article)   R1 / R2 / RLsum   words")
+        for ds, what in (("cnndm", "long summary vs highlights"), ("xsum", "TLDR vs one-liner")):
+            lines.append(f"  {ds}: {what}")
+            for name, key in (("ours", "ours"), ("lead, equal length", "lead_equal_length"), ("lead-3/lead-1", "lead_classic")):
+                r = res[key][ds]
+                lines.append(
+                    f"    {name:<20} {r['rouge1']:6.2f} {r['rouge2']:6.2f} {r['rougeLsum']:6.2f}   {r.get('pred_words_mean', 0):5.1f}"
+                )
+    return "\n".join(lines)
