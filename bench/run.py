@@ -1,0 +1,122 @@
+"""Speed and memory benchmarks (numbers into a results file; never timed assertions in tests).
+
+    python bench/run.py --out bench/results.json
+
+Measures: `newsbrief --help` start-up, cold start of one `summarize` call (wall, peak RSS), model
+load time, per-article latency, a 50-article batch against a naive loop (one encode call per
+article, no cross-article batching), int8 dynamic quantization, and cost vs article length.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import gzip
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+NEWSBRIEF = [sys.executable, "-m", "pipeline.cli"]
+SEED = ROOT / "samples" / "eu-cloud-certification.html"
+
+
+def run_cli(args: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one CLI process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t0 = time.perf_counter()
+    subprocess.run(NEWSBRIEF + args, check=True, capture_output=True, cwd=ROOT)
+    wall = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return wall, max(peak, before) / 1024
+
+
+def dev_articles(shared: Path, n: int) -> list[str]:
+    with gzip.open(shared / "summarization.dev.jsonl.gz", "rt") as f:
+        rows = [json.loads(line) for line in f]
+    return [r["article"] for r in rows[:n]]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default="bench/results.json")
+    ap.add_argument("--shared", default=str(ROOT.parent / "shared" / "eval"))
+    args = ap.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    res: dict[str, object] = {"machine": f"{platform.machine()} {os.cpu_count()} cpus", "date": time.strftime("%Y-%m-%d")}
+
+    res["help_seconds"] = round(min(run_cli(["--help"])[0] for _ in range(3)), 3)
+    wall, rss = run_cli(["summarize", "--mode", "fast", str(SEED)])
+    res["cold_summarize_seconds"], res["cold_summarize_peak_rss_mb"] = round(wall, 2), round(rss)
+
+    from pipeline.document import Article
+    from pipeline.entities import EntityTagger
+    from pipeline.models import resolve
+    from pipeline.settings import load_settings
+    from pipeline.summarize.extractive import ExtractiveSummarizer
+
+    settings = load_settings({"mode": "fast"})
+    spec = resolve("minilm-l6", "summarizer")
+    t0 = time.perf_counter()
+    summ = ExtractiveSummarizer.load(spec, settings)
+    res["load_minilm_seconds"] = round(time.perf_counter() - t0, 2)
+    t0 = time.perf_counter()
+    tagger = EntityTagger.load(settings)
+    res["load_spacy_seconds"] = round(time.perf_counter() - t0, 2)
+
+    texts = dev_articles(Path(args.shared), 50)
+
+    def arts() -> list[Article]:
+        return [Article(source=str(i), text=t) for i, t in enumerate(texts)]
+
+    summ.summarize_batch(arts()[:2])  # warm-up
+    t0 = time.perf_counter()
+    for a in arts():
+        summ.summarize_batch([a])
+    naive = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    summ.summarize_batch(arts())
+    batched = time.perf_counter() - t0
+    q = ExtractiveSummarizer.load(spec, settings, quantize=True)
+    q.summarize_batch(arts()[:2])
+    t0 = time.perf_counter()
+    q.summarize_batch(arts())
+    quant = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    tagger.tag_batch(arts())
+    ner = time.perf_counter() - t0
+    res["batch50"] = {
+        "words_mean": round(sum(len(t.split()) for t in texts) / len(texts)),
+        "naive_loop_seconds": round(naive, 2),
+        "batched_seconds": round(batched, 2),
+        "batched_int8_seconds": round(quant, 2),
+        "speedup_batched": round(naive / batched, 2),
+        "speedup_batched_int8": round(naive / quant, 2),
+        "summarize_ms_per_article": round(1000 * batched / len(texts)),
+        "entities_ms_per_article": round(1000 * ner / len(texts)),
+    }
+
+    pool = " ".join(texts).split()
+    scaling = {}
+    for n in (1000, 4000, 16000):
+        words = (pool * (n // len(pool) + 1))[:n]
+        text = "\n".join(" ".join(words[i : i + 80]) for i in range(0, n, 80))
+        t0 = time.perf_counter()
+        summ.summarize_batch([Article(source="x", text=text)])
+        scaling[f"{n}_words_seconds"] = round(time.perf_counter() - t0, 2)
+    res["length_scaling_fast"] = scaling
+    res["peak_rss_mb_bench_process"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    res["ranker"] = dataclasses.asdict(summ.opts)
+
+    Path(args.out).write_text(json.dumps(res, indent=1) + "\n")
+    print(json.dumps(res, indent=1))
+
+
+if __name__ == "__main__":
+    main()
