@@ -110,14 +110,29 @@ def report(articles: Iterable[Any], emit: Callable[[Any], None]) -> tuple[int, i
     return ok, failed
 
 
+def db_option(fn: F) -> F:
+    return click.option(
+        "--db", type=click.Path(dir_okay=False), help="Index file (default: $NEWSBRIEF_DB or user data dir)."
+    )(fn)
+
+
 @main.command()
 @click.argument("sources", nargs=-1, required=True)
 @click.option("-f", "--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@click.option("--no-index", is_flag=True, help="Do not add the briefs to the index.")
+@db_option
 @mode_options
 @click.pass_context
 @guarded
 def summarize(
-    ctx: click.Context, sources: tuple[str, ...], fmt: str, mode: str | None, model: str | None, threads: int | None
+    ctx: click.Context,
+    sources: tuple[str, ...],
+    fmt: str,
+    no_index: bool,
+    db: str | None,
+    mode: str | None,
+    model: str | None,
+    threads: int | None,
 ) -> None:
     """Summarize articles: URLs, saved .html/.htm/.txt files, or - for stdin.
 
@@ -135,7 +150,7 @@ def summarize(
     from .core import run
     from .render import markdown, to_json
 
-    settings = settings_from(ctx, mode=mode, model=model, threads=threads)
+    settings = settings_from(ctx, mode=mode, model=model, threads=threads, db=db)
     first = True
 
     def emit(article: Any) -> None:
@@ -147,8 +162,112 @@ def summarize(
         first = False
 
     stdin = sys.stdin.buffer if "-" in sources else None
-    ok, failed = report(run(sources, settings, stdin=stdin), emit)
+    articles = run(sources, settings, stdin=stdin)
+    if no_index:
+        ok, failed = report(articles, emit)
+    else:
+        from .store import Store
+
+        with Store(settings.db_path()) as store:
+            ok, failed = report(store.pipe(articles, settings.batch_size), emit)
     sys.exit(outcome_code(ok, failed))
+
+
+@main.command()
+@click.argument("query", required=False, default="")
+@click.option("--entity", help="Only articles mentioning this entity (name, acronym or long form).")
+@click.option("--since", help="Only articles from the last 7d, 24h, 30m, 2w, or since a date.")
+@click.option("--limit", type=int, default=20, show_default=True)
+@click.option("-f", "--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@db_option
+@click.pass_context
+@guarded
+def search(
+    ctx: click.Context, query: str, entity: str | None, since: str | None, limit: int, fmt: str, db: str | None
+) -> None:
+    """Search the index: full text (title, TLDR, summary, body; ranked) and/or by entity.
+
+    \b
+    Examples:
+      newsbrief search "cloud certification"
+      newsbrief search --entity ECCG
+      newsbrief search ransomware --since 7d --format json
+    """
+    import dataclasses
+    import json
+
+    from .render import safe
+    from .store import Store
+
+    if not query.strip() and not entity and not since:
+        raise click.UsageError("give a QUERY, --entity or --since")
+    settings = settings_from(ctx, db=db)
+    with Store(settings.db_path(), readonly=True) as store:
+        hits = store.search(query, entity=entity, since=since, limit=limit)
+    for h in hits:
+        if fmt == "json":
+            click.echo(json.dumps(dataclasses.asdict(h), ensure_ascii=False))
+        else:
+            click.echo(f"[{h.id}] {safe(h.title) or 'Untitled'} ({h.date or 'no date'}) {h.url or safe(h.source)}")
+            click.echo(f"    {safe(h.snippet or h.tldr)}")
+    if not hits and fmt == "md":
+        click.echo("no matches", err=True)
+
+
+@main.command("entities")
+@click.option("--top", type=int, default=20, show_default=True)
+@click.option("--label", help="Only this label (ORG, GPE, PERSON, PRODUCT, CVE, ...).")
+@click.option("--since", help="Only articles from the last 7d, 24h, ... or since a date.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@db_option
+@click.pass_context
+@guarded
+def entities_cmd(ctx: click.Context, top: int, label: str | None, since: str | None, fmt: str, db: str | None) -> None:
+    """List the most mentioned entities in the index with their article counts.
+
+    \b
+    Examples:
+      newsbrief entities --top 10
+      newsbrief entities --label ORG --since 30d
+    """
+    import json
+
+    from .render import safe
+    from .store import Store
+
+    settings = settings_from(ctx, db=db)
+    with Store(settings.db_path(), readonly=True) as store:
+        rows = store.entities(top=top, label=label, since=since)
+    for r in rows:
+        if fmt == "json":
+            click.echo(json.dumps(r, ensure_ascii=False))
+        else:
+            long = f" ({safe(r['long_form'])})" if r["long_form"] else ""
+            click.echo(
+                f"{r['articles']:>5} articles {r['mentions']:>6} mentions  {r['label']:<8} {safe(r['name'])}{long}"
+            )
+
+
+@main.command()
+@click.argument("article_id", type=int)
+@click.option("-f", "--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@db_option
+@click.pass_context
+@guarded
+def show(ctx: click.Context, article_id: int, fmt: str, db: str | None) -> None:
+    """Print a stored brief by its index id (from `newsbrief search`).
+
+    \b
+    Example:
+      newsbrief show 12
+    """
+    from .render import markdown, to_json
+    from .store import Store
+
+    settings = settings_from(ctx, db=db)
+    with Store(settings.db_path(), readonly=True) as store:
+        article = store.get(article_id)
+    click.echo(to_json(article) if fmt == "json" else markdown(article), nl=fmt == "json")
 
 
 @main.command("models")
@@ -223,13 +342,22 @@ def doctor(ctx: click.Context) -> None:
     help="Folder with the dev sets and score.py.",
 )
 @click.option("--task", "tasks", multiple=True, type=click.Choice(["extraction", "summarization", "entities"]))
-@click.option("--mode", "modes", multiple=True, type=click.Choice(["fast", "quality"]), help="Summarizer modes to score.")
-@click.option("--limit", type=int, help="Score only the first N documents of each set (quick look; floors not checked).")
+@click.option(
+    "--mode", "modes", multiple=True, type=click.Choice(["fast", "quality"]), help="Summarizer modes to score."
+)
+@click.option(
+    "--limit", type=int, help="Score only the first N documents of each set (quick look; floors not checked)."
+)
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Write the full results here.")
 @click.pass_context
 @guarded
 def eval_cmd(
-    ctx: click.Context, shared: str, tasks: tuple[str, ...], modes: tuple[str, ...], limit: int | None, json_out: str | None
+    ctx: click.Context,
+    shared: str,
+    tasks: tuple[str, ...],
+    modes: tuple[str, ...],
+    limit: int | None,
+    json_out: str | None,
 ) -> None:
     """Score extraction, summaries and entities on the shared dev sets; fail below the floors.
 
@@ -240,12 +368,17 @@ def eval_cmd(
     Example:
       newsbrief eval --shared ../shared/eval --json bench/eval.json
     """
+    import functools
     import json
     from pathlib import Path
 
     from . import evaluate
     from .core import Models
-    from .summarize.base import apply
+
+    def summarize_with(models: Models, articles: list[Any]) -> None:
+        from .summarize.base import apply
+
+        apply(models.summarizer, articles)
 
     base = settings_from(ctx)
     folder = Path(shared)
@@ -266,7 +399,7 @@ def eval_cmd(
         for mode in modes or ("fast",):
             models = Models(base.replace(mode=mode))
             results["summarization"][mode] = evaluate.eval_summarization(
-                scorer, gold("summarization"), lambda arts, m=models: apply(m.summarizer, arts), base.batch_size
+                scorer, gold("summarization"), functools.partial(summarize_with, models), base.batch_size
             )
     click.echo(evaluate.table(results))
     values = evaluate.metrics(results)

@@ -11,6 +11,7 @@ Floors live in ``eval_floors.toml``; :func:`check_floors` lists every metric bel
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import importlib.util
 import json
@@ -67,10 +68,8 @@ def eval_extraction(scorer: ModuleType, gold: list[dict[str, Any]], settings: Se
     preds = []
     for g in gold:
         art = Article(source=g["id"], url=g.get("url"), raw=g["html"])
-        try:
+        with contextlib.suppress(ExtractionError, PipelineError):
             extract_html(art)
-        except (ExtractionError, PipelineError):
-            pass
         preds.append({"id": g["id"], "text": art.text})
     return dict(scorer.score_extraction(gold, preds))
 
@@ -105,7 +104,9 @@ def eval_summarization(
 def eval_entities(scorer: ModuleType, gold: list[dict[str, Any]], tagger: Any) -> dict[str, Any]:
     preds = []
     for g, mentions in zip(gold, tagger.spans_batch([g["text"] for g in gold]), strict=True):
-        preds.append({"id": g["id"], "entities": [{"start": m.start, "end": m.end, "label": m.label} for m in mentions]})
+        preds.append(
+            {"id": g["id"], "entities": [{"start": m.start, "end": m.end, "label": m.label} for m in mentions]}
+        )
     return dict(scorer.score_entities(gold, preds, scorer.SPACY_TO_CONLL))
 
 
@@ -146,9 +147,12 @@ def table(results: dict[str, Any]) -> str:
         lines.append(f"summaries ({mode}, {res['seconds_per_article']:.2f} s/article)   R1 / R2 / RLsum   words")
         for ds, what in (("cnndm", "long summary vs highlights"), ("xsum", "TLDR vs one-liner")):
             lines.append(f"  {ds}: {what}")
-            for name, key in (("ours", "ours"), ("lead, equal length", "lead_equal_length"), ("lead-3/lead-1", "lead_classic")):
+            for name, key in (
+                ("ours", "ours"),
+                ("lead, equal length", "lead_equal_length"),
+                ("lead-3/lead-1", "lead_classic"),
+            ):
                 r = res[key][ds]
-                lines.append(
-                    f"    {name:<20} {r['rouge1']:6.2f} {r['rouge2']:6.2f} {r['rougeLsum']:6.2f}   {r.get('pred_words_mean', 0):5.1f}"
-                )
+                scores = f"{r['rouge1']:6.2f} {r['rouge2']:6.2f} {r['rougeLsum']:6.2f}"
+                lines.append(f"    {name:<20} {scores}   {r.get('pred_words_mean', 0):5.1f}")
     return "\n".join(lines)

@@ -123,7 +123,7 @@ def test_unknown_model_is_a_setup_error(tmp_path):
     assert "no-such-model" in r.stderr and "minilm-l6" in r.stderr  # lists what exists
 
 
-@pytest.mark.parametrize("command", ["summarize", "models", "doctor"])
+@pytest.mark.parametrize("command", sorted(main.commands))
 def test_every_command_has_help_with_an_example(command):
     r = invoke(command, "--help")
     assert r.exit_code == 0 and "Example" in r.stdout

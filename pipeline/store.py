@@ -1,0 +1,351 @@
+"""The SQLite index: schema, migrations, idempotent writes, search.
+
+Schema (usable from any SQLite tool; ``sqlite3 index.db .schema``)::
+
+    articles(id, content_hash UNIQUE, url, source, title, author, date, sitename, language,
+             word_count, reading_minutes, tldr, summary JSON, body, model JSON, brief JSON,
+             added_at, version)                      -- one row per article *version*
+    entities(id, key, label, name, long_form)          -- key = casefolded canonical form
+    entity_aliases(alias_key, entity_id)               -- long forms and other surfaces → entity
+    article_entities(article_id, entity_id, count)
+    articles_fts  (FTS5 over title, tldr, summary, body; kept in sync by triggers)
+    schema_migrations(version, applied_at)
+
+Articles are keyed by the content hash of the normalized main text plus URL: adding the same
+article again changes nothing; a changed text at a known URL is stored as the next ``version``.
+Migrations are ordered, recorded, and applied on open inside a transaction. WAL mode lets
+readers work while a batch writes; each batch is one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import logging
+import re
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .document import Article, Entity, SummarySentence
+from .entities import key as entity_key
+from .errors import StoreError
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS: list[str] = [
+    # 1: articles, entities, full-text search
+    """
+    CREATE TABLE articles (
+        id INTEGER PRIMARY KEY,
+        content_hash TEXT NOT NULL UNIQUE,
+        url TEXT, source TEXT NOT NULL, title TEXT, author TEXT, date TEXT, sitename TEXT,
+        language TEXT, word_count INTEGER, reading_minutes INTEGER,
+        tldr TEXT, summary TEXT, body TEXT, model TEXT, brief TEXT,
+        added_at TEXT NOT NULL
+    );
+    CREATE INDEX articles_url ON articles(url);
+    CREATE TABLE entities (
+        id INTEGER PRIMARY KEY, key TEXT NOT NULL, label TEXT NOT NULL, name TEXT NOT NULL,
+        long_form TEXT, UNIQUE (key, label)
+    );
+    CREATE TABLE article_entities (
+        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        entity_id INTEGER NOT NULL REFERENCES entities(id),
+        count INTEGER NOT NULL,
+        PRIMARY KEY (article_id, entity_id)
+    );
+    CREATE INDEX article_entities_entity ON article_entities(entity_id);
+    CREATE VIRTUAL TABLE articles_fts USING fts5(
+        title, tldr, summary, body, content='articles', content_rowid='id', tokenize='porter unicode61'
+    );
+    CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN
+        INSERT INTO articles_fts(rowid, title, tldr, summary, body)
+        VALUES (new.id, new.title, new.tldr, new.summary, new.body);
+    END;
+    CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, tldr, summary, body)
+        VALUES ('delete', old.id, old.title, old.tldr, old.summary, old.body);
+    END;
+    """,
+    # 2: article versions and entity aliases (acronym <-> long form across articles)
+    """
+    ALTER TABLE articles ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+    CREATE TABLE entity_aliases (
+        alias_key TEXT NOT NULL, entity_id INTEGER NOT NULL REFERENCES entities(id),
+        PRIMARY KEY (alias_key, entity_id)
+    );
+    CREATE INDEX articles_date ON articles(date);
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    id: int
+    title: str | None
+    url: str | None
+    source: str
+    date: str | None
+    tldr: str | None
+    snippet: str | None
+    version: int
+
+
+def parse_since(text: str, now: dt.datetime | None = None) -> str:
+    """``7d``, ``24h``, ``30m``, ``2w`` or an ISO date → ISO timestamp lower bound (UTC)."""
+    now = now or dt.datetime.now(dt.UTC)
+    m = re.fullmatch(r"\s*(\d+)\s*([mhdw])\s*", text)
+    if m:
+        n, unit = int(m.group(1)), m.group(2)
+        delta = {
+            "m": dt.timedelta(minutes=n),
+            "h": dt.timedelta(hours=n),
+            "d": dt.timedelta(days=n),
+            "w": dt.timedelta(weeks=n),
+        }
+        return (now - delta[unit]).strftime("%Y-%m-%dT%H:%M:%S")
+    try:
+        return dt.datetime.fromisoformat(text.strip()).strftime("%Y-%m-%dT%H:%M:%S")
+    except ValueError:
+        raise StoreError(f"cannot read --since {text!r}: use 7d, 24h, 30m, 2w or a date like 2024-04-19") from None
+
+
+def fts_query(text: str) -> str:
+    """User words → an FTS5 query of quoted terms (no syntax injection), all required."""
+    terms = re.findall(r"\w[\w'-]*", text)
+    return " ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+class Store:
+    def __init__(self, path: Path | str, readonly: bool = False) -> None:
+        self.path = Path(path)
+        try:
+            if readonly:
+                if not self.path.exists():
+                    raise StoreError("no index yet (summarize something first)", str(self.path))
+                self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=10)
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.db = sqlite3.connect(self.path, timeout=10)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA foreign_keys = ON")
+            if not readonly:
+                self.db.execute("PRAGMA journal_mode = WAL")
+                self.migrate()
+            else:
+                self._check_version()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open the index ({exc}); the file was left untouched", str(self.path)) from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---------------------------------------------------------------- migrations
+    def _check_version(self) -> int:
+        version = int(self.db.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"index schema v{version} is newer than this newsbrief (v{SCHEMA_VERSION})", str(self.path)
+            )
+        return version
+
+    def migrate(self) -> None:
+        version = self._check_version()
+        if version == SCHEMA_VERSION:
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
+            )
+            version = int(self.db.execute("PRAGMA user_version").fetchone()[0])  # re-read under the lock
+            for number in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in _statements(MIGRATIONS[number - 1]):
+                    self.db.execute(statement)
+                self.db.execute("INSERT INTO schema_migrations VALUES (?, datetime('now'))", (number,))
+                self.db.execute(f"PRAGMA user_version = {number}")
+                log.info("index %s migrated to schema v%d", self.path, number)
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    # ---------------------------------------------------------------- writes
+    def pipe(self, articles: Iterable[Article], batch_size: int) -> Iterator[Article]:
+        """Pass records through, storing each batch of finished ones in one transaction."""
+        it = iter(articles)
+        while chunk := list(itertools.islice(it, batch_size)):
+            self.add_batch(chunk)
+            yield from chunk
+
+    def has(self, content_hash: str) -> bool:
+        return self.db.execute("SELECT 1 FROM articles WHERE content_hash = ?", (content_hash,)).fetchone() is not None
+
+    def add_batch(self, articles: Iterable[Article]) -> list[int | None]:
+        """Store finished articles in one transaction; returns row ids (None = already there)."""
+        ids: list[int | None] = []
+        try:
+            with self.db:
+                for a in articles:
+                    ids.append(self._add(a) if a.status == "ok" else None)
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"cannot write to the index ({exc})", str(self.path)) from None
+        return ids
+
+    def _add(self, a: Article) -> int | None:
+        h = a.content_hash
+        if self.has(h):
+            return None
+        version = 1
+        if a.url:
+            row = self.db.execute("SELECT MAX(version) FROM articles WHERE url = ?", (a.url,)).fetchone()
+            version = (row[0] or 0) + 1
+        cur = self.db.execute(
+            "INSERT INTO articles (content_hash, url, source, title, author, date, sitename, language, word_count,"
+            " reading_minutes, tldr, summary, body, model, brief, added_at, version)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                h, a.url, a.source, a.title, a.author, a.date, a.sitename, a.language, a.word_count,
+                a.reading_minutes, a.tldr_text, "\n\n".join(a.summary_paragraphs), a.text,
+                json.dumps(a.model), json.dumps(a.as_dict(), ensure_ascii=False),
+                dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S"), version,
+            ),
+        )  # fmt: skip
+        article_id = int(cur.lastrowid or 0)
+        for e in a.entities:
+            self.db.execute(
+                "INSERT INTO article_entities (article_id, entity_id, count) VALUES (?, ?, ?)"
+                " ON CONFLICT DO UPDATE SET count = count + excluded.count",
+                (article_id, self._entity_id(e), e.count),
+            )
+        return article_id
+
+    def _entity_id(self, e: Entity) -> int:
+        """Find the entity by its key or any alias (ECCG ↔ European Cybersecurity Certification Group)."""
+        keys = [entity_key(e.canonical)] + ([entity_key(e.long_form)] if e.long_form else [])
+        for k in keys:
+            row = self.db.execute(
+                "SELECT e.id FROM entities e LEFT JOIN entity_aliases a ON a.entity_id = e.id"
+                " WHERE e.label = ? AND (e.key = ? OR a.alias_key = ?) LIMIT 1",
+                (e.label, k, k),
+            ).fetchone()
+            if row:
+                entity_id = int(row[0])
+                break
+        else:
+            cur = self.db.execute(
+                "INSERT INTO entities (key, label, name, long_form) VALUES (?, ?, ?, ?)",
+                (keys[0], e.label, e.canonical, e.long_form),
+            )
+            entity_id = int(cur.lastrowid or 0)
+        if e.long_form:
+            self.db.execute(
+                "UPDATE entities SET long_form = COALESCE(long_form, ?) WHERE id = ?", (e.long_form, entity_id)
+            )
+        for alias in {*keys, *(entity_key(x) for x in e.aliases)}:
+            self.db.execute("INSERT OR IGNORE INTO entity_aliases VALUES (?, ?)", (alias, entity_id))
+        return entity_id
+
+    # ---------------------------------------------------------------- reads
+    def search(self, text: str = "", entity: str | None = None, since: str | None = None, limit: int = 20) -> list[Hit]:
+        where, params, join = [], [], ""
+        rank = "a.id DESC"
+        snippet = "NULL"
+        if text.strip():
+            join += " JOIN articles_fts f ON f.rowid = a.id"
+            where.append("articles_fts MATCH ?")
+            params.append(fts_query(text))
+            rank = "bm25(articles_fts, 10.0, 5.0, 3.0, 1.0)"
+            snippet = "snippet(articles_fts, 3, '«', '»', ' … ', 12)"
+        if entity:
+            k = entity_key(entity)
+            where.append(
+                "a.id IN (SELECT ae.article_id FROM article_entities ae JOIN entities e ON e.id = ae.entity_id"
+                " LEFT JOIN entity_aliases al ON al.entity_id = e.id WHERE e.key = ? OR al.alias_key = ?)"
+            )
+            params += [k, k]
+        if since:
+            where.append("COALESCE(a.date, a.added_at) >= ?")
+            params.append(parse_since(since))
+        sql = (
+            f"SELECT a.id, a.title, a.url, a.source, a.date, a.tldr, {snippet} AS snippet, a.version"
+            f" FROM articles a{join}" + (" WHERE " + " AND ".join(where) if where else "") + f" ORDER BY {rank} LIMIT ?"
+        )
+        try:
+            rows = self.db.execute(sql, [*params, limit]).fetchall()
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"search failed ({exc})", str(self.path)) from None
+        return [Hit(*row) for row in rows]
+
+    def entities(self, top: int = 20, label: str | None = None, since: str | None = None) -> list[dict[str, Any]]:
+        where, params = [], []
+        if label:
+            where.append("e.label = ?")
+            params.append(label.upper())
+        if since:
+            where.append("COALESCE(a.date, a.added_at) >= ?")
+            params.append(parse_since(since))
+        sql = (
+            "SELECT e.name, e.label, e.long_form,"
+            " COUNT(DISTINCT ae.article_id) AS articles, SUM(ae.count) AS mentions"
+            " FROM entities e JOIN article_entities ae ON ae.entity_id = e.id JOIN articles a ON a.id = ae.article_id"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + " GROUP BY e.id ORDER BY articles DESC, mentions DESC, e.name LIMIT ?"
+        )
+        return [dict(r) for r in self.db.execute(sql, [*params, top])]
+
+    def get(self, article_id: int) -> Article:
+        row = self.db.execute("SELECT brief FROM articles WHERE id = ?", (article_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"no article with id {article_id}", str(self.path))
+        return article_from_dict(json.loads(row[0]))
+
+    def get_by_hash(self, content_hash: str) -> Article | None:
+        row = self.db.execute("SELECT brief FROM articles WHERE content_hash = ?", (content_hash,)).fetchone()
+        return article_from_dict(json.loads(row[0])) if row else None
+
+    def count(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+
+
+def article_from_dict(d: dict[str, Any]) -> Article:
+    """Rebuild a finished brief from its stored JSON (the documented schema)."""
+    prov = d.get("provenance") or {}
+    tldr_support = prov.get("tldr") or [[]]
+    a = Article(
+        source=d["source"], url=d.get("url"), title=d.get("title"), author=d.get("author"), date=d.get("date"),
+        sitename=d.get("sitename"), language=d.get("language"), word_count=d.get("word_count") or 0,
+        reading_minutes=d.get("reading_minutes") or 0, model=d.get("model") or {}, coverage=d.get("coverage", 1.0),
+    )  # fmt: skip
+    a.tldr = [SummarySentence(d.get("tldr") or "", [tuple(x) for x in tldr_support[0]] if tldr_support else [])]
+    a.summary = [[SummarySentence(p)] for p in d.get("summary") or []]
+    a.entities = [
+        Entity(
+            **{k: e.get(k) for k in ("text", "label", "count", "canonical", "long_form")},
+            aliases=e.get("aliases") or [],
+        )
+        for e in d.get("entities") or []
+    ]
+    return a
+
+
+def _statements(script: str) -> Sequence[str]:
+    """Split a migration into statements, keeping trigger bodies (BEGIN … END;) whole."""
+    out, buf = [], ""
+    for line in script.strip().splitlines():
+        buf += line + "\n"
+        if sqlite3.complete_statement(buf):
+            out.append(buf.strip())
+            buf = ""
+    return out

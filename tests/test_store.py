@@ -1,0 +1,150 @@
+import sqlite3
+import threading
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import main
+from pipeline.document import Article, Entity, SummarySentence
+from pipeline.errors import StoreError
+from pipeline.store import MIGRATIONS, SCHEMA_VERSION, Store, fts_query, parse_since
+
+
+def art(text: str, url: str | None = "https://x.example/a", title: str = "Title", entities=()) -> Article:
+    a = Article(source=url or "file.html", url=url, title=title, text=text, word_count=len(text.split()))
+    a.tldr = [SummarySentence(text.split(".")[0] + ".")]
+    a.summary = [[SummarySentence(text)]]
+    a.entities = list(entities)
+    return a
+
+
+ECCG = Entity("ECCG", "ORG", 2, "ECCG", "European Cybersecurity Certification Group", [])
+ECCG_LONG = Entity("European Cybersecurity Certification Group", "ORG", 1, "European Cybersecurity Certification Group")
+
+
+def test_readd_is_idempotent_and_changed_text_is_a_new_version(tmp_path):
+    with Store(tmp_path / "i.db") as s:
+        first = s.add_batch([art("France asked for a legal opinion on EUCS.")])
+        again = s.add_batch([art("France  asked for a legal opinion on EUCS.")])  # same after normalization
+        changed = s.add_batch([art("France asked for a legal opinion on EUCS. It may slip to June.")])
+        assert first[0] is not None and again == [None] and changed[0] is not None
+        assert s.count() == 2
+        versions = [r[0] for r in s.db.execute("SELECT version FROM articles ORDER BY id")]
+        assert versions == [1, 2]
+
+
+def test_failed_articles_are_not_stored(tmp_path):
+    bad = Article(source="x").fail(ValueError("boom"))
+    with Store(tmp_path / "i.db") as s:
+        assert s.add_batch([bad]) == [None] and s.count() == 0
+
+
+def test_entity_acronym_and_long_form_are_one_entity_across_articles(tmp_path):
+    with Store(tmp_path / "i.db") as s:
+        s.add_batch([art("The ECCG met in Brussels.", "https://x.example/1", entities=[ECCG])])
+        s.add_batch([art("The group met again.", "https://x.example/2", entities=[ECCG_LONG])])
+        assert len(s.search(entity="ECCG")) == 2
+        assert len(s.search(entity="european cybersecurity certification group")) == 2
+        [row] = s.entities(label="org")
+        assert (row["name"], row["articles"], row["mentions"]) == ("ECCG", 2, 3)
+        assert row["long_form"] == "European Cybersecurity Certification Group"
+
+
+def test_fts_ranks_title_matches_first_and_resists_syntax(tmp_path):
+    with Store(tmp_path / "i.db") as s:
+        s.add_batch(
+            [
+                art("Nothing about it here. Ransomware is mentioned once.", "https://x.example/body", "Port news"),
+                art("A short note about ports.", "https://x.example/title", "Ransomware hits port"),
+                art("Unrelated text about gardening.", "https://x.example/none", "Gardening"),
+            ]
+        )
+        hits = s.search("ransomware")
+        assert [h.url for h in hits] == ["https://x.example/title", "https://x.example/body"]
+        assert s.search('ransomware*"') == hits  # stray syntax characters are dropped, no FTS error
+        assert s.search("ransomware NEAR(") == []  # operators are plain (required) words
+        assert fts_query('a "b" NEAR(c)') == '"a" "b" "NEAR" "c"'
+
+
+def test_since_filters_on_publication_date(tmp_path):
+    with Store(tmp_path / "i.db") as s:
+        old = art("Old news about EUCS.", "https://x.example/old")
+        old.date = "2001-01-01"
+        s.add_batch([old, art("Fresh news about EUCS.", "https://x.example/new")])
+        assert [h.url for h in s.search("EUCS", since="7d")] == ["https://x.example/new"]
+        assert len(s.search("EUCS", since="2000-06-01")) == 2
+    with pytest.raises(StoreError, match="--since"):
+        parse_since("yesterday")
+
+
+def test_old_schema_migrates_forward_keeping_rows(tmp_path):
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path)
+    db.executescript(MIGRATIONS[0])
+    db.execute("PRAGMA user_version = 1")
+    db.execute(
+        "INSERT INTO articles (content_hash, url, source, title, tldr, summary, body, brief, added_at)"
+        " VALUES ('h1', 'u', 's', 'Old title', 't', 's', 'old body text', '{}', '2024-01-01T00:00:00')"
+    )
+    db.commit()
+    db.close()
+    with Store(path) as s:
+        assert s.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert [r[0] for r in s.db.execute("SELECT version FROM schema_migrations")] == [2]
+        assert tuple(s.db.execute("SELECT title, version FROM articles").fetchone()) == ("Old title", 1)
+        assert [h.title for h in s.search("old body")] == ["Old title"]
+
+
+def test_corrupt_database_is_a_clear_error_and_left_untouched(tmp_path):
+    path = tmp_path / "bad.db"
+    junk = b"this is not a database" * 100
+    path.write_bytes(junk)
+    with pytest.raises(StoreError, match="cannot open the index"):
+        Store(path)
+    assert path.read_bytes() == junk
+    r = CliRunner().invoke(main, ["search", "x", "--db", str(path)])
+    assert r.exit_code == 4 and str(path) in r.stderr
+
+
+def test_newer_schema_is_refused(tmp_path):
+    path = tmp_path / "new.db"
+    sqlite3.connect(path).execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}").connection.close()
+    with pytest.raises(StoreError, match="newer"):
+        Store(path)
+
+
+def test_readers_work_while_a_batch_writes(tmp_path):
+    path = tmp_path / "i.db"
+    with Store(path) as s:
+        s.add_batch([art("Seed row about ENISA.", "https://x.example/0")])
+    writer = Store(path)
+    writer.db.execute("BEGIN IMMEDIATE")
+    writer.db.execute(
+        "INSERT INTO articles (content_hash, source, body, added_at) VALUES ('pending', 's', 'ENISA pending', 'now')"
+    )
+    seen: list[int] = []
+    t = threading.Thread(target=lambda: seen.append(len(Store(path, readonly=True).search("ENISA"))))
+    t.start()
+    t.join(timeout=10)
+    assert seen == [1]  # the reader is not blocked and sees only committed rows
+    writer.db.execute("COMMIT")
+    writer.close()
+    with Store(path, readonly=True) as r:
+        assert len(r.search("ENISA")) == 2
+
+
+def test_cli_summarize_indexes_and_search_finds_by_entity(fake_models, tmp_path):
+    from conftest import SEED
+
+    db = str(tmp_path / "cli.db")
+    runner = CliRunner()
+    assert runner.invoke(main, ["summarize", "--db", db, str(SEED)]).exit_code == 0
+    assert runner.invoke(main, ["summarize", "--db", db, str(SEED)]).exit_code == 0  # re-run adds nothing
+    r = runner.invoke(main, ["search", "--db", db, "--entity", "ECCG"])
+    assert r.exit_code == 0 and r.stdout.count("France seeks legal advice") == 1
+    r = runner.invoke(main, ["show", "--db", db, r.stdout.split("]")[0].strip("[")])
+    assert r.exit_code == 0 and r.stdout.startswith("# France seeks legal advice")
+    r = runner.invoke(main, ["entities", "--db", db, "--label", "ORG"])
+    assert "ECCG (European Cybersecurity Certification Group)" in r.stdout
+    assert runner.invoke(main, ["summarize", "--no-index", "--db", str(tmp_path / "none.db"), str(SEED)]).exit_code == 0
+    assert not (tmp_path / "none.db").exists()
