@@ -174,6 +174,84 @@ def summarize(
 
 
 @main.command()
+@click.argument("inputs", nargs=-1)
+@click.option(
+    "--out", "out_dir", type=click.Path(file_okay=False), required=True, help="Folder for results.jsonl/errors.jsonl."
+)
+@click.option("--urls", "urls_file", type=click.Path(dir_okay=False, exists=True), help="File with one URL per line.")
+@click.option("--retry-failed", is_flag=True, help="Re-attempt the sources listed in errors.jsonl.")
+@click.option("--workers", type=int, help="Extraction worker processes (default: cores - 1).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.option("--no-index", is_flag=True, help="Do not add the briefs to the index.")
+@db_option
+@mode_options
+@click.pass_context
+@guarded
+def batch(
+    ctx: click.Context,
+    inputs: tuple[str, ...],
+    out_dir: str,
+    urls_file: str | None,
+    retry_failed: bool,
+    workers: int | None,
+    quiet: bool,
+    no_index: bool,
+    db: str | None,
+    mode: str | None,
+    model: str | None,
+    threads: int | None,
+) -> None:
+    """Summarize folders of saved pages, files or URL lists into DIR/results.jsonl, resumably.
+
+    Folders are read recursively (.html, .htm, .txt, .html.gz). Re-running the same command skips
+    what is done; a killed run loses nothing already written. Failures go to DIR/errors.jsonl.
+    Exit code 0 = all ok, 1 = some failed, 3 = none succeeded.
+
+    \b
+    Examples:
+      newsbrief batch saved_pages/ --out out/
+      newsbrief batch --urls urls.txt --out out/ --mode fast
+      newsbrief batch saved_pages/ --out out/ --retry-failed
+    """
+    import contextlib
+    import os
+    from pathlib import Path
+
+    from tqdm import tqdm
+
+    from .batch import run_batch
+    from .core import Models
+
+    if not inputs and not urls_file:
+        raise click.UsageError("give folders/files or --urls FILE")
+    settings = settings_from(ctx, mode=mode, model=model, threads=threads, db=db)
+    n_workers = workers if workers is not None else max(1, (os.cpu_count() or 1) - 1)
+    with contextlib.ExitStack() as stack:
+        store = None
+        if not no_index:
+            from .store import Store
+
+            store = stack.enter_context(Store(settings.db_path()))
+        state, todo, records = run_batch(
+            inputs, Path(out_dir), settings, Models(settings, "batch"), urls_file, retry_failed, n_workers, store
+        )
+        ok = failed = 0
+        with tqdm(total=todo, unit="article", disable=True if quiet else None, file=sys.stderr) as bar:
+            for a in records:
+                if a.status == "ok":
+                    ok += 1
+                else:
+                    failed += 1
+                    if quiet:
+                        error_line(a.source, a.message or "failed", a.error)
+                bar.update(1)
+    earlier = f", {state.previously_failed} failed earlier (--retry-failed)" if state.previously_failed else ""
+    tally = f"newsbrief: {ok} summarized, {failed} failed, {state.skipped} already done{earlier} -> {out_dir}"
+    click.echo(tally, err=True)
+    sys.exit(outcome_code(ok + state.skipped, failed) if ok or failed else EXIT_OK)
+
+
+@main.command()
 @click.argument("query", required=False, default="")
 @click.option("--entity", help="Only articles mentioning this entity (name, acronym or long form).")
 @click.option("--since", help="Only articles from the last 7d, 24h, 30m, 2w, or since a date.")

@@ -1,0 +1,122 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from click.testing import CliRunner
+from conftest import SAMPLES
+
+from pipeline.batch import JsonlLog, expand_inputs
+from pipeline.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def make_pages(folder: Path, n: int) -> None:
+    """n distinct article pages (distinct text → distinct content hashes), some in a subfolder."""
+    template = (SAMPLES / "short-patch-tuesday.html").read_text()
+    for i in range(n):
+        sub = folder / ("deep" if i % 3 == 0 else "")
+        sub.mkdir(parents=True, exist_ok=True)
+        (sub / f"page{i:03d}.html").write_text(template.replace("61 vulnerabilities", f"{i + 10} vulnerabilities"))
+
+
+def lines(path: Path) -> list[dict]:
+    return [json.loads(x) for x in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_expand_inputs_recursive_sorted_deduplicated(tmp_path):
+    make_pages(tmp_path / "p", 4)
+    (tmp_path / "p" / "notes.md").write_text("ignored")
+    urls = tmp_path / "urls.txt"
+    urls.write_text("# comment\nhttps://a.example/1\n\nhttps://a.example/1\n")
+    got = expand_inputs([str(tmp_path / "p"), str(tmp_path / "p" / "page001.html")], str(urls))
+    assert [Path(g).name for g in got[:4]] == ["page000.html", "page003.html", "page001.html", "page002.html"]
+    assert got[4:] == ["https://a.example/1"]
+
+
+def test_torn_last_line_is_cut(tmp_path):
+    p = tmp_path / "results.jsonl"
+    p.write_bytes(b'{"source": "a"}\n{"source": "b", "ti')
+    log = JsonlLog(p)
+    log.close()
+    assert [r["source"] for r in log.records()] == ["a"]
+
+
+def test_batch_isolates_failures_and_resumes(fake_models, tmp_path):
+    pages = tmp_path / "pages"
+    make_pages(pages, 5)
+    (pages / "index.html").write_text((SAMPLES / "index-page.html").read_text())
+    (pages / "binary.htm").write_bytes(b"\x00\x01binary")
+    out = tmp_path / "out"
+    args = ["batch", str(pages), "--out", str(out), "--workers", "1", "-q"]
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 1
+    assert len(lines(out / "results.jsonl")) == 5
+    errs = lines(out / "errors.jsonl")
+    assert sorted(e["reason"] for e in errs) == ["no_article_text", "unsupported_content"]
+    assert "5 summarized, 2 failed" in r.stderr
+    r = CliRunner().invoke(main, args)  # nothing new to do
+    assert r.exit_code == 0 and "0 summarized, 0 failed, 5 already done, 2 failed earlier" in r.stderr
+    assert len(lines(out / "results.jsonl")) == 5
+    (pages / "index.html").unlink()
+    (pages / "binary.htm").write_text((SAMPLES / "eu-cloud-certification.html").read_text())  # fixed
+    r = CliRunner().invoke(main, [*args, "--retry-failed"])
+    assert r.exit_code == 0 and "1 summarized, 0 failed, 5 already done" in r.stderr
+    assert len(lines(out / "results.jsonl")) == 6
+
+
+def test_all_failed_exit_code(fake_models, tmp_path):
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "x.html").write_bytes(b"\x00")
+    r = CliRunner().invoke(main, ["batch", str(tmp_path / "p"), "--out", str(tmp_path / "o"), "-q"])
+    assert r.exit_code == 3
+
+
+KILLABLE = """
+import sys, time
+sys.path.insert(0, {tests!r})
+import pipeline.core
+from fakes import LeadSummarizer, rule_tagger
+class Slow(LeadSummarizer):
+    def summarize_batch(self, articles):
+        time.sleep(0.15)
+        return super().summarize_batch(articles)
+pipeline.core.load_summarizer = lambda settings, command="summarize": Slow()
+pipeline.core.EntityTagger.load = classmethod(lambda cls, s: rule_tagger(s.entity_labels))
+from pipeline.cli import main
+main(sys.argv[1:])
+"""
+
+
+def test_kill_9_mid_batch_then_resume_gives_exactly_one_result_per_page(tmp_path):
+    n = 60
+    pages, out = tmp_path / "pages", tmp_path / "out"
+    make_pages(pages, n)
+    script = tmp_path / "run.py"
+    script.write_text(KILLABLE.format(tests=str(ROOT / "tests")))
+    env = {**os.environ, "NEWSBRIEF_BATCH_SIZE": "4", "NEWSBRIEF_DB": str(tmp_path / "i.db")}
+    cmd = [sys.executable, str(script), "batch", str(pages), "--out", str(out), "--workers", "1", "-q"]
+    for kill_after in (8, 30):  # kill twice at different points
+        proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(lines_safe(out / "results.jsonl")) < kill_after:
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert len(lines_safe(out / "results.jsonl")) < n  # it really was interrupted
+    done = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    results = lines(out / "results.jsonl")
+    assert len(results) == n
+    assert len({r["source"] for r in results}) == n and len({r["content_hash"] for r in results}) == n
+    import sqlite3
+
+    assert sqlite3.connect(tmp_path / "i.db").execute("SELECT COUNT(*) FROM articles").fetchone()[0] == n
+
+
+def lines_safe(path: Path) -> list[str]:
+    return path.read_text().splitlines() if path.exists() else []
