@@ -122,16 +122,16 @@ def fts_query(text: str) -> str:
 
 
 class Store:
-    def __init__(self, path: Path | str, readonly: bool = False) -> None:
+    def __init__(self, path: Path | str, readonly: bool = False, timeout: float = 10.0) -> None:
         self.path = Path(path)
         try:
             if readonly:
                 if not self.path.exists():
                     raise StoreError("no index yet (summarize something first)", str(self.path))
-                self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=10)
+                self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=timeout)
             else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                self.db = sqlite3.connect(self.path, timeout=10)
+                self.db = sqlite3.connect(self.path, timeout=timeout)
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA foreign_keys = ON")
             if not readonly:

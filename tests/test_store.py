@@ -106,6 +106,22 @@ def test_corrupt_database_is_a_clear_error_and_left_untouched(tmp_path):
     assert r.exit_code == 4 and str(path) in r.stderr
 
 
+def test_locked_database_is_a_clear_error_and_keeps_rows(tmp_path):
+    path = tmp_path / "i.db"
+    with Store(path) as s:
+        s.add_batch([art("Kept row about ENISA.", "https://x.example/kept")])
+    holder = sqlite3.connect(path)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with Store(path, timeout=0.2) as s, pytest.raises(StoreError, match="locked"):
+            s.add_batch([art("New row about ENISA.", "https://x.example/new")])
+    finally:
+        holder.rollback()
+        holder.close()
+    with Store(path, readonly=True) as s:
+        assert [h.url for h in s.search("ENISA")] == ["https://x.example/kept"]
+
+
 def test_newer_schema_is_refused(tmp_path):
     path = tmp_path / "new.db"
     sqlite3.connect(path).execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}").connection.close()
