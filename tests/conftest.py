@@ -91,9 +91,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send(404, b"")
 
 
+class QuietServer(http.server.ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # clients hang up on purpose (size caps, timeouts): not worth a traceback
+
+
 @pytest.fixture(scope="session")
 def server() -> Iterator[str]:
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd = QuietServer(("127.0.0.1", 0), Handler)
     httpd.daemon_threads = True
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
