@@ -10,12 +10,12 @@ import time
 from .document import Article, normalize_text
 from .errors import ExtractionError
 from .settings import Settings
+from .text import strip_controls
 
 log = logging.getLogger(__name__)
 
 MIN_WORDS = 40  # below this a page is an index/teaser page, not an article
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def count_words(text: str) -> int:
@@ -26,7 +26,7 @@ def clean(text: str | None) -> str | None:
     """Strip control and bidi-override characters from page-controlled strings."""
     if text is None:
         return None
-    text = _CONTROL.sub("", text.replace("\t", " ")).strip()
+    text = strip_controls(text.replace("\t", " ")).strip()
     return text or None
 
 

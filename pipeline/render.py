@@ -12,14 +12,14 @@ import re
 from collections import defaultdict
 
 from .document import Article
+from .text import strip_controls
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|!])")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def safe(text: str | None) -> str:
     """Plain text safe for a terminal and for Markdown: no control chars, metacharacters escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", _CONTROL.sub("", text or ""))
+    return _MD_SPECIAL.sub(r"\\\1", strip_controls(text or ""))
 
 
 def human_date(iso: str | None) -> str | None:

@@ -1,4 +1,5 @@
-"""Sentence splitting with character offsets (spaCy's rule-based sentencizer, no model needed)."""
+"""Text helpers: control-character stripping and sentence splitting with character offsets
+(spaCy's rule-based sentencizer, no model needed)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,13 @@ from dataclasses import dataclass
 from typing import Any
 
 _SPACE = re.compile(r"\s+")
+# C0/C1 controls (tab and newline kept), zero-width and bidi-override characters
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def strip_controls(text: str) -> str:
+    """Remove characters that can drive a terminal or reorder text; page text is untrusted."""
+    return _CONTROL.sub("", text)
 
 
 @dataclass(frozen=True, slots=True)
