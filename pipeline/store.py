@@ -311,10 +311,6 @@ class Store:
             raise StoreError(f"no article with id {article_id}", str(self.path))
         return article_from_dict(json.loads(row[0]))
 
-    def get_by_hash(self, content_hash: str) -> Article | None:
-        row = self.db.execute("SELECT brief FROM articles WHERE content_hash = ?", (content_hash,)).fetchone()
-        return article_from_dict(json.loads(row[0])) if row else None
-
     def count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
 
