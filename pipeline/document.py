@@ -55,6 +55,7 @@ class Article:
     entities: list[Entity] = field(default_factory=list)
     model: dict[str, str] = field(default_factory=dict)  # role -> model id used
     coverage: float = 1.0  # share of the article text the summarizer read
+    gated: list[dict[str, Any]] = field(default_factory=list)  # faithfulness-gate decisions
     status: str = "ok"  # ok | error
     error: str | None = None  # machine reason when status == "error"
     message: str | None = None  # human message when status == "error"
@@ -102,6 +103,7 @@ class Article:
             "entities": [e.as_dict() for e in self.entities],
             "model": self.model,
             "coverage": round(self.coverage, 3),
+            "gated": self.gated,
             "content_hash": self.content_hash if self.text else None,
             "status": self.status,
             "error": self.error,

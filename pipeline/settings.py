@@ -36,6 +36,8 @@ class Settings:
     summary_words: int = 120  # target words of the Article Summary
     tldr_words: int = 35  # maximum words of the TLDR
     words_per_minute: int = 230  # reading speed for "N min read"
+    llm_context: int = 4096  # context (tokens) the LLM runs with; longer articles are chunked
+    llm_max_chunks: int = 8  # chunks an LLM reads per article (coverage reports the rest)
     threads: int = 0  # CPU threads for the models (0 = all cores)
     batch_size: int = 16  # articles per model batch
     db: str = ""  # SQLite index path ("" = user data dir)

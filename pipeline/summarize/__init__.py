@@ -34,7 +34,19 @@ def _extractive(spec: ModelSpec, settings: Settings) -> Summarizer:
     return ExtractiveSummarizer.load(spec, settings)
 
 
-BACKENDS = {"extractive": _extractive}
+def _llamacpp(spec: ModelSpec, settings: Settings) -> Summarizer:
+    from .llm import LlamaCppChat, RecipeSummarizer
+
+    return RecipeSummarizer(LlamaCppChat.load(spec, settings), settings)
+
+
+def _hf(spec: ModelSpec, settings: Settings) -> Summarizer:
+    from .hf import load_hf
+
+    return load_hf(spec, settings)
+
+
+BACKENDS = {"extractive": _extractive, "llamacpp": _llamacpp, "hf": _hf}
 
 
 def load_summarizer(settings: Settings, command: str = "summarize") -> Summarizer:

@@ -14,7 +14,7 @@ class SummaryResult:
     tldr: list[SummarySentence]
     paragraphs: list[list[SummarySentence]]
     coverage: float = 1.0  # share of the article text the model read
-    gated: list[str] = field(default_factory=list)  # what the faithfulness gate removed
+    gated: list[dict[str, object]] = field(default_factory=list)  # what the faithfulness gate changed
 
 
 class Summarizer(Protocol):
@@ -31,6 +31,7 @@ def apply(summarizer: Summarizer, articles: Sequence[Article]) -> None:
         article.tldr = result.tldr
         article.summary = result.paragraphs
         article.coverage = result.coverage
+        article.gated = result.gated
         article.model["summarizer"] = summarizer.model_id
 
 

@@ -1,0 +1,112 @@
+"""Faithfulness gate, provenance and chunking: pure code, no model."""
+
+from __future__ import annotations
+
+import string
+
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from pipeline.document import Article
+from pipeline.summarize.chunking import chunk
+from pipeline.summarize.gate import Source, finalize, unsupported
+from pipeline.text import split_sentences
+
+TEXT = (
+    "France has asked for a legal opinion on EUCS, the cloud certification scheme.\n"
+    "The European Cybersecurity Certification Group (ECCG) has negotiated it for three years. "
+    "ENISA published a draft in March that dropped the sovereignty rules.\n"
+    "A diplomat said 1,200 providers could be affected and that CVE-2024-3094 was unrelated."
+)
+ART = Article(source="t", title="France and EUCS", text=TEXT)
+
+
+def test_supported_claims_pass_in_any_case_or_spelling():
+    src = Source.of(TEXT)
+    assert unsupported("ENISA's draft dropped the sovereignty rules in March.", src) == []
+    assert unsupported("About 1200 providers could be affected, a diplomat said.", src) == []
+    assert unsupported("The ECCG worked on it for 3 years.", src) == []  # "three" in the source
+    assert unsupported("On Tuesday France acted.", src) == ["On Tuesday France"]  # Tuesday is not in it
+
+
+def test_invented_names_numbers_and_ids_are_caught():
+    src = Source.of(TEXT)
+    assert unsupported("The European Cloud Security Group met.", src) == ["The European Cloud Security Group"]
+    assert unsupported("About 1,300 providers are affected.", src) == ["1,300"]
+    assert unsupported("It is unrelated to CVE-2024-9999.", src) == ["CVE-2024-9999"]
+    assert unsupported("Germany objected to the draft.", src) == ["Germany"]
+
+
+def test_gate_removes_an_invented_parenthetical_and_keeps_the_rest():
+    res = finalize(ART, ["France asked for a legal opinion on EUCS (European Union Cloud Scheme)."], [], 1.0)
+    assert res.tldr[0].text == "France asked for a legal opinion on EUCS."
+    assert res.gated[0]["action"] == "removed"
+    assert res.gated[0]["unsupported"] == ["European Union Cloud Scheme"]
+
+
+def test_gate_falls_back_to_the_best_supporting_source_sentence():
+    res = finalize(
+        ART, ["France asked for a legal opinion."], [["Germany said ENISA published a draft in March."]], 1.0
+    )
+    kept = res.paragraphs[0][0]
+    assert kept.text == "ENISA published a draft in March that dropped the sovereignty rules."
+    assert TEXT[kept.support[0][0] : kept.support[0][1]] == kept.text
+    assert [g["action"] for g in res.gated] == ["replaced"]
+
+
+def test_provenance_points_at_the_supporting_sentences():
+    tldr = ["ENISA dropped the sovereignty rules from its March draft."]
+    res = finalize(ART, tldr, [["France asked for a legal opinion on EUCS."]], 1.0)
+    (a, b), *_ = res.tldr[0].support
+    assert "ENISA published a draft in March" in TEXT[a:b]
+    assert not res.gated
+
+
+def test_debris_and_empty_output_fall_back_to_the_lead():
+    res = finalize(ART, ["<|im_start|>"], [["zz qq xx yy ww vv."]], 1.0)
+    first = split_sentences(TEXT)[0]
+    assert res.tldr[0].text == first.text
+    assert res.paragraphs and all(s.support for p in res.paragraphs for s in p)
+    assert {g["action"] for g in res.gated} >= {"dropped", "empty, used lead sentence"}
+
+
+words = st.sampled_from(
+    ["France", "Germany", "ENISA", "EUCS", "ECCG", "1,200", "1,300", "CVE-2024-3094", "CVE-2023-1", "March", "May"]
+    + ["the", "scheme", "draft", "said", "cloud", "rules", "providers", "opinion"]
+)
+
+
+@hsettings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(words, min_size=3, max_size=14).map(lambda w: " ".join(w) + "."), min_size=1, max_size=6))
+def test_nothing_unsupported_survives_the_gate(sentences):
+    res = finalize(ART, sentences[:2], [sentences[2:]], 1.0)
+    src = Source.of(TEXT)
+    for s in [*res.tldr, *(s for p in res.paragraphs for s in p)]:
+        assert unsupported(s.text, src) == []
+        for a, b in s.support:
+            assert 0 <= a < b <= len(TEXT)
+
+
+def _words(texts):
+    return [len(t.split()) for t in texts]
+
+
+def test_chunks_respect_the_budget_cover_everything_in_order():
+    text = " ".join(
+        f"Sentence number {i} talks about {string.ascii_lowercase[i % 26] * (1 + i % 7)}." for i in range(200)
+    )
+    text += " " + " ".join(["word"] * 500) + "."  # one sentence longer than the budget
+    sents = split_sentences(text)
+    chunks = chunk(sents, _words, budget=60)
+    assert all(c.tokens <= 60 and sum(_words([c.text])) <= 60 for c in chunks)
+    assert [c.start for c in chunks] == sorted(c.start for c in chunks)
+    joined = " ".join(c.text for c in chunks)
+    assert joined.split() == text.split()  # nothing dropped, nothing repeated
+    assert chunks[0].text.startswith("Sentence number 0") and text[chunks[0].start : chunks[0].end] == chunks[0].text
+
+
+def test_chunk_count_grows_linearly_with_length():
+    base = "The regulator published a new draft of the scheme today. "
+    counts = [len(chunk(split_sentences(base * n), _words, budget=100)) for n in (50, 100, 200)]
+    assert abs(counts[1] - 2 * counts[0]) <= 1 and abs(counts[2] - 2 * counts[1]) <= 1
