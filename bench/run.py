@@ -4,7 +4,9 @@
 
 Measures: `newsbrief --help` start-up, cold start of one `summarize` call (wall, peak RSS), model
 load time, per-article latency, a 50-article batch against a naive loop (one encode call per
-article, no cross-article batching), int8 dynamic quantization, and cost vs article length.
+article, no cross-article batching), int8 dynamic quantization, and cost vs article length; then
+the quality writer (llama.cpp) against llama.cpp alone generating the same tokens (``--skip-quality``
+leaves it out).
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="bench/results.json")
     ap.add_argument("--shared", default=str(ROOT.parent / "shared" / "eval"))
+    ap.add_argument("--skip-quality", action="store_true", help="Skip the LLM (quality mode) section.")
     args = ap.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     res: dict[str, object] = {"machine": f"{platform.machine()} {os.cpu_count()} cpus", "date": time.strftime("%Y-%m-%d")}
@@ -114,8 +117,68 @@ def main() -> None:
     res["peak_rss_mb_bench_process"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     res["ranker"] = dataclasses.asdict(summ.opts)
 
+    if not args.skip_quality:
+        res["quality"] = bench_quality(texts, pool)
+
     Path(args.out).write_text(json.dumps(res, indent=1) + "\n")
     print(json.dumps(res, indent=1))
+
+
+def bench_quality(texts: list[str], pool: list[str]) -> dict[str, object]:
+    """The llama.cpp writer: cold start, per-article cost, tokens/s, and our overhead against
+    llama.cpp alone generating the same number of tokens in one call (the anchor)."""
+    from pipeline.document import Article
+    from pipeline.models import resolve
+    from pipeline.settings import load_settings
+    from pipeline.summarize.llm import LlamaCppChat, RecipeSummarizer
+
+    out: dict[str, object] = {}
+    wall, rss = run_cli(["summarize", "--mode", "quality", "--no-index", str(SEED)])
+    out["cold_summarize_seconds"], out["cold_summarize_peak_rss_mb"] = round(wall, 2), round(rss)
+    settings = load_settings({"mode": "quality"})
+    t0 = time.perf_counter()
+    chat = LlamaCppChat.load(resolve(settings.quality_model, "summarizer"), settings)
+    out["load_seconds"] = round(time.perf_counter() - t0, 2)
+    rows = []
+    for i, text in enumerate(texts[:4]):
+        summ = RecipeSummarizer(chat, settings)
+        t0 = time.perf_counter()
+        summ.summarize_batch([Article(source=str(i), text=text)])
+        ours = time.perf_counter() - t0
+        st = summ.stats
+        anchor = chat.complete(text, st.generated_tokens, ignore_eos=True)
+        rows.append(
+            {
+                "words": len(text.split()),
+                "seconds": round(ours, 2),
+                "calls": st.calls,
+                "prompt_tokens": st.prompt_tokens,
+                "cached_tokens": st.cached_tokens,
+                "generated_tokens": st.generated_tokens,
+                "tokens_per_second": round(st.generated_tokens / ours, 2),
+                "anchor_prompt_tokens": anchor.prompt_tokens,
+                "anchor_seconds": round(anchor.seconds, 2),
+                "overhead_vs_anchor": round(ours / anchor.seconds, 2),
+            }
+        )
+    out["articles"] = rows
+    out["seconds_per_article_mean"] = round(sum(r["seconds"] for r in rows) / len(rows), 2)
+    out["overhead_vs_anchor_mean"] = round(sum(r["overhead_vs_anchor"] for r in rows) / len(rows), 2)
+    scaling = {}
+    for n in (1000, 4000, 16000):
+        words = (pool * (n // len(pool) + 1))[:n]
+        text = "\n".join(" ".join(words[i : i + 80]) + "." for i in range(0, n, 80))
+        summ = RecipeSummarizer(chat, settings)
+        t0 = time.perf_counter()
+        res = summ.summarize_batch([Article(source="x", text=text)])[0]
+        scaling[f"{n}_words"] = {
+            "seconds": round(time.perf_counter() - t0, 2),
+            "calls": summ.stats.calls,
+            "coverage": round(res.coverage, 3),
+        }
+    out["length_scaling"] = scaling
+    out["peak_rss_mb_bench_process"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    return out
 
 
 if __name__ == "__main__":

@@ -74,6 +74,32 @@ def eval_extraction(scorer: ModuleType, gold: list[dict[str, Any]], settings: Se
     return dict(scorer.score_extraction(gold, preds))
 
 
+def first_of_each(rows: list[dict[str, Any]], limit: int | None) -> list[dict[str, Any]]:
+    """The first ``limit`` rows of each dataset (all rows when no limit), in the original order."""
+    if not limit:
+        return rows
+    seen: dict[str, int] = {}
+    out = []
+    for row in rows:
+        ds = row.get("dataset", "")
+        if seen.get(ds, 0) < limit:
+            seen[ds] = seen.get(ds, 0) + 1
+            out.append(row)
+    return out
+
+
+def gate_audit(articles: Sequence[Article]) -> dict[str, int]:
+    """Claims in the final outputs that the source does not support (the target is 0)."""
+    from .summarize.gate import Source, unsupported
+
+    claims = gated = 0
+    for a in articles:
+        src = Source.of(a.text)
+        claims += sum(len(unsupported(s.text, src)) for s in [*a.tldr, *(s for p in a.summary for s in p)])
+        gated += len(a.gated)
+    return {"unsupported_after_gate": claims, "gated_sentences": gated}
+
+
 def eval_summarization(
     scorer: ModuleType, gold: list[dict[str, Any]], summarize: Callable[[list[Article]], None], batch_size: int
 ) -> dict[str, Any]:
@@ -98,6 +124,8 @@ def eval_summarization(
         "lead_equal_length": scorer.score_summarization(gold, equal_lead),
         "lead_classic": scorer.score_summarization(gold, classic_lead),
         "seconds_per_article": round(seconds / max(1, len(arts)), 3),
+        "articles": len(arts),
+        **gate_audit(arts),
     }
 
 
@@ -118,6 +146,7 @@ def metrics(results: dict[str, Any]) -> dict[str, float]:
     if "entities" in results:
         out["entities.f1"] = results["entities"]["micro"]["f1"]
     for mode, res in results.get("summarization", {}).items():
+        out[f"{mode}.unsupported_after_gate"] = res["unsupported_after_gate"]
         for ds in ("cnndm", "xsum"):
             for k in ("rouge1", "rouge2", "rougeLsum"):
                 out[f"{mode}.{ds}.{k}"] = res["ours"][ds][k]
@@ -125,14 +154,24 @@ def metrics(results: dict[str, Any]) -> dict[str, float]:
     return out
 
 
-def check_floors(values: dict[str, float], floors_file: Path = FLOORS_FILE) -> list[str]:
+def check_floors(values: dict[str, float], limit: int | None = None, floors_file: Path = FLOORS_FILE) -> list[str]:
+    """Metrics below their floor (or above their ceiling). Each table holds for one run size:
+    ``[floors]`` for full runs, ``[floors.limitN]`` for ``--limit N`` runs."""
     with floors_file.open("rb") as f:
-        floors: dict[str, float] = tomllib.load(f)["floors"]
-    return [
+        data = tomllib.load(f)
+    floors = data["floors"].get(f"limit{limit}", {}) if limit else data["floors"]
+    ceilings = data.get("ceilings", {})
+    out = [
         f"{name} = {values[name]:.3f} is below its floor {floor:.3f}"
         for name, floor in floors.items()
-        if name in values and values[name] < floor
+        if isinstance(floor, (int, float)) and name in values and values[name] < floor
     ]
+    out += [
+        f"{name} = {values[name]:.3f} is above its ceiling {top:.3f}"
+        for name, top in ceilings.items()
+        if name in values and values[name] > top
+    ]
+    return out
 
 
 def table(results: dict[str, Any]) -> str:
@@ -144,7 +183,11 @@ def table(results: dict[str, Any]) -> str:
         m = results["entities"]["micro"]
         lines.append(f"entities    P/R/F1 {m['precision']:.3f}/{m['recall']:.3f}/{m['f1']:.3f} (CoNLL labels)")
     for mode, res in results.get("summarization", {}).items():
-        lines.append(f"summaries ({mode}, {res['seconds_per_article']:.2f} s/article)   R1 / R2 / RLsum   words")
+        lines.append(
+            f"summaries ({mode}, {res['articles']} articles, {res['seconds_per_article']:.2f} s/article, "
+            f"{res['gated_sentences']} sentences gated, {res['unsupported_after_gate']} unsupported claims left)"
+            "   R1 / R2 / RLsum   words"
+        )
         for ds, what in (("cnndm", "long summary vs highlights"), ("xsum", "TLDR vs one-liner")):
             lines.append(f"  {ds}: {what}")
             for name, key in (

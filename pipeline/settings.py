@@ -19,6 +19,7 @@ from .errors import PipelineError
 
 DEFAULTS_FILE = Path(__file__).with_name("defaults.toml")
 ENV_PREFIX = "NEWSBRIEF_"
+ENV_ALIASES = {"allow_private": "allow_private_addresses"}  # NEWSBRIEF_ALLOW_PRIVATE=1
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +95,11 @@ def user_config_path(env: Mapping[str, str]) -> Path:
     return Path(user_config_dir("newsbrief")) / "config.toml"
 
 
+def _env_key(name: str) -> str:
+    key = name[len(ENV_PREFIX) :].lower()
+    return ENV_ALIASES.get(key, key)
+
+
 def load_settings(
     overrides: Mapping[str, Any] | None = None,
     env: Mapping[str, str] | None = None,
@@ -108,9 +114,7 @@ def load_settings(
     path = config_file or user_config_path(env)
     if path.is_file():
         layers.append((str(path), _read_toml(path)))
-    layers.append(
-        ("environment", {k[len(ENV_PREFIX) :].lower(): v for k, v in env.items() if k.startswith(ENV_PREFIX)})
-    )
+    layers.append(("environment", {_env_key(k): v for k, v in env.items() if k.startswith(ENV_PREFIX)}))
     layers.append(("flags", {k: v for k, v in (overrides or {}).items() if v is not None}))
     for origin, layer in layers:
         for key, value in layer.items():

@@ -80,6 +80,12 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX articles_date ON articles(date);
     """,
+    # 3: feed items the digest has handled (so each run only summarizes new ones)
+    """
+    CREATE TABLE feed_items (
+        url TEXT PRIMARY KEY, feed TEXT NOT NULL, status TEXT NOT NULL, first_seen TEXT NOT NULL
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -310,6 +316,34 @@ class Store:
         if row is None:
             raise StoreError(f"no article with id {article_id}", str(self.path))
         return article_from_dict(json.loads(row[0]))
+
+    def seen_urls(self, urls: Sequence[str]) -> set[str]:
+        """Those of ``urls`` the digest has already handled."""
+        out: set[str] = set()
+        for i in range(0, len(urls), 500):
+            part = list(urls[i : i + 500])
+            marks = ",".join("?" * len(part))
+            out |= {r[0] for r in self.db.execute(f"SELECT url FROM feed_items WHERE url IN ({marks})", part)}
+        return out
+
+    def mark_seen(self, url: str, feed: str, status: str) -> None:
+        now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        try:
+            with self.db:
+                self.db.execute(
+                    "INSERT INTO feed_items (url, feed, status, first_seen) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT(url) DO UPDATE SET status = excluded.status",
+                    (url, feed, status, now),
+                )
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"cannot write to the index ({exc})", str(self.path)) from None
+
+    def find_by_url(self, url: str) -> Article | None:
+        """The newest stored version of the article at ``url`` (fetched URL or given source)."""
+        row = self.db.execute(
+            "SELECT brief FROM articles WHERE url = ? OR source = ? ORDER BY version DESC, id DESC LIMIT 1", (url, url)
+        ).fetchone()
+        return article_from_dict(json.loads(row[0])) if row else None
 
     def count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])

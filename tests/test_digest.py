@@ -1,0 +1,234 @@
+"""`newsbrief digest` against feeds and pages served from 127.0.0.1 inside the test."""
+
+from __future__ import annotations
+
+import email.utils
+import http.server
+import os
+import shutil
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from click.testing import CliRunner
+from conftest import QuietServer
+
+from pipeline import digest as dg
+from pipeline.cli import main
+from pipeline.settings import load_settings
+from pipeline.store import Store, parse_since
+
+BODY = (
+    "<p>{topic} was announced on Tuesday by the agency in Brussels, officials said in a statement. "
+    "The decision affects cloud providers across the European Union and follows months of talks. "
+    "Several member states had asked for more time to review the legal consequences.</p>"
+    "<p>Critics said the rules for {topic} would raise costs for smaller firms, while supporters "
+    "argued that the scheme gives customers a clear signal about security and data protection.</p>"
+)
+
+
+def page(title: str, topic: str) -> bytes:
+    from html import escape
+
+    t = escape(title)
+    head = f"<html><head><title>{t}</title></head>"
+    return f"{head}<body><article><h1>{t}</h1>{BODY.format(topic=topic)}</article></body></html>".encode()
+
+
+def rss(items: list[tuple[str, str, float]]) -> bytes:
+    """items: (title, link, age in hours)."""
+    out = ['<?xml version="1.0"?><rss version="2.0"><channel><title>Test feed</title><link>http://x/</link>']
+    for title, link, age in items:
+        date = email.utils.formatdate(time.time() - age * 3600, usegmt=True)
+        out.append(f"<item><title>{title}</title><link>{link}</link><pubDate>{date}</pubDate></item>")
+    return ("".join(out) + "</channel></rss>").encode()
+
+
+class Site(http.server.BaseHTTPRequestHandler):
+    routes: dict[str, tuple[int, str, bytes, float]] = {}
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        status, ctype, body, delay = self.routes.get(self.path, (404, "text/html", b"not here", 0.0))
+        time.sleep(delay)
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def site(monkeypatch) -> Iterator[tuple[str, dict]]:
+    routes: dict[str, tuple[int, str, bytes, float]] = {}
+    handler = type("Handler", (Site,), {"routes": routes})
+    httpd = QuietServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    monkeypatch.setenv("NEWSBRIEF_ALLOW_PRIVATE", "1")  # the test server lives on loopback
+    monkeypatch.setenv("NEWSBRIEF_TIMEOUT", "1")
+    yield base, routes
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def html(body: bytes) -> tuple[int, str, bytes, float]:
+    return (200, "text/html; charset=utf-8", body, 0.0)
+
+
+def xml(body: bytes, delay: float = 0.0) -> tuple[int, str, bytes, float]:
+    return (200, "application/rss+xml", body, delay)
+
+
+def serve_news(base: str, routes: dict) -> None:
+    routes["/a1"] = html(page("EU delays cloud certification vote", "EUCS"))
+    routes["/a2"] = html(page("<script>document.title='pwned'</script> Patch Tuesday fixes", "patching"))
+    routes["/old"] = html(page("Old news", "archives"))
+    routes["/feed.xml"] = xml(
+        rss([("EU delays", f"{base}/a1", 1), ("Patch", f"{base}/a2", 2), ("Old", f"{base}/old", 72)])
+    )
+    routes["/home"] = html(
+        b'<html><head><link rel="alternate" type="application/rss+xml" href="/feed2.xml"></head>'
+        b"<body><p>Home</p></body></html>"
+    )
+    routes["/a3"] = html(page("ENISA publishes threat report", "the threat landscape"))
+    routes["/feed2.xml"] = xml(rss([("ENISA", f"{base}/a3", 3)]))
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(main, ["digest", *args])
+
+
+def test_two_runs_new_articles_then_nothing_new(site, tmp_path, fake_models):
+    base, routes = site
+    serve_news(base, routes)
+    feeds = tmp_path / "feeds.txt"
+    feeds.write_text(f"# my feeds\n{base}/feed.xml\n{base}/home\n")
+    out = tmp_path / "digest.md"
+    r = invoke("--feeds", str(feeds), "--since", "24h", "--out", str(out), "--atom", str(tmp_path / "d.atom"))
+    assert r.exit_code == 0, r.output
+    text = out.read_text()
+    assert "EU delays cloud certification vote" in text and "ENISA publishes threat report" in text
+    assert "Old news" not in text  # older than --since
+    assert "\\<script\\>" in text and "<script>" not in text  # page markup stays text in Markdown
+    assert "## Latest" in text and "## In the news today" in text and f"(<{base}/a1>)" in text
+    assert text.count("**TLDR:**") == 3
+    assert "<title>EU delays cloud certification vote</title>" in (tmp_path / "d.atom").read_text()
+
+    calls = len(fake_models.batches)
+    r = invoke("--feeds", str(feeds), "--since", "24h", "--out", str(out))
+    assert r.exit_code == 0, r.output
+    assert "Nothing new since" in out.read_text()
+    assert len(fake_models.batches) == calls  # nothing summarized again
+
+
+def test_failures_are_isolated_and_listed(site, tmp_path, fake_models):
+    base, routes = site
+    serve_news(base, routes)
+    routes["/bad.xml"] = xml(b'<?xml version="1.0"?><rss version="2.0"><channel><item><title>Broken')
+    routes["/slow.xml"] = xml(rss([]), delay=3)
+    routes["/feed.xml"] = xml(rss([("EU delays", f"{base}/a1", 1), ("Gone", f"{base}/gone", 1)]))
+    feeds = tmp_path / "feeds.txt"
+    feeds.write_text(f"{base}/bad.xml\n{base}/feed.xml\n{base}/slow.xml\n")
+    out = tmp_path / "d.md"
+    r = invoke("--feeds", str(feeds), "--out", str(out))
+    assert r.exit_code == 1  # some failed, some succeeded
+    text = out.read_text()
+    assert "EU delays cloud certification vote" in text
+    failures = text.split("## Failures")[1]
+    assert "malformed feed" in failures and "HTTP 404" in failures and "timed out" in failures
+    assert f"{base}/gone" in r.stderr
+
+
+def test_feed_urls_on_private_addresses_are_refused_by_default(site, tmp_path, fake_models, monkeypatch):
+    base, routes = site
+    serve_news(base, routes)
+    monkeypatch.delenv("NEWSBRIEF_ALLOW_PRIVATE")
+    feeds = tmp_path / "feeds.txt"
+    feeds.write_text(f"{base}/feed.xml\n")  # the user's own feed URL may be local; its items may not
+    r = invoke("--feeds", str(feeds), "--out", str(tmp_path / "d.md"))
+    assert r.exit_code == 3  # every item refused
+    assert "refused private address 127.0.0.1" in r.stderr and "[refused_address]" in r.stderr
+
+
+def test_an_overlapping_run_is_refused_by_the_lock(site, tmp_path, fake_models):
+    base, routes = site
+    serve_news(base, routes)
+    feeds = tmp_path / "feeds.txt"
+    feeds.write_text(f"{base}/feed.xml\n")
+    db = load_settings().db_path()
+    with dg.run_lock(db.with_name(db.name + ".digest.lock")):
+        r = invoke("--feeds", str(feeds), "--out", str(tmp_path / "d.md"))
+    assert r.exit_code == 5 and "another digest run holds the lock" in r.stderr
+    assert not (tmp_path / "d.md").exists() and not fake_models.batches
+    assert invoke("--feeds", str(feeds), "--out", str(tmp_path / "d.md")).exit_code == 0  # lock released
+
+
+def test_budget_stops_starting_articles_and_the_next_run_picks_them_up(site, tmp_path, fake_models):
+    base, routes = site
+    serve_news(base, routes)
+    settings = load_settings()
+    ticks = iter(range(0, 10_000, 10))  # every clock read is 10 s later
+
+    def clock() -> float:
+        return float(next(ticks))
+
+    feeds = [f"{base}/feed.xml", f"{base}/home"]
+    with Store(settings.db_path()) as store:
+        first = dg.build(feeds, settings, store, parse_since("24h"), budget=25, clock=clock)
+        assert first.articles and first.skipped
+        assert "Skipped" in dg.render(first, "md")
+        second = dg.build(feeds, settings, store, parse_since("24h"))
+    assert sorted(a.url for a in second.articles) == sorted(first.skipped)
+    assert len(first.articles) + len(second.articles) == 3
+
+
+def test_bad_budget_and_missing_feeds_file_are_usage_errors(tmp_path):
+    feeds = tmp_path / "feeds.txt"
+    feeds.write_text("http://127.0.0.1:9/feed\n")
+    r = invoke("--feeds", str(feeds), "--budget", "soon")
+    assert r.exit_code == 4 and "budget must look like" in r.stderr
+    assert invoke("--feeds", str(tmp_path / "nope.txt")).exit_code == 2
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def test_html_digest_in_a_real_browser(site, tmp_path, fake_models):
+    browser = _chromium()
+    if browser is None:
+        if os.environ.get("NEWSBRIEF_REQUIRE_BROWSER"):
+            pytest.fail("chromium is required (NEWSBRIEF_REQUIRE_BROWSER is set) but not installed")
+        pytest.skip("chromium not installed (.ci/run installs it)")
+    base, routes = site
+    serve_news(base, routes)
+    feeds = tmp_path / "feeds.txt"
+    feeds.write_text(f"{base}/feed.xml\n")
+    out = tmp_path / "digest.html"
+    assert invoke("--feeds", str(feeds), "--format", "html", "--out", str(out)).exit_code == 0
+    dom = subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", out.as_uri()],
+        capture_output=True, text=True, timeout=120, check=True,
+    ).stdout  # fmt: skip
+    assert "EU delays cloud certification vote" in dom
+    # the page title containing <script> is shown as text: escaped in the DOM, never executed
+    assert "&lt;script&gt;document.title='pwned'&lt;/script&gt; Patch Tuesday fixes" in dom
+    assert "<script>" not in dom and "<title>News digest" in dom
+
+
+@pytest.mark.parametrize(
+    "fmt, escaped", [("html", "&lt;script&gt;"), ("atom", "&lt;script&gt;"), ("md", "\\<script\\>")]
+)
+def test_page_controlled_titles_are_escaped_in_every_format(fmt, escaped):
+    from pipeline.document import Article
+
+    art = Article(source="x", url="http://example.com/a", title="<script>alert(1)</script> Hi", text="t")
+    d = dg.Digest("2026-01-01", "2026-01-02T00:00:00Z", articles=[art])
+    out = dg.render(d, fmt)
+    assert escaped in out and "<script>" not in out
