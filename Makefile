@@ -5,14 +5,14 @@ PY      = $(VENV)/bin/python
 export HF_HUB_OFFLINE = 1
 export TRANSFORMERS_OFFLINE = 1
 
-.PHONY: install test test-fast check lint bench eval clean demo
+.PHONY: install test test-fast check lint bench eval eval-quality clean demo
 
 install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip>=24"
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,ray]'
 	$(VENV)/bin/newsbrief doctor
 	touch $@
 
@@ -36,7 +36,12 @@ bench: install
 	$(PY) bench/run.py --out bench/results.json
 
 eval: install
-	$(PY) -m pipeline.cli eval --shared ../shared/eval
+	$(PY) -m pipeline.cli eval --shared ../shared/eval --json bench/eval.json
+
+# quality mode on the first 12 articles of each summarization set (~15 min on 2 cores)
+eval-quality: install
+	$(PY) -m pipeline.cli eval --shared ../shared/eval --task summarization --mode quality --limit 12 \
+		--json bench/eval-quality.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -116,6 +116,8 @@ def run_batch(
     retry_failed: bool = False,
     workers: int = 1,
     store: object | None = None,
+    engine: str = "local",
+    address: str | None = None,
 ) -> tuple[BatchState, int, Iterator[Article]]:
     """Plan the batch; returns (state, number of sources to do, iterator of finished records)."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -132,6 +134,10 @@ def run_batch(
     state.previously_failed = sum(1 for s in sources if s in state.failed_sources and s not in state.done_sources)
     state.skipped = len(sources) - len(todo) - state.previously_failed
     models = models or Models(settings, command="batch")
+    if engine == "ray":
+        from .ray_engine import check_ray
+
+        check_ray()  # a missing extra fails before any work, naming the extra
 
     def fresh(articles: Iterable[Article]) -> Iterator[Article]:
         for a in articles:
@@ -140,8 +146,20 @@ def run_batch(
                 continue
             yield a
 
+    def processed() -> Iterator[Article]:
+        if engine == "ray":
+            from .ray_engine import run_on_ray
+
+            for a in run_on_ray(todo, settings, workers, frozenset(state.done_hashes), address):
+                if a is None:
+                    state.skipped += 1
+                else:
+                    yield a
+        else:
+            yield from enrich(fresh(read_parallel(todo, settings, workers)), models, settings.batch_size)
+
     def records() -> Iterator[Article]:
-        finished = enrich(fresh(read_parallel(todo, settings, workers)), models, settings.batch_size)
+        finished = processed()
         if store is not None:
             finished = store.pipe(finished, settings.batch_size)  # type: ignore[attr-defined]
         try:

@@ -181,7 +181,12 @@ def summarize(
 )
 @click.option("--urls", "urls_file", type=click.Path(dir_okay=False, exists=True), help="File with one URL per line.")
 @click.option("--retry-failed", is_flag=True, help="Re-attempt the sources listed in errors.jsonl.")
-@click.option("--workers", type=int, help="Extraction worker processes (default: cores - 1).")
+@click.option("--workers", type=int, help="Extraction worker processes (default: cores - 1); Ray: model actors.")
+@click.option(
+    "--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+    help="ray = run the same steps on Ray Data (needs the newsbrief[ray] extra).",
+)  # fmt: skip
+@click.option("--address", help="Ray cluster address (default: start Ray locally on this machine).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.option("--no-index", is_flag=True, help="Do not add the briefs to the index.")
 @db_option
@@ -195,6 +200,8 @@ def batch(
     urls_file: str | None,
     retry_failed: bool,
     workers: int | None,
+    engine: str,
+    address: str | None,
     quiet: bool,
     no_index: bool,
     db: str | None,
@@ -213,6 +220,7 @@ def batch(
       newsbrief batch saved_pages/ --out out/
       newsbrief batch --urls urls.txt --out out/ --mode fast
       newsbrief batch saved_pages/ --out out/ --retry-failed
+      newsbrief batch saved_pages/ --out out/ --engine ray --workers 2
     """
     import contextlib
     import os
@@ -234,8 +242,9 @@ def batch(
 
             store = stack.enter_context(Store(settings.db_path()))
         state, todo, records = run_batch(
-            inputs, Path(out_dir), settings, Models(settings, "batch"), urls_file, retry_failed, n_workers, store
-        )
+            inputs, Path(out_dir), settings, Models(settings, "batch"), urls_file, retry_failed, n_workers, store,
+            engine=engine, address=address,
+        )  # fmt: skip
         ok = failed = 0
         with tqdm(total=todo, unit="article", disable=True if quiet else None, file=sys.stderr) as bar:
             for a in records:
@@ -472,11 +481,11 @@ def digest(
         sys.exit(EXIT_LOCKED)
     text = dg.render(result, fmt)
     if out_path:
-        Path(out_path).write_text(text, encoding="utf-8")
+        dg.write_atomic(Path(out_path), text)  # a reader never sees half a digest
     else:
         click.echo(text, nl=False)
     if atom_path:
-        Path(atom_path).write_text(dg.render(result, "atom"), encoding="utf-8")
+        dg.write_atomic(Path(atom_path), dg.render(result, "atom"))
     for f in result.failures:
         error_line(f.source, f.message, f.reason)
     click.echo(

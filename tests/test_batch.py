@@ -6,6 +6,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from conftest import SAMPLES
 
@@ -93,14 +94,14 @@ main(sys.argv[1:])
 
 
 def test_kill_9_mid_batch_then_resume_gives_exactly_one_result_per_page(tmp_path):
-    n = 60
+    n = 200
     pages, out = tmp_path / "pages", tmp_path / "out"
     make_pages(pages, n)
     script = tmp_path / "run.py"
     script.write_text(KILLABLE.format(tests=str(ROOT / "tests")))
     env = {**os.environ, "NEWSBRIEF_BATCH_SIZE": "4", "NEWSBRIEF_DB": str(tmp_path / "i.db")}
     cmd = [sys.executable, str(script), "batch", str(pages), "--out", str(out), "--workers", "1", "-q"]
-    for kill_after in (8, 30):  # kill twice at different points
+    for kill_after in (20, 110):  # kill twice at different points
         proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and len(lines_safe(out / "results.jsonl")) < kill_after:
@@ -120,3 +121,33 @@ def test_kill_9_mid_batch_then_resume_gives_exactly_one_result_per_page(tmp_path
 
 def lines_safe(path: Path) -> list[str]:
     return path.read_text().splitlines() if path.exists() else []
+
+
+def _without_timings(path: Path) -> list[dict]:
+    return [{k: v for k, v in r.items() if k != "timings"} for r in lines(path)]
+
+
+@pytest.mark.models
+def test_ray_engine_writes_the_same_results_as_the_local_engine(tmp_path):
+    pytest.importorskip("ray", reason="the newsbrief[ray] extra is installed by make install")
+    samples = [str(p) for p in sorted(SAMPLES.glob("*.html"))] + [str(SAMPLES / "plain-article.txt")]
+    outs = {}
+    for engine in ("local", "ray"):
+        out = tmp_path / engine
+        r = CliRunner().invoke(
+            main, ["batch", *samples, "--out", str(out), "--mode", "fast", "--no-index", "-q", "--engine", engine,
+                   "--workers", "1"],
+        )  # fmt: skip
+        assert isinstance(r.exception, SystemExit) and r.exit_code == 1, r.output  # the index page fails
+        outs[engine] = out
+    assert _without_timings(outs["ray"] / "results.jsonl") == _without_timings(outs["local"] / "results.jsonl")
+    assert lines(outs["ray"] / "errors.jsonl") == lines(outs["local"] / "errors.jsonl")
+    assert len(lines(outs["ray"] / "results.jsonl")) == len(samples) - 1
+
+
+def test_ray_engine_without_the_extra_names_it(tmp_path, monkeypatch, fake_models):
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray -> ImportError
+    r = CliRunner().invoke(main, ["batch", str(SAMPLES), "--out", str(tmp_path / "o"), "--engine", "ray", "-q"])
+    assert r.exit_code == 4
+    assert "pip install 'newsbrief[ray]'" in r.stderr
+    assert not (tmp_path / "o" / "results.jsonl").read_text()  # nothing was processed
