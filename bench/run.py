@@ -52,7 +52,10 @@ def main() -> None:
     ap.add_argument("--skip-quality", action="store_true", help="Skip the LLM (quality mode) section.")
     args = ap.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    res: dict[str, object] = {"machine": f"{platform.machine()} {os.cpu_count()} cpus", "date": time.strftime("%Y-%m-%d")}
+    res: dict[str, object] = {
+        "machine": f"{platform.machine()} {os.cpu_count()} cpus",
+        "date": time.strftime("%Y-%m-%d"),
+    }
 
     res["help_seconds"] = round(min(run_cli(["--help"])[0] for _ in range(3)), 3)
     wall, rss = run_cli(["summarize", "--mode", "fast", str(SEED)])

@@ -98,7 +98,9 @@ def run_on_ray(
         ctx.print_on_execution_start = False
         logging.getLogger("ray.data").setLevel(logging.WARNING)  # the driver is a CLI: no INFO chatter
         actor_settings = settings.replace(threads=settings.threads or 1)
-        ds: Any = ray.data.from_items([{"source": s} for s in sources], override_num_blocks=min(len(sources), 8 * actors))
+        ds: Any = ray.data.from_items(
+            [{"source": s} for s in sources], override_num_blocks=min(len(sources), 8 * actors)
+        )
         ds = ds.map_batches(
             read_batch,
             fn_kwargs={"settings": settings, "done_hashes": done_hashes},

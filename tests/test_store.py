@@ -90,7 +90,9 @@ def test_old_schema_migrates_forward_keeping_rows(tmp_path):
     db.close()
     with Store(path) as s:
         assert s.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-        assert [r[0] for r in s.db.execute("SELECT version FROM schema_migrations")] == list(range(2, SCHEMA_VERSION + 1))
+        assert [r[0] for r in s.db.execute("SELECT version FROM schema_migrations")] == list(
+            range(2, SCHEMA_VERSION + 1)
+        )
         assert tuple(s.db.execute("SELECT title, version FROM articles").fetchone()) == ("Old title", 1)
         assert [h.title for h in s.search("old body")] == ["Old title"]
 
