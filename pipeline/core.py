@@ -7,15 +7,18 @@ a long list of sources never sits in memory. A failure in one source becomes tha
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
+import signal
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
 from .document import Article
 from .entities import EntityTagger
-from .errors import PipelineError
+from .errors import ExtractionTimeout, PipelineError
 from .extract import extract
 from .settings import Settings
 from .sources import load
@@ -58,6 +61,26 @@ class Models:
         return self._tagger
 
 
+@contextlib.contextmanager
+def time_limit(seconds: float, source: str) -> Iterator[None]:
+    """Stop one hostile page from hanging the run: SIGALRM after ``seconds`` (main thread only;
+    batch workers are processes, so each has its own main thread)."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(signum: int, frame: object) -> None:
+        raise ExtractionTimeout(f"extraction took longer than {seconds:g}s (hostile or huge markup?)", source)
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def read(
     sources: Iterable[str], settings: Settings, stdin: BinaryIO | None = None, untrusted: bool = False
 ) -> Iterator[Article]:
@@ -68,7 +91,9 @@ def read(
                 yield Article(source=item.source or source).fail(item)
                 continue
             try:
-                yield extract(item, settings)
+                with time_limit(settings.extract_timeout, item.source):
+                    done = extract(item, settings)
+                yield done
             except PipelineError as exc:
                 yield item.fail(exc)
             except Exception as exc:  # a parser bug on one hostile page must not stop the rest

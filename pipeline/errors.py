@@ -60,6 +60,10 @@ class ExtractionError(PipelineError):
     reason = "no_article_text"
 
 
+class ExtractionTimeout(ExtractionError):
+    reason = "extract_timeout"
+
+
 class ModelError(PipelineError):
     reason = "model_error"
 

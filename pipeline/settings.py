@@ -30,6 +30,7 @@ class Settings:
     quality_model: str = "qwen2.5-coder-1.5b"  # default model of --mode quality
     ner_model: str = "en-core-web-sm"  # spaCy pipeline name from the manifest
     timeout: float = 20.0  # network timeout in seconds
+    extract_timeout: float = 30.0  # seconds one page may take to parse and extract
     max_bytes: int = 10_000_000  # size cap for bodies and files
     max_redirects: int = 5  # redirects followed before giving up
     user_agent: str = "newsbrief/0.1"  # sent with every request

@@ -232,3 +232,51 @@ def test_page_controlled_titles_are_escaped_in_every_format(fmt, escaped):
     d = dg.Digest("2026-01-01", "2026-01-02T00:00:00Z", articles=[art])
     out = dg.render(d, fmt)
     assert escaped in out and "<script>" not in out
+
+
+def test_kill_9_during_digest_then_resume_keeps_index_valid_and_complete(site, tmp_path):
+    import random
+    import signal
+    import sqlite3
+    import sys
+
+    from test_batch import KILLABLE, ROOT
+
+    base, routes = site
+    n = 30
+    for i in range(n):
+        routes[f"/k{i}"] = html(page(f"Story number {i} about the cloud scheme", f"topic {i}"))
+    routes["/feed.xml"] = xml(rss([(f"Story {i}", f"{base}/k{i}", 1) for i in range(n)]))
+    feeds = tmp_path / "feeds.txt"
+    feeds.write_text(f"{base}/feed.xml\n")
+    script = tmp_path / "run.py"
+    script.write_text(KILLABLE.format(tests=str(ROOT / "tests")))
+    db = tmp_path / "i.db"
+    out = tmp_path / "digest.md"
+    env = {**os.environ, "NEWSBRIEF_DB": str(db)}
+    cmd = [sys.executable, str(script), "digest", "--feeds", str(feeds), "--out", str(out)]
+
+    def stored() -> int:
+        try:
+            return sqlite3.connect(db).execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+        except sqlite3.Error:
+            return 0
+
+    rng = random.Random(7)
+    for _ in range(3):  # kill at three random points
+        target = stored() + rng.randint(1, 6)
+        proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and stored() < target and proc.poll() is None:
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert stored() < n  # it really was interrupted
+        assert not out.exists() or out.read_text().startswith("# News digest")  # never half a file
+    done = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    con = sqlite3.connect(db)
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert con.execute("SELECT COUNT(*), COUNT(DISTINCT url) FROM articles").fetchone() == (n, n)
+    assert con.execute("SELECT COUNT(*) FROM feed_items WHERE status IN ('ok', 'reused')").fetchone()[0] == n
+    assert stored() == n and out.read_text().startswith("# News digest")
