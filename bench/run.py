@@ -39,6 +39,61 @@ def run_cli(args: list[str]) -> tuple[float, float]:
     return wall, max(peak, before) / 1024
 
 
+MEASURE = """
+import resource, subprocess, sys, time
+t0 = time.perf_counter()
+rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+print(time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, rc)
+"""
+
+
+def measure(args: list[str], env: dict[str, str] | None = None) -> dict[str, float]:
+    """Wall seconds, peak RSS (MB) and exit code of one CLI run, in a fresh process tree."""
+    out = subprocess.run(
+        [sys.executable, "-c", MEASURE, *NEWSBRIEF, *args],
+        capture_output=True, text=True, cwd=ROOT, env={**os.environ, **(env or {})}, check=True,
+    ).stdout.split()  # fmt: skip
+    return {"seconds": round(float(out[0]), 2), "peak_rss_mb": round(float(out[1])), "exit_code": int(out[2])}
+
+
+def bench_batch(texts: list[str], work: Path) -> dict[str, object]:
+    """200 saved pages through `newsbrief batch` (fast mode), local engine vs Ray (local mode)."""
+    from html import escape
+
+    pages = work / "pages"
+    pages.mkdir(parents=True, exist_ok=True)
+    for i in range(200):
+        body = "".join(f"<p>{escape(p)}</p>" for p in texts[i % len(texts)].split("\n") if p.strip())
+        note = f"<p>Copy {i} of this story was saved for the batch benchmark on the test machine.</p>"
+        (pages / f"p{i:03d}.html").write_text(
+            f"<html><body><article><h1>Story {i}</h1>{body}{note}</article></body></html>"
+        )
+    out: dict[str, object] = {"pages": 200}
+    for engine in ("local", "ray"):
+        run = measure(["batch", str(pages), "--out", str(work / engine), "--mode", "fast", "--no-index", "-q",
+                       "--engine", engine, "--workers", "2" if engine == "ray" else "1"])  # fmt: skip
+        run["articles_per_minute"] = round(200 / run["seconds"] * 60, 1)
+        out[engine] = run
+    out["note"] = "ray: local mode, 2 model actors; peak RSS is the driver's process tree only"
+    return out
+
+
+def bench_limits(work: Path) -> dict[str, object]:
+    """Memory on hostile sizes: a 50 MB HTML page (refused by the 10 MB cap, then with the cap
+    raised) and a 200k-word article."""
+    big = work / "50mb.html"
+    para = "<p>" + "The regulator said the breach exposed records of customers in several countries. " * 10 + "</p>"
+    big.write_text("<html><body><article>" + para * (50_000_000 // len(para)) + "</article></body></html>")
+    long = work / "200k.txt"
+    long.write_text("A very long article\n" + "The breach affected many users across the region. " * 25_000)
+    args = ["summarize", "--mode", "fast", "--no-index", "--format", "json"]
+    return {
+        "html_50mb_default_cap": measure([*args, str(big)]),
+        "html_50mb_cap_raised": measure([*args, str(big)], {"NEWSBRIEF_MAX_BYTES": "60000000"}),
+        "text_200k_words": measure([*args, str(long)]),
+    }
+
+
 def dev_articles(shared: Path, n: int) -> list[str]:
     with gzip.open(shared / "summarization.dev.jsonl.gz", "rt") as f:
         rows = [json.loads(line) for line in f]
@@ -120,6 +175,11 @@ def main() -> None:
     res["peak_rss_mb_bench_process"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     res["ranker"] = dataclasses.asdict(summ.opts)
 
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        res["batch200"] = bench_batch(dev_articles(Path(args.shared), 174), Path(tmp))
+        res["limits"] = bench_limits(Path(tmp))
     if not args.skip_quality:
         res["quality"] = bench_quality(texts, pool)
 
@@ -136,8 +196,8 @@ def bench_quality(texts: list[str], pool: list[str]) -> dict[str, object]:
     from pipeline.summarize.llm import LlamaCppChat, RecipeSummarizer
 
     out: dict[str, object] = {}
-    wall, rss = run_cli(["summarize", "--mode", "quality", "--no-index", str(SEED)])
-    out["cold_summarize_seconds"], out["cold_summarize_peak_rss_mb"] = round(wall, 2), round(rss)
+    cold = measure(["summarize", "--mode", "quality", "--no-index", str(SEED)])
+    out["cold_summarize_seconds"], out["cold_summarize_peak_rss_mb"] = cold["seconds"], cold["peak_rss_mb"]
     settings = load_settings({"mode": "quality"})
     t0 = time.perf_counter()
     chat = LlamaCppChat.load(resolve(settings.quality_model, "summarizer"), settings)

@@ -172,6 +172,28 @@ def _shouting(text: str, start: int, end: int) -> bool:
     return len(letters) > 12 and sum(c.isupper() for c in letters) / len(letters) > 0.6
 
 
+PIECE_CHARS = 20_000  # characters of text the spaCy pipeline sees at once
+
+
+def split_pieces(text: str, size: int = PIECE_CHARS) -> list[tuple[str, int]]:
+    """(piece, offset) runs of whole lines of at most ``size`` characters (a longer line is cut at a
+    space); the pieces concatenate back to ``text``."""
+    if len(text) <= size:
+        return [(text, 0)]
+    out: list[tuple[str, int]] = []
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + size)
+        if end < len(text):
+            cut = text.rfind("\n", start, end)
+            if cut <= start:
+                cut = text.rfind(" ", start, end)
+            end = cut + 1 if cut > start else end
+        out.append((text[start:end], start))
+        start = end
+    return out
+
+
 def mentions_of(doc: Any) -> list[Mention]:
     out: list[Mention] = []
     text = doc.text
@@ -232,7 +254,15 @@ class EntityTagger:
         return cls(build_nlp(spec), spec.id, settings.entity_labels)
 
     def spans_batch(self, texts: Sequence[str]) -> list[list[Mention]]:
-        return [mentions_of(doc) for doc in self.nlp.pipe(texts, batch_size=32)]
+        """Mentions per text. Long texts go through the model in paragraph-aligned pieces: spaCy's
+        memory grows with the document (a 200k-word article took 4 GB in one piece)."""
+        pieces = [(piece, (i, offset)) for i, text in enumerate(texts) for piece, offset in split_pieces(text)]
+        out: list[list[Mention]] = [[] for _ in texts]
+        for doc, (i, offset) in self.nlp.pipe(pieces, batch_size=8, as_tuples=True):
+            out[i].extend(
+                Mention(m.text, m.label, m.start + offset, m.end + offset, m.source) for m in mentions_of(doc)
+            )
+        return out
 
     def tag_batch(self, articles: Sequence[Article]) -> None:
         t0 = time.perf_counter()

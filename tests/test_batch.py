@@ -37,6 +37,11 @@ def test_expand_inputs_recursive_sorted_deduplicated(tmp_path):
     got = expand_inputs([str(tmp_path / "p"), str(tmp_path / "p" / "page001.html")], str(urls))
     assert [Path(g).name for g in got[:4]] == ["page000.html", "page003.html", "page001.html", "page002.html"]
     assert got[4:] == ["https://a.example/1"]
+    import gzip
+
+    (tmp_path / "p" / "z").mkdir()
+    (tmp_path / "p" / "z" / "saved.html.gz").write_bytes(gzip.compress(b"<p>x</p>"))
+    assert str(tmp_path / "p" / "z" / "saved.html.gz") in expand_inputs([str(tmp_path / "p")])
 
 
 def test_torn_last_line_is_cut(tmp_path):

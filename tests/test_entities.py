@@ -94,3 +94,18 @@ def test_real_ner_on_non_english_keeps_only_rules(settings):
     EntityTagger.load(settings).tag_batch([a])
     assert [e.canonical for e in a.entities] == ["BSI"]
     assert "rules only" in a.model["ner"]
+
+
+def test_long_texts_are_tagged_in_pieces_with_exact_offsets():
+    from pipeline.entities import split_pieces
+
+    para = "Officials at ENISA said CVE-2024-3094 was patched. " * 30
+    text = "\n".join([para] * 40) + " " + "word " * 6000  # many lines, then one very long line
+    pieces = split_pieces(text, size=5000)
+    assert "".join(p for p, _ in pieces) == text and all(len(p) <= 5000 for p, _ in pieces)
+    assert all(text[o : o + len(p)] == p for p, o in pieces)
+    whole = rule_tagger().spans_batch([text[:4000]])[0]  # fits in one piece
+    split = rule_tagger().spans_batch([text])[0]
+    assert [(m.text, m.start) for m in split[: len(whole)]] == [(m.text, m.start) for m in whole]
+    assert all(text[m.start : m.end] == m.text for m in split)
+    assert sum(m.text == "ENISA" for m in split) == 30 * 40

@@ -31,7 +31,7 @@ def choose_model(settings: Settings, command: str = "summarize") -> ModelSpec:
 def _extractive(spec: ModelSpec, settings: Settings) -> Summarizer:
     from .extractive import ExtractiveSummarizer
 
-    return ExtractiveSummarizer.load(spec, settings)
+    return ExtractiveSummarizer.load(spec, settings, quantize=settings.int8)
 
 
 def _llamacpp(spec: ModelSpec, settings: Settings) -> Summarizer:

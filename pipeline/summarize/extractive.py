@@ -40,6 +40,7 @@ class RankerOptions:
     min_words: int = 6  # shorter sentences are not candidates (datelines, captions)
     max_words: int = 60  # longer ones are usually lists or run-ons
     max_sentences: int = 1500  # sentences read per article (bounds cost of huge pages)
+    max_chars: int = 300_000  # characters split into sentences per article (bounds memory)
     summary_words: int = 120  # target length of the summary
     tldr_words: int = 35  # upper bound of the TLDR
 
@@ -51,14 +52,19 @@ class Prepared:
 
 
 def prepare(article: Article, opts: RankerOptions) -> Prepared:
-    all_sents = split_sentences(article.text)
+    text = article.text
+    # bound the work (and memory) on huge pages: split only what the ranker can read
+    truncated = len(text) > opts.max_chars
+    all_sents = split_sentences(text[: opts.max_chars])
+    if truncated:
+        all_sents = all_sents[:-1]  # the last sentence may be cut in half
     read = all_sents[: opts.max_sentences]
     cands = [s for s in read if opts.min_words <= s.words <= opts.max_words and s.text.endswith(_FINAL)]
     if len(cands) < 3:  # short or oddly punctuated article: relax the filters
         cands = [s for s in read if s.words >= 3] or read[:]
     end = read[-1].end if read else 0
-    coverage = min(1.0, end / max(1, len(article.text.rstrip())))
-    return Prepared(cands, coverage if len(read) < len(all_sents) else 1.0)
+    coverage = min(1.0, end / max(1, len(text.rstrip())))
+    return Prepared(cands, coverage if truncated or len(read) < len(all_sents) else 1.0)
 
 
 def mmr(scores: np.ndarray, sim: np.ndarray, redundancy: float, order: Sequence[int]) -> list[int]:
@@ -151,7 +157,11 @@ class ExtractiveSummarizer:
         model = AutoModel.from_pretrained(path, local_files_only=True, use_safetensors=True)
         model.eval()
         if quantize:
-            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+            import warnings
+
+            with warnings.catch_warnings():  # torch 2.13 flags its quantized-tensor API for a future change
+                warnings.simplefilter("ignore", UserWarning)
+                model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
         log.info("loaded %s in %.1fs", spec.name, time.perf_counter() - t0)
         opts = RankerOptions(summary_words=settings.summary_words, tldr_words=settings.tldr_words)
         return cls(tokenizer, model, spec.id + (" int8" if quantize else ""), opts)

@@ -87,17 +87,24 @@ def _model_inputs(enc: Any) -> dict[str, Any]:
     return {k: enc[k] for k in ("input_ids", "attention_mask") if k in enc}
 
 
-class HFCausalChat:
-    """ChatModel over a causal LM: the tokenizer's chat template when it has one, greedy decoding."""
+class _HFModel:
+    """A tokenizer + model pair; counts tokens the way the model will see them."""
 
-    def __init__(self, tokenizer: Any, model: Any, model_id: str, context: int) -> None:
+    def __init__(self, tokenizer: Any, model: Any, model_id: str) -> None:
         self.tokenizer = tokenizer
         self.model = model
         self.model_id = model_id
-        self.context = context
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return [len(ids) for ids in self.tokenizer(list(texts), add_special_tokens=False)["input_ids"]]
+
+
+class HFCausalChat(_HFModel):
+    """ChatModel over a causal LM: the tokenizer's chat template when it has one, greedy decoding."""
+
+    def __init__(self, tokenizer: Any, model: Any, model_id: str, context: int) -> None:
+        super().__init__(tokenizer, model, model_id)
+        self.context = context
 
     def _prompt(self, messages: Sequence[Message]) -> str:
         if getattr(self.tokenizer, "chat_template", None):
@@ -126,13 +133,11 @@ class HFCausalChat:
         return tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
 
 
-class Seq2SeqSummarizer:
+class Seq2SeqSummarizer(_HFModel):
     """Encoder-decoder summarizers, batched across the chunks of all articles in a batch."""
 
     def __init__(self, tokenizer: Any, model: Any, model_id: str, settings: Settings) -> None:
-        self.tokenizer = tokenizer
-        self.model = model
-        self.model_id = model_id
+        super().__init__(tokenizer, model, model_id)
         self.settings = settings
         self.prefix = "summarize: " if model.config.model_type in {"t5", "mt5", "umt5"} else ""
         self.context = _context(model.config, tokenizer, settings.llm_context)
@@ -140,9 +145,6 @@ class Seq2SeqSummarizer:
 
     def _ids(self, text: str) -> list[int]:
         return list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        return [len(ids) for ids in self.tokenizer(list(texts), add_special_tokens=False)["input_ids"]]
 
     def generate(self, texts: Sequence[str]) -> list[str]:
         """Summaries of ``texts``, generated in length-sorted batches."""
