@@ -38,7 +38,7 @@ class Settings:
     summary_words: int = 120  # target words of the Article Summary
     tldr_words: int = 35  # maximum words of the TLDR
     words_per_minute: int = 230  # reading speed for "N min read"
-    int8: bool = False  # fast mode: dynamic int8 quantization of the encoder's Linear layers
+    int8: bool = True  # fast mode: dynamic int8 quantization of the encoder's Linear layers
     llm_context: int = 4096  # context (tokens) the LLM runs with; longer articles are chunked
     llm_max_chunks: int = 8  # chunks an LLM reads per article (coverage reports the rest)
     threads: int = 0  # CPU threads for the models (0 = all cores)
