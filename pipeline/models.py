@@ -11,6 +11,7 @@ import hashlib
 import importlib.util
 import logging
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from .errors import ModelError, ModelNotFound
 log = logging.getLogger(__name__)
 
 REPO_MODELS = Path(__file__).resolve().parent.parent / "models"
+HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +97,9 @@ def resolve(name_or_path: str, role: str) -> ModelSpec:
         path = REPO_MODELS / name_or_path
     if path.exists():
         return ModelSpec(path.name, role, _guess_backend(path), {}, path.resolve())
+    if role == "summarizer" and HUB_ID.match(name_or_path):
+        # "org/name": a Hugging Face hub id, usable only with network access (tests never need it)
+        return ModelSpec(name_or_path, role, "hf", {"hub_id": name_or_path})
     choices = ", ".join(n for n, s in known.items() if s.role == role)
     raise ModelNotFound(f"unknown model: not in the manifest ({choices}) and no such path", name_or_path)
 

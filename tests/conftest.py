@@ -84,6 +84,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send(302, b"", Location="file:///etc/passwd")
         elif path == "/redirect":
             self.send(301, b"", Location="/article")
+        elif path == "/drip":  # headers at once, then one byte every 0.2 s (slow-loris body)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", "100")
+            self.end_headers()
+            for _ in range(100):
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(0.2)
+        elif path == "/unavailable":
+            self.send(503, b"try later")
+        elif path == "/to-ftp":
+            self.send(302, b"", Location="ftp://127.0.0.1/x")
         elif path == "/bomb":
             body = gzip.compress(b"<p>" + b"x" * 20_000_000)
             self.send(200, body, Content_Encoding="gzip")

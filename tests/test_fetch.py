@@ -1,5 +1,7 @@
 """Network behaviour against a local server on 127.0.0.1 only."""
 
+import time
+
 import pytest
 
 from pipeline.errors import FetchError, TooLargeError, UnsupportedContent
@@ -22,6 +24,8 @@ def test_redirect_is_followed_and_final_url_kept(settings, server):
         ("/pdf", UnsupportedContent, "unsupported_content"),
         ("/loop", FetchError, "too_many_redirects"),
         ("/to-file", FetchError, "refused_scheme"),
+        ("/to-ftp", FetchError, "refused_scheme"),
+        ("/unavailable", FetchError, "http_error"),
         ("/big", TooLargeError, "too_large"),
         ("/bomb", TooLargeError, "too_large"),
     ],
@@ -37,6 +41,14 @@ def test_timeout(settings, server):
     with pytest.raises(FetchError) as info:
         fetch(f"{server}/slow", settings.replace(timeout=0.5))
     assert info.value.reason == "timeout"
+
+
+def test_slow_drip_body_hits_the_overall_deadline(settings, server):
+    t0 = time.monotonic()
+    with pytest.raises(FetchError) as info:
+        fetch(f"{server}/drip", settings.replace(timeout=0.5))  # each byte is in time; the total is not
+    assert info.value.reason == "timeout" and "longer than 1.5s" in info.value.message
+    assert time.monotonic() - t0 < 5
 
 
 def test_connection_refused(settings):

@@ -200,3 +200,10 @@ def test_qwen_writes_a_faithful_brief_of_the_seed():
     words = sum(len(p.split()) for p in out["summary"])
     assert 2 <= len(out["summary"]) <= 3 and 40 <= words <= 200
     assert not [g for g in out["gated"] if g["action"] == "dropped"]
+
+
+def test_a_hub_id_is_tried_only_with_network_and_fails_clearly_offline(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    r = CliRunner().invoke(main, ["summarize", "--model", "acme/no-such-summarizer", str(SEED)])
+    assert r.exit_code == 4
+    assert "acme/no-such-summarizer: not a local path" in r.stderr and "offline" in r.stderr

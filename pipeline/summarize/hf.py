@@ -14,6 +14,7 @@ Both go through the faithfulness gate.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,7 +34,10 @@ log = logging.getLogger(__name__)
 GEN_TOKENS = 200  # summary tokens a seq2seq model may write per chunk
 
 
-def model_dir(spec: ModelSpec) -> Path:
+def model_dir(spec: ModelSpec) -> Path | str:
+    """The local directory (checked: config.json and safetensors weights), or a hub id."""
+    if "hub_id" in spec.info:
+        return str(spec.info["hub_id"])
     path = spec.path or REPO_MODELS / spec.name
     if not (path / "config.json").is_file():
         raise ModelError("not a Hugging Face model directory (no config.json)", str(path))
@@ -63,7 +67,10 @@ def load_hf(spec: ModelSpec, settings: Settings) -> Any:
     path = model_dir(spec)
     torch.set_num_threads(settings.n_threads)
     t0 = time.perf_counter()
-    opts = {"local_files_only": True, "trust_remote_code": False}
+    hub = isinstance(path, str)
+    # a hub id downloads only when the user has network and has not set HF_HUB_OFFLINE
+    offline = not hub or os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0")
+    opts = {"local_files_only": offline, "trust_remote_code": False}
     try:
         config = AutoConfig.from_pretrained(path, **opts)
         tokenizer = AutoTokenizer.from_pretrained(path, **opts)
@@ -72,6 +79,9 @@ def load_hf(spec: ModelSpec, settings: Settings) -> Any:
         auto: Any = AutoModelForSeq2SeqLM if config.is_encoder_decoder else AutoModelForCausalLM
         model = auto.from_pretrained(path, use_safetensors=True, **opts)
     except (OSError, ValueError, KeyError) as exc:
+        if hub and offline:
+            msg = "not a local path, and as a Hugging Face hub id it is not in the local cache (offline)"
+            raise ModelError(msg, str(path)) from None
         raise ModelError(f"transformers could not load it: {exc}", str(path)) from exc
     model.eval()
     log.info("loaded %s in %.1fs", path, time.perf_counter() - t0)
