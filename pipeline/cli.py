@@ -411,14 +411,26 @@ def doctor(ctx: click.Context) -> None:
 
     t0 = time.perf_counter()
     articles = list(run(["-"], settings, models=models, stdin=io.BytesIO(sample.encode())))
-    dt = time.perf_counter() - t0
     a = articles[0]
     if a.status != "ok":
         error_line("doctor", a.message or "failed", a.error)
         sys.exit(EXIT_SETUP)
-    click.echo(f"summarizer  {a.model.get('summarizer')}: ok")
+    click.echo(f"fast        {a.model.get('summarizer')}: ok")
     click.echo(f"ner         {a.model.get('ner')}: ok ({', '.join(e.text for e in a.entities)})")
-    click.echo(f"models loaded and ran offline in {dt:.1f}s")
+    from .models import resolve
+    from .summarize import BACKENDS
+
+    spec = resolve(settings.quality_model, "summarizer")  # raises a setup error if not installed
+    if spec.backend == "llamacpp":
+        from .summarize.llm import LlamaCppChat
+
+        # joins and verifies the GGUF once (cached), loads it, generates a few tokens
+        reply = LlamaCppChat.load(spec, settings).chat([{"role": "user", "content": "Say OK."}], 4)
+        click.echo(f"quality     {spec.id}: ok ({reply.generated_tokens} tokens generated)")
+    else:
+        BACKENDS[spec.backend](spec, settings)
+        click.echo(f"quality     {spec.id}: ok (loaded)")
+    click.echo(f"models loaded and ran offline in {time.perf_counter() - t0:.1f}s")
 
 
 @main.command()
