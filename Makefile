@@ -2,6 +2,8 @@
 PYTHON ?= python3.11
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
+# dev sets + score.py for eval and bench (make eval SHARED=/path/to/shared/eval)
+SHARED ?= ../shared/eval
 export HF_HUB_OFFLINE = 1
 export TRANSFORMERS_OFFLINE = 1
 
@@ -33,14 +35,14 @@ lint: install
 check: lint test
 
 bench: install
-	$(PY) bench/run.py --out bench/results.json
+	$(PY) bench/run.py --shared $(SHARED) --out bench/results.json
 
 eval: install
-	$(PY) -m pipeline.cli eval --shared ../shared/eval --json bench/eval.json
+	$(PY) -m pipeline.cli eval --shared $(SHARED) --json bench/eval.json
 
 # quality mode on the first 12 articles of each summarization set (~15 min on 2 cores)
 eval-quality: install
-	$(PY) -m pipeline.cli eval --shared ../shared/eval --task summarization --mode quality --limit 12 \
+	$(PY) -m pipeline.cli eval --shared $(SHARED) --task summarization --mode quality --limit 12 \
 		--json bench/eval-quality.json
 
 clean:
