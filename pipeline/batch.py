@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Set
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,6 +92,11 @@ class BatchState:
     previously_failed: int = 0  # in errors.jsonl and not retried
 
 
+def already_done(article: Article, done_hashes: Set[str]) -> bool:
+    """The same article (by content hash) is already in results.jsonl, under any source name."""
+    return article.status == "ok" and article.content_hash in done_hashes
+
+
 def _read_one(args: tuple[str, Settings]) -> list[Article]:
     source, settings = args
     return list(read([source], settings, untrusted=False))
@@ -141,7 +146,7 @@ def run_batch(
 
     def fresh(articles: Iterable[Article]) -> Iterator[Article]:
         for a in articles:
-            if a.status == "ok" and a.content_hash in state.done_hashes:
+            if already_done(a, state.done_hashes):
                 state.skipped += 1  # same article under another name: no model work
                 continue
             yield a

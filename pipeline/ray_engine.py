@@ -18,6 +18,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
+from .batch import already_done
 from .core import Models, enrich, read
 from .document import Article
 from .errors import PipelineError
@@ -53,7 +54,7 @@ def read_batch(batch: dict[str, Any], settings: Settings, done_hashes: frozenset
     out: list[Article | None] = []
     for source in batch["source"]:
         for a in read([str(source)], settings):
-            out.append(None if a.status == "ok" and a.content_hash in done_hashes else a)
+            out.append(None if already_done(a, done_hashes) else a)
     return {"article": _objects(out)}
 
 

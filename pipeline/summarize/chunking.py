@@ -48,11 +48,13 @@ def _pieces(sentences: Sequence[Sentence], counts: list[int], budget: int, count
     return out
 
 
-def chunk(sentences: Sequence[Sentence], count: Counter, budget: int) -> list[Chunk]:
-    """Greedy packing of consecutive sentences into chunks of at most ``budget`` tokens."""
+def chunk(sentences: Sequence[Sentence], count: Counter, budget: int, counts: list[int] | None = None) -> list[Chunk]:
+    """Greedy packing of consecutive sentences into chunks of at most ``budget`` tokens.
+    ``counts`` (the sentences' token counts) saves re-tokenizing when packing twice."""
     if not sentences:
         return []
-    counts = count([s.text for s in sentences])
+    if counts is None:
+        counts = count([s.text for s in sentences])
     sep = 1  # a space or newline between sentences is one token in BPE vocabularies, or merges
     chunks: list[Chunk] = []
     texts: list[str] = []

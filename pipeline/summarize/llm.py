@@ -144,7 +144,8 @@ class RecipeSummarizer:
     def summarize_one(self, article: Article) -> SummaryResult:
         src = Source.of(article.text)
         head = f"Title: {article.title}\n\n" if article.title else ""
-        whole = chunk(src.sentences, self.chat.count_tokens, self.single_budget)
+        counts = self.chat.count_tokens([s.text for s in src.sentences])  # tokenized once, packed twice
+        whole = chunk(src.sentences, self.chat.count_tokens, self.single_budget, counts)
         if len(whole) <= 1:
             text = whole[0].text if whole else article.text
             convo: list[Message] = [
@@ -155,7 +156,7 @@ class RecipeSummarizer:
             convo.append({"role": "assistant", "content": facts})
             coverage = 1.0
         else:
-            parts = chunk(src.sentences, self.chat.count_tokens, self.chunk_budget)
+            parts = chunk(src.sentences, self.chat.count_tokens, self.chunk_budget, counts)
             read = parts[: self.max_chunks]
             notes = []
             for i, part in enumerate(read, 1):
