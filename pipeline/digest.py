@@ -200,7 +200,7 @@ def build(
     seen = store.seen_urls(list(items))
     new = [i for i in items.values() if i.url not in seen]
 
-    est = 0.0  # running mean of seconds per summarized article
+    est = 0.0  # running mean of seconds per article summarized by `models` (not the fast fallback)
     done = 0
     for item in new:
         now = clock()
@@ -225,8 +225,9 @@ def build(
             store.add_batch([article])
             store.mark_seen(item.url, item.feed, "ok")
             digest.articles.append(article)
-            done += 1
-            est += (clock() - t0 - est) / done
+            if chosen is models:  # fast-mode timings would make the next quality article look affordable
+                done += 1
+                est += (clock() - t0 - est) / done
         else:
             digest.failures.append(Failure(item.url, article.error or "error", article.message or "failed"))
             if article.error in PERMANENT:  # a 404 stays a 404: do not retry it every night
