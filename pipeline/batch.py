@@ -18,21 +18,29 @@ from collections.abc import Iterable, Iterator, Set
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .core import Models, enrich, read
 from .document import Article
+from .fetch import is_url
+from .fsutil import run_lock, write_atomic
+from .policy import Policy
 from .settings import Settings
 from .sources import HTML_SUFFIXES, TEXT_SUFFIXES
 
 log = logging.getLogger(__name__)
 
 
-def expand_inputs(inputs: Iterable[str], urls_file: str | None = None) -> list[str]:
-    """Folders (recursive, sorted), files and URLs → the list of sources, without duplicates."""
+def expand_inputs(inputs: Iterable[str], policy: Policy, urls_file: str | None = None) -> list[str]:
+    """Folders (recursive, sorted), files and URLs → the list of sources, without duplicates.
+
+    The URL list is read under the policy (a regular file, capped); each line becomes a source
+    whose problems (bad URL, control characters, not UTF-8) are that source's typed error.
+    """
     out: list[str] = []
     for item in inputs:
         p = Path(item)
-        if p.is_dir():
+        if not is_url(item) and "\x00" not in item and p.is_dir():
             out.extend(
                 str(f)
                 for f in sorted(p.rglob("*"))
@@ -41,8 +49,7 @@ def expand_inputs(inputs: Iterable[str], urls_file: str | None = None) -> list[s
         else:
             out.append(item)
     if urls_file:
-        lines = Path(urls_file).read_text(encoding="utf-8").splitlines()
-        out.extend(ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#"))
+        out.extend(policy.read_list(Path(urls_file)))
     return list(dict.fromkeys(out))
 
 
@@ -73,6 +80,12 @@ class JsonlLog:
                 if line.strip():
                     yield json.loads(line)
 
+    def rewrite(self, records: Iterable[dict[str, object]]) -> None:
+        """Replace the whole file atomically (a kill leaves the old file or the new one)."""
+        os.close(self.fd)
+        write_atomic(self.path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+        self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+
     def write(self, record: dict[str, object]) -> None:
         os.write(self.fd, (json.dumps(record, ensure_ascii=False) + "\n").encode())
 
@@ -89,7 +102,7 @@ class BatchState:
     done_hashes: set[str] = field(default_factory=set)
     failed_sources: set[str] = field(default_factory=set)
     skipped: int = 0  # already in results.jsonl (by source or content hash)
-    previously_failed: int = 0  # in errors.jsonl and not retried
+    previously_failed: int = 0  # in errors.jsonl and not retried: still failures of this --out
 
 
 def already_done(article: Article, done_hashes: Set[str]) -> bool:
@@ -99,7 +112,7 @@ def already_done(article: Article, done_hashes: Set[str]) -> bool:
 
 def _read_one(args: tuple[str, Settings]) -> list[Article]:
     source, settings = args
-    return list(read([source], settings, untrusted=False))
+    return list(read([source], settings))
 
 
 def read_parallel(sources: list[str], settings: Settings, workers: int) -> Iterator[Article]:
@@ -124,7 +137,13 @@ def run_batch(
     engine: str = "local",
     address: str | None = None,
 ) -> tuple[BatchState, int, Iterator[Article]]:
-    """Plan the batch; returns (state, number of sources to do, iterator of finished records)."""
+    """Plan the batch; returns (state, number of sources to do, iterator of finished records).
+
+    The caller holds :func:`out_lock` around planning and iterating, so two runs never append to
+    the same files. ``errors.jsonl`` always lists exactly the sources that failed and are not
+    done: entries resolved by a later run are dropped, and ``retry_failed`` clears the ones it
+    re-attempts (a new failure is written again).
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     results, errors = JsonlLog(out_dir / "results.jsonl"), JsonlLog(out_dir / "errors.jsonl")
     state = BatchState()
@@ -132,9 +151,13 @@ def run_batch(
         state.done_sources.add(str(r["source"]))
         if r.get("content_hash"):
             state.done_hashes.add(str(r["content_hash"]))
-    if not retry_failed:
-        state.failed_sources = {str(r["source"]) for r in errors.records()}
-    sources = expand_inputs(inputs, urls_file)
+    open_errors = {str(r["source"]): r for r in errors.records() if str(r["source"]) not in state.done_sources}
+    if retry_failed:
+        open_errors = {}
+    else:
+        state.failed_sources = set(open_errors)
+    errors.rewrite(open_errors.values())  # one line per open failure, in first-seen order
+    sources = expand_inputs(inputs, Policy.trusted(settings), urls_file)
     todo = [s for s in sources if s not in state.done_sources and s not in state.failed_sources]
     state.previously_failed = sum(1 for s in sources if s in state.failed_sources and s not in state.done_sources)
     state.skipped = len(sources) - len(todo) - state.previously_failed
@@ -185,3 +208,9 @@ def run_batch(
             errors.close()
 
     return state, len(todo), records()
+
+
+def out_lock(out_dir: Path) -> Any:
+    """The lock every batch holds on its output folder (exit code 5 when taken)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return run_lock(out_dir / ".newsbrief-batch.lock", "batch writing to this folder")

@@ -4,7 +4,8 @@ This is the only module that writes to the terminal. Exit codes (also in the REA
 
     0  every source succeeded          3  no source succeeded
     1  some sources failed             4  setup problem (model, config, index)
-    2  usage error                     130 interrupted
+    2  usage error                     5  another run holds the lock (digest, batch --out)
+                                       130 interrupted
 
 Set ``NEWSBRIEF_RAISE_ERRORS=1`` to get tracebacks instead of one-line errors.
 """
@@ -20,10 +21,14 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
-from .errors import PipelineError
+from .errors import Locked, PipelineError, UsageError
+from .text import strip_controls
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_ALL_FAILED, EXIT_SETUP, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
-EXIT_LOCKED = 5  # digest: another run holds the lock
+EXIT_LOCKED = 5  # digest / batch --out: another run holds the lock
+# error class -> exit code, most specific first; any other PipelineError is a setup problem
+EXIT_CODES: tuple[tuple[type[PipelineError], int], ...] = ((UsageError, EXIT_USAGE), (Locked, EXIT_LOCKED))
+MAX_SHOWN = 300  # characters of a source shown in a terminal line (a 2 KB link is still one line)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -34,9 +39,28 @@ def outcome_code(ok: int, failed: int) -> int:
     return EXIT_PARTIAL if ok else EXIT_ALL_FAILED
 
 
+def terminal_safe(text: str, limit: int | None = None) -> str:
+    """Page- and feed-controlled text bound for a terminal: no escape/control sequences (OSC 52
+    clipboard writes, title changes), no line breaks, optionally shortened."""
+    text = strip_controls(text.replace("\n", " ").replace("\t", " "))
+    return text if limit is None or len(text) <= limit else text[:limit] + "…"
+
+
 def error_line(source: str | None, message: str, reason: str | None = None) -> None:
-    prefix = f"{source}: " if source else ""
-    click.echo(f"newsbrief: error: {prefix}{message}" + (f" [{reason}]" if reason else ""), err=True)
+    prefix = f"{terminal_safe(source, MAX_SHOWN)}: " if source else ""
+    line = f"newsbrief: error: {prefix}{terminal_safe(message)}" + (f" [{reason}]" if reason else "")
+    click.echo(line, err=True)
+
+
+class SafeFormatter(logging.Formatter):
+    """Log lines carry URLs and titles from pages: strip control sequences there too."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return strip_controls(super().format(record))
+
+
+def exit_code_of(exc: PipelineError) -> int:
+    return next((code for cls, code in EXIT_CODES if isinstance(exc, cls)), EXIT_SETUP)
 
 
 def guarded(fn: F) -> F:
@@ -51,7 +75,7 @@ def guarded(fn: F) -> F:
             if os.environ.get("NEWSBRIEF_RAISE_ERRORS"):
                 raise
             error_line(exc.source, exc.message, exc.reason)
-            sys.exit(EXIT_SETUP)
+            sys.exit(exit_code_of(exc))
         except KeyboardInterrupt:
             click.echo("newsbrief: interrupted", err=True)
             sys.exit(EXIT_INTERRUPTED)
@@ -68,7 +92,7 @@ def settings_from(ctx: click.Context, **flags: Any) -> Any:
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="newsbrief")
 @click.option("-v", "--verbose", count=True, help="Log progress to stderr (-vv for debug).")
-@click.option("--config", type=click.Path(dir_okay=False), help="Config file (default: user config dir).")
+@click.option("--config", type=click.Path(dir_okay=False, exists=True), help="Config file (default: user config dir).")
 @click.pass_context
 def main(ctx: click.Context, verbose: int, config: str | None) -> None:
     """newsbrief: offline article summaries (title, date, read time, TLDR, summary, entities).
@@ -84,9 +108,9 @@ def main(ctx: click.Context, verbose: int, config: str | None) -> None:
     if config:
         os.environ["NEWSBRIEF_CONFIG"] = config
     level = logging.WARNING - 10 * verbose
-    logging.basicConfig(
-        level=max(level, logging.DEBUG), format="newsbrief: %(levelname)s: %(message)s", stream=sys.stderr
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(SafeFormatter("newsbrief: %(levelname)s: %(message)s"))
+    logging.basicConfig(level=max(level, logging.DEBUG), handlers=[handler])
     logging.getLogger("pipeline").setLevel(max(level, logging.DEBUG))
 
 
@@ -228,7 +252,7 @@ def batch(
 
     from tqdm import tqdm
 
-    from .batch import run_batch
+    from .batch import out_lock, run_batch
     from .core import Models
 
     if not inputs and not urls_file:
@@ -236,6 +260,7 @@ def batch(
     settings = settings_from(ctx, mode=mode, model=model, threads=threads, db=db)
     n_workers = workers if workers is not None else max(1, (os.cpu_count() or 1) - 1)
     with contextlib.ExitStack() as stack:
+        stack.enter_context(out_lock(Path(out_dir)))  # a second batch into the same --out exits 5
         store = None
         if not no_index:
             from .store import Store
@@ -257,8 +282,9 @@ def batch(
                 bar.update(1)
     earlier = f", {state.previously_failed} failed earlier (--retry-failed)" if state.previously_failed else ""
     tally = f"newsbrief: {ok} summarized, {failed} failed, {state.skipped} already done{earlier} -> {out_dir}"
-    click.echo(tally, err=True)
-    sys.exit(outcome_code(ok + state.skipped, failed) if ok or failed else EXIT_OK)
+    click.echo(terminal_safe(tally), err=True)
+    # the code describes the folder, not just this run: failures from earlier runs still count
+    sys.exit(outcome_code(ok + state.skipped, failed + state.previously_failed))
 
 
 @main.command()
@@ -291,7 +317,7 @@ def search(
         raise click.UsageError("give a QUERY, --entity or --since")
     settings = settings_from(ctx, db=db)
     with Store(settings.db_path(), readonly=True) as store:
-        hits = store.search(query, entity=entity, since=since, limit=limit)
+        hits = store.search(query, entity=entity, since=since, limit=limit, max_terms=settings.max_query_terms)
     for h in hits:
         if fmt == "json":
             click.echo(json.dumps(dataclasses.asdict(h), ensure_ascii=False))
@@ -477,27 +503,25 @@ def digest(
     from pathlib import Path
 
     from . import digest as dg
+    from .fsutil import run_lock, write_atomic
+    from .policy import Policy
     from .store import Store, parse_since
 
     settings = settings_from(
         ctx, mode=mode, model=model, threads=threads, db=db, allow_private_addresses=allow_private_addresses
     )
-    feeds = dg.read_feed_list(Path(feeds_file))
+    feeds = dg.read_feed_list(Path(feeds_file), Policy.trusted(settings))
     seconds = dg.parse_budget(budget)
-    lock = settings.db_path().with_name(settings.db_path().name + ".digest.lock")
-    try:
-        with dg.run_lock(lock), Store(settings.db_path()) as store:
-            result = dg.build(feeds, settings, store, parse_since(since), seconds)
-    except dg.DigestLocked as exc:
-        error_line(exc.source, exc.message, exc.reason)
-        sys.exit(EXIT_LOCKED)
+    cutoff = parse_since(since)
+    with run_lock(dg.lock_path(settings.db_path()), "digest run"), Store(settings.db_path()) as store:
+        result = dg.build(feeds, settings, store, cutoff, seconds)
     text = dg.render(result, fmt)
     if out_path:
-        dg.write_atomic(Path(out_path), text)  # a reader never sees half a digest
+        write_atomic(Path(out_path), text)  # a reader never sees half a digest
     else:
         click.echo(text, nl=False)
     if atom_path:
-        dg.write_atomic(Path(atom_path), dg.render(result, "atom"))
+        write_atomic(Path(atom_path), dg.render(result, "atom"))
     for f in result.failures:
         error_line(f.source, f.message, f.reason)
     click.echo(

@@ -7,19 +7,19 @@ a long list of sources never sits in memory. A failure in one source becomes tha
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import logging
 import signal
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from .document import Article
 from .entities import EntityTagger
-from .errors import ExtractionTimeout, PipelineError
+from .errors import ExtractionTimeout, PipelineError, SummaryError
 from .extract import extract
+from .policy import Policy
 from .settings import Settings
 from .sources import load
 from .summarize import Summarizer, load_summarizer
@@ -61,39 +61,79 @@ class Models:
         return self._tagger
 
 
-@contextlib.contextmanager
-def time_limit(seconds: float, source: str) -> Iterator[None]:
-    """Stop one hostile page from hanging the run: SIGALRM after ``seconds`` (main thread only;
-    batch workers are processes, so each has its own main thread)."""
-    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
-        yield
-        return
+class _Expired(BaseException):
+    """Raised by the extraction alarm. A BaseException, so the ``except Exception`` blocks inside
+    trafilatura and its helpers cannot swallow it and carry on parsing."""
 
-    def expired(signum: int, frame: object) -> None:
-        raise ExtractionTimeout(f"extraction took longer than {seconds:g}s (hostile or huge markup?)", source)
 
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+class time_limit:  # noqa: N801  (used as a context manager, like contextlib's)
+    """Stop one hostile page from hanging the run: SIGALRM after ``seconds``, re-armed every
+    50 ms until the block exits, raising :class:`_Expired` each time, so even a bare ``except:``
+    in a parser cannot keep it going. Main thread only (batch workers are processes, each with
+    its own main thread); elsewhere the page runs unlimited."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.armed = seconds > 0 and threading.current_thread() is threading.main_thread()
+        self.previous: Any = None
+
+    def _expired(self, signum: int, frame: object) -> None:
+        if self.armed:
+            raise _Expired
+
+    def __enter__(self) -> time_limit:
+        if self.armed:
+            self.previous = signal.signal(signal.SIGALRM, self._expired)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds, 0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.disarm()
+
+    def disarm(self) -> None:
+        """Idempotent; also called by the caller when _Expired fired inside ``__exit__``."""
+        if self.armed:
+            self.armed = False  # a signal already on its way now does nothing
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.previous)
+
+
+def extract_within(article: Article, settings: Settings) -> Article:
+    """:func:`extract` under ``extract_timeout``; a page that runs over fails with a typed error."""
+    limit = time_limit(settings.extract_timeout)
     try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        with limit:
+            return extract(article, settings)
+    except _Expired:
+        limit.disarm()
+        article.raw = None
+        raise ExtractionTimeout(
+            f"extraction took longer than {settings.extract_timeout:g}s (hostile or huge markup?)", article.source
+        ) from None
 
 
 def read(
-    sources: Iterable[str], settings: Settings, stdin: BinaryIO | None = None, untrusted: bool = False
+    sources: Iterable[str], settings: Settings, stdin: BinaryIO | None = None, policy: Policy | None = None
 ) -> Iterator[Article]:
-    """fetch/read + extract, one record per document; failures come out as error records."""
+    """fetch/read + extract, one record per document; failures come out as error records.
+
+    ``policy`` decides what may be read (default: the user's own sources, :meth:`Policy.trusted`).
+    """
+    policy = policy or Policy.trusted(settings)
     for source in sources:
-        for item in load(source, settings, stdin=stdin, untrusted=untrusted):
-            if isinstance(item, PipelineError):
-                yield Article(source=item.source or source).fail(item)
+        loaded: list[Article | Exception]
+        try:
+            loaded = list(load(source, policy, stdin=stdin))
+        except Exception as exc:  # a reader bug on one hostile input must not stop the rest
+            log.exception("reading crashed on %s", source)
+            loaded = [exc]
+        for item in loaded:
+            if isinstance(item, Exception):
+                source_name = item.source if isinstance(item, PipelineError) and item.source else source
+                yield Article(source=source_name).fail(item)
                 continue
             try:
-                with time_limit(settings.extract_timeout, item.source):
-                    done = extract(item, settings)
-                yield done
+                yield extract_within(item, settings)
             except PipelineError as exc:
                 yield item.fail(exc)
             except Exception as exc:  # a parser bug on one hostile page must not stop the rest
@@ -112,7 +152,13 @@ def enrich(articles: Iterable[Article], models: Models, batch_size: int) -> Iter
             per = (time.perf_counter() - t0) / len(good)
             for a in good:
                 a.timings["summarize"] = per
-            models.tagger.tag_batch(good)
+                if not a.tldr_text.strip() or not any(p.strip() for p in a.summary_paragraphs):
+                    # an ok brief always has both; text with no usable sentence is an error
+                    a.fail(SummaryError("no sentence of the text could be used for a summary (is it prose?)",
+                                        a.source))  # fmt: skip
+            good = [a for a in good if a.status == "ok"]
+            if good:
+                models.tagger.tag_batch(good)
         yield from chunk
 
 
@@ -121,7 +167,7 @@ def run(
     settings: Settings,
     models: Models | None = None,
     stdin: BinaryIO | None = None,
-    untrusted: bool = False,
+    policy: Policy | None = None,
 ) -> Iterator[Article]:
     models = models or Models(settings)
-    return enrich(read(sources, settings, stdin, untrusted), models, settings.batch_size)
+    return enrich(read(sources, settings, stdin, policy), models, settings.batch_size)

@@ -1,8 +1,8 @@
 """The nightly digest: feeds, homepages and article URLs → new articles → one Markdown/HTML page.
 
 Cron-safe by design:
-* a lock file next to the index: an overlapping run exits at once (``DigestLocked``) and changes
-  nothing;
+* a lock file next to the index (its resolved path): an overlapping run exits at once
+  (:class:`~pipeline.errors.Locked`) and changes nothing;
 * what was seen is remembered in the index (``feed_items``), so each run only handles new items;
   an article whose URL is already in the index is reused, not summarized again;
 * a time budget: when it runs out, the run finishes with what it has and lists what it skipped
@@ -10,45 +10,51 @@ Cron-safe by design:
   fast mode when the remaining budget would not fit another LLM summary;
 * every feed and article failure is isolated and listed in the digest.
 
-Feed items come from the internet, so their URLs are fetched as untrusted (private addresses
-refused unless ``allow_private_addresses``). The feeds file itself is the user's own.
+Feed items and the feeds a homepage points to come from the internet: they are only ever
+http(s) URLs (relative links resolved against the feed), fetched under
+:meth:`Policy.untrusted <pipeline.policy.Policy.untrusted>` (private addresses refused unless
+``allow_private_addresses``, never a local file), each fetch cut at the budget's end. The feeds
+file itself is the user's own, read like any list file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import logging
-import os
+import math
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .document import Article
-from .errors import PipelineError, SourceError
+from .errors import FetchError, PipelineError, SourceError, UsageError
 from .fetch import FEED_TYPES, HTML_TYPES, fetch
+from .policy import Policy
 from .settings import Settings
 from .store import Store
 
 log = logging.getLogger(__name__)
 
-PERMANENT = {"http_error", "not_found", "no_article_text", "unsupported_content", "too_large", "refused_address"}
-
-
-class DigestLocked(PipelineError):
-    reason = "locked"
+# failures that will fail the same way tomorrow: remembered as seen, not retried every night
+PERMANENT = {
+    "http_error", "not_found", "no_article_text", "no_summary", "unsupported_content", "too_large",
+    "refused_scheme", "bad_url",
+}  # fmt: skip
+# refused only under the current settings: remembered with this status and retried when the user
+# allows private addresses
+REFUSED_ADDRESS = "refused_address"
 
 
 @dataclass(slots=True)
 class Item:
-    url: str
+    url: str  # absolute http(s) URL; for a refused link, the link itself (at most max_url_length chars)
     feed: str
     title: str | None = None
     published: str | None = None  # ISO 8601, UTC
+    error: FetchError | None = None  # the link is not a URL we may fetch
 
 
 @dataclass(slots=True)
@@ -81,59 +87,60 @@ class Digest:
         return [(name, label, k) for (name, label), k in counts.most_common(n)]
 
 
-def read_feed_list(path: Path) -> list[str]:
+def read_feed_list(path: Path, policy: Policy) -> list[str]:
     """One feed, homepage or article URL per line; blank lines and # comments ignored."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise SourceError(f"cannot read feeds file: {exc.strerror or exc}", str(path)) from None
-    return [ln.split("#", 1)[0].strip() for ln in lines if ln.split("#", 1)[0].strip()]
+    return policy.read_list(path)
 
 
-@contextmanager
-def run_lock(path: Path) -> Iterator[None]:
-    """An exclusive, non-blocking lock; released by the OS even if the process is killed."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise DigestLocked("another digest run holds the lock; nothing was done", str(path)) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        yield
-    finally:
-        os.close(fd)
+def lock_path(db: Path) -> Path:
+    """The digest lock of an index: next to the index's resolved path, so a symlinked or
+    differently spelt ``--db`` is the same lock."""
+    db = db.expanduser().resolve()
+    return db.with_name(db.name + ".digest.lock")
 
 
-def _iso(parsed: Any) -> str | None:
-    if not parsed:
-        return None
-    return time.strftime("%Y-%m-%dT%H:%M:%S", parsed)  # feedparser normalizes to UTC
+def _feed_items(body: bytes, feed_url: str, policy: Policy) -> list[Item] | None:
+    """Items of an RSS/Atom document at ``feed_url``, or None when it is not a feed.
 
-
-def _feed_items(body: bytes, feed_url: str) -> list[Item] | None:
-    """Items of an RSS/Atom document, or None when it is not a feed."""
+    Links resolve against the feed's URL and must be http(s) URLs; any other link becomes an
+    item carrying its typed error (listed in the digest, never read as a path).
+    """
     import feedparser
 
     parsed = feedparser.parse(body)
     items = []
     for e in parsed.entries:
         link = e.get("link")
-        if link:
-            items.append(
-                Item(link, feed_url, e.get("title"), _iso(e.get("published_parsed") or e.get("updated_parsed")))
-            )
+        if not isinstance(link, str) or not link.strip():
+            continue
+        published = _iso(e.get("published_parsed") or e.get("updated_parsed"))
+        title = e.get("title") if isinstance(e.get("title"), str) else None
+        try:
+            items.append(Item(policy.link(link, feed_url), feed_url, title, published))
+        except FetchError as exc:
+            items.append(Item(link.strip()[: policy.max_url_length], feed_url, title, published, exc))
     if not items and (parsed.get("bozo") or not parsed.get("version")):
         return None  # not a feed, or too broken to yield a single link
     return items
 
 
-def discover(entry: str, settings: Settings) -> list[Item]:
-    """A feed's items; a homepage's feed (trafilatura's discovery); else the page is an article."""
-    resp = fetch(entry, settings, accept=FEED_TYPES + HTML_TYPES)
-    items = _feed_items(resp.content, entry)
+def _iso(parsed: Any) -> str | None:
+    if not parsed:
+        return None
+    try:
+        return time.strftime("%Y-%m-%dT%H:%M:%S", parsed)  # feedparser normalizes to UTC
+    except (TypeError, ValueError):
+        return None
+
+
+def discover(entry: str, policy: Policy, untrusted: Policy) -> list[Item]:
+    """A feed's items; a homepage's feed (trafilatura's discovery); else the page is an article.
+
+    ``entry`` is the user's own line (fetched under ``policy``); a feed URL found on a homepage
+    came from that page, so it is fetched under ``untrusted``.
+    """
+    resp = fetch(policy.check_url(entry), policy, accept=FEED_TYPES + HTML_TYPES)
+    items = _feed_items(resp.content, resp.url, untrusted)
     if items is not None:
         return items
     if resp.content_type in FEED_TYPES or resp.content.lstrip()[:5] == b"<?xml":
@@ -145,13 +152,17 @@ def discover(entry: str, settings: Settings) -> list[Item]:
     html = resp.content.decode(resp.charset or "utf-8", errors="replace")
     host = urlsplit(resp.url)
     params = FeedParameters(f"{host.scheme}://{host.netloc}", host.netloc, resp.url)
-    for feed_url in determine_feed(html, params)[:3]:
+    for href in determine_feed(html, params)[:3]:
         try:
-            found = _feed_items(fetch(feed_url, settings, accept=FEED_TYPES + HTML_TYPES).content, entry)
+            feed_url = untrusted.link(href, resp.url)
+            feed = fetch(feed_url, untrusted, accept=FEED_TYPES + HTML_TYPES)
+            found = _feed_items(feed.content, feed.url, untrusted)
         except PipelineError as exc:
-            log.info("feed %s of %s: %s", feed_url, entry, exc.message)
+            log.info("feed %s of %s: %s", href, entry, exc.message)
             continue
         if found:
+            for item in found:
+                item.feed = entry
             return found
     return [Item(resp.url, entry)]
 
@@ -161,12 +172,13 @@ def parse_budget(text: str | None) -> float | None:
     if not text:
         return None
     units = {"s": 1, "m": 60, "h": 3600}
+    text = text.strip()
     try:
         value = float(text[:-1]) * units[text[-1]] if text[-1] in units else float(text)
     except (ValueError, IndexError):
-        raise SourceError("budget must look like 90s, 15m or 1h", text) from None
-    if value <= 0:
-        raise SourceError("budget must be positive", text)
+        raise UsageError(f"--budget {text!r}: use 90s, 15m or 1h") from None
+    if not math.isfinite(value) or value <= 0:
+        raise UsageError(f"--budget {text!r}: must be a positive, finite time") from None
     return value
 
 
@@ -188,16 +200,22 @@ def build(
     digest = Digest(since, dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
     models = models or Models(settings, command="digest")
     fast_models = fast_models or Models(settings.replace(mode="fast", model=""), command="digest")
+    # every fetch (feeds, discovered feeds, items) ends by the budget's end, so a slow server
+    # cannot keep the run (and its lock) past it
+    fetch_deadline = time.monotonic() + budget if budget else None
+    own = replace(Policy.trusted(settings), deadline=fetch_deadline)
+    untrusted = Policy.untrusted(settings, deadline=fetch_deadline)
 
     items: dict[str, Item] = {}
     for entry in feeds:
         try:
-            for item in discover(entry, settings):
+            for item in discover(entry, own, untrusted):
                 if item.published is None or item.published >= since:
                     items.setdefault(item.url, item)
         except PipelineError as exc:
             digest.failures.append(Failure(entry, exc.reason, exc.message))
-    seen = store.seen_urls(list(items))
+    retry = {REFUSED_ADDRESS} if settings.allow_private_addresses else set()
+    seen = store.seen_urls(list(items), retry_statuses=retry)
     new = [i for i in items.values() if i.url not in seen]
 
     est = 0.0  # running mean of seconds per article summarized by `models` (not the fast fallback)
@@ -206,6 +224,10 @@ def build(
         now = clock()
         if deadline is not None and now >= deadline:
             digest.skipped.append(item.url)
+            continue
+        if item.error is not None:  # a link that is no URL to fetch: listed, remembered, never read
+            digest.failures.append(Failure(item.url, item.error.reason, item.error.message))
+            store.mark_seen(item.url, item.feed, "failed")
             continue
         known = store.find_by_url(item.url)
         if known is not None:
@@ -218,7 +240,7 @@ def build(
             chosen = fast_models
             digest.degraded += 1
         t0 = clock()
-        article = next(enrich(read([item.url], settings, untrusted=True), chosen, 1))
+        article = next(enrich(read([item.url], settings, policy=untrusted), chosen, 1))
         if article.status == "ok":
             article.title = article.title or item.title
             article.date = article.date or (item.published or "")[:10] or None
@@ -232,31 +254,17 @@ def build(
             digest.failures.append(Failure(item.url, article.error or "error", article.message or "failed"))
             if article.error in PERMANENT:  # a 404 stays a 404: do not retry it every night
                 store.mark_seen(item.url, item.feed, "failed")
+            elif article.error == REFUSED_ADDRESS:
+                store.mark_seen(item.url, item.feed, REFUSED_ADDRESS)
     digest.articles.sort(key=lambda a: a.date or "", reverse=True)
     return digest
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write to a temporary file in the same folder, fsync, then rename over ``path``."""
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def render(digest: Digest, fmt: str) -> str:
     """Markdown, self-contained HTML (autoescaped) or Atom."""
     import jinja2
 
+    from .policy import public_url
     from .render import human_date, safe
     from .text import strip_controls
 
@@ -271,5 +279,6 @@ def render(digest: Digest, fmt: str) -> str:
     env.filters["md"] = safe
     env.filters["clean"] = strip_controls
     env.filters["human_date"] = lambda iso: human_date(iso) or ""
+    env.filters["link"] = lambda url: public_url(url) or ""  # only http(s) URLs become links
     name = {"md": "digest.md.j2", "html": "digest.html.j2", "atom": "digest.atom.j2"}[fmt]
     return env.get_template(name).render(d=digest, day=digest.generated[:10])

@@ -84,9 +84,11 @@ class Article:
 
     def as_dict(self) -> dict[str, Any]:
         """The documented JSON schema (see README, "JSON output")."""
+        from .policy import public_url
+
         return {
             "source": self.source,
-            "url": self.url,
+            "url": public_url(self.url),
             "title": self.title,
             "author": self.author,
             "date": self.date,

@@ -4,14 +4,18 @@
 
     PipelineError                 every error carries the source (URL or path) it is about
     ├── SourceError               the input itself is unusable
-    │   ├── FetchError            network: timeout, HTTP status, refused scheme/address, redirects
+    │   ├── FetchError            network: timeout, HTTP status, refused scheme/address, bad URL
     │   ├── TooLargeError         body or file over the size cap
-    │   ├── UnsupportedContent    not HTML/text (content type, binary file)
+    │   ├── UnsupportedContent    not HTML/text (content type, binary file, FIFO or device)
     │   └── InputNotFound         a path that does not exist
     ├── ExtractionError           the page holds no article text
+    │   └── ExtractionTimeout     parsing the page took longer than ``extract_timeout``
+    ├── SummaryError              the summarizer found nothing to say about the text
     ├── ModelError                a model could not be resolved or loaded (setup problem)
     │   └── ModelNotFound         name not in the manifest and not a path; lists what exists
-    └── StoreError                the SQLite index is corrupt, locked or unwritable
+    ├── StoreError                the SQLite index is corrupt, locked or unwritable
+    ├── UsageError                a bad option value (``--since``, ``--budget``, a config path)
+    └── Locked                    another run holds the lock on the index or the output folder
 
 Each class has a short machine ``reason`` used in JSON output and ``errors.jsonl``.
 """
@@ -64,6 +68,10 @@ class ExtractionTimeout(ExtractionError):
     reason = "extract_timeout"
 
 
+class SummaryError(PipelineError):
+    reason = "no_summary"
+
+
 class ModelError(PipelineError):
     reason = "model_error"
 
@@ -74,3 +82,11 @@ class ModelNotFound(ModelError):
 
 class StoreError(PipelineError):
     reason = "store_error"
+
+
+class UsageError(PipelineError):
+    reason = "usage"
+
+
+class Locked(PipelineError):
+    reason = "locked"

@@ -9,6 +9,7 @@ import time
 
 from .document import Article, normalize_text
 from .errors import ExtractionError
+from .policy import public_url
 from .settings import Settings
 from .text import strip_controls
 
@@ -62,8 +63,17 @@ def extract_html(article: Article) -> None:
     article.author = clean(doc.author)
     article.date = doc.date or None
     article.sitename = clean(doc.sitename)
-    article.url = article.url or doc.url or None
+    article.url = article.url or public_url(doc.url)  # og:url/canonical are page-controlled
     article.language = doc.language or _html_lang(article.raw)
+
+
+def _cut(text: str, limit: int) -> int:
+    """Where to cut ``text`` to at most ``limit`` characters: a paragraph end, else a space."""
+    for sep in ("\n", " "):
+        at = text.rfind(sep, 0, limit + 1)
+        if at >= limit // 2:
+            return at
+    return limit
 
 
 def extract_text(article: Article) -> None:
@@ -90,5 +100,11 @@ def extract(article: Article, settings: Settings) -> Article:
             f"only {article.word_count} words of article text (an index or teaser page?)", article.source
         )
     article.reading_minutes = reading_minutes(article.word_count, settings.words_per_minute)
+    if len(article.text) > settings.max_text_chars:
+        # bounded work for every later stage, whatever the page: the models read a prefix cut at
+        # a paragraph (else a word) boundary, and `coverage` says how much
+        full = len(article.text)
+        article.text = article.text[: _cut(article.text, settings.max_text_chars)].rstrip()
+        article.coverage = len(article.text) / full
     article.timings["extract"] = time.perf_counter() - t0
     return article

@@ -1,22 +1,25 @@
-"""The only module that talks to the network.
+"""The only module that talks to the network; what it may fetch is decided by :mod:`pipeline.policy`.
 
-http(s) only; per-phase timeouts plus an overall deadline (slow-drip bodies); a size cap applied to
-the *decoded* body (gzip bombs); bounded redirects, each hop re-checked against the URL policy;
-a content-type check; a real User-Agent. Optionally refuses hosts that resolve to loopback,
-private or link-local addresses (SSRF) for URLs that come from untrusted input such as feeds.
+* every URL and every redirect hop passes :meth:`Policy.check_url` (http(s), well-formed);
+* the host is resolved **once** per connection by :meth:`Policy.resolve`, which checks every
+  address, and the socket connects to exactly those addresses (no second lookup, so DNS
+  rebinding cannot swap in a private address); the URL is unchanged, so Host and TLS SNI and
+  certificate checks use the real host name;
+* one overall deadline from DNS to the last byte: every socket read and write gets at most the
+  time left, so a server dripping its headers or body cannot hold a fetch past it;
+* the body is read raw and decoded by :func:`~pipeline.policy.decode_layers`: any chain of
+  encodings stops at the decoded-bytes cap with bounded memory; the content type is checked.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import logging
-import socket
 import time
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from typing import Any
 
 from .errors import FetchError, TooLargeError, UnsupportedContent
-from .settings import Settings
+from .policy import Policy, decode_layers
 
 log = logging.getLogger(__name__)
 
@@ -34,53 +37,111 @@ class Response:
 
 
 def is_url(text: str) -> bool:
-    return urlsplit(text.strip()).scheme.lower() in {"http", "https"}
+    """Does ``text`` name an http(s) URL (well-formed or not: :func:`fetch` judges that)?"""
+    return text.strip()[:8].lower().startswith(("http://", "https://"))
 
 
-def check_url(url: str, allow_private: bool = True) -> None:
-    """Raise :class:`FetchError` unless ``url`` is http(s) (and, if asked, public)."""
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in {"http", "https"}:
-        raise FetchError(f"refused scheme {parts.scheme or '(none)'!r}: only http and https", url, "refused_scheme")
-    if not parts.hostname:
-        raise FetchError("URL has no host", url, "bad_url")
-    if allow_private:
-        return
-    try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 80, proto=socket.IPPROTO_TCP)
-    except socket.gaierror as exc:
-        raise FetchError(f"cannot resolve host: {exc.strerror}", url, "dns_error") from None
-    for info in infos:
-        ip = ipaddress.ip_address(info[4][0])
-        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast:
-            raise FetchError(
-                f"refused private address {ip} (use --allow-private-addresses to allow)", url, "refused_address"
-            )
-
-
-def fetch(
-    url: str,
-    settings: Settings,
-    accept: tuple[str, ...] = HTML_TYPES + TEXT_TYPES,
-    untrusted: bool = False,
-) -> Response:
-    """GET ``url`` and return its body, or raise a :class:`FetchError` subclass naming the URL."""
+def _transport(policy: Policy, url: str, deadline: float) -> Any:
+    """An httpx transport whose sockets go through the policy: checked addresses, deadline."""
+    import httpcore
     import httpx
 
-    allow_private = settings.allow_private_addresses or not untrusted
-    check_url(url, allow_private)
-    timeout = httpx.Timeout(settings.timeout)
-    deadline = time.monotonic() + 3 * settings.timeout
-    headers = {"User-Agent": settings.user_agent, "Accept": ", ".join(accept) + ", */*;q=0.1"}
+    class DeadlineStream(httpcore.NetworkStream):
+        def __init__(self, inner: httpcore.NetworkStream) -> None:
+            self.inner = inner
+
+        def _left(self, timeout: float | None, exc: type[Exception]) -> float:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise exc("overall deadline passed")
+            return left if timeout is None else min(timeout, left)
+
+        def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+            return self.inner.read(max_bytes, self._left(timeout, httpcore.ReadTimeout))
+
+        def write(self, buffer: bytes, timeout: float | None = None) -> None:
+            self.inner.write(buffer, self._left(timeout, httpcore.WriteTimeout))
+
+        def close(self) -> None:
+            self.inner.close()
+
+        def start_tls(self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None) -> Any:
+            left = self._left(timeout, httpcore.ConnectTimeout)
+            return DeadlineStream(self.inner.start_tls(ssl_context, server_hostname, left))
+
+        def get_extra_info(self, info: str) -> Any:
+            return self.inner.get_extra_info(info)
+
+    class PolicyBackend(httpcore.NetworkBackend):
+        plain = httpcore.SyncBackend()
+
+        def connect_tcp(
+            self,
+            host: str,
+            port: int,
+            timeout: float | None = None,
+            local_address: str | None = None,
+            socket_options: Any = None,
+        ) -> httpcore.NetworkStream:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise httpcore.ConnectTimeout("overall deadline passed")
+            addresses = policy.resolve(host, port, url, min(timeout or left, left))
+            error: Exception = httpcore.ConnectError(f"cannot connect to {host}")
+            for address in addresses:  # numeric addresses: connecting resolves nothing again
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise httpcore.ConnectTimeout("overall deadline passed")
+                try:
+                    stream = self.plain.connect_tcp(address, port, min(timeout or left, left), local_address)
+                    return DeadlineStream(stream)
+                except httpcore.ConnectError as exc:
+                    error = exc
+            raise error
+
+        def sleep(self, seconds: float) -> None:
+            time.sleep(seconds)
+
+    class PolicyTransport(httpx.HTTPTransport):
+        def __init__(self) -> None:
+            super().__init__(retries=0)
+            # httpx has no parameter for httpcore's network backend; its pool is the documented
+            # httpcore ConnectionPool, so we build that one ourselves with ours.
+            self._pool = httpcore.ConnectionPool(
+                ssl_context=httpx.create_ssl_context(), network_backend=PolicyBackend(), max_connections=2
+            )
+
+    return PolicyTransport()
+
+
+def fetch(url: str, policy: Policy, accept: tuple[str, ...] = HTML_TYPES + TEXT_TYPES) -> Response:
+    """GET ``url`` under ``policy``; the body, or a :class:`FetchError` subclass naming ``url``."""
+    import httpcore
+    import httpx
+
+    policy.check_url(url)
+    deadline = policy.fetch_deadline()
+    total = max(0.0, deadline - time.monotonic())
+    headers = {
+        "User-Agent": policy.user_agent,
+        "Accept": ", ".join(accept) + ", */*;q=0.1",
+        "Accept-Encoding": "gzip, deflate",  # the codings decode_layers undoes with a cap
+    }
     current = url
     try:
-        with httpx.Client(timeout=timeout, headers=headers, follow_redirects=False, trust_env=False) as client:
-            for _hop in range(settings.max_redirects + 1):
+        with httpx.Client(
+            timeout=httpx.Timeout(policy.timeout),
+            headers=headers,
+            follow_redirects=False,
+            trust_env=False,
+            transport=_transport(policy, url, deadline),
+        ) as client:
+            for _hop in range(policy.max_redirects + 1):
                 with client.stream("GET", current) as resp:
                     if resp.is_redirect:
                         target = str(resp.url.join(resp.headers.get("location", "")))
                         try:
-                            check_url(target, allow_private)
+                            policy.check_url(target)
                         except FetchError as exc:
                             raise FetchError(f"redirect to {target}: {exc.message}", url, exc.reason) from None
                         log.debug("redirect %s -> %s", current, target)
@@ -91,25 +152,37 @@ def fetch(
                     ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
                     if ctype and ctype not in accept:
                         raise UnsupportedContent(f"content type {ctype!r} is not {' or '.join(accept)}", url)
-                    declared = resp.headers.get("content-length")
-                    if declared and declared.isdigit() and int(declared) > settings.max_bytes:
+                    declared = resp.headers.get("content-length", "")
+                    if declared.isdigit() and int(declared) > policy.max_bytes:
                         raise TooLargeError(
-                            f"body of {int(declared):,} bytes exceeds the {settings.max_bytes:,}-byte cap", url
+                            f"body of {int(declared):,} bytes exceeds the {policy.max_bytes:,}-byte cap", url
                         )
-                    chunks: list[bytes] = []
-                    size = 0
-                    for chunk in resp.iter_bytes():  # decoded bytes: the cap also stops gzip bombs
-                        size += len(chunk)
-                        if size > settings.max_bytes:
-                            raise TooLargeError(f"body exceeds the {settings.max_bytes:,}-byte cap", url)
+                    encodings = resp.headers.get_list("content-encoding", split_commas=True)
+                    body = bytearray()
+                    for chunk in decode_layers(_capped(resp.iter_raw(), policy.max_bytes, url), encodings,
+                                               policy.max_bytes, url):  # fmt: skip
+                        body += chunk
+                        if len(body) > policy.max_bytes:
+                            raise TooLargeError(f"body exceeds the {policy.max_bytes:,}-byte cap", url)
                         if time.monotonic() > deadline:
-                            raise FetchError(f"download took longer than {3 * settings.timeout:g}s", url, "timeout")
-                        chunks.append(chunk)
-                    return Response(str(resp.url), b"".join(chunks), ctype, resp.charset_encoding)
-            raise FetchError(f"more than {settings.max_redirects} redirects", url, "too_many_redirects")
-    except httpx.TimeoutException:
-        raise FetchError(f"timed out after {settings.timeout:g}s", url, "timeout") from None
-    except httpx.DecodingError as exc:
-        raise FetchError(f"cannot decode body: {exc}", url, "bad_encoding") from None
-    except httpx.HTTPError as exc:
+                            raise httpx.ReadTimeout("overall deadline passed")
+                    return Response(str(resp.url), bytes(body), ctype, resp.charset_encoding)
+            raise FetchError(f"more than {policy.max_redirects} redirects", url, "too_many_redirects")
+    except (httpx.TimeoutException, httpcore.TimeoutException):
+        if time.monotonic() >= deadline - 0.01:
+            raise FetchError(f"took longer than {total:.3g}s (the overall deadline)", url, "timeout") from None
+        raise FetchError(f"timed out after {policy.timeout:g}s", url, "timeout") from None
+    except (httpx.HTTPError, httpcore.NetworkError, httpcore.ProtocolError) as exc:
         raise FetchError(f"network error: {exc}", url, "network_error") from None
+    except (httpx.InvalidURL, UnicodeError, ValueError) as exc:
+        raise FetchError(f"malformed URL: {exc}", url, "bad_url") from None
+
+
+def _capped(chunks: Any, cap: int, url: str) -> Any:
+    """The raw (still encoded) bytes are capped too: a compressed body is never larger."""
+    size = 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > cap:
+            raise TooLargeError(f"body exceeds the {cap:,}-byte cap", url)
+        yield chunk

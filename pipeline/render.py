@@ -12,6 +12,7 @@ import re
 from collections import defaultdict
 
 from .document import Article
+from .policy import public_url
 from .text import strip_controls
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|!])")
@@ -54,8 +55,8 @@ def markdown(article: Article) -> str:
         lines += ["Entities:", "", *ents, ""]
     if article.coverage < 0.999:
         lines += [f"_Summary read {article.coverage:.0%} of the article._", ""]
-    where = article.url or article.source
-    lines.append(f"Source: <{where}>" if article.url else f"Source: {safe(where)}")
+    link = public_url(article.url)  # http(s) only, percent-encoded: cannot close the <…> or form a link
+    lines.append(f"Source: <{link}>" if link else f"Source: {safe(article.source)}")
     return "\n".join(lines) + "\n"
 
 

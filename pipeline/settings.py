@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import PipelineError
+from .errors import PipelineError, UsageError
 
 DEFAULTS_FILE = Path(__file__).with_name("defaults.toml")
 ENV_PREFIX = "NEWSBRIEF_"
@@ -33,6 +33,9 @@ class Settings:
     extract_timeout: float = 30.0  # seconds one page may take to parse and extract
     max_bytes: int = 10_000_000  # size cap for bodies and files
     max_redirects: int = 5  # redirects followed before giving up
+    max_url_length: int = 2048  # longer URLs/links are refused (bad_url)
+    max_text_chars: int = 300_000  # characters of main text the models read (coverage says the rest)
+    max_query_terms: int = 16  # words of a search query used (bounds query cost)
     user_agent: str = "newsbrief/0.1"  # sent with every request
     allow_private_addresses: bool = False  # allow URLs resolving to loopback/private ranges
     summary_words: int = 120  # target words of the Article Summary
@@ -114,8 +117,11 @@ def load_settings(
     merged: dict[str, Any] = dict(fields)
     layers: list[tuple[str, Mapping[str, Any]]] = [(str(DEFAULTS_FILE), _read_toml(DEFAULTS_FILE))]
     path = config_file or user_config_path(env)
+    explicit = config_file is not None or bool(env.get(ENV_PREFIX + "CONFIG"))
     if path.is_file():
         layers.append((str(path), _read_toml(path)))
+    elif explicit:  # a misspelt --config / NEWSBRIEF_CONFIG must not silently fall back to defaults
+        raise UsageError("config file not found", source=str(path))
     layers.append(("environment", {_env_key(k): v for k, v in env.items() if k.startswith(ENV_PREFIX)}))
     layers.append(("flags", {k: v for k, v in (overrides or {}).items() if v is not None}))
     for origin, layer in layers:

@@ -6,15 +6,14 @@ first line is the title. stdin (``-``) holds either an HTML document or one URL 
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 from .document import Article
-from .errors import InputNotFound, PipelineError, TooLargeError, UnsupportedContent
+from .errors import FetchError, InputNotFound, PipelineError, SourceError, TooLargeError, UnsupportedContent
 from .fetch import fetch, is_url
-from .settings import Settings
+from .policy import Policy, decode_layers
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz")
 TEXT_SUFFIXES = (".txt", ".txt.gz")
@@ -40,44 +39,38 @@ def looks_like_html(text: str) -> bool:
     return head.startswith(("<!doctype", "<html", "<?xml", "<head", "<body", "<meta", "<!--")) or "<p" in head
 
 
-def read_file(path: Path, settings: Settings) -> Article:
+def read_file(path: Path, policy: Policy) -> Article:
     source = str(path)
     name = path.name.lower()
-    if not path.exists():
-        raise InputNotFound("no such file", source)
-    if path.is_dir():
-        raise UnsupportedContent("is a directory (use `newsbrief batch` for folders)", source)
+    if "\x00" in source:
+        raise SourceError("path contains a NUL character", source)
     if not name.endswith(HTML_SUFFIXES + TEXT_SUFFIXES):
-        raise UnsupportedContent("unsupported file type (expected .html, .htm, .txt, optionally .gz)", source)
-    if path.stat().st_size > settings.max_bytes:
-        raise TooLargeError(
-            f"file of {path.stat().st_size:,} bytes exceeds the {settings.max_bytes:,}-byte cap", source
-        )
-    data = path.read_bytes()
+        if not path.exists():
+            raise InputNotFound("no such file", source)
+        if not path.is_dir():
+            raise UnsupportedContent("unsupported file type (expected .html, .htm, .txt, optionally .gz)", source)
+    data = policy.read_file(path)  # regular files only, capped
     if name.endswith(".gz"):
         try:
-            with gzip.open(path, "rb") as f:
-                data = f.read(settings.max_bytes + 1)
-        except (OSError, EOFError) as exc:
-            raise UnsupportedContent(f"broken gzip file: {exc}", source) from None
-        if len(data) > settings.max_bytes:
-            raise TooLargeError(f"decompressed file exceeds the {settings.max_bytes:,}-byte cap", source)
+            data = b"".join(decode_layers([data], ["gzip"], policy.max_bytes, source))
+        except FetchError as exc:
+            raise UnsupportedContent(f"broken gzip file: {exc.message}", source) from None
     text = decode(data, source)
     return Article(source=source, raw=text, is_html=name.endswith(HTML_SUFFIXES))
 
 
-def read_url(url: str, settings: Settings, untrusted: bool = False) -> Article:
-    resp = fetch(url, settings, untrusted=untrusted)
+def read_url(url: str, policy: Policy) -> Article:
+    resp = fetch(url, policy)
     text = decode(resp.content, url, resp.charset)
     is_html = resp.content_type != "text/plain" or looks_like_html(text)
     return Article(source=url, url=resp.url, raw=text, is_html=is_html)
 
 
-def read_stream(stream: BinaryIO, settings: Settings, untrusted: bool = False) -> Iterator[Article | PipelineError]:
+def read_stream(stream: BinaryIO, policy: Policy) -> Iterator[Article | PipelineError]:
     """stdin: an HTML (or text) document, or a list of URLs one per line."""
-    data = stream.read(settings.max_bytes + 1)
-    if len(data) > settings.max_bytes:
-        yield TooLargeError(f"input exceeds the {settings.max_bytes:,}-byte cap", "-")
+    data = stream.read(policy.max_bytes + 1)
+    if len(data) > policy.max_bytes:
+        yield TooLargeError(f"input exceeds the {policy.max_bytes:,}-byte cap", "-")
         return
     try:
         text = decode(data, "-")
@@ -87,7 +80,7 @@ def read_stream(stream: BinaryIO, settings: Settings, untrusted: bool = False) -
     lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
     if lines and all(is_url(ln) for ln in lines):
         for url in lines:
-            yield from load(url, settings, untrusted=untrusted)
+            yield from load(url, policy)
         return
     if not lines:
         yield UnsupportedContent("empty input", "-")
@@ -95,22 +88,20 @@ def read_stream(stream: BinaryIO, settings: Settings, untrusted: bool = False) -
     yield Article(source="-", raw=text, is_html=looks_like_html(text))
 
 
-def load(
-    source: str, settings: Settings, stdin: BinaryIO | None = None, untrusted: bool = False
-) -> Iterator[Article | PipelineError]:
-    """Yield one Article per document behind ``source``, or the error that stopped it."""
+def load(source: str, policy: Policy, stdin: BinaryIO | None = None) -> Iterator[Article | PipelineError]:
+    """Yield one Article per document behind ``source``, or the error that stopped it.
+
+    A source is a URL when it has an http(s) scheme; anything else with a scheme is refused; the
+    rest are local paths, allowed only when the policy allows files (never for feed links).
+    """
     try:
-        if source == "-":
+        if source == "-" and policy.allow_files:
             if stdin is None:
                 raise UnsupportedContent("no standard input", "-")
-            yield from read_stream(stdin, settings, untrusted)
-        elif is_url(source):
-            yield read_url(source, settings, untrusted)
-        elif "://" in source:
-            from .fetch import check_url
-
-            check_url(source)
+            yield from read_stream(stdin, policy)
+        elif is_url(source) or "://" in source[:64] or not policy.allow_files:
+            yield read_url(policy.check_url(source), policy)
         else:
-            yield read_file(Path(source), settings)
+            yield read_file(Path(source), policy)
     except PipelineError as exc:
         yield exc

@@ -23,16 +23,18 @@ import datetime as dt
 import itertools
 import json
 import logging
+import os
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from .document import Article, Entity, SummarySentence
 from .entities import key as entity_key
-from .errors import StoreError
+from .errors import StoreError, UsageError
 
 log = logging.getLogger(__name__)
 
@@ -118,13 +120,20 @@ def parse_since(text: str, now: dt.datetime | None = None) -> str:
     try:
         return dt.datetime.fromisoformat(text.strip()).strftime("%Y-%m-%dT%H:%M:%S")
     except ValueError:
-        raise StoreError(f"cannot read --since {text!r}: use 7d, 24h, 30m, 2w or a date like 2024-04-19") from None
+        raise UsageError(f"cannot read --since {text!r}: use 7d, 24h, 30m, 2w or a date like 2024-04-19") from None
 
 
-def fts_query(text: str) -> str:
-    """User words → an FTS5 query of quoted terms (no syntax injection), all required."""
-    terms = re.findall(r"\w[\w'-]*", text)
-    return " ".join('"' + t.replace('"', '""') + '"' for t in terms)
+def fts_query(text: str, max_terms: int = 16) -> str:
+    """User words → an FTS5 query of quoted terms (no syntax injection), all required.
+
+    Any string is accepted: punctuation-only text gives "" (no query); only the first
+    ``max_terms`` words are used, which bounds the cost of a pasted paragraph.
+    """
+    terms = list(dict.fromkeys(m.group() for m in itertools.islice(_TERM.finditer(text[:100_000]), max_terms * 4)))
+    return " ".join('"' + t.replace('"', '""') + '"' for t in terms[:max_terms])
+
+
+_TERM = re.compile(r"\w[\w'-]*")
 
 
 class Store:
@@ -134,7 +143,7 @@ class Store:
             if readonly:
                 if not self.path.exists():
                     raise StoreError("no index yet (summarize something first)", str(self.path))
-                self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=timeout)
+                self.db = self._open_readonly(timeout)
             else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self.db = sqlite3.connect(self.path, timeout=timeout)
@@ -147,6 +156,22 @@ class Store:
                 self._check_version()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open the index ({exc}); the file was left untouched", str(self.path)) from None
+
+    def _open_readonly(self, timeout: float) -> sqlite3.Connection:
+        """Read-only, even for a user who may not write next to the file: WAL mode needs a
+        writable ``-shm``; when it cannot be made, the file is read as immutable (the last
+        writer's close checkpointed the WAL into it, so it is complete)."""
+        uri = "file:" + quote(str(self.path.resolve()))
+        db = sqlite3.connect(uri + "?mode=ro", uri=True, timeout=timeout)
+        try:
+            db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            return db
+        except sqlite3.OperationalError as exc:
+            db.close()
+            if os.access(self.path.parent, os.W_OK) and not str(exc).startswith("unable to open"):
+                raise
+            log.info("%s: read as immutable (cannot create its -shm file: %s)", self.path, exc)
+            return sqlite3.connect(uri + "?mode=ro&immutable=1", uri=True, timeout=timeout)
 
     def close(self) -> None:
         self.db.close()
@@ -264,14 +289,24 @@ class Store:
         return entity_id
 
     # ---------------------------------------------------------------- reads
-    def search(self, text: str = "", entity: str | None = None, since: str | None = None, limit: int = 20) -> list[Hit]:
+    def search(
+        self,
+        text: str = "",
+        entity: str | None = None,
+        since: str | None = None,
+        limit: int = 20,
+        max_terms: int = 16,
+    ) -> list[Hit]:
         where, params, join = [], [], ""
         rank = "a.id DESC"
         snippet = "NULL"
         if text.strip():
+            query = fts_query(text, max_terms)
+            if not query:
+                return []  # nothing searchable in the text (punctuation only): no matches
             join += " JOIN articles_fts f ON f.rowid = a.id"
             where.append("articles_fts MATCH ?")
-            params.append(fts_query(text))
+            params.append(query)
             rank = "bm25(articles_fts, 10.0, 5.0, 3.0, 1.0)"
             snippet = "snippet(articles_fts, 3, '«', '»', ' … ', 12)"
         if entity:
@@ -317,13 +352,15 @@ class Store:
             raise StoreError(f"no article with id {article_id}", str(self.path))
         return article_from_dict(json.loads(row[0]))
 
-    def seen_urls(self, urls: Sequence[str]) -> set[str]:
-        """Those of ``urls`` the digest has already handled."""
+    def seen_urls(self, urls: Sequence[str], retry_statuses: Set[str] = frozenset()) -> set[str]:
+        """Those of ``urls`` the digest has already handled (a status in ``retry_statuses``,
+        such as an address refused under earlier settings, counts as not handled)."""
         out: set[str] = set()
         for i in range(0, len(urls), 500):
             part = list(urls[i : i + 500])
             marks = ",".join("?" * len(part))
-            out |= {r[0] for r in self.db.execute(f"SELECT url FROM feed_items WHERE url IN ({marks})", part)}
+            rows = self.db.execute(f"SELECT url, status FROM feed_items WHERE url IN ({marks})", part)
+            out |= {r[0] for r in rows if r[1] not in retry_statuses}
         return out
 
     def mark_seen(self, url: str, feed: str, status: str) -> None:
@@ -339,9 +376,13 @@ class Store:
             raise StoreError(f"cannot write to the index ({exc})", str(self.path)) from None
 
     def find_by_url(self, url: str) -> Article | None:
-        """The newest stored version of the article at ``url`` (fetched URL or given source)."""
+        """The newest stored version of the article fetched from ``url``. Only the ``url`` column
+        matches, and only for briefs that were fetched (their source is a URL): a local file, or a
+        saved page whose ``og:url`` claims that address, never answers for a feed's link."""
         row = self.db.execute(
-            "SELECT brief FROM articles WHERE url = ? OR source = ? ORDER BY version DESC, id DESC LIMIT 1", (url, url)
+            "SELECT brief FROM articles WHERE url = ? AND (source LIKE 'http://%' OR source LIKE 'https://%')"
+            " ORDER BY version DESC, id DESC LIMIT 1",
+            (url,),
         ).fetchone()
         return article_from_dict(json.loads(row[0])) if row else None
 

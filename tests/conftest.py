@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import gzip
 import http.server
 import os
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.policy import Policy
 from pipeline.settings import Settings, load_settings
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
@@ -22,7 +24,8 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for k in list(os.environ):
         if k.startswith("NEWSBRIEF_"):
             monkeypatch.delenv(k)
-    monkeypatch.setenv("NEWSBRIEF_CONFIG", str(tmp_path / "no-config.toml"))
+    (tmp_path / "empty-config.toml").write_text("")
+    monkeypatch.setenv("NEWSBRIEF_CONFIG", str(tmp_path / "empty-config.toml"))
     monkeypatch.setenv("NEWSBRIEF_DB", str(tmp_path / "index.db"))
     monkeypatch.setenv("NEWSBRIEF_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
@@ -31,6 +34,12 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def settings() -> Settings:
     return load_settings()
+
+
+@pytest.fixture
+def policy(settings: Settings) -> Policy:
+    """The policy for the user's own sources (local files and private hosts allowed)."""
+    return Policy.trusted(settings)
 
 
 @pytest.fixture
@@ -50,8 +59,22 @@ ARTICLE_HTML = SEED.read_bytes()
 BIG = b"<html><body><p>" + b"a" * 3_000_000 + b"</p></body></html>"
 
 
+def gzip_layers(data: bytes, n: int) -> bytes:
+    for _ in range(n):
+        data = gzip.compress(data, compresslevel=9)
+    return data
+
+
+@functools.cache
+def bomb(layers: int) -> bytes:
+    """200 MB of zeros when decoded; a few hundred bytes when gzipped twice or more."""
+    return gzip_layers(b"<p>" + b"\0" * 200_000_000, layers)
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     """Routes for network-fault tests; only ever bound to 127.0.0.1."""
+
+    feed_body = b""  # what /feed serves (tests set it)
 
     def log_message(self, *args: object) -> None:
         pass
@@ -100,6 +123,39 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif path == "/bomb":
             body = gzip.compress(b"<p>" + b"x" * 20_000_000)
             self.send(200, body, Content_Encoding="gzip")
+        elif path == "/bomb-gzip2":  # layered encodings: each layer must stop at the cap
+            self.send(200, bomb(2), Content_Encoding="gzip, gzip")
+        elif path == "/bomb-gzip3":
+            self.send(200, bomb(3), Content_Encoding="gzip, identity, gzip, gzip")
+        elif path == "/bomb-split-header":  # the chain split over two header lines
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(bomb(2))))
+            self.end_headers()
+            self.wfile.write(bomb(2))
+        elif path == "/gzip-deflate":  # a legitimate chain: deflate applied first, then gzip
+            import zlib
+
+            self.send(200, gzip.compress(zlib.compress(ARTICLE_HTML)), Content_Encoding="deflate, gzip")
+        elif path == "/multi-member":
+            half = len(ARTICLE_HTML) // 2
+            body = gzip.compress(ARTICLE_HTML[:half]) + gzip.compress(ARTICLE_HTML[half:])
+            self.send(200, body, Content_Encoding="gzip")
+        elif path == "/brotli":
+            self.send(200, b"\x1b\x00", Content_Encoding="br")
+        elif path == "/drip-headers":  # slow-loris headers: each byte in time, the whole never
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            self.wfile.flush()
+            for _ in range(60):
+                self.wfile.write(b"X-Slow: a\r\n")
+                self.wfile.flush()
+                time.sleep(0.2)
+        elif path == "/host":  # echoes the Host header it was sent
+            self.send(200, f"<html><body><p>host={self.headers.get('Host')}</p></body></html>".encode())
+        elif path.startswith("/feed"):
+            self.send(200, Handler.feed_body, "application/rss+xml")
         else:
             self.send(404, b"")
 

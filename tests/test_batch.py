@@ -29,19 +29,19 @@ def lines(path: Path) -> list[dict]:
     return [json.loads(x) for x in path.read_text().splitlines()] if path.exists() else []
 
 
-def test_expand_inputs_recursive_sorted_deduplicated(tmp_path):
+def test_expand_inputs_recursive_sorted_deduplicated(tmp_path, policy):
     make_pages(tmp_path / "p", 4)
     (tmp_path / "p" / "notes.md").write_text("ignored")
     urls = tmp_path / "urls.txt"
     urls.write_text("# comment\nhttps://a.example/1\n\nhttps://a.example/1\n")
-    got = expand_inputs([str(tmp_path / "p"), str(tmp_path / "p" / "page001.html")], str(urls))
+    got = expand_inputs([str(tmp_path / "p"), str(tmp_path / "p" / "page001.html")], policy, str(urls))
     assert [Path(g).name for g in got[:4]] == ["page000.html", "page003.html", "page001.html", "page002.html"]
     assert got[4:] == ["https://a.example/1"]
     import gzip
 
     (tmp_path / "p" / "z").mkdir()
     (tmp_path / "p" / "z" / "saved.html.gz").write_bytes(gzip.compress(b"<p>x</p>"))
-    assert str(tmp_path / "p" / "z" / "saved.html.gz") in expand_inputs([str(tmp_path / "p")])
+    assert str(tmp_path / "p" / "z" / "saved.html.gz") in expand_inputs([str(tmp_path / "p")], policy)
 
 
 def test_torn_last_line_is_cut(tmp_path):
@@ -65,8 +65,8 @@ def test_batch_isolates_failures_and_resumes(fake_models, tmp_path):
     errs = lines(out / "errors.jsonl")
     assert sorted(e["reason"] for e in errs) == ["no_article_text", "unsupported_content"]
     assert "5 summarized, 2 failed" in r.stderr
-    r = CliRunner().invoke(main, args)  # nothing new to do
-    assert r.exit_code == 0 and "0 summarized, 0 failed, 5 already done, 2 failed earlier" in r.stderr
+    r = CliRunner().invoke(main, args)  # nothing new to do, but the folder still holds 2 failures
+    assert r.exit_code == 1 and "0 summarized, 0 failed, 5 already done, 2 failed earlier" in r.stderr
     assert len(lines(out / "results.jsonl")) == 5
     (pages / "index.html").unlink()
     (pages / "binary.htm").write_text((SAMPLES / "eu-cloud-certification.html").read_text())  # fixed

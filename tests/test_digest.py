@@ -153,7 +153,7 @@ def test_feed_urls_on_private_addresses_are_refused_by_default(site, tmp_path, f
     feeds.write_text(f"{base}/feed.xml\n")  # the user's own feed URL may be local; its items may not
     r = invoke("--feeds", str(feeds), "--out", str(tmp_path / "d.md"))
     assert r.exit_code == 3  # every item refused
-    assert "refused private address 127.0.0.1" in r.stderr and "[refused_address]" in r.stderr
+    assert "refused non-public address 127.0.0.1" in r.stderr and "[refused_address]" in r.stderr
 
 
 def test_an_overlapping_run_is_refused_by_the_lock(site, tmp_path, fake_models):
@@ -161,10 +161,11 @@ def test_an_overlapping_run_is_refused_by_the_lock(site, tmp_path, fake_models):
     serve_news(base, routes)
     feeds = tmp_path / "feeds.txt"
     feeds.write_text(f"{base}/feed.xml\n")
-    db = load_settings().db_path()
-    with dg.run_lock(db.with_name(db.name + ".digest.lock")):
+    from pipeline.fsutil import run_lock
+
+    with run_lock(dg.lock_path(load_settings().db_path()), "digest run"):
         r = invoke("--feeds", str(feeds), "--out", str(tmp_path / "d.md"))
-    assert r.exit_code == 5 and "another digest run holds the lock" in r.stderr
+    assert r.exit_code == 5 and "another digest run holds the lock" in r.stderr, r.stderr
     assert not (tmp_path / "d.md").exists() and not fake_models.batches
     assert invoke("--feeds", str(feeds), "--out", str(tmp_path / "d.md")).exit_code == 0  # lock released
 
@@ -192,7 +193,7 @@ def test_bad_budget_and_missing_feeds_file_are_usage_errors(tmp_path):
     feeds = tmp_path / "feeds.txt"
     feeds.write_text("http://127.0.0.1:9/feed\n")
     r = invoke("--feeds", str(feeds), "--budget", "soon")
-    assert r.exit_code == 4 and "budget must look like" in r.stderr
+    assert r.exit_code == 2 and "--budget 'soon'" in r.stderr
     assert invoke("--feeds", str(tmp_path / "nope.txt")).exit_code == 2
 
 

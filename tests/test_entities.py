@@ -73,9 +73,10 @@ def test_rules_tag_acronyms_and_cves_but_not_headlines_or_stopwords():
 def test_real_ner_on_seed_article(settings):
     from pipeline.entities import EntityTagger
     from pipeline.extract import extract
+    from pipeline.policy import Policy
     from pipeline.sources import read_file
 
-    a = extract(read_file(SEED, settings), settings)
+    a = extract(read_file(SEED, Policy.trusted(settings)), settings)
     EntityTagger.load(settings).tag_batch([a])
     by = {e.canonical: e for e in a.entities}
     assert {"France", "ENISA", "ECCG", "EUCS", "SecNumCloud"} <= set(by)

@@ -7,11 +7,12 @@ from conftest import SAMPLES, SEED
 
 from pipeline.errors import ExtractionError, InputNotFound, TooLargeError, UnsupportedContent
 from pipeline.extract import count_words, extract, reading_minutes
+from pipeline.policy import Policy
 from pipeline.sources import load, read_file
 
 
 def test_seed_page_metadata_and_text(settings):
-    a = extract(read_file(SEED, settings), settings)
+    a = extract(read_file(SEED, Policy.trusted(settings)), settings)
     assert a.title == "France seeks legal advice on cyber certificate, delaying agreement negotiations"
     assert a.date == "2024-04-19"
     assert a.language == "en"
@@ -25,31 +26,31 @@ def test_seed_page_metadata_and_text(settings):
 
 
 def test_broken_markup_still_extracts(settings):
-    a = extract(read_file(SAMPLES / "broken-markup.html", settings), settings)
+    a = extract(read_file(SAMPLES / "broken-markup.html", Policy.trusted(settings)), settings)
     assert a.title == "Ransomware gang hits two hospitals"
     assert "LockBit" in a.text and a.word_count > 60
 
 
 def test_plain_text_first_line_is_title(settings):
-    a = extract(read_file(SAMPLES / "plain-article.txt", settings), settings)
+    a = extract(read_file(SAMPLES / "plain-article.txt", Policy.trusted(settings)), settings)
     assert a.title == "Researchers find backdoor in popular compression library"
     assert a.text.startswith("A backdoor was found")
 
 
 def test_non_english_language_detected(settings):
-    a = extract(read_file(SAMPLES / "german-bsi.html", settings), settings)
+    a = extract(read_file(SAMPLES / "german-bsi.html", Policy.trusted(settings)), settings)
     assert a.language == "de"
 
 
 def test_index_page_has_no_article(settings):
     with pytest.raises(ExtractionError, match="index or teaser"):
-        extract(read_file(SAMPLES / "index-page.html", settings), settings)
+        extract(read_file(SAMPLES / "index-page.html", Policy.trusted(settings)), settings)
 
 
 def test_gzipped_page(tmp_path: Path, settings):
     p = tmp_path / "page.html.gz"
     p.write_bytes(gzip.compress(SEED.read_bytes()))
-    assert "ENISA" in extract(read_file(p, settings), settings).text
+    assert "ENISA" in extract(read_file(p, Policy.trusted(settings)), settings).text
 
 
 @pytest.mark.parametrize(
@@ -66,7 +67,7 @@ def test_bad_files_raise_typed_errors_naming_the_file(tmp_path: Path, settings, 
     if data is not None:
         p.write_bytes(data)
     with pytest.raises(exc) as info:
-        read_file(p, settings)
+        read_file(p, Policy.trusted(settings))
     assert info.value.source == str(p)
 
 
@@ -74,23 +75,23 @@ def test_file_over_size_cap(tmp_path: Path, settings):
     p = tmp_path / "big.html"
     p.write_bytes(b"<p>" + b"x" * 2000 + b"</p>")
     with pytest.raises(TooLargeError):
-        read_file(p, settings.replace(max_bytes=1000))
+        read_file(p, Policy.trusted(settings.replace(max_bytes=1000)))
 
 
-def test_stdin_url_list_yields_one_item_per_url(settings, server):
+def test_stdin_url_list_yields_one_item_per_url(policy, server):
     stdin = io.BytesIO(f"# my list\n{server}/article\n\n{server}/missing\n".encode())
-    ok, err = list(load("-", settings, stdin=stdin))
+    ok, err = list(load("-", policy, stdin=stdin))
     assert ok.url == f"{server}/article" and "ENISA" in ok.raw
     assert err.source == f"{server}/missing" and err.reason == "http_error"
 
 
-def test_stdin_html_document(settings):
-    items = list(load("-", settings, stdin=io.BytesIO(SEED.read_bytes())))
+def test_stdin_html_document(policy):
+    items = list(load("-", policy, stdin=io.BytesIO(SEED.read_bytes())))
     assert len(items) == 1 and items[0].is_html and items[0].source == "-"
 
 
-def test_refused_scheme_as_source(settings):
-    [err] = list(load("file:///etc/passwd", settings))
+def test_refused_scheme_as_source(policy):
+    [err] = list(load("file:///etc/passwd", policy))
     assert getattr(err, "reason", None) == "refused_scheme"
 
 

@@ -12,13 +12,14 @@ from conftest import SAMPLES, SEED
 
 from pipeline.cli import main
 from pipeline.extract import extract
+from pipeline.policy import Policy
 from pipeline.sources import read_file
 from pipeline.summarize.gate import Source, unsupported
 from pipeline.summarize.llm import ASK_FACTS, Generation, RecipeSummarizer
 
 
 def article(path: Path, settings):
-    return extract(read_file(path, settings), settings)
+    return extract(read_file(path, Policy.trusted(settings)), settings)
 
 
 class ScriptedChat:

@@ -6,7 +6,7 @@ from click.testing import CliRunner
 
 from pipeline.cli import main
 from pipeline.document import Article, Entity, SummarySentence
-from pipeline.errors import StoreError
+from pipeline.errors import StoreError, UsageError
 from pipeline.store import MIGRATIONS, SCHEMA_VERSION, Store, fts_query, parse_since
 
 
@@ -73,7 +73,7 @@ def test_since_filters_on_publication_date(tmp_path):
         s.add_batch([old, art("Fresh news about EUCS.", "https://x.example/new")])
         assert [h.url for h in s.search("EUCS", since="7d")] == ["https://x.example/new"]
         assert len(s.search("EUCS", since="2000-06-01")) == 2
-    with pytest.raises(StoreError, match="--since"):
+    with pytest.raises(UsageError, match="--since"):  # a bad option value: exit code 2
         parse_since("yesterday")
 
 

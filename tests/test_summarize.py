@@ -91,10 +91,11 @@ def test_real_minilm_embeddings_are_semantic(real_summarizer):
 @pytest.mark.models
 def test_real_summarizer_on_samples(real_summarizer, settings):
     from pipeline.extract import extract
+    from pipeline.policy import Policy
     from pipeline.sources import read_file
 
     arts = [
-        extract(read_file(p, settings), settings)
+        extract(read_file(p, Policy.trusted(settings)), settings)
         for p in (SEED, SAMPLES / "long-article.html", SAMPLES / "plain-article.txt")
     ]
     results = real_summarizer.summarize_batch(arts)

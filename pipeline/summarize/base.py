@@ -13,7 +13,7 @@ from ..document import Article, SummarySentence
 class SummaryResult:
     tldr: list[SummarySentence]
     paragraphs: list[list[SummarySentence]]
-    coverage: float = 1.0  # share of the article text the model read
+    coverage: float = 1.0  # share of the text it was given that the model read
     gated: list[dict[str, object]] = field(default_factory=list)  # what the faithfulness gate changed
 
 
@@ -30,7 +30,7 @@ def apply(summarizer: Summarizer, articles: Sequence[Article]) -> None:
     for article, result in zip(articles, summarizer.summarize_batch(articles), strict=True):
         article.tldr = result.tldr
         article.summary = result.paragraphs
-        article.coverage = result.coverage
+        article.coverage *= result.coverage  # extraction may already have cut a huge text
         article.gated = result.gated
         article.model["summarizer"] = summarizer.model_id
 

@@ -1,0 +1,298 @@
+"""What may be fetched or read, and how much: one policy for every path that takes input.
+
+Who controls what (the README's threat model):
+
+* the **user** controls the command line, the config, the feeds file and URL lists: they may name
+  local files and private hosts, but every line is still parsed as hostile (a malformed line is a
+  typed error for that line, never a crash);
+* **pages, feeds and every link in them** are the attacker's: only http(s) URLs, never a local
+  path; the host is resolved once and every address must be global unicast unless private
+  addresses are allowed, and :mod:`pipeline.fetch` connects to exactly the address checked here.
+
+Both kinds share the limits: the decoded-bytes cap (any chain of encodings, files on disk), regular
+files only, one overall deadline per fetch, a bounded URL length. :class:`Policy` is built from
+:class:`~pipeline.settings.Settings` and handed down; nothing else decides these questions.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import socket
+import stat
+import time
+import zlib
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, replace
+from pathlib import Path
+from urllib.parse import quote, urljoin, urlsplit
+
+from .errors import FetchError, InputNotFound, SourceError, TooLargeError, UnsupportedContent
+from .settings import Settings
+
+SCHEMES = frozenset({"http", "https"})
+# NUL..space, DEL, C1 controls, bidi overrides: never part of a URL we accept
+_BAD_URL_CHARS = re.compile(r"[\x00-\x20\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufffd]")
+# RFC 3986 reserved + unreserved characters and "%": everything else is percent-encoded on output
+_URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
+# Content codings decoded, each layer streamed with a bounded output; the header may chain them.
+_CODINGS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+MAX_CODING_LAYERS = 4  # HTTP defines no use for more; each layer costs a full decompression pass
+_STEP = 64 * 1024  # at most this many bytes come out of one decompression call
+# RFC 6052 NAT64 prefix: the IPv4 address inside is the one actually reached
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# IANA special-purpose ranges that are not globally reachable, written out because the stdlib's
+# idea of `is_global` changes between Python patch releases (3.11.7 calls 192.0.0.8 global).
+_NOT_GLOBAL = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+        "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24",
+        "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
+        "::/127", "64:ff9b:1::/48", "100::/64", "2001::/23", "2001:db8::/32", "fc00::/7", "fe80::/10",
+        "fec0::/10", "ff00::/8",
+    )
+)  # fmt: skip
+
+
+def _short(text: str, n: int = 200) -> str:
+    return text if len(text) <= n else text[:n] + "…"
+
+
+def address_is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Global unicast only: not private, loopback, link-local, CGNAT (100.64/10), reserved,
+    multicast or unspecified; IPv4 inside IPv6 (mapped, 6to4, NAT64) is judged as IPv4."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        inner = ip.ipv4_mapped or ip.sixtofour
+        if inner is None and ip in _NAT64:
+            inner = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if inner is not None:
+            return address_is_public(inner)
+    return ip.is_global and not any(ip in net for net in _NOT_GLOBAL if net.version == ip.version)
+
+
+def public_url(text: str | None) -> str | None:
+    """``text`` as an http(s) URL safe to print in Markdown, HTML, Atom or JSON, else None.
+
+    For URLs taken from page metadata (``og:url``, canonical links) and stored briefs: anything
+    that is not a well-formed http(s) URL is dropped; characters outside RFC 3986 are
+    percent-encoded, so the result can sit inside ``<…>``, quotes or an attribute.
+    """
+    if not text:
+        return None
+    text = text.strip()
+    if len(text) > 8192 or _BAD_URL_CHARS.search(text):
+        return None
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018  (raises on a bad port)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in SCHEMES or not parts.hostname:
+        return None
+    return quote(text, safe=_URL_SAFE)
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """The rules one run applies to its inputs (frozen and picklable: batch workers get a copy)."""
+
+    max_bytes: int  # decoded bytes of a body or file
+    timeout: float  # per network phase (connect, each read)
+    max_redirects: int
+    max_url_length: int
+    user_agent: str
+    allow_private: bool = True  # may URLs resolve to loopback/private/reserved addresses?
+    allow_files: bool = True  # may a source be a local path? (never for feed-derived strings)
+    deadline: float | None = None  # time.monotonic() by which every fetch must end (digest budget)
+
+    @classmethod
+    def trusted(cls, settings: Settings) -> Policy:
+        """For what the user typed or listed: local files and private hosts allowed."""
+        return cls(
+            settings.max_bytes,
+            settings.timeout,
+            settings.max_redirects,
+            settings.max_url_length,
+            settings.user_agent,
+        )
+
+    @classmethod
+    def untrusted(cls, settings: Settings, deadline: float | None = None) -> Policy:
+        """For strings that came from the internet (feed items, discovered feeds): URLs only."""
+        return replace(
+            cls.trusted(settings), allow_private=settings.allow_private_addresses, allow_files=False, deadline=deadline
+        )
+
+    # ------------------------------------------------------------------ URLs
+    def fetch_deadline(self) -> float:
+        """One fetch, from DNS to the last byte: 3x the per-phase timeout, or the run's deadline."""
+        end = time.monotonic() + 3 * self.timeout
+        return end if self.deadline is None else min(end, self.deadline)
+
+    def check_url(self, url: str) -> str:
+        """``url`` if it is a well-formed http(s) URL, else a typed :class:`FetchError`."""
+        if len(url) > self.max_url_length:
+            raise FetchError(f"URL longer than {self.max_url_length:,} characters", _short(url), "bad_url")
+        if _BAD_URL_CHARS.search(url):
+            raise FetchError("URL contains spaces, control or undecodable characters", url, "bad_url")
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018  (raises on a bad port)
+            host = parts.hostname
+        except ValueError as exc:
+            raise FetchError(f"malformed URL: {exc}", url, "bad_url") from None
+        if parts.scheme.lower() not in SCHEMES:
+            raise FetchError(f"refused scheme {parts.scheme or '(none)'!r}: only http and https", url, "refused_scheme")
+        if not host:
+            raise FetchError("URL has no host", url, "bad_url")
+        try:
+            import httpx
+
+            httpx.URL(url)  # the parser that will send it: IDNA, IPv6 literals, percent-encoding
+        except (httpx.InvalidURL, ValueError, UnicodeError) as exc:
+            raise FetchError(f"malformed URL: {exc}", url, "bad_url") from None
+        return url
+
+    def link(self, href: str, base: str) -> str:
+        """A link found in a document at ``base`` (feed item, discovered feed) → an absolute URL.
+
+        Relative links resolve against ``base``; the result must pass :meth:`check_url`, so a link
+        can never become a local path or another scheme.
+        """
+        href = href.strip()
+        if len(href) > self.max_url_length:
+            raise FetchError(f"link longer than {self.max_url_length:,} characters", _short(href), "bad_url")
+        try:
+            absolute = urljoin(base, href)
+        except ValueError as exc:
+            raise FetchError(f"malformed link: {exc}", href, "bad_url") from None
+        return self.check_url(absolute)
+
+    def resolve(self, host: str, port: int, url: str, timeout: float) -> list[str]:
+        """Resolve ``host`` once; every address must pass the address rule. Returns them all, in
+        the resolver's order, for the caller to connect to (never resolving again)."""
+        pool = ThreadPoolExecutor(max_workers=1)  # getaddrinfo has no timeout of its own
+        try:
+            infos = pool.submit(getaddrinfo, host, port, type=socket.SOCK_STREAM).result(timeout=timeout)
+        except FutureTimeout:
+            raise FetchError(f"DNS lookup of {host} took longer than {timeout:.3g}s", url, "timeout") from None
+        except (socket.gaierror, UnicodeError) as exc:
+            raise FetchError(f"cannot resolve host {host}: {getattr(exc, 'strerror', exc)}", url, "dns_error") from None
+        finally:
+            pool.shutdown(wait=False)
+        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+        if not addresses:
+            raise FetchError(f"host {host} has no address", url, "dns_error")
+        if not self.allow_private:
+            for a in addresses:
+                ip = ipaddress.ip_address(a.split("%", 1)[0])
+                if not address_is_public(ip):
+                    of = "" if a == host.strip("[]") else f" of {host}"
+                    raise FetchError(
+                        f"refused non-public address {ip}{of} (use --allow-private-addresses to allow)",
+                        url,
+                        "refused_address",
+                    )
+        return addresses
+
+    # ------------------------------------------------------------------ files
+    def read_file(self, path: Path) -> bytes:
+        """A regular file's bytes, at most ``max_bytes``; FIFOs, devices and sockets are refused
+        (opened non-blocking, checked on the open descriptor, so nothing can swap them in)."""
+        source = str(path)
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            raise InputNotFound("no such file", source) from None
+        except PermissionError:
+            raise SourceError("permission denied", source) from None
+        except OSError as exc:
+            raise SourceError(f"cannot open: {exc.strerror or exc}", source) from None
+        with os.fdopen(fd, "rb") as f:
+            st = os.fstat(fd)
+            if stat.S_ISDIR(st.st_mode):
+                raise UnsupportedContent("is a directory (use `newsbrief batch` for folders)", source)
+            if not stat.S_ISREG(st.st_mode):
+                raise UnsupportedContent("not a regular file (a FIFO, device or socket)", source)
+            if st.st_size > self.max_bytes:
+                raise TooLargeError(f"file of {st.st_size:,} bytes exceeds the {self.max_bytes:,}-byte cap", source)
+            try:
+                data = f.read(self.max_bytes + 1)
+            except OSError as exc:
+                raise SourceError(f"cannot read: {exc.strerror or exc}", source) from None
+        if len(data) > self.max_bytes:
+            raise TooLargeError(f"file exceeds the {self.max_bytes:,}-byte cap", source)
+        return data
+
+    def read_list(self, path: Path) -> list[str]:
+        """A user's list file (URLs, feeds): one entry per line, ``#`` comments, blank lines skipped.
+
+        A comment starts at a ``#`` that begins the line or follows whitespace, so a URL keeps its
+        ``#fragment``. Bytes that are not UTF-8 become U+FFFD, which :meth:`check_url` refuses for
+        that line alone.
+        """
+        text = self.read_file(path).decode("utf-8", errors="replace").lstrip("\ufeff")
+        out = []
+        for line in text.splitlines():
+            entry = re.split(r"(?:^|\s)#", line, maxsplit=1)[0].strip()
+            if entry:
+                out.append(entry)
+        return out
+
+
+getaddrinfo = socket.getaddrinfo  # the one DNS lookup; tests swap it for a fake resolver
+
+
+def decode_layers(chunks: Iterable[bytes], encodings: list[str], cap: int, source: str) -> Iterator[bytes]:
+    """Undo a chain of content codings (as listed in ``Content-Encoding``: the last was applied
+    last) with every layer streamed in bounded steps and capped at ``cap`` output bytes, so no
+    chain of gzip/deflate can expand past the cap in memory. ``identity`` layers are skipped."""
+    layers = [e for e in (x.strip().lower() for x in encodings) if e and e != "identity"]
+    if len(layers) > MAX_CODING_LAYERS:
+        raise UnsupportedContent(f"{len(layers)} content-encoding layers (at most {MAX_CODING_LAYERS})", source)
+    for name in reversed(layers):
+        if name not in _CODINGS:
+            raise UnsupportedContent(f"content encoding {name!r} is not supported", source)
+        chunks = _inflate(chunks, name, cap, source)
+    return iter(chunks)
+
+
+def _inflate(chunks: Iterable[bytes], name: str, cap: int, source: str) -> Iterator[bytes]:
+    wbits = _CODINGS[name]
+    d: zlib._Decompress | None = None
+    produced = 0
+    try:
+        for chunk in chunks:
+            data = chunk
+            while data:
+                if d is None:
+                    if name == "deflate" and not _zlib_header(data):
+                        wbits = -zlib.MAX_WBITS  # servers often send raw deflate under this name
+                    d = zlib.decompressobj(wbits)
+                out = d.decompress(data, _STEP)
+                data = d.unconsumed_tail
+                if d.eof:  # a gzip member ended; another may follow (multi-member gzip)
+                    data = d.unused_data + data
+                    d = None
+                    if name == "deflate" or not data.startswith(b"\x1f\x8b"):
+                        data = b""  # trailing bytes that start no new member: ignored, as browsers do
+                produced += len(out)
+                if produced > cap:
+                    raise TooLargeError(f"decoded body exceeds the {cap:,}-byte cap", source)
+                if out:
+                    yield out
+        while d is not None and not d.eof and (out := d.decompress(b"", _STEP)):
+            produced += len(out)
+            if produced > cap:
+                raise TooLargeError(f"decoded body exceeds the {cap:,}-byte cap", source)
+            yield out
+    except zlib.error as exc:
+        raise FetchError(f"cannot decode {name} body: {exc}", source, "bad_encoding") from None
+
+
+def _zlib_header(data: bytes) -> bool:
+    return len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
