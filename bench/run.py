@@ -79,19 +79,53 @@ def bench_batch(texts: list[str], work: Path) -> dict[str, object]:
 
 
 def bench_limits(work: Path) -> dict[str, object]:
-    """Memory on hostile sizes: a 50 MB HTML page (refused by the 10 MB cap, then with the cap
-    raised) and a 200k-word article."""
+    """Memory and time on hostile input (issue 11), each in a fresh process tree: a 50 MB page
+    (refused by the 10 MB cap, then with the cap raised), a 200k-word article (at the default
+    max_text_chars and with it lifted), a 9.9 MB page of one repeated word, 100k tiny
+    sentences, and a 300-byte `Content-Encoding: gzip, gzip` bomb of 200 MB served on loopback."""
+    import gzip
+    import http.server
+    import threading
+
     big = work / "50mb.html"
     para = "<p>" + "The regulator said the breach exposed records of customers in several countries. " * 10 + "</p>"
     big.write_text("<html><body><article>" + para * (50_000_000 // len(para)) + "</article></body></html>")
     long = work / "200k.txt"
     long.write_text("A very long article\n" + "The breach affected many users across the region. " * 25_000)
+    one_word = work / "one-word.html"
+    one_word.write_text("<html><body><p>" + "word " * 1_980_000 + "</p></body></html>")
+    tiny = work / "tiny.html"
+    tiny.write_text("<html><body>" + "".join(f"<p>A b {i}.</p>" for i in range(100_000)) + "</body></html>")
+    bomb = gzip.compress(gzip.compress(b"<p>" + b"\0" * 200_000_000, 9), 9)
+
+    class Bomb(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *a: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Encoding", "gzip, gzip")
+            self.send_header("Content-Length", str(len(bomb)))
+            self.end_headers()
+            self.wfile.write(bomb)
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Bomb)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
     args = ["summarize", "--mode", "fast", "--no-index", "--format", "json"]
-    return {
-        "html_50mb_default_cap": measure([*args, str(big)]),
-        "html_50mb_cap_raised": measure([*args, str(big)], {"NEWSBRIEF_MAX_BYTES": "60000000"}),
-        "text_200k_words": measure([*args, str(long)]),
-    }
+    try:
+        return {
+            "html_50mb_default_cap": measure([*args, str(big)]),
+            "html_50mb_cap_raised": measure([*args, str(big)], {"NEWSBRIEF_MAX_BYTES": "60000000"}),
+            "text_200k_words": measure([*args, str(long)]),
+            "text_200k_words_no_text_cap": measure([*args, str(long)], {"NEWSBRIEF_MAX_TEXT_CHARS": "100000000"}),
+            "html_9_9mb_one_word": measure([*args, str(one_word)]),
+            "html_100k_tiny_sentences": measure([*args, str(tiny)]),
+            "gzip_gzip_bomb_bytes": len(bomb),
+            "gzip_gzip_bomb_200mb": measure([*args, f"http://127.0.0.1:{httpd.server_address[1]}/"]),
+        }
+    finally:
+        httpd.shutdown()
 
 
 def dev_articles(shared: Path, n: int) -> list[str]:
@@ -105,8 +139,19 @@ def main() -> None:
     ap.add_argument("--out", default="bench/results.json")
     ap.add_argument("--shared", default=str(ROOT.parent / "shared" / "eval"))
     ap.add_argument("--skip-quality", action="store_true", help="Skip the LLM (quality mode) section.")
+    ap.add_argument("--only", choices=["limits"], help="Run one section and update it in --out.")
     args = ap.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if args.only == "limits":
+        import tempfile
+
+        old = json.loads(Path(args.out).read_text()) if Path(args.out).exists() else {}
+        with tempfile.TemporaryDirectory() as tmp:
+            old["limits"] = bench_limits(Path(tmp))
+        old["limits_date"] = time.strftime("%Y-%m-%d")
+        Path(args.out).write_text(json.dumps(old, indent=1) + "\n")
+        print(json.dumps(old["limits"], indent=1))
+        return
     res: dict[str, object] = {
         "machine": f"{platform.machine()} {os.cpu_count()} cpus",
         "date": time.strftime("%Y-%m-%d"),

@@ -55,6 +55,7 @@ class Item:
     title: str | None = None
     published: str | None = None  # ISO 8601, UTC
     error: FetchError | None = None  # the link is not a URL we may fetch
+    own: bool = False  # the user's own line (an article URL in the feeds file): fetched as trusted
 
 
 @dataclass(slots=True)
@@ -164,7 +165,7 @@ def discover(entry: str, policy: Policy, untrusted: Policy) -> list[Item]:
             for item in found:
                 item.feed = entry
             return found
-    return [Item(resp.url, entry)]
+    return [Item(resp.url, entry, own=True)]
 
 
 def parse_budget(text: str | None) -> float | None:
@@ -240,7 +241,7 @@ def build(
             chosen = fast_models
             digest.degraded += 1
         t0 = clock()
-        article = next(enrich(read([item.url], settings, policy=untrusted), chosen, 1))
+        article = next(enrich(read([item.url], settings, policy=own if item.own else untrusted), chosen, 1))
         if article.status == "ok":
             article.title = article.title or item.title
             article.date = article.date or (item.published or "")[:10] or None

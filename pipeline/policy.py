@@ -58,10 +58,6 @@ _NOT_GLOBAL = tuple(
 )  # fmt: skip
 
 
-def _short(text: str, n: int = 200) -> str:
-    return text if len(text) <= n else text[:n] + "…"
-
-
 def address_is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     """Global unicast only: not private, loopback, link-local, CGNAT (100.64/10), reserved,
     multicast or unspecified; IPv4 inside IPv6 (mapped, 6to4, NAT64) is judged as IPv4."""
@@ -136,7 +132,7 @@ class Policy:
     def check_url(self, url: str) -> str:
         """``url`` if it is a well-formed http(s) URL, else a typed :class:`FetchError`."""
         if len(url) > self.max_url_length:
-            raise FetchError(f"URL longer than {self.max_url_length:,} characters", _short(url), "bad_url")
+            raise FetchError(f"URL longer than {self.max_url_length:,} characters", url, "bad_url")
         if _BAD_URL_CHARS.search(url):
             raise FetchError("URL contains spaces, control or undecodable characters", url, "bad_url")
         try:
@@ -165,7 +161,7 @@ class Policy:
         """
         href = href.strip()
         if len(href) > self.max_url_length:
-            raise FetchError(f"link longer than {self.max_url_length:,} characters", _short(href), "bad_url")
+            raise FetchError(f"link longer than {self.max_url_length:,} characters", href, "bad_url")
         try:
             absolute = urljoin(base, href)
         except ValueError as exc:
@@ -212,7 +208,7 @@ class Policy:
             raise SourceError("permission denied", source) from None
         except OSError as exc:
             raise SourceError(f"cannot open: {exc.strerror or exc}", source) from None
-        with os.fdopen(fd, "rb") as f:
+        try:
             st = os.fstat(fd)
             if stat.S_ISDIR(st.st_mode):
                 raise UnsupportedContent("is a directory (use `newsbrief batch` for folders)", source)
@@ -220,10 +216,12 @@ class Policy:
                 raise UnsupportedContent("not a regular file (a FIFO, device or socket)", source)
             if st.st_size > self.max_bytes:
                 raise TooLargeError(f"file of {st.st_size:,} bytes exceeds the {self.max_bytes:,}-byte cap", source)
-            try:
+            with os.fdopen(os.dup(fd), "rb") as f:
                 data = f.read(self.max_bytes + 1)
-            except OSError as exc:
-                raise SourceError(f"cannot read: {exc.strerror or exc}", source) from None
+        except OSError as exc:
+            raise SourceError(f"cannot read: {exc.strerror or exc}", source) from None
+        finally:
+            os.close(fd)
         if len(data) > self.max_bytes:
             raise TooLargeError(f"file exceeds the {self.max_bytes:,}-byte cap", source)
         return data

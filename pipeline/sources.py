@@ -6,6 +6,7 @@ first line is the title. stdin (``-``) holds either an HTML document or one URL 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -15,6 +16,9 @@ from .errors import FetchError, InputNotFound, PipelineError, SourceError, TooLa
 from .fetch import fetch, is_url
 from .policy import Policy, decode_layers
 
+# "javascript:…", "file://…", "data:…": anything with a URL scheme is a URL (and refused unless
+# http/https), never a file name
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz")
 TEXT_SUFFIXES = (".txt", ".txt.gz")
 
@@ -39,8 +43,10 @@ def looks_like_html(text: str) -> bool:
     return head.startswith(("<!doctype", "<html", "<?xml", "<head", "<body", "<meta", "<!--")) or "<p" in head
 
 
-def read_file(path: Path, policy: Policy) -> Article:
-    source = str(path)
+def read_file(source: str | Path, policy: Policy) -> Article:
+    """A saved page or text file; the record's ``source`` is ``source`` exactly as given (a
+    batch resumes by matching it)."""
+    path, source = Path(source), str(source)
     name = path.name.lower()
     if "\x00" in source:
         raise SourceError("path contains a NUL character", source)
@@ -99,9 +105,9 @@ def load(source: str, policy: Policy, stdin: BinaryIO | None = None) -> Iterator
             if stdin is None:
                 raise UnsupportedContent("no standard input", "-")
             yield from read_stream(stdin, policy)
-        elif is_url(source) or "://" in source[:64] or not policy.allow_files:
+        elif is_url(source) or _SCHEME.match(source) or not policy.allow_files:
             yield read_url(policy.check_url(source), policy)
         else:
-            yield read_file(Path(source), policy)
+            yield read_file(source, policy)
     except PipelineError as exc:
         yield exc

@@ -148,13 +148,20 @@ class Store:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self.db = sqlite3.connect(self.path, timeout=timeout)
             self.db.row_factory = sqlite3.Row
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open the index ({exc}); the file was left untouched", str(self.path)) from None
+        try:
             self.db.execute("PRAGMA foreign_keys = ON")
             if not readonly:
                 self.db.execute("PRAGMA journal_mode = WAL")
                 self.migrate()
             else:
                 self._check_version()
+        except StoreError:
+            self.db.close()
+            raise
         except sqlite3.DatabaseError as exc:
+            self.db.close()
             raise StoreError(f"cannot open the index ({exc}); the file was left untouched", str(self.path)) from None
 
     def _open_readonly(self, timeout: float) -> sqlite3.Connection:
