@@ -34,7 +34,7 @@ class Settings:
     max_bytes: int = 10_000_000  # size cap for bodies and files
     max_redirects: int = 5  # redirects followed before giving up
     max_url_length: int = 2048  # longer URLs/links are refused (bad_url)
-    max_text_chars: int = 300_000  # characters of main text the models read (coverage says the rest)
+    max_text_chars: int = 120_000  # characters of main text the models read (coverage says the rest)
     max_query_terms: int = 16  # words of a search query used (bounds query cost)
     user_agent: str = "newsbrief/0.1"  # sent with every request
     allow_private_addresses: bool = False  # allow URLs resolving to loopback/private ranges
