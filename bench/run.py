@@ -165,7 +165,7 @@ def main() -> None:
     from pipeline.entities import EntityTagger
     from pipeline.models import resolve
     from pipeline.settings import load_settings
-    from pipeline.summarize.extractive import ExtractiveSummarizer
+    from pipeline.summarizers.extractive import ExtractiveSummarizer
 
     settings = load_settings({"mode": "fast"})
     spec = resolve("minilm-l6", "summarizer")
@@ -238,7 +238,7 @@ def bench_quality(texts: list[str], pool: list[str]) -> dict[str, object]:
     from pipeline.document import Article
     from pipeline.models import resolve
     from pipeline.settings import load_settings
-    from pipeline.summarize.llm import LlamaCppChat, RecipeSummarizer
+    from pipeline.summarizers.llm import LlamaCppChat, RecipeSummarizer
 
     out: dict[str, object] = {}
     cold = measure(["summarize", "--mode", "quality", "--no-index", str(SEED)])

@@ -22,7 +22,7 @@ def main() -> None:
     from pipeline.document import Article
     from pipeline.models import resolve
     from pipeline.settings import load_settings
-    from pipeline.summarize.extractive import ExtractiveSummarizer, RankerOptions, prepare, select
+    from pipeline.summarizers.extractive import ExtractiveSummarizer, RankerOptions, prepare, select
 
     shared = ROOT.parent / "shared" / "eval"
     scorer = evaluate.load_scorer(shared)

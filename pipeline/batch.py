@@ -18,15 +18,19 @@ from collections.abc import Iterable, Iterator, Set
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from .core import Models, enrich, read
+from .core import Models, already_done, enrich, indexed, read
 from .document import Article
 from .fetch import is_url
 from .fsutil import run_lock, write_atomic
 from .policy import Policy
 from .settings import Settings
 from .sources import HTML_SUFFIXES, TEXT_SUFFIXES
+from .summarizers import prefer
+
+if TYPE_CHECKING:
+    from .store import Store
 
 log = logging.getLogger(__name__)
 
@@ -103,11 +107,15 @@ class BatchState:
     failed_sources: set[str] = field(default_factory=set)
     skipped: int = 0  # already in results.jsonl (by source or content hash)
     previously_failed: int = 0  # in errors.jsonl and not retried: still failures of this --out
+    ok: int = 0  # summarized by this run
+    failed: int = 0  # failed in this run
 
 
-def already_done(article: Article, done_hashes: Set[str]) -> bool:
-    """The same article (by content hash) is already in results.jsonl, under any source name."""
-    return article.status == "ok" and article.content_hash in done_hashes
+class Engine(Protocol):
+    """Runs read (fetch + extract) and enrich (summarize + entities) over sources; yields the
+    finished records in input order, ``None`` for an article already done (by content hash)."""
+
+    def process(self, sources: list[str], settings: Settings, done: Set[str]) -> Iterator[Article | None]: ...
 
 
 def _read_one(args: tuple[str, Settings]) -> list[Article]:
@@ -125,24 +133,65 @@ def read_parallel(sources: list[str], settings: Settings, workers: int) -> Itera
             yield from articles
 
 
+@dataclass
+class LocalEngine:
+    """Extraction in ``workers`` processes; the models run batched in this process, loaded once."""
+
+    models: Models | None = None
+    workers: int = 1
+
+    def process(self, sources: list[str], settings: Settings, done: Set[str]) -> Iterator[Article | None]:
+        models = self.models or Models(settings)
+        skipped: list[None] = []
+
+        def fresh(articles: Iterable[Article]) -> Iterator[Article]:
+            for a in articles:
+                if already_done(a, done):
+                    skipped.append(None)  # same article under another name: no model work
+                    continue
+                yield a
+
+        for a in enrich(fresh(read_parallel(sources, settings, self.workers)), models, settings.batch_size):
+            yield from skipped
+            skipped.clear()
+            yield a
+        yield from skipped
+
+
+class BatchRun:
+    """A planned batch: iterate it for the finished records (each written to the JSONL files as
+    it comes); :attr:`state` and :attr:`exit_ok_failed` stay valid after iteration."""
+
+    def __init__(self, state: BatchState, todo: list[str], records: Iterator[Article]) -> None:
+        self.state = state
+        self.todo = todo
+        self._records = records
+
+    def __iter__(self) -> Iterator[Article]:
+        return self._records
+
+    @property
+    def outcome(self) -> tuple[int, int]:
+        """(ok, failed) for the whole output folder: earlier failures still count."""
+        s = self.state
+        return s.ok + s.skipped, s.failed + s.previously_failed
+
+
 def run_batch(
     inputs: Iterable[str],
     out_dir: Path,
     settings: Settings,
-    models: Models | None = None,
+    engine: Engine | None = None,
     urls_file: str | None = None,
     retry_failed: bool = False,
-    workers: int = 1,
-    store: object | None = None,
-    engine: str = "local",
-    address: str | None = None,
-) -> tuple[BatchState, int, Iterator[Article]]:
-    """Plan the batch; returns (state, number of sources to do, iterator of finished records).
+    store: Store | None = None,
+) -> BatchRun:
+    """Plan the batch and return the run (iterate it to do the work).
 
     The caller holds :func:`out_lock` around planning and iterating, so two runs never append to
     the same files. ``errors.jsonl`` always lists exactly the sources that failed and are not
     done: entries resolved by a later run are dropped, and ``retry_failed`` clears the ones it
-    re-attempts (a new failure is written again).
+    re-attempts (a new failure is written again). ``mode = "auto"`` means fast here.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     results, errors = JsonlLog(out_dir / "results.jsonl"), JsonlLog(out_dir / "errors.jsonl")
@@ -161,42 +210,27 @@ def run_batch(
     todo = [s for s in sources if s not in state.done_sources and s not in state.failed_sources]
     state.previously_failed = sum(1 for s in sources if s in state.failed_sources and s not in state.done_sources)
     state.skipped = len(sources) - len(todo) - state.previously_failed
-    models = models or Models(settings, command="batch")
-    if engine == "ray":
-        from .ray_engine import check_ray
-
-        check_ray()  # a missing extra fails before any work, naming the extra
-
-    def fresh(articles: Iterable[Article]) -> Iterator[Article]:
-        for a in articles:
-            if already_done(a, state.done_hashes):
-                state.skipped += 1  # same article under another name: no model work
-                continue
-            yield a
+    settings = prefer(settings, "fast")  # batch: the extractive ranker unless asked otherwise
+    engine = engine or LocalEngine()
 
     def processed() -> Iterator[Article]:
-        if engine == "ray":
-            from .ray_engine import run_on_ray
-
-            for a in run_on_ray(todo, settings, workers, frozenset(state.done_hashes), address):
-                if a is None:
-                    state.skipped += 1
-                else:
-                    yield a
-        else:
-            yield from enrich(fresh(read_parallel(todo, settings, workers)), models, settings.batch_size)
+        for a in engine.process(todo, settings, state.done_hashes):
+            if a is None:
+                state.skipped += 1
+            else:
+                yield a
 
     def records() -> Iterator[Article]:
-        finished = processed()
-        if store is not None:
-            finished = store.pipe(finished, settings.batch_size)  # type: ignore[attr-defined]
+        finished = indexed(processed(), store, settings.batch_size)
         try:
             for n, a in enumerate(finished, 1):
                 if a.status == "ok":
                     results.write({**a.as_dict(), "timings": {k: round(v, 4) for k, v in a.timings.items()}})
                     state.done_hashes.add(a.content_hash)
+                    state.ok += 1
                 else:
                     errors.write({"source": a.source, "reason": a.error, "message": a.message})
+                    state.failed += 1
                 if n % settings.batch_size == 0:
                     results.sync()
                     errors.sync()
@@ -207,7 +241,7 @@ def run_batch(
             results.close()
             errors.close()
 
-    return state, len(todo), records()
+    return BatchRun(state, todo, records())
 
 
 def out_lock(out_dir: Path) -> Any:

@@ -12,6 +12,7 @@ Set ``NEWSBRIEF_RAISE_ERRORS=1`` to get tracebacks instead of one-line errors.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -135,6 +136,12 @@ def report(articles: Iterable[Any], emit: Callable[[Any], None]) -> tuple[int, i
     return ok, failed
 
 
+def open_index(settings: Any, readonly: bool = False) -> Any:
+    from .store import Store
+
+    return Store(settings.db_path(), readonly=readonly)
+
+
 def db_option(fn: F) -> F:
     return click.option(
         "--db", type=click.Path(dir_okay=False), help="Index file (default: $NEWSBRIEF_DB or user data dir)."
@@ -172,7 +179,7 @@ def summarize(
       curl -s https://example.com/a.html | newsbrief summarize -
       printf 'https://example.com/a\\nhttps://example.com/b\\n' | newsbrief summarize -
     """
-    from .core import run
+    from .core import indexed, run
     from .render import markdown, to_json
 
     settings = settings_from(ctx, mode=mode, model=model, threads=threads, db=db)
@@ -187,14 +194,9 @@ def summarize(
         first = False
 
     stdin = sys.stdin.buffer if "-" in sources else None
-    articles = run(sources, settings, stdin=stdin)
-    if no_index:
-        ok, failed = report(articles, emit)
-    else:
-        from .store import Store
-
-        with Store(settings.db_path()) as store:
-            ok, failed = report(store.pipe(articles, settings.batch_size), emit)
+    with contextlib.ExitStack() as stack:
+        store = None if no_index else stack.enter_context(open_index(settings))
+        ok, failed = report(indexed(run(sources, settings, stdin=stdin), store, settings.batch_size), emit)
     sys.exit(outcome_code(ok, failed))
 
 
@@ -246,45 +248,40 @@ def batch(
       newsbrief batch saved_pages/ --out out/ --retry-failed
       newsbrief batch saved_pages/ --out out/ --engine ray --workers 2
     """
-    import contextlib
-    import os
     from pathlib import Path
 
     from tqdm import tqdm
 
-    from .batch import out_lock, run_batch
-    from .core import Models
+    from .batch import LocalEngine, out_lock, run_batch
+    from .summarizers import prefer
 
     if not inputs and not urls_file:
         raise click.UsageError("give folders/files or --urls FILE")
-    settings = settings_from(ctx, mode=mode, model=model, threads=threads, db=db)
+    settings = prefer(settings_from(ctx, mode=mode, model=model, threads=threads, db=db), "fast")
     n_workers = workers if workers is not None else max(1, (os.cpu_count() or 1) - 1)
+    if engine == "ray":
+        from .ray_engine import RayEngine
+
+        chosen: Any = RayEngine(n_workers, address)
+    else:
+        chosen = LocalEngine(workers=n_workers)
     with contextlib.ExitStack() as stack:
         stack.enter_context(out_lock(Path(out_dir)))  # a second batch into the same --out exits 5
-        store = None
-        if not no_index:
-            from .store import Store
-
-            store = stack.enter_context(Store(settings.db_path()))
-        state, todo, records = run_batch(
-            inputs, Path(out_dir), settings, Models(settings, "batch"), urls_file, retry_failed, n_workers, store,
-            engine=engine, address=address,
-        )  # fmt: skip
-        ok = failed = 0
-        with tqdm(total=todo, unit="article", disable=True if quiet else None, file=sys.stderr) as bar:
-            for a in records:
-                if a.status == "ok":
-                    ok += 1
-                else:
-                    failed += 1
-                    if quiet:
-                        error_line(a.source, a.message or "failed", a.error)
+        store = None if no_index else stack.enter_context(open_index(settings))
+        run = run_batch(inputs, Path(out_dir), settings, chosen, urls_file, retry_failed, store)
+        with tqdm(total=len(run.todo), unit="article", disable=True if quiet else None, file=sys.stderr) as bar:
+            for a in run:
+                if a.status != "ok" and quiet:
+                    error_line(a.source, a.message or "failed", a.error)
                 bar.update(1)
+    state = run.state
     earlier = f", {state.previously_failed} failed earlier (--retry-failed)" if state.previously_failed else ""
-    tally = f"newsbrief: {ok} summarized, {failed} failed, {state.skipped} already done{earlier} -> {out_dir}"
+    tally = (
+        f"newsbrief: {state.ok} summarized, {state.failed} failed, {state.skipped} already done{earlier} -> {out_dir}"
+    )
     click.echo(terminal_safe(tally), err=True)
     # the code describes the folder, not just this run: failures from earlier runs still count
-    sys.exit(outcome_code(ok + state.skipped, failed + state.previously_failed))
+    sys.exit(outcome_code(*run.outcome))
 
 
 @main.command()
@@ -403,7 +400,7 @@ def models_cmd(ctx: click.Context) -> None:
         settings.ner_model: "ner default",
     }
     for name, spec in manifest().items():
-        mark = "installed" if is_installed(spec) else "missing"
+        mark = "installed" if is_installed(spec, settings.models_dir) else "missing"
         extra = f"  [{defaults[name]}]" if name in defaults else ""
         click.echo(
             f"{name:<22} {spec.role:<10} {spec.backend:<10} {spec.info.get('size_mb', '?'):>5} MB  "
@@ -444,11 +441,11 @@ def doctor(ctx: click.Context) -> None:
     click.echo(f"fast        {a.model.get('summarizer')}: ok")
     click.echo(f"ner         {a.model.get('ner')}: ok ({', '.join(e.text for e in a.entities)})")
     from .models import resolve
-    from .summarize import BACKENDS
+    from .summarizers import BACKENDS
 
-    spec = resolve(settings.quality_model, "summarizer")  # raises a setup error if not installed
+    spec = resolve(settings.quality_model, "summarizer", settings.models_dir)  # a setup error if missing
     if spec.backend == "llamacpp":
-        from .summarize.llm import LlamaCppChat
+        from .summarizers.llm import LlamaCppChat
 
         # joins and verifies the GGUF once (cached), loads it, generates a few tokens
         reply = LlamaCppChat.load(spec, settings).chat([{"role": "user", "content": "Say OK."}], 4)
@@ -578,7 +575,7 @@ def eval_cmd(
     from .core import Models
 
     def summarize_with(models: Models, articles: list[Any]) -> None:
-        from .summarize.base import apply
+        from .summarizers.base import apply
 
         apply(models.summarizer, articles)
 

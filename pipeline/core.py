@@ -12,8 +12,8 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Iterable, Iterator
-from typing import Any, BinaryIO
+from collections.abc import Iterable, Iterator, Set
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from .document import Article
 from .entities import EntityTagger
@@ -22,8 +22,11 @@ from .extract import extract
 from .policy import Policy
 from .settings import Settings
 from .sources import load
-from .summarize import Summarizer, load_summarizer
-from .summarize.base import apply
+from .summarizers import Summarizer, load_summarizer
+from .summarizers.base import apply
+
+if TYPE_CHECKING:
+    from .store import Store
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +37,10 @@ class Models:
     def __init__(
         self,
         settings: Settings,
-        command: str = "summarize",
         summarizer: Summarizer | None = None,
         tagger: EntityTagger | None = None,
     ) -> None:
         self.settings = settings
-        self.command = command
         self._summarizer = summarizer
         self._tagger = tagger
         self.load_seconds = 0.0
@@ -48,7 +49,7 @@ class Models:
     def summarizer(self) -> Summarizer:
         if self._summarizer is None:
             t0 = time.perf_counter()
-            self._summarizer = load_summarizer(self.settings, self.command)
+            self._summarizer = load_summarizer(self.settings)
             self.load_seconds += time.perf_counter() - t0
         return self._summarizer
 
@@ -139,6 +140,17 @@ def read(
             except Exception as exc:  # a parser bug on one hostile page must not stop the rest
                 log.exception("extraction crashed on %s", item.source)
                 yield item.fail(exc)
+
+
+def already_done(article: Article, done_hashes: Set[str]) -> bool:
+    """The same article (by content hash) is already done, under any source name."""
+    return article.status == "ok" and article.content_hash in done_hashes
+
+
+def indexed(articles: Iterable[Article], store: Store | None, batch_size: int) -> Iterator[Article]:
+    """The one way every command adds its stream to the index: batches of ``batch_size`` in one
+    transaction each, records passed on unchanged (``store=None``: not indexed)."""
+    return articles if store is None else store.pipe(articles, batch_size)  # type: ignore[return-value]
 
 
 def enrich(articles: Iterable[Article], models: Models, batch_size: int) -> Iterator[Article]:

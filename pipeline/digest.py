@@ -35,6 +35,7 @@ from .fetch import FEED_TYPES, HTML_TYPES, fetch
 from .policy import Policy
 from .settings import Settings
 from .store import Store
+from .summarizers import prefer
 
 log = logging.getLogger(__name__)
 
@@ -194,13 +195,13 @@ def build(
     clock: Callable[[], float] = time.monotonic,
 ) -> Digest:
     """Collect new items, summarize them within the budget, remember them; returns the digest."""
-    from .core import Models, enrich, read
+    from .core import Models, enrich, indexed, read
 
     start = clock()
     deadline = start + budget if budget else None
     digest = Digest(since, dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
-    models = models or Models(settings, command="digest")
-    fast_models = fast_models or Models(settings.replace(mode="fast", model=""), command="digest")
+    models = models or Models(prefer(settings, "quality"))
+    fast_models = fast_models or Models(settings.replace(mode="fast", model=""))
     # every fetch (feeds, discovered feeds, items) ends by the budget's end, so a slow server
     # cannot keep the run (and its lock) past it
     fetch_deadline = time.monotonic() + budget if budget else None
@@ -245,7 +246,7 @@ def build(
         if article.status == "ok":
             article.title = article.title or item.title
             article.date = article.date or (item.published or "")[:10] or None
-            store.add_batch([article])
+            article = next(indexed([article], store, 1))
             store.mark_seen(item.url, item.feed, "ok")
             digest.articles.append(article)
             if chosen is models:  # fast-mode timings would make the next quality article look affordable

@@ -18,6 +18,17 @@ class Entity:
     long_form: str | None = None  # expansion defined in the text ("European ... Group" for ECCG)
     aliases: list[str] = field(default_factory=list)  # other surface forms merged into this one
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Entity:
+        return cls(
+            d["text"],
+            d["label"],
+            int(d.get("count") or 0),
+            d.get("canonical") or "",
+            d.get("long_form"),
+            list(d.get("aliases") or []),
+        )
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "text": self.text,
@@ -60,9 +71,12 @@ class Article:
     error: str | None = None  # machine reason when status == "error"
     message: str | None = None  # human message when status == "error"
     timings: dict[str, float] = field(default_factory=dict)  # stage -> seconds
+    stored_hash: str | None = None  # content_hash of a brief read back without its text
 
     @property
     def content_hash(self) -> str:
+        if not self.text and self.stored_hash:
+            return self.stored_hash
         return content_hash(self.text, self.url)
 
     @property
@@ -99,18 +113,55 @@ class Article:
             "tldr": self.tldr_text,
             "summary": self.summary_paragraphs,
             "provenance": {
-                "tldr": [s.support for s in self.tldr],
-                "summary": [[s.support for s in p] for p in self.summary],
+                "tldr": [[list(span) for span in s.support] for s in self.tldr],
+                "summary": [[[list(span) for span in s.support] for s in p] for p in self.summary],
+            },
+            "sentences": {  # the same sentences as text: what each provenance entry is about
+                "tldr": [s.text for s in self.tldr],
+                "summary": [[s.text for s in p] for p in self.summary],
             },
             "entities": [e.as_dict() for e in self.entities],
             "model": self.model,
             "coverage": round(self.coverage, 3),
             "gated": self.gated,
-            "content_hash": self.content_hash if self.text else None,
+            "content_hash": self.content_hash if self.text or self.stored_hash else None,
             "status": self.status,
             "error": self.error,
             "message": self.message,
         }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], text: str = "") -> Article:
+        """The inverse of :meth:`as_dict`: ``Article.from_dict(a.as_dict()).as_dict() == a.as_dict()``.
+
+        ``text`` is the main text when the caller has it (the index stores it beside the brief);
+        without it the stored ``content_hash`` is kept.
+        """
+        prov = d.get("provenance") or {}
+        sents = d.get("sentences") or {}
+
+        def sentences(texts: list[str], supports: list[Any]) -> list[SummarySentence]:
+            return [
+                SummarySentence(t, [(int(a), int(b)) for a, b in (supports[i] if i < len(supports) else [])])
+                for i, t in enumerate(texts)
+            ]
+
+        tldr_texts = sents.get("tldr") or ([d["tldr"]] if d.get("tldr") else [])  # briefs stored before "sentences"
+        para_texts = sents.get("summary") or [[p] for p in d.get("summary") or []]
+        para_supports = prov.get("summary") or []
+        return cls(
+            source=d["source"], url=d.get("url"), title=d.get("title"), author=d.get("author"), date=d.get("date"),
+            sitename=d.get("sitename"), language=d.get("language"), text=text,
+            word_count=d.get("word_count") or 0, reading_minutes=d.get("reading_minutes") or 0,
+            tldr=sentences(tldr_texts, prov.get("tldr") or []),
+            summary=[
+                sentences(p, para_supports[i] if i < len(para_supports) else []) for i, p in enumerate(para_texts)
+            ],
+            entities=[Entity.from_dict(e) for e in d.get("entities") or []],
+            model=dict(d.get("model") or {}), coverage=float(d.get("coverage", 1.0)), gated=list(d.get("gated") or []),
+            status=d.get("status") or "ok", error=d.get("error"), message=d.get("message"),
+            stored_hash=d.get("content_hash"),
+        )  # fmt: skip
 
 
 _WS = re.compile(r"\s+")

@@ -250,7 +250,7 @@ class EntityTagger:
 
     @classmethod
     def load(cls, settings: Settings) -> EntityTagger:
-        spec = resolve(settings.ner_model, "ner")
+        spec = resolve(settings.ner_model, "ner", settings.models_dir)
         return cls(build_nlp(spec), spec.id, settings.entity_labels)
 
     def spans_batch(self, texts: Sequence[str]) -> list[list[Mention]]:

@@ -13,6 +13,7 @@
     ├── SummaryError              the summarizer found nothing to say about the text
     ├── ModelError                a model could not be resolved or loaded (setup problem)
     │   └── ModelNotFound         name not in the manifest and not a path; lists what exists
+    ├── MissingExtra              an optional extra (``newsbrief[ray]``) is not installed
     ├── StoreError                the SQLite index is corrupt, locked or unwritable
     ├── UsageError                a bad option value (``--since``, ``--budget``, a config path)
     └── Locked                    another run holds the lock on the index or the output folder
@@ -78,6 +79,10 @@ class ModelError(PipelineError):
 
 class ModelNotFound(ModelError):
     reason = "model_not_found"
+
+
+class MissingExtra(PipelineError):
+    reason = "missing_extra"
 
 
 class StoreError(PipelineError):

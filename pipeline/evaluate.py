@@ -19,6 +19,7 @@ import logging
 import time
 import tomllib
 from collections.abc import Callable, Iterator, Sequence
+from importlib import resources
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -30,7 +31,7 @@ from .text import split_sentences
 
 log = logging.getLogger(__name__)
 
-FLOORS_FILE = Path(__file__).with_name("eval_floors.toml")
+FLOORS_FILE = resources.files("pipeline").joinpath("eval_floors.toml")  # package data
 
 
 def load_scorer(shared: Path) -> ModuleType:
@@ -90,7 +91,7 @@ def first_of_each(rows: list[dict[str, Any]], limit: int | None) -> list[dict[st
 
 def gate_audit(articles: Sequence[Article]) -> dict[str, int]:
     """Claims in the final outputs that the source does not support (the target is 0)."""
-    from .summarize.gate import Source, unsupported
+    from .summarizers.gate import Source, unsupported
 
     claims = gated = 0
     for a in articles:
@@ -154,12 +155,16 @@ def metrics(results: dict[str, Any]) -> dict[str, float]:
     return out
 
 
-def check_floors(values: dict[str, float], limit: int | None = None, floors_file: Path = FLOORS_FILE) -> list[str]:
+def check_floors(values: dict[str, float], limit: int | None = None, floors_file: Any = FLOORS_FILE) -> list[str]:
     """Metrics below their floor (or above their ceiling). Each table holds for one run size:
-    ``[floors]`` for full runs, ``[floors.limitN]`` for ``--limit N`` runs."""
-    with floors_file.open("rb") as f:
-        data = tomllib.load(f)
+    ``[floors]`` for full runs, ``[floors.limitN]`` for ``--limit N`` runs. A run size with no
+    pinned floor for any metric it measured is itself a failure: nothing is checked silently."""
+    data = tomllib.loads(floors_file.read_text(encoding="utf-8"))
     floors = data["floors"].get(f"limit{limit}", {}) if limit else data["floors"]
+    pinned = {name for name, floor in floors.items() if isinstance(floor, (int, float)) and name in values}
+    if values and not pinned:
+        size = f"--limit {limit}" if limit else "full"
+        return [f"no floors are pinned for a {size} run of these metrics (see eval_floors.toml); nothing was checked"]
     ceilings = data.get("ceilings", {})
     out = [
         f"{name} = {values[name]:.3f} is below its floor {floor:.3f}"

@@ -94,6 +94,20 @@ def extract(article: Article, settings: Settings) -> Article:
     else:
         extract_text(article)
     article.raw = None  # the page is not needed any more; keep memory flat in batches
+    finish(article, settings)
+    article.timings["extract"] = time.perf_counter() - t0
+    return article
+
+
+def from_text(text: str, settings: Settings, title: str | None = None, source: str = "<text>") -> Article:
+    """An article from raw main text (the library's ``summarize(text=...)``): the same cleaning,
+    checks and bounds as extracted text, no page to parse."""
+    lines = [ln.strip() for ln in (clean(text) or "").splitlines()]
+    return finish(Article(source=source, title=clean(title), text="\n".join(ln for ln in lines if ln)), settings)
+
+
+def finish(article: Article, settings: Settings) -> Article:
+    """Word count, the too-short check, reading time and the bound on what the models read."""
     article.word_count = count_words(article.text)
     if article.word_count < MIN_WORDS:
         raise ExtractionError(
@@ -106,5 +120,4 @@ def extract(article: Article, settings: Settings) -> Article:
         full = len(article.text)
         article.text = article.text[: _cut(article.text, settings.max_text_chars)].rstrip()
         article.coverage = len(article.text) / full
-    article.timings["extract"] = time.perf_counter() - t0
     return article

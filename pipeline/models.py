@@ -1,8 +1,11 @@
 """One model resolver, offline by default.
 
-name → ``models/manifest.toml`` entry → weights from its pip package (or joined parts) → a local
-directory ``models/<name>/`` → an explicit path → :class:`ModelNotFound` listing what exists.
-Nothing here downloads anything.
+name → the packaged manifest (``pipeline/manifest.toml``, linked as ``models/manifest.toml`` in a
+checkout) → weights from its pip package (or joined parts) → a local directory ``<models_dir>/<name>/``
+→ an explicit path → :class:`ModelNotFound` listing what exists. Nothing here downloads anything.
+
+Local weights live in ``models_dir`` (default: ``<user data dir>/newsbrief/models``); when running
+from a source checkout its ``models/`` folder is searched too.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +25,7 @@ from .errors import ModelError, ModelNotFound
 
 log = logging.getLogger(__name__)
 
-REPO_MODELS = Path(__file__).resolve().parent.parent / "models"
+_CHECKOUT = Path(__file__).resolve().parent.parent
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
 
@@ -41,16 +45,30 @@ class ModelSpec:
 
 
 def manifest() -> dict[str, ModelSpec]:
-    with (REPO_MODELS / "manifest.toml").open("rb") as f:
-        data = tomllib.load(f)
+    data = tomllib.loads(resources.files("pipeline").joinpath("manifest.toml").read_text(encoding="utf-8"))
     return {m["name"]: ModelSpec(m["name"], m["role"], m["backend"], m) for m in data.get("model", [])}
+
+
+def model_dirs(models_dir: str = "") -> list[Path]:
+    """Folders searched for local weights: ``models_dir`` (or the user data dir), then the
+    checkout's ``models/`` when running from a source tree (never inside an installed wheel)."""
+    from platformdirs import user_data_dir
+
+    dirs = [Path(models_dir).expanduser() if models_dir else Path(user_data_dir("newsbrief")) / "models"]
+    if (_CHECKOUT / "pyproject.toml").is_file() and (_CHECKOUT / "models").is_dir():
+        dirs.append(_CHECKOUT / "models")
+    return dirs
+
+
+def _local(name: str, models_dir: str) -> Path | None:
+    return next((d / name for d in model_dirs(models_dir) if (d / name).exists()), None)
 
 
 def _module_installed(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
-def is_installed(spec: ModelSpec) -> bool:
+def is_installed(spec: ModelSpec, models_dir: str = "") -> bool:
     if spec.path is not None:
         return spec.path.exists()
     if "module" in spec.info:
@@ -59,7 +77,7 @@ def is_installed(spec: ModelSpec) -> bool:
         return all(
             _module_installed(spec.info["parts_module"].format(i)) for i in range(1, spec.info["parts_count"] + 1)
         )
-    return (REPO_MODELS / spec.name).exists()
+    return _local(spec.name, models_dir) is not None
 
 
 def _guess_backend(path: Path) -> str:
@@ -74,18 +92,18 @@ def _guess_backend(path: Path) -> str:
     raise ModelError("cannot tell what kind of model this is (no config.json, meta.json or .gguf)", str(path))
 
 
-def resolve(name_or_path: str, role: str) -> ModelSpec:
-    """Find a model by manifest name, local ``models/<name>`` directory, or filesystem path."""
+def resolve(name_or_path: str, role: str, models_dir: str = "") -> ModelSpec:
+    """Find a model by manifest name, local ``<models_dir>/<name>`` directory, or filesystem path."""
     known = manifest()
     spec = known.get(name_or_path)
     if spec is not None:
         if spec.role != role:
             raise ModelError(f"is a {spec.role} model, not a {role} model", name_or_path)
-        local = REPO_MODELS / spec.name
-        if not is_installed(spec) and local.exists():
+        local = _local(spec.name, models_dir)
+        if not is_installed(spec) and local is not None:
             return ModelSpec(spec.name, role, spec.backend, spec.info, local)
-        if not is_installed(spec):
-            installed = [n for n, s in known.items() if s.role == role and is_installed(s)]
+        if not is_installed(spec, models_dir):
+            installed = [n for n, s in known.items() if s.role == role and is_installed(s, models_dir)]
             raise ModelNotFound(
                 f"model is in the manifest but not installed (run `make install`); "
                 f"installed {role} models: {', '.join(installed) or 'none'}",
@@ -93,8 +111,8 @@ def resolve(name_or_path: str, role: str) -> ModelSpec:
             )
         return spec
     path = Path(name_or_path).expanduser()
-    if not path.exists() and (REPO_MODELS / name_or_path).exists():
-        path = REPO_MODELS / name_or_path
+    if not path.exists():
+        path = _local(name_or_path, models_dir) or path
     if path.exists():
         return ModelSpec(path.name, role, _guess_backend(path), {}, path.resolve())
     if role == "summarizer" and HUB_ID.match(name_or_path):

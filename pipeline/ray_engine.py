@@ -15,13 +15,13 @@ configured in the environment, as Ray documents; nothing here disables it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Set
+from dataclasses import dataclass
 from typing import Any
 
-from .batch import already_done
-from .core import Models, enrich, read
+from .core import Models, already_done, enrich, read
 from .document import Article
-from .errors import PipelineError
+from .errors import MissingExtra
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -29,16 +29,26 @@ log = logging.getLogger(__name__)
 EXTRA = "newsbrief[ray]"
 
 
-class RayMissing(PipelineError):
-    reason = "missing_extra"
-
-
 def check_ray() -> None:
     try:
         import ray  # noqa: F401
         import ray.data  # noqa: F401
     except ImportError:
-        raise RayMissing(f"the Ray engine needs the optional extra: pip install '{EXTRA}'", "--engine ray") from None
+        raise MissingExtra(f"the Ray engine needs the optional extra: pip install '{EXTRA}'", "--engine ray") from None
+
+
+@dataclass
+class RayEngine:
+    """The batch :class:`~pipeline.batch.Engine` on Ray Data (``workers`` model actors)."""
+
+    workers: int = 1
+    address: str | None = None
+
+    def __post_init__(self) -> None:
+        check_ray()  # a missing extra fails before any work, naming the extra
+
+    def process(self, sources: list[str], settings: Settings, done: Set[str]) -> Iterator[Article | None]:
+        return run_on_ray(sources, settings, self.workers, frozenset(done), self.address)
 
 
 def _objects(items: list[Any]) -> Any:
@@ -65,7 +75,7 @@ class Enricher:
         import torch
 
         torch.set_num_threads(settings.n_threads)
-        self.models = Models(settings, command="batch")
+        self.models = Models(settings)  # run_batch made "auto" concrete before shipping settings
         self.batch_size = settings.batch_size
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:

@@ -8,46 +8,50 @@ Nothing here is read at import time: call :func:`load_settings` and pass the res
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from .errors import PipelineError, UsageError
 
-DEFAULTS_FILE = Path(__file__).with_name("defaults.toml")
 ENV_PREFIX = "NEWSBRIEF_"
 ENV_ALIASES = {"allow_private": "allow_private_addresses"}  # NEWSBRIEF_ALLOW_PRIVATE=1
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    mode: str = "auto"  # fast | quality | auto
-    model: str = ""  # explicit summarizer model name or path ("" = mode default)
-    fast_model: str = "minilm-l6"  # default model of --mode fast
-    quality_model: str = "qwen2.5-coder-1.5b"  # default model of --mode quality
-    ner_model: str = "en-core-web-sm"  # spaCy pipeline name from the manifest
-    timeout: float = 20.0  # network timeout in seconds
-    extract_timeout: float = 30.0  # seconds one page may take to parse and extract
-    max_bytes: int = 10_000_000  # size cap for bodies and files
-    max_redirects: int = 5  # redirects followed before giving up
-    max_url_length: int = 2048  # longer URLs/links are refused (bad_url)
-    max_text_chars: int = 120_000  # characters of main text the models read (coverage says the rest)
-    max_query_terms: int = 16  # words of a search query used (bounds query cost)
-    user_agent: str = "newsbrief/0.1"  # sent with every request
-    allow_private_addresses: bool = False  # allow URLs resolving to loopback/private ranges
-    summary_words: int = 120  # target words of the Article Summary
-    tldr_words: int = 35  # maximum words of the TLDR
-    words_per_minute: int = 230  # reading speed for "N min read"
-    int8: bool = True  # fast mode: dynamic int8 quantization of the encoder's Linear layers
-    llm_context: int = 4096  # context (tokens) the LLM runs with; longer articles are chunked
-    llm_max_chunks: int = 8  # chunks an LLM reads per article (coverage reports the rest)
-    threads: int = 0  # CPU threads for the models (0 = all cores)
-    batch_size: int = 16  # articles per model batch
-    db: str = ""  # SQLite index path ("" = user data dir)
-    entity_labels: tuple[str, ...] = field(default_factory=tuple)  # labels kept in the brief
+    """Every setting; the values (and their documentation) live only in ``defaults.toml``."""
+
+    mode: str  # fast | quality | auto
+    model: str  # explicit summarizer model name or path ("" = mode default)
+    fast_model: str  # default model of --mode fast
+    quality_model: str  # default model of --mode quality
+    ner_model: str  # spaCy pipeline name from the manifest
+    models_dir: str  # folder of local model weights ("" = <user data dir>/newsbrief/models)
+    timeout: float  # network timeout in seconds
+    extract_timeout: float  # seconds one page may take to parse and extract
+    max_bytes: int  # size cap for bodies and files
+    max_redirects: int  # redirects followed before giving up
+    max_url_length: int  # longer URLs/links are refused (bad_url)
+    max_text_chars: int  # characters of main text the models read (coverage says the rest)
+    max_query_terms: int  # words of a search query used (bounds query cost)
+    user_agent: str  # sent with every request
+    allow_private_addresses: bool  # allow URLs resolving to loopback/private ranges
+    summary_words: int  # target words of the Article Summary
+    tldr_words: int  # maximum words of the TLDR
+    words_per_minute: int  # reading speed for "N min read"
+    int8: bool  # fast mode: dynamic int8 quantization of the encoder's Linear layers
+    llm_context: int  # context (tokens) the LLM runs with; longer articles are chunked
+    llm_max_chunks: int  # chunks an LLM reads per article (coverage reports the rest)
+    threads: int  # CPU threads for the models (0 = all cores)
+    batch_size: int  # articles per model batch
+    db: str  # SQLite index path ("" = user data dir)
+    entity_labels: tuple[str, ...]  # labels kept in the brief
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -92,6 +96,22 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise PipelineError(f"invalid config file: {exc}", source=str(path)) from None
 
 
+@functools.cache
+def packaged_defaults() -> dict[str, Any]:
+    """``defaults.toml`` from the package (importlib.resources: works from a wheel or a zip);
+    it must hold every :class:`Settings` field, nothing else."""
+    data = tomllib.loads(resources.files("pipeline").joinpath("defaults.toml").read_text(encoding="utf-8"))
+    names = {f.name for f in dataclasses.fields(Settings)}
+    if set(data) != names:
+        raise PipelineError(f"defaults.toml and Settings disagree on {sorted(set(data) ^ names)}")
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+
+
+def defaults() -> Settings:
+    """The packaged defaults alone (no user config, environment or flags)."""
+    return Settings(**packaged_defaults())
+
+
 def user_config_path(env: Mapping[str, str]) -> Path:
     if env.get(ENV_PREFIX + "CONFIG"):
         return Path(env[ENV_PREFIX + "CONFIG"]).expanduser()
@@ -112,10 +132,9 @@ def load_settings(
 ) -> Settings:
     """Merge the four layers; ``overrides`` holds command-line flags (``None`` = not given)."""
     env = os.environ if env is None else env
-    base = Settings()
-    fields = {f.name: getattr(base, f.name) for f in dataclasses.fields(Settings)}
+    fields = packaged_defaults()
     merged: dict[str, Any] = dict(fields)
-    layers: list[tuple[str, Mapping[str, Any]]] = [(str(DEFAULTS_FILE), _read_toml(DEFAULTS_FILE))]
+    layers: list[tuple[str, Mapping[str, Any]]] = []
     path = config_file or user_config_path(env)
     explicit = config_file is not None or bool(env.get(ENV_PREFIX + "CONFIG"))
     if path.is_file():

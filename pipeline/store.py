@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from .document import Article, Entity, SummarySentence
+from .document import Article, Entity
 from .entities import key as entity_key
 from .errors import StoreError, UsageError
 
@@ -354,10 +354,10 @@ class Store:
         return [dict(r) for r in self.db.execute(sql, [*params, top])]
 
     def get(self, article_id: int) -> Article:
-        row = self.db.execute("SELECT brief FROM articles WHERE id = ?", (article_id,)).fetchone()
+        row = self.db.execute("SELECT brief, body FROM articles WHERE id = ?", (article_id,)).fetchone()
         if row is None:
             raise StoreError(f"no article with id {article_id}", str(self.path))
-        return article_from_dict(json.loads(row[0]))
+        return Article.from_dict(json.loads(row[0]), row[1] or "")
 
     def seen_urls(self, urls: Sequence[str], retry_statuses: Set[str] = frozenset()) -> set[str]:
         """Those of ``urls`` the digest has already handled (a status in ``retry_statuses``,
@@ -387,35 +387,17 @@ class Store:
         matches, and only for briefs that were fetched (their source is a URL): a local file, or a
         saved page whose ``og:url`` claims that address, never answers for a feed's link."""
         row = self.db.execute(
-            "SELECT brief FROM articles WHERE url = ? AND (source LIKE 'http://%' OR source LIKE 'https://%')"
+            "SELECT brief, body FROM articles WHERE url = ? AND (source LIKE 'http://%' OR source LIKE 'https://%')"
             " ORDER BY version DESC, id DESC LIMIT 1",
             (url,),
         ).fetchone()
-        return article_from_dict(json.loads(row[0])) if row else None
+        return Article.from_dict(json.loads(row[0]), row[1] or "") if row else None
 
     def count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
 
 
-def article_from_dict(d: dict[str, Any]) -> Article:
-    """Rebuild a finished brief from its stored JSON (the documented schema)."""
-    prov = d.get("provenance") or {}
-    tldr_support = prov.get("tldr") or [[]]
-    a = Article(
-        source=d["source"], url=d.get("url"), title=d.get("title"), author=d.get("author"), date=d.get("date"),
-        sitename=d.get("sitename"), language=d.get("language"), word_count=d.get("word_count") or 0,
-        reading_minutes=d.get("reading_minutes") or 0, model=d.get("model") or {}, coverage=d.get("coverage", 1.0),
-    )  # fmt: skip
-    a.tldr = [SummarySentence(d.get("tldr") or "", [tuple(x) for x in tldr_support[0]] if tldr_support else [])]
-    a.summary = [[SummarySentence(p)] for p in d.get("summary") or []]
-    a.entities = [
-        Entity(
-            **{k: e.get(k) for k in ("text", "label", "count", "canonical", "long_form")},
-            aliases=e.get("aliases") or [],
-        )
-        for e in d.get("entities") or []
-    ]
-    return a
+Index = Store  # the public name: ``pipeline.Index``
 
 
 def _statements(script: str) -> Sequence[str]:

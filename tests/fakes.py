@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from pipeline.document import Article, SummarySentence
 from pipeline.entities import EntityTagger, add_rulers
-from pipeline.summarize.base import SummaryResult, paragraphs_of
+from pipeline.summarizers.base import SummaryResult, paragraphs_of
 from pipeline.text import split_sentences
 
 

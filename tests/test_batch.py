@@ -155,4 +155,4 @@ def test_ray_engine_without_the_extra_names_it(tmp_path, monkeypatch, fake_model
     r = CliRunner().invoke(main, ["batch", str(SAMPLES), "--out", str(tmp_path / "o"), "--engine", "ray", "-q"])
     assert r.exit_code == 4
     assert "pip install 'newsbrief[ray]'" in r.stderr
-    assert not (tmp_path / "o" / "results.jsonl").read_text()  # nothing was processed
+    assert not (tmp_path / "o").exists()  # checked before anything was created or processed

@@ -20,7 +20,7 @@ from pipeline.errors import PipelineError
 from pipeline.extract import extract
 from pipeline.render import markdown, to_json
 from pipeline.sources import decode
-from pipeline.summarize.gate import finalize
+from pipeline.summarizers.gate import finalize
 
 CORPUS = Path(__file__).parent / "corpus"
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")

@@ -9,8 +9,8 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from pipeline.document import Article
-from pipeline.summarize.chunking import chunk
-from pipeline.summarize.gate import Source, finalize, unsupported
+from pipeline.summarizers.chunking import chunk
+from pipeline.summarizers.gate import Source, finalize, unsupported
 from pipeline.text import split_sentences
 
 TEXT = (

@@ -41,3 +41,25 @@ def test_bad_config_is_a_clear_error(tmp_path: Path, content: str, needle: str):
     cfg.write_text(content)
     with pytest.raises(PipelineError, match=needle.replace("[", r"\[")):
         load_settings(env={"NEWSBRIEF_CONFIG": str(cfg)})
+
+
+def test_defaults_have_one_source():
+    """defaults.toml holds every setting and nothing else; Settings has no values of its own."""
+    import dataclasses
+
+    from pipeline.settings import Settings, defaults, packaged_defaults
+
+    assert set(packaged_defaults()) == {f.name for f in dataclasses.fields(Settings)}
+    assert all(f.default is dataclasses.MISSING for f in dataclasses.fields(Settings))
+    assert defaults().user_agent.startswith("newsbrief/") and "ORG" in defaults().entity_labels
+
+
+def test_check_floors_fails_loudly_without_pinned_floors(tmp_path: Path):
+    from pipeline.evaluate import check_floors
+
+    floors = tmp_path / "floors.toml"
+    floors.write_text("[floors]\nx = 0.5\n[floors.limit12]\nx = 0.4\n")
+    assert check_floors({"x": 0.6}, None, floors) == []
+    assert check_floors({"x": 0.3}, 12, floors) == ["x = 0.300 is below its floor 0.400"]
+    (failure,) = check_floors({"x": 0.9}, 7, floors)  # no floor pinned for --limit 7
+    assert "no floors are pinned for a --limit 7 run" in failure

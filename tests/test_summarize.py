@@ -3,8 +3,8 @@ import pytest
 from conftest import SAMPLES, SEED
 
 from pipeline.document import Article, SummarySentence
-from pipeline.summarize.base import paragraphs_of
-from pipeline.summarize.extractive import Prepared, RankerOptions, mmr, prepare, select
+from pipeline.summarizers.base import paragraphs_of
+from pipeline.summarizers.extractive import Prepared, RankerOptions, mmr, prepare, select
 from pipeline.text import split_sentences
 
 
@@ -73,7 +73,7 @@ def test_empty_selection():
 def real_summarizer():
     from pipeline.models import resolve
     from pipeline.settings import load_settings
-    from pipeline.summarize.extractive import ExtractiveSummarizer
+    from pipeline.summarizers.extractive import ExtractiveSummarizer
 
     return ExtractiveSummarizer.load(resolve("minilm-l6", "summarizer"), load_settings(env={}))
 

@@ -242,7 +242,7 @@ def test_a_huge_text_is_read_in_part_and_says_so(tmp_path, fake_models, monkeypa
 
 
 def test_an_ok_brief_always_has_a_tldr_and_a_summary(tmp_path, fake_models, monkeypatch):
-    from pipeline.summarize.base import SummaryResult
+    from pipeline.summarizers.base import SummaryResult
 
     monkeypatch.setattr(fake_models, "summarize_batch", lambda arts: [SummaryResult([], []) for _ in arts])
     p = tmp_path / "a.txt"

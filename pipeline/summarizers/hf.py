@@ -22,7 +22,7 @@ from typing import Any
 
 from ..document import Article
 from ..errors import ModelError
-from ..models import REPO_MODELS, ModelSpec
+from ..models import ModelSpec
 from ..settings import Settings
 from .base import SummaryResult
 from .chunking import chunk
@@ -38,7 +38,7 @@ def model_dir(spec: ModelSpec) -> Path | str:
     """The local directory (checked: config.json and safetensors weights), or a hub id."""
     if "hub_id" in spec.info:
         return str(spec.info["hub_id"])
-    path = spec.path or REPO_MODELS / spec.name
+    path = spec.path or Path(spec.name)
     if not (path / "config.json").is_file():
         raise ModelError("not a Hugging Face model directory (no config.json)", str(path))
     if not any(path.glob("*.safetensors")):

@@ -1,0 +1,69 @@
+"""The library surface behind ``import pipeline``: one article or many, as :class:`Article` records.
+
+Errors are the typed tree of :mod:`pipeline.errors`; nothing here prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from .core import Models
+from .core import run as _run
+from .document import Article
+from .errors import PipelineError, UsageError
+from .settings import Settings, load_settings
+from .summarizers import prefer
+
+MODES = ("auto", "fast", "quality")
+
+
+def _settings(settings: Settings | None, mode: str) -> Settings:
+    if mode not in MODES:
+        raise UsageError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    settings = settings or load_settings()
+    if mode != "auto":
+        settings = settings.replace(mode=mode, model="")
+    return prefer(settings, "quality")
+
+
+def summarize(
+    source: str | None = None,
+    *,
+    text: str | None = None,
+    title: str | None = None,
+    mode: str = "auto",
+    settings: Settings | None = None,
+) -> Article:
+    """Summarize one article: ``source`` is a URL or a path to a saved page, or pass the article's
+    main text as ``text`` (with an optional ``title``). ``mode``: "fast" (extractive), "quality"
+    (the LLM writer) or "auto" (quality when installed; else ``settings.mode``).
+
+    Returns the finished :class:`Article` (``.title``, ``.tldr_text``, ``.summary_paragraphs``,
+    ``.entities``, ``.as_dict()``); raises a :class:`PipelineError` subclass when the source
+    cannot be summarized (``.reason`` is the failure code). Not added to the index.
+    """
+    if (source is None) == (text is None):
+        raise UsageError("give a source (URL or path) or text=..., not both")
+    settings = _settings(settings, mode)
+    models = Models(settings)
+    if text is not None:
+        from .core import enrich
+        from .extract import from_text
+
+        articles: Iterator[Article] = enrich([from_text(text, settings, title)], models, 1)
+    else:
+        articles = _run([source], settings, models)  # type: ignore[list-item]
+    article = next(iter(articles))
+    if article.status != "ok":
+        error = PipelineError(article.message or "failed", article.source)
+        error.reason = article.error or "error"
+        raise error
+    return article
+
+
+def run(sources: Iterable[str], settings: Settings | None = None, *, mode: str = "auto") -> Iterator[Article]:
+    """Summarize many sources (URLs, paths), streaming one :class:`Article` per document in
+    order. Failures are records too (``.status == "error"``, ``.error``, ``.message``): one bad
+    source never stops the rest. Models load once, on the first good article."""
+    settings = _settings(settings, mode)
+    return _run(sources, settings, Models(settings))

@@ -1,0 +1,82 @@
+"""The public library surface, used only through ``import pipeline`` as a notebook would."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import pipeline as newsbrief
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+
+
+def test_the_surface_is_what_all_says():
+    for name in newsbrief.__all__:
+        assert getattr(newsbrief, name) is not None
+    with pytest.raises(AttributeError):
+        newsbrief.no_such_thing  # noqa: B018
+
+
+def test_importing_the_package_loads_no_model_library():
+    code = "import sys, pipeline; pipeline.Settings; pipeline.Index; pipeline.summarize; " \
+           "print(sorted(m for m in ('torch', 'transformers', 'spacy', 'xllamacpp') if m in sys.modules))"  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_summarize_a_saved_page_and_raw_text(fake_models):
+    brief = newsbrief.summarize(str(SAMPLES / "eu-cloud-certification.html"), mode="fast")
+    assert isinstance(brief, newsbrief.Article) and brief.tldr and brief.summary and brief.entities
+    assert brief.reading_minutes >= 1 and brief.title
+    text = (SAMPLES / "plain-article.txt").read_text().split("\n", 1)[1]
+    from_text = newsbrief.summarize(text=text, title="XZ backdoor", mode="fast")
+    assert from_text.title == "XZ backdoor" and from_text.tldr_text and from_text.source == "<text>"
+
+
+def test_errors_are_typed_and_arguments_checked(tmp_path, fake_models):
+    with pytest.raises(newsbrief.PipelineError) as info:
+        newsbrief.summarize(str(tmp_path / "missing.html"))
+    assert info.value.reason == "not_found"
+    with pytest.raises(newsbrief.UsageError):
+        newsbrief.summarize("a.html", text="both")
+    with pytest.raises(newsbrief.UsageError):
+        newsbrief.summarize(text="x " * 100, mode="turbo")
+    with pytest.raises(newsbrief.PipelineError) as info:
+        newsbrief.summarize(text="too short")
+    assert info.value.reason == "no_article_text"
+
+
+def test_run_streams_records_and_failures_in_order(tmp_path, fake_models):
+    sources = [str(SAMPLES / "short-patch-tuesday.html"), str(tmp_path / "gone.html"), str(SAMPLES / "german-bsi.html")]
+    got = list(newsbrief.run(sources, newsbrief.load_settings(), mode="fast"))
+    assert [a.source for a in got] == sources
+    assert [a.status for a in got] == ["ok", "error", "ok"] and got[1].error == "not_found"
+
+
+def test_the_index_class_searches_what_was_stored(tmp_path, fake_models):
+    brief = newsbrief.summarize(str(SAMPLES / "eu-cloud-certification.html"), mode="fast")
+    with newsbrief.Index(tmp_path / "i.db") as index:
+        index.add_batch([brief])
+        hits = index.search("certification")
+        assert [h.title for h in hits] == [brief.title]
+        assert index.get(hits[0].id).as_dict() == brief.as_dict()  # exactly what was stored
+
+
+def test_python_dash_m_works_like_the_command():
+    r = subprocess.run([sys.executable, "-m", "pipeline", "--version"], capture_output=True, text=True, check=True)
+    assert r.stdout.startswith("newsbrief, version ")
+
+
+def test_show_json_is_exactly_the_summarize_json(tmp_path, fake_models):
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    out = CliRunner().invoke(main, ["summarize", "--format", "json", str(SAMPLES / "eu-cloud-certification.html")])
+    shown = CliRunner().invoke(main, ["show", "1", "--format", "json"])
+    assert json.loads(shown.stdout) == json.loads(out.stdout)
+    assert json.loads(shown.stdout)["provenance"]["summary"] and json.loads(shown.stdout)["content_hash"]
