@@ -7,14 +7,15 @@ SHARED ?= ../shared/eval
 export HF_HUB_OFFLINE = 1
 export TRANSFORMERS_OFFLINE = 1
 
-.PHONY: install test test-fast check lint bench eval eval-quality clean demo
+.PHONY: install test test-fast check lint bench eval eval-quality clean demo dist wheel-check
 
 install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip>=24"
-	$(PY) -m pip install --quiet -e '.[dev,ray]'
+# compat: a plain .pth to this folder (setuptools' finder mode warns about same-named folders)
+	$(PY) -m pip install --quiet -e '.[dev,ray]' --config-settings editable_mode=compat
 	$(VENV)/bin/newsbrief doctor
 	touch $@
 
@@ -45,5 +46,24 @@ eval-quality: install
 	$(PY) -m pipeline.cli eval --shared $(SHARED) --task summarization --mode quality --limit 12 \
 		--json bench/eval-quality.json
 
+# sdist + wheel into dist/
+dist: install
+	rm -rf dist
+	$(PY) -m build --outdir dist . >/dev/null
+
+# Install like a user (pipx/uv tool/pip install *.whl): the wheel, non-editable, in a fresh venv,
+# then run it from outside the checkout. Offline but for the package registry.
+WHEEL_VENV ?= /tmp/newsbrief-wheel-venv
+wheel-check: dist
+	$(PY) -c "import sys, zipfile; names = zipfile.ZipFile(sys.argv[1]).namelist(); 		bad = [n for n in names if n.split('/')[0] in ('tests', 'samples', 'bench', 'models')]; 		assert not bad, bad; assert 'pipeline/manifest.toml' in names and 'pipeline/templates/digest.html.j2' in names" dist/*.whl
+	rm -rf $(WHEEL_VENV)
+	$(PYTHON) -m venv $(WHEEL_VENV)
+	$(WHEEL_VENV)/bin/pip install --quiet --upgrade "pip>=24"
+	$(WHEEL_VENV)/bin/pip install --quiet dist/*.whl
+	cd /tmp && $(WHEEL_VENV)/bin/newsbrief --version
+	cd /tmp && $(WHEEL_VENV)/bin/newsbrief models
+	cd /tmp && $(WHEEL_VENV)/bin/newsbrief doctor
+	cd /tmp && $(WHEEL_VENV)/bin/newsbrief summarize --no-index --mode fast $(CURDIR)/samples/eu-cloud-certification.html
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache dist build

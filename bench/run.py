@@ -238,7 +238,8 @@ def bench_quality(texts: list[str], pool: list[str]) -> dict[str, object]:
     from pipeline.document import Article
     from pipeline.models import resolve
     from pipeline.settings import load_settings
-    from pipeline.summarizers.llm import LlamaCppChat, RecipeSummarizer
+    from pipeline.summarizers.llamacpp import LlamaCppChat
+    from pipeline.summarizers.recipe import RecipeSummarizer
 
     out: dict[str, object] = {}
     cold = measure(["summarize", "--mode", "quality", "--no-index", str(SEED)])

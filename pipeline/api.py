@@ -67,3 +67,32 @@ def run(sources: Iterable[str], settings: Settings | None = None, *, mode: str =
     source never stops the rest. Models load once, on the first good article."""
     settings = _settings(settings, mode)
     return _run(sources, settings, Models(settings))
+
+
+DOCTOR_TEXT = (
+    "The European Union Agency for Cybersecurity (ENISA) published a draft on Monday. France asked for a "
+    "legal opinion before the vote. Member states will meet again in May. Industry groups welcomed the "
+    "delay and asked for clearer rules on cloud certification."
+)
+
+
+def doctor(settings: Settings | None = None) -> Iterator[tuple[str, str, str]]:
+    """Load and run each default model offline; yields ``(role, model id, detail)`` per model
+    as it passes, raises the setup error of the first that does not."""
+    settings = settings or load_settings()
+    fast = summarize(text=DOCTOR_TEXT, title="Doctor check", mode="fast", settings=settings)
+    yield "fast", fast.model["summarizer"], f"{len(fast.tldr_text.split())}-word TLDR"
+    yield "ner", fast.model["ner"], ", ".join(e.text for e in fast.entities)
+    from .models import resolve
+    from .summarizers import BACKENDS
+
+    spec = resolve(settings.quality_model, "summarizer", settings.models_dir)  # a setup error if missing
+    if spec.backend == "llamacpp":
+        from .summarizers.llamacpp import LlamaCppChat
+
+        # joins and verifies the GGUF once (cached), loads it, generates a few tokens
+        reply = LlamaCppChat.load(spec, settings).chat([{"role": "user", "content": "Say OK."}], 4)
+        yield "quality", spec.id, f"{reply.generated_tokens} tokens generated"
+    else:
+        BACKENDS[spec.backend](spec, settings)
+        yield "quality", spec.id, "loaded"

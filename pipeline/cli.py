@@ -304,23 +304,15 @@ def search(
       newsbrief search --entity ECCG
       newsbrief search ransomware --since 7d --format json
     """
-    import dataclasses
-    import json
-
-    from .render import safe
-    from .store import Store
+    from .render import hit_lines
 
     if not query.strip() and not entity and not since:
         raise click.UsageError("give a QUERY, --entity or --since")
     settings = settings_from(ctx, db=db)
-    with Store(settings.db_path(), readonly=True) as store:
+    with open_index(settings, readonly=True) as store:
         hits = store.search(query, entity=entity, since=since, limit=limit, max_terms=settings.max_query_terms)
-    for h in hits:
-        if fmt == "json":
-            click.echo(json.dumps(dataclasses.asdict(h), ensure_ascii=False))
-        else:
-            click.echo(f"[{h.id}] {safe(h.title) or 'Untitled'} ({h.date or 'no date'}) {h.url or safe(h.source)}")
-            click.echo(f"    {safe(h.snippet or h.tldr)}")
+    for line in hit_lines(hits, fmt):
+        click.echo(line)
     if not hits and fmt == "md":
         click.echo("no matches", err=True)
 
@@ -341,22 +333,13 @@ def entities_cmd(ctx: click.Context, top: int, label: str | None, since: str | N
       newsbrief entities --top 10
       newsbrief entities --label ORG --since 30d
     """
-    import json
-
-    from .render import safe
-    from .store import Store
+    from .render import entity_table
 
     settings = settings_from(ctx, db=db)
-    with Store(settings.db_path(), readonly=True) as store:
+    with open_index(settings, readonly=True) as store:
         rows = store.entities(top=top, label=label, since=since)
-    for r in rows:
-        if fmt == "json":
-            click.echo(json.dumps(r, ensure_ascii=False))
-        else:
-            long = f" ({safe(r['long_form'])})" if r["long_form"] else ""
-            click.echo(
-                f"{r['articles']:>5} articles {r['mentions']:>6} mentions  {r['label']:<8} {safe(r['name'])}{long}"
-            )
+    for line in entity_table(rows, fmt):
+        click.echo(line)
 
 
 @main.command()
@@ -373,10 +356,9 @@ def show(ctx: click.Context, article_id: int, fmt: str, db: str | None) -> None:
       newsbrief show 12
     """
     from .render import markdown, to_json
-    from .store import Store
 
     settings = settings_from(ctx, db=db)
-    with Store(settings.db_path(), readonly=True) as store:
+    with open_index(settings, readonly=True) as store:
         article = store.get(article_id)
     click.echo(to_json(article) if fmt == "json" else markdown(article), nl=fmt == "json")
 
@@ -420,39 +402,12 @@ def doctor(ctx: click.Context) -> None:
     """
     import time
 
-    from .core import Models, run
+    from .api import doctor as check_models
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    settings = settings_from(ctx, mode="fast")
-    models = Models(settings)
-    sample = (
-        "Doctor check\nThe European Union Agency for Cybersecurity (ENISA) published a draft on Monday. "
-        "France asked for a legal opinion before the vote. Member states will meet again in May. "
-        "Industry groups welcomed the delay and asked for clearer rules on cloud certification."
-    )
-    import io
-
     t0 = time.perf_counter()
-    articles = list(run(["-"], settings, models=models, stdin=io.BytesIO(sample.encode())))
-    a = articles[0]
-    if a.status != "ok":
-        error_line("doctor", a.message or "failed", a.error)
-        sys.exit(EXIT_SETUP)
-    click.echo(f"fast        {a.model.get('summarizer')}: ok")
-    click.echo(f"ner         {a.model.get('ner')}: ok ({', '.join(e.text for e in a.entities)})")
-    from .models import resolve
-    from .summarizers import BACKENDS
-
-    spec = resolve(settings.quality_model, "summarizer", settings.models_dir)  # a setup error if missing
-    if spec.backend == "llamacpp":
-        from .summarizers.llm import LlamaCppChat
-
-        # joins and verifies the GGUF once (cached), loads it, generates a few tokens
-        reply = LlamaCppChat.load(spec, settings).chat([{"role": "user", "content": "Say OK."}], 4)
-        click.echo(f"quality     {spec.id}: ok ({reply.generated_tokens} tokens generated)")
-    else:
-        BACKENDS[spec.backend](spec, settings)
-        click.echo(f"quality     {spec.id}: ok (loaded)")
+    for role, model_id, detail in check_models(settings_from(ctx)):  # raises a setup error on failure
+        click.echo(f"{role:<11} {model_id}: ok ({detail})")
     click.echo(f"models loaded and ran offline in {time.perf_counter() - t0:.1f}s")
 
 
@@ -502,7 +457,7 @@ def digest(
     from . import digest as dg
     from .fsutil import run_lock, write_atomic
     from .policy import Policy
-    from .store import Store, parse_since
+    from .store import parse_since
 
     settings = settings_from(
         ctx, mode=mode, model=model, threads=threads, db=db, allow_private_addresses=allow_private_addresses
@@ -510,7 +465,7 @@ def digest(
     feeds = dg.read_feed_list(Path(feeds_file), Policy.trusted(settings))
     seconds = dg.parse_budget(budget)
     cutoff = parse_since(since)
-    with run_lock(dg.lock_path(settings.db_path()), "digest run"), Store(settings.db_path()) as store:
+    with run_lock(dg.lock_path(settings.db_path()), "digest run"), open_index(settings) as store:
         result = dg.build(feeds, settings, store, cutoff, seconds)
     text = dg.render(result, fmt)
     if out_path:

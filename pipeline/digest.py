@@ -19,7 +19,6 @@ file itself is the user's own, read like any list file.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import math
 import time
@@ -34,7 +33,7 @@ from .errors import FetchError, PipelineError, SourceError, UsageError
 from .fetch import FEED_TYPES, HTML_TYPES, fetch
 from .policy import Policy
 from .settings import Settings
-from .store import Store
+from .store import Store, utc_now
 from .summarizers import prefer
 
 log = logging.getLogger(__name__)
@@ -199,7 +198,7 @@ def build(
 
     start = clock()
     deadline = start + budget if budget else None
-    digest = Digest(since, dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    digest = Digest(since, utc_now() + "Z")
     models = models or Models(prefer(settings, "quality"))
     fast_models = fast_models or Models(settings.replace(mode="fast", model=""))
     # every fetch (feeds, discovered feeds, items) ends by the budget's end, so a slow server

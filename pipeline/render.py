@@ -6,10 +6,13 @@ Markdown/HTML metacharacters are escaped so a title cannot inject markup or link
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from .document import Article
 from .policy import public_url
@@ -62,3 +65,24 @@ def markdown(article: Article) -> str:
 
 def to_json(article: Article) -> str:
     return json.dumps(article.as_dict(), ensure_ascii=False)
+
+
+def hit_lines(hits: Iterable[Any], fmt: str) -> Iterator[str]:
+    """`newsbrief search` results: two lines per hit, or one JSON object per hit."""
+    for h in hits:
+        if fmt == "json":
+            yield json.dumps(dataclasses.asdict(h), ensure_ascii=False)
+        else:
+            link = public_url(h.url)
+            yield f"[{h.id}] {safe(h.title) or 'Untitled'} ({safe(h.date) or 'no date'}) {link or safe(h.source)}"
+            yield f"    {safe(h.snippet or h.tldr)}"
+
+
+def entity_table(rows: Iterable[dict[str, Any]], fmt: str) -> Iterator[str]:
+    """`newsbrief entities`: one aligned line (or JSON object) per entity."""
+    for r in rows:
+        if fmt == "json":
+            yield json.dumps(r, ensure_ascii=False)
+        else:
+            long = f" ({safe(r['long_form'])})" if r["long_form"] else ""
+            yield f"{r['articles']:>5} articles {r['mentions']:>6} mentions  {r['label']:<8} {safe(r['name'])}{long}"

@@ -104,6 +104,11 @@ class Hit:
     version: int
 
 
+def utc_now() -> str:
+    """Now, UTC, as the index stores times: ``YYYY-MM-DDTHH:MM:SS``."""
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
 def parse_since(text: str, now: dt.datetime | None = None) -> str:
     """``7d``, ``24h``, ``30m``, ``2w`` or an ISO date → ISO timestamp lower bound (UTC)."""
     now = now or dt.datetime.now(dt.UTC)
@@ -257,7 +262,7 @@ class Store:
                 h, a.url, a.source, a.title, a.author, a.date, a.sitename, a.language, a.word_count,
                 a.reading_minutes, a.tldr_text, "\n\n".join(a.summary_paragraphs), a.text,
                 json.dumps(a.model), json.dumps(a.as_dict(), ensure_ascii=False),
-                dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S"), version,
+                utc_now(), version,
             ),
         )  # fmt: skip
         article_id = int(cur.lastrowid or 0)
@@ -371,7 +376,7 @@ class Store:
         return out
 
     def mark_seen(self, url: str, feed: str, status: str) -> None:
-        now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        now = utc_now()
         try:
             with self.db:
                 self.db.execute(

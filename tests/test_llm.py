@@ -15,7 +15,7 @@ from pipeline.extract import extract
 from pipeline.policy import Policy
 from pipeline.sources import read_file
 from pipeline.summarizers.gate import Source, unsupported
-from pipeline.summarizers.llm import ASK_FACTS, Generation, RecipeSummarizer
+from pipeline.summarizers.recipe import ASK_FACTS, Generation, RecipeSummarizer
 
 
 def article(path: Path, settings):
@@ -172,7 +172,7 @@ def test_pickle_checkpoints_are_refused(tmp_path):
 
 def _llama(name: str, settings):
     from pipeline.models import resolve
-    from pipeline.summarizers.llm import LlamaCppChat
+    from pipeline.summarizers.llamacpp import LlamaCppChat
 
     return RecipeSummarizer(LlamaCppChat.load(resolve(name, "summarizer"), settings), settings)
 

@@ -44,7 +44,8 @@ def _extractive(spec: ModelSpec, settings: Settings) -> Summarizer:
 
 
 def _llamacpp(spec: ModelSpec, settings: Settings) -> Summarizer:
-    from .llm import LlamaCppChat, RecipeSummarizer
+    from .llamacpp import LlamaCppChat
+    from .recipe import RecipeSummarizer
 
     return RecipeSummarizer(LlamaCppChat.load(spec, settings), settings)
 

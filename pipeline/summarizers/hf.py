@@ -27,7 +27,7 @@ from ..settings import Settings
 from .base import SummaryResult
 from .chunking import chunk
 from .gate import Source, finalize, sentences_of
-from .llm import Generation, Message, RecipeSummarizer, clean_reply
+from .recipe import Generation, Message, RecipeSummarizer, clean_reply
 
 log = logging.getLogger(__name__)
 
