@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 _SPACE = re.compile(r"\s+")
 # C0/C1 controls (tab and newline kept), zero-width and bidi-override characters
@@ -55,4 +58,18 @@ def split_sentences(text: str) -> list[Sentence]:
                     start = offset + sent.start_char
                     out.append(Sentence(_SPACE.sub(" ", s), start, start + len(sent.text.rstrip()), len(out), p_index))
         offset += len(para) + 1
+    return out
+
+
+def take_words(items: Iterable[T], limit: int, words: Callable[[T], int]) -> list[T]:
+    """The longest prefix of ``items`` whose words add up to at most ``limit``; the first item is
+    always kept (a summary never comes out empty because its first sentence is long)."""
+    out: list[T] = []
+    total = 0
+    for item in items:
+        n = words(item)
+        if out and total + n > limit:
+            break
+        out.append(item)
+        total += n
     return out

@@ -80,3 +80,17 @@ def test_show_json_is_exactly_the_summarize_json(tmp_path, fake_models):
     shown = CliRunner().invoke(main, ["show", "1", "--format", "json"])
     assert json.loads(shown.stdout) == json.loads(out.stdout)
     assert json.loads(shown.stdout)["provenance"]["summary"] and json.loads(shown.stdout)["content_hash"]
+
+
+@pytest.mark.models
+def test_the_surface_with_the_real_default_models():
+    brief = newsbrief.summarize(str(SAMPLES / "eu-cloud-certification.html"), mode="fast")
+    assert brief.model["summarizer"].startswith("minilm-l6") and brief.model["ner"].startswith("en-core-web-sm")
+    assert {"France", "ENISA"} <= {e.text for e in brief.entities}
+    assert 1 <= len(brief.summary_paragraphs) <= 3 and brief.tldr_text
+    import itertools
+
+    from pipeline.api import doctor
+
+    checks = list(itertools.islice(doctor(newsbrief.load_settings()), 2))  # lazily: the LLM is not loaded
+    assert [role for role, _, _ in checks] == ["fast", "ner"]

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..document import Article, SummarySentence
-from ..text import Sentence, split_sentences
+from ..text import Sentence, split_sentences, take_words
 from .base import SummaryResult, paragraphs_of
 
 _CVE = re.compile(r"\bCVE-\d{4}-\d{4,}\b", re.IGNORECASE)
@@ -228,14 +228,7 @@ def finalize(
 
 
 def _lead(src: Source, words: int) -> list[Sentence]:
-    out: list[Sentence] = []
-    n = 0
-    for sent in src.sentences:
-        if out and n + sent.words > words:
-            break
-        out.append(sent)
-        n += sent.words
-    return out
+    return take_words(src.sentences, words, lambda s: s.words)
 
 
 def sentences_of(text: str) -> list[str]:

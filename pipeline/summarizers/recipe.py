@@ -26,6 +26,7 @@ from typing import Protocol
 from ..document import Article
 from ..errors import ModelError
 from ..settings import Settings
+from ..text import take_words
 from .base import SummaryResult
 from .chunking import chunk
 from .gate import Source, finalize, sentences_of
@@ -174,16 +175,8 @@ class RecipeSummarizer:
     def _trim(self, paragraphs: list[list[str]]) -> list[list[str]]:
         """Keep at most 3 paragraphs and about 1.3× the target words: a runaway reply is cut at a sentence."""
         limit = int(self.settings.summary_words * 1.3)
-        out: list[list[str]] = []
-        words = 0
-        for para in paragraphs[:3]:
-            kept = []
-            for sent in para:
-                n = len(sent.split())
-                if words and words + n > limit:
-                    break
-                kept.append(sent)
-                words += n
-            if kept:
-                out.append(kept)
-        return out
+        flat = [(p, sent) for p, para in enumerate(paragraphs[:3]) for sent in para]
+        out: dict[int, list[str]] = {}
+        for p, sent in take_words(flat, limit, lambda item: len(item[1].split())):
+            out.setdefault(p, []).append(sent)
+        return list(out.values())
