@@ -14,8 +14,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip>=24"
-# compat: a plain .pth to this folder (setuptools' finder mode warns about same-named folders)
-	$(PY) -m pip install --quiet -e '.[dev,ray]' --config-settings editable_mode=compat
+	$(PY) -m pip install --quiet -e '.[dev,ray,serve]'
 	$(VENV)/bin/newsbrief doctor
 	touch $@
 

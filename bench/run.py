@@ -128,6 +128,63 @@ def bench_limits(work: Path) -> dict[str, object]:
         httpd.shutdown()
 
 
+def bench_serve(work: Path, n: int = 10_000, runs: int = 30) -> dict[str, object]:
+    """`newsbrief serve` on a generated index of ``n`` articles: server time per page (median and
+    p95 over ``runs`` requests through the ASGI app in-process, so no network or browser time)."""
+    import datetime as dt
+    import random
+    import statistics
+
+    from starlette.testclient import TestClient
+
+    from pipeline.document import Article, Entity, SummarySentence
+    from pipeline.serve import create_app
+    from pipeline.store import Store
+
+    rng = random.Random(7)
+    words = ("breach ransomware patch cloud certification agency vendor exploit zero-day regulator "
+             "customers records scheme sovereignty operator botnet phishing update advisory").split()  # fmt: skip
+    names = [(f"Org{i} Group", "ORG") for i in range(400)] + [(f"Country{i}", "GPE") for i in range(100)]
+    db = work / "serve-index.db"
+    today = dt.date.today()
+    t0 = time.perf_counter()
+    with Store(db) as store:
+        batch = []
+        for i in range(n):
+            sents = [" ".join(rng.choice(words) for _ in range(18)).capitalize() + "." for _ in range(20)]
+            text = "\n".join(" ".join(sents[k : k + 4]) for k in range(0, 20, 4))
+            day = (today - dt.timedelta(days=rng.randrange(365))).isoformat()
+            a = Article(source=f"https://bench.example/{i}", url=f"https://bench.example/{i}", title=sents[0][:80],
+                        date=day, text=text, word_count=360, reading_minutes=2)  # fmt: skip
+            a.tldr = [SummarySentence(sents[0], [(0, len(sents[0]))])]
+            a.summary = [[SummarySentence(s, [(text.find(s), text.find(s) + len(s))]) for s in sents[1:4]]]
+            a.entities = [Entity(nm, lb, rng.randint(1, 5), nm) for nm, lb in rng.sample(names, 6)]
+            a.model = {"summarizer": "bench", "ner": "bench"}
+            batch.append(a)
+            if len(batch) == 500:
+                store.add_batch(batch)
+                batch = []
+        store.add_batch(batch)
+    build = time.perf_counter() - t0
+    client = TestClient(create_app(db))
+    pages = {
+        "home": "/", "search": "/search?q=ransomware+patch", "article": f"/article/{n // 2}",
+        "entity": "/entity/org7 group", "entity_json": "/entity/org7 group?format=json", "digests": "/digests/",
+    }  # fmt: skip
+    out: dict[str, object] = {"articles": n, "index_build_seconds": round(build, 1)}
+    for name, url in pages.items():
+        client.get(url)  # warm the page cache
+        times = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            assert client.get(url).status_code == 200, url
+            times.append(1000 * (time.perf_counter() - t0))
+        times.sort()
+        out[f"{name}_ms_median"] = round(statistics.median(times), 1)
+        out[f"{name}_ms_p95"] = round(times[int(0.95 * (len(times) - 1))], 1)
+    return out
+
+
 def dev_articles(shared: Path, n: int) -> list[str]:
     with gzip.open(shared / "summarization.dev.jsonl.gz", "rt") as f:
         rows = [json.loads(line) for line in f]
@@ -139,18 +196,18 @@ def main() -> None:
     ap.add_argument("--out", default="bench/results.json")
     ap.add_argument("--shared", default=str(ROOT.parent / "shared" / "eval"))
     ap.add_argument("--skip-quality", action="store_true", help="Skip the LLM (quality mode) section.")
-    ap.add_argument("--only", choices=["limits"], help="Run one section and update it in --out.")
+    ap.add_argument("--only", choices=["limits", "serve"], help="Run one section and update it in --out.")
     args = ap.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    if args.only == "limits":
+    if args.only:
         import tempfile
 
         old = json.loads(Path(args.out).read_text()) if Path(args.out).exists() else {}
         with tempfile.TemporaryDirectory() as tmp:
-            old["limits"] = bench_limits(Path(tmp))
-        old["limits_date"] = time.strftime("%Y-%m-%d")
+            old[args.only] = {"limits": bench_limits, "serve": bench_serve}[args.only](Path(tmp))
+        old[f"{args.only}_date"] = time.strftime("%Y-%m-%d")
         Path(args.out).write_text(json.dumps(old, indent=1) + "\n")
-        print(json.dumps(old["limits"], indent=1))
+        print(json.dumps(old[args.only], indent=1))
         return
     res: dict[str, object] = {
         "machine": f"{platform.machine()} {os.cpu_count()} cpus",
@@ -225,6 +282,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         res["batch200"] = bench_batch(dev_articles(Path(args.shared), 174), Path(tmp))
         res["limits"] = bench_limits(Path(tmp))
+        res["serve"] = bench_serve(Path(tmp))
     if not args.skip_quality:
         res["quality"] = bench_quality(texts, pool)
 

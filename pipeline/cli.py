@@ -484,6 +484,45 @@ def digest(
     sys.exit(outcome_code(len(result.articles), len(result.failures)))
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (local only by default).")
+@click.option("--port", type=int, default=8750, show_default=True)
+@click.option(
+    "--digests", "digests_dir", type=click.Path(file_okay=False, exists=True), help="Folder of digests to serve."
+)
+@db_option
+@click.pass_context
+@guarded
+def serve(ctx: click.Context, host: str, port: int, digests_dir: str | None, db: str | None) -> None:
+    """Browse the index in a local web reader: search, entities over time, every summary
+    sentence linked to the article sentences it comes from. Read-only; JSON at every URL
+    (?format=json). Needs the newsbrief[serve] extra.
+
+    \b
+    Examples:
+      newsbrief serve                      # http://127.0.0.1:8750/
+      newsbrief serve --digests ~/digests --port 9000
+    """
+    from pathlib import Path
+
+    from .errors import MissingExtra
+
+    try:
+        import uvicorn
+
+        from .serve import create_app
+    except ImportError:
+        raise MissingExtra("the reader needs the optional extra: pip install 'newsbrief[serve]'", "serve") from None
+    settings = settings_from(ctx, db=db)
+    open_index(settings, readonly=True).close()  # a missing or unreadable index fails here, clearly
+    app = create_app(settings.db_path(), Path(digests_dir) if digests_dir else None)
+    where = (
+        "only this machine can connect" if host in ("127.0.0.1", "localhost", "::1") else "reachable from the network"
+    )
+    click.echo(f"newsbrief: serving {settings.db_path()} read-only at http://{host}:{port}/ ({where})", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
 @main.command("eval")
 @click.option(
     "--shared",

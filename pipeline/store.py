@@ -88,6 +88,12 @@ MIGRATIONS: list[str] = [
         url TEXT PRIMARY KEY, feed TEXT NOT NULL, status TEXT NOT NULL, first_seen TEXT NOT NULL
     );
     """,
+    # 4: the reader's queries (`newsbrief serve`): "when" of an article, entity lookup by key
+    """
+    CREATE INDEX articles_day ON articles(COALESCE(date, added_at));
+    CREATE INDEX entities_key ON entities(key);
+    CREATE INDEX entity_aliases_key ON entity_aliases(alias_key);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -350,7 +356,7 @@ class Store:
             where.append("COALESCE(a.date, a.added_at) >= ?")
             params.append(parse_since(since))
         sql = (
-            "SELECT e.name, e.label, e.long_form,"
+            "SELECT e.key, e.name, e.label, e.long_form,"
             " COUNT(DISTINCT ae.article_id) AS articles, SUM(ae.count) AS mentions"
             " FROM entities e JOIN article_entities ae ON ae.entity_id = e.id JOIN articles a ON a.id = ae.article_id"
             + (" WHERE " + " AND ".join(where) if where else "")
@@ -400,6 +406,67 @@ class Store:
 
     def count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+
+    def latest(self, limit: int = 20) -> list[Brief]:
+        """The newest briefs, newest first."""
+        rows = self.db.execute(
+            "SELECT id, title, COALESCE(date, substr(added_at, 1, 10)), reading_minutes, tldr FROM articles"
+            " ORDER BY id DESC LIMIT ?",
+            (limit,),
+        )
+        return [Brief(*r) for r in rows]
+
+    def entity(self, name: str) -> dict[str, Any] | None:
+        """An entity by name, acronym or long form (its canonical key or an alias), with its
+        aliases; the most mentioned one when a key has several labels."""
+        k = entity_key(name)
+        row = self.db.execute(
+            "SELECT e.id, e.key, e.name, e.label, e.long_form, COALESCE(SUM(ae.count), 0) AS mentions,"
+            " COUNT(ae.article_id) AS articles FROM entities e LEFT JOIN article_entities ae ON ae.entity_id = e.id"
+            " WHERE e.key = ? OR e.id IN (SELECT entity_id FROM entity_aliases WHERE alias_key = ?)"
+            " GROUP BY e.id ORDER BY mentions DESC LIMIT 1",
+            (k, k),
+        ).fetchone()
+        if row is None:
+            return None
+        out = dict(row)
+        out["aliases"] = [
+            r[0]
+            for r in self.db.execute(
+                "SELECT alias_key FROM entity_aliases WHERE entity_id = ? AND alias_key != ? ORDER BY alias_key",
+                (out["id"], out["key"]),
+            )
+        ]
+        return out
+
+    def entity_days(self, entity_id: int) -> list[tuple[str, int]]:
+        """(day, mentions) for every day an article mentioning the entity is dated, in order."""
+        rows = self.db.execute(
+            "SELECT substr(COALESCE(a.date, a.added_at), 1, 10) AS day, SUM(ae.count) FROM article_entities ae"
+            " JOIN articles a ON a.id = ae.article_id WHERE ae.entity_id = ? GROUP BY day ORDER BY day",
+            (entity_id,),
+        )
+        return [(r[0], int(r[1])) for r in rows]
+
+    def entity_articles(self, entity_id: int, limit: int = 100) -> list[Brief]:
+        rows = self.db.execute(
+            "SELECT a.id, a.title, COALESCE(a.date, substr(a.added_at, 1, 10)), a.reading_minutes, a.tldr"
+            " FROM article_entities ae JOIN articles a ON a.id = ae.article_id WHERE ae.entity_id = ?"
+            " ORDER BY COALESCE(a.date, a.added_at) DESC, a.id DESC LIMIT ?",
+            (entity_id, limit),
+        )
+        return [Brief(*r) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class Brief:
+    """A row of the latest-briefs list."""
+
+    id: int
+    title: str | None
+    date: str | None
+    reading_minutes: int
+    tldr: str | None
 
 
 Index = Store  # the public name: ``pipeline.Index``

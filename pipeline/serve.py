@@ -1,0 +1,233 @@
+"""``newsbrief serve``: a small read-only web reader over the index (Starlette, jinja2, no build step).
+
+Every page has a stable URL and the same data as JSON (``Accept: application/json`` or
+``?format=json``)::
+
+    /                 latest briefs, a search box, the top entities of the last 7 days
+    /search?q=…       the CLI's bm25 search (any string)
+    /article/<id>     the brief beside the article text; each TLDR/summary sentence points at
+                      the source sentences its provenance names (highlighted on hover/focus)
+    /entity/<name>    canonical name, long form, aliases, mentions per day (SVG), its articles
+    /digests/         the digests `digest` wrote, if told where (``digests_dir``), served as they are
+
+The index is opened read-only for each request (a ``serve`` can never modify it and works
+while a ``batch`` writes). Pages carry a strict Content-Security-Policy: no inline script, no
+external anything; the only script is ``/static/reader.js``. Page-controlled strings are
+autoescaped; links to originals are http(s) only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .document import Article
+from .errors import StoreError
+from .policy import public_url
+from .render import human_date
+from .store import Store
+from .text import strip_controls
+
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+# digests are self-contained pages with their own inline <style>: styles yes, scripts never
+DIGEST_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'"
+DIGEST_TYPES = {".html": "text/html; charset=utf-8", ".md": "text/markdown; charset=utf-8",
+                ".atom": "application/atom+xml", ".xml": "application/xml"}  # fmt: skip
+_DIGEST_NAME = re.compile(r"^[\w][\w.-]{0,200}$")
+
+
+def body_segments(text: str, spans: list[tuple[int, int]]) -> list[tuple[str, str | None]]:
+    """The article text cut into (text, span id) pieces: a piece that is a cited source sentence
+    carries its id ("start-end"), the rest None. Overlapping spans keep the first."""
+    out: list[tuple[str, str | None]] = []
+    at = 0
+    for start, end in sorted(set(spans)):
+        if start < at or start >= end or end > len(text):
+            continue
+        if start > at:
+            out.append((text[at:start], None))
+        out.append((text[start:end], f"{start}-{end}"))
+        at = end
+    out.append((text[at:], None))
+    return [(t, sid) for t, sid in out if t]
+
+
+def chart(days: list[tuple[str, int]], width: int = 640, height: int = 160) -> dict[str, Any]:
+    """Bars, one per day of the period from the first to the last day with data (days without
+    mentions are gaps), as numbers for the SVG template and for JSON."""
+    if not days:
+        return {"bars": [], "days": 0, "max": 0, "width": width, "height": height}
+    first = dt.date.fromisoformat(days[0][0])
+    last = dt.date.fromisoformat(days[-1][0])
+    span = (last - first).days + 1
+    top = max(n for _, n in days)
+    step = width / span
+    bars = []
+    for day, n in days:
+        i = (dt.date.fromisoformat(day) - first).days
+        h = max(2.0, (height - 20) * n / top)
+        bars.append({"day": day, "mentions": n, "x": round(i * step + 1, 2), "w": round(max(1.0, step - 2), 2),
+                     "y": round(height - 20 - h, 2), "h": round(h, 2)})  # fmt: skip
+    return {"bars": bars, "days": span, "max": top, "width": width, "height": height,
+            "first": first.isoformat(), "last": last.isoformat()}  # fmt: skip
+
+
+def article_view(article: Article, article_id: int) -> dict[str, Any]:
+    """What the article page shows (and returns as JSON)."""
+    gated = {g.get("kept") or g.get("text"): g for g in article.gated}
+
+    def sentence(s: Any) -> dict[str, Any]:
+        g = gated.get(s.text)
+        return {"text": s.text, "sources": [f"{a}-{b}" for a, b in s.support], "gate": g}
+
+    spans = [tuple(sp) for s in article.tldr for sp in s.support]
+    spans += [tuple(sp) for p in article.summary for s in p for sp in s.support]
+    return {
+        "id": article_id,
+        "title": article.title,
+        "date": article.date,
+        "human_date": human_date(article.date),
+        "reading_minutes": article.reading_minutes,
+        "url": public_url(article.url),
+        "source": article.source,
+        "model": article.model,
+        "coverage": round(article.coverage, 3),
+        "tldr": [sentence(s) for s in article.tldr],
+        "summary": [[sentence(s) for s in p] for p in article.summary],
+        "entities": [{**e.as_dict(), "href": "/entity/" + quote_path(e.canonical or e.text)} for e in article.entities],
+        "gated": article.gated,
+        "body": [{"text": t, "span": sid} for t, sid in body_segments(article.text, spans)],  # type: ignore[arg-type]
+    }
+
+
+def quote_path(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text, safe="")
+
+
+def create_app(db: Path, digests_dir: Path | None = None) -> Any:
+    """The ASGI app. ``db`` is opened read-only per request; ``digests_dir`` is optional."""
+    import jinja2
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+    from starlette.routing import Route
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("pipeline", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["clean"] = lambda s: strip_controls(s or "")
+    env.filters["human_date"] = lambda iso: human_date(iso) or ""
+    env.filters["q"] = quote_path
+    static = {
+        "reader.js": ("application/javascript", env.loader.get_source(env, "reader.js")[0]),  # type: ignore[union-attr]
+        "reader.css": ("text/css", env.loader.get_source(env, "reader.css")[0]),  # type: ignore[union-attr]
+    }
+
+    def wants_json(request: Request) -> bool:
+        return request.query_params.get("format") == "json" or "application/json" in request.headers.get("accept", "")
+
+    def page(name: str, request: Request, data: dict[str, Any], status: int = 200) -> Response:
+        if wants_json(request):
+            return JSONResponse(data, status_code=status, headers={"Vary": "Accept"})
+        html = env.get_template(name).render(**data)
+        return HTMLResponse(html, status_code=status, headers={"Content-Security-Policy": CSP, "Vary": "Accept"})
+
+    def with_index(fn: Callable[[Store, Request], Response]) -> Callable[[Request], Response]:
+        def endpoint(request: Request) -> Response:
+            try:
+                with Store(db, readonly=True) as store:
+                    return fn(store, request)
+            except StoreError as exc:
+                return page("reader_error.html.j2", request, {"error": exc.message, "status": 503}, 503)
+
+        return endpoint
+
+    def not_found(request: Request, what: str) -> Response:
+        return page("reader_error.html.j2", request, {"error": f"no such {what}", "status": 404}, 404)
+
+    def home(store: Store, request: Request) -> Response:
+        latest = [_row(b) for b in store.latest(20)]
+        top = store.entities(top=15, since="7d")
+        return page("reader_home.html.j2", request, {"latest": latest, "top": top, "q": "", "count": store.count()})
+
+    def search(store: Store, request: Request) -> Response:
+        q = request.query_params.get("q", "")
+        hits = [_row(h) for h in store.search(q, limit=50)] if q.strip() else []
+        return page("reader_search.html.j2", request, {"q": q, "hits": hits})
+
+    def article(store: Store, request: Request) -> Response:
+        try:
+            article_id = int(request.path_params["id"])
+            a = store.get(article_id)
+        except (ValueError, StoreError):
+            return not_found(request, "article")
+        return page("reader_article.html.j2", request, article_view(a, article_id))
+
+    def entity(store: Store, request: Request) -> Response:
+        e = store.entity(request.path_params["name"])
+        if e is None:
+            return not_found(request, "entity")
+        days = store.entity_days(e["id"])
+        data = {
+            "entity": e,
+            "chart": chart(days),
+            "articles": [_row(b) for b in store.entity_articles(e["id"])],
+        }
+        return page("reader_entity.html.j2", request, data)
+
+    def digests(request: Request) -> Response:
+        files = []
+        if digests_dir is not None and digests_dir.is_dir():
+            names = (p.name for p in digests_dir.iterdir() if p.is_file() and p.suffix in DIGEST_TYPES)
+            files = sorted((n for n in names if _DIGEST_NAME.match(n)), reverse=True)
+        return page("reader_digests.html.j2", request, {"files": files, "configured": digests_dir is not None})
+
+    def digest_file(request: Request) -> Response:
+        name = request.path_params["name"]
+        if digests_dir is None or not _DIGEST_NAME.match(name) or Path(name).suffix not in DIGEST_TYPES:
+            return not_found(request, "digest")
+        path = digests_dir / name
+        if not path.is_file() or path.resolve().parent != digests_dir.resolve():
+            return not_found(request, "digest")
+        headers = {"Content-Security-Policy": DIGEST_CSP, "X-Content-Type-Options": "nosniff"}
+        return Response(path.read_bytes(), media_type=DIGEST_TYPES[path.suffix], headers=headers)
+
+    def asset(request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in static:
+            return PlainTextResponse("not found", status_code=404)
+        ctype, text = static[name]
+        return Response(text, media_type=ctype, headers={"X-Content-Type-Options": "nosniff"})
+
+    routes = [
+        Route("/", with_index(home)),
+        Route("/search", with_index(search)),
+        Route("/article/{id}", with_index(article)),
+        Route("/entity/{name:path}", with_index(entity)),
+        Route("/digests/", digests),
+        Route("/digests/{name}", digest_file),
+        Route("/static/{name}", asset),
+    ]
+
+    async def unknown(request: Request, exc: Exception) -> Response:
+        return not_found(request, "page")
+
+    return Starlette(routes=routes, exception_handlers={404: unknown})
+
+
+def _row(obj: Any) -> dict[str, Any]:
+    import dataclasses
+
+    return dataclasses.asdict(obj)

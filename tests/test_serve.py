@@ -1,0 +1,219 @@
+"""`newsbrief serve`: the reader over the index. Fast tests with Starlette's test client; the real
+browser test (Playwright driving the system Chromium) is at the end."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import main
+from pipeline.document import Article, Entity, SummarySentence
+from pipeline.store import Store
+
+pytest.importorskip("starlette")
+from starlette.testclient import TestClient  # noqa: E402
+
+from pipeline.serve import body_segments, chart, create_app  # noqa: E402
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+_START = dt.date.today() - dt.timedelta(days=3)
+DAYS = [(_START + dt.timedelta(days=k)).isoformat() for k in (0, 2, 3)]  # within the last 7 days, with a gap
+
+
+@pytest.fixture
+def index(tmp_path, fake_models) -> Path:
+    """The samples summarized into an index (fake summarizer, real pipeline), plus a hostile
+    article and one entity mentioned on three different days."""
+    db = tmp_path / "index.db"
+    pages = [str(SAMPLES / "eu-cloud-certification.html"), str(SAMPLES / "short-patch-tuesday.html")]
+    r = CliRunner().invoke(main, ["summarize", "--db", str(db), "--mode", "fast", *pages])
+    assert r.exit_code == 0, r.output
+    with Store(db) as store:
+        for day, n in zip(DAYS, (2, 5, 1), strict=True):
+            text = f"Report of {day}. ACME Corp disclosed a breach affecting customers. " * 3
+            a = Article(source=f"https://news.example/{day}", url=f"https://news.example/{day}", title=f"ACME {day}",
+                        date=day, text=text, word_count=30, reading_minutes=1)  # fmt: skip
+            a.tldr = [SummarySentence("ACME Corp disclosed a breach.", [(len(f"Report of {day}. "), 60)])]
+            a.summary = [[SummarySentence("A breach at ACME.", [(0, len(f"Report of {day}."))])]]
+            a.entities = [Entity("ACME Corp", "ORG", n, "ACME Corp")]
+            a.model = {"summarizer": "fake", "ner": "fake"}
+            store.add_batch([a])
+        evil = Article(
+            source="https://evil.example/x", url="javascript:alert(1)", date=DAYS[0],
+            title="<script>document.title='pwned'</script><img src=x onerror=alert(1)>",
+            text="A hostile page about nothing in particular at all.", word_count=9, reading_minutes=1,
+        )  # fmt: skip
+        evil.tldr = [SummarySentence("<b>bold</b> claim.", [(0, 10)])]
+        evil.summary = [[SummarySentence("Nothing else.", [])]]
+        store.add_batch([evil])
+    return db
+
+
+@pytest.fixture
+def client(index, tmp_path) -> TestClient:
+    digests = tmp_path / "digests"
+    digests.mkdir()
+    (digests / "2026-11-29.html").write_text("<html><body><h1>Digest</h1></body></html>")
+    (digests / "notes.txt").write_text("not a digest")
+    return TestClient(create_app(index, digests))
+
+
+def test_home_lists_latest_briefs_and_top_entities(client):
+    r = client.get("/")
+    assert r.status_code == 200 and "Content-Security-Policy" in r.headers
+    assert "script-src 'self'" in r.headers["Content-Security-Policy"] and "unsafe-inline" not in r.text
+    assert "EU" in r.text and 'href="/article/1"' in r.text and 'name="q"' in r.text
+    data = client.get("/?format=json").json()
+    assert data["count"] == 6 and data["latest"][0]["id"] == 6 and data["top"]
+    assert client.get("/", headers={"Accept": "application/json"}).json() == data
+
+
+@pytest.mark.parametrize("q", ["certification", "!!!", '"', "NEAR(", "x" * 5000, "ACME Corp"])
+def test_search_accepts_any_string(client, q):
+    r = client.get("/search", params={"q": q})
+    assert r.status_code == 200
+    assert isinstance(client.get("/search", params={"q": q, "format": "json"}).json()["hits"], list)
+
+
+def test_article_page_links_every_sentence_to_its_sources(client):
+    data = client.get("/article/3?format=json").json()
+    cited = {sid for s in data["tldr"] for sid in s["sources"]}
+    marked = {seg["span"] for seg in data["body"] if seg["span"]}
+    assert cited and cited <= marked  # every cited span is a highlightable mark in the text
+    html = client.get("/article/3").text
+    for sid in cited:
+        assert f'id="src-{sid}"' in html and f'data-src="{sid}' in html
+    assert "".join(seg["text"] for seg in data["body"]).startswith(f"Report of {DAYS[0]}.")
+
+
+def test_hostile_article_stays_inert_text(client):
+    html = client.get("/article/6").text
+    assert "<script>document" not in html and "<img src=x" not in html and "<b>bold" not in html
+    assert "&lt;script&gt;" in html and "javascript:" not in html  # no link to a javascript: URL
+
+
+def test_entity_page_has_one_bar_per_day_with_data(client):
+    data = client.get("/entity/acme corp?format=json").json()
+    assert data["entity"]["name"] == "ACME Corp" and data["chart"]["days"] == 4  # first to last day
+    assert [(b["day"], b["mentions"]) for b in data["chart"]["bars"]] == list(zip(DAYS, (2, 5, 1), strict=True))
+    html = client.get("/entity/ACME%20Corp").text
+    assert html.count('<rect class="bar"') == 3 and len(data["articles"]) == 3
+
+
+def test_unknown_things_are_404_in_both_forms(client):
+    for url in ("/article/999", "/article/abc", "/entity/nobody", "/digests/../index.db", "/digests/notes.txt"):
+        assert client.get(url).status_code == 404, url
+        assert client.get(url, headers={"Accept": "application/json"}).json()["status"] == 404
+
+
+def test_digests_are_listed_and_served_as_written(client):
+    assert client.get("/digests/?format=json").json()["files"] == ["2026-11-29.html"]
+    r = client.get("/digests/2026-11-29.html")
+    assert (
+        r.text == "<html><body><h1>Digest</h1></body></html>"
+        and "script-src" not in r.headers["content-security-policy"]
+    )
+
+
+def test_the_reader_never_writes_to_the_index(index, client):
+    before = hashlib.sha256(index.read_bytes()).hexdigest()
+    for url in ("/", "/search?q=breach", "/article/1", "/entity/acme corp", "/digests/"):
+        client.get(url)
+    assert hashlib.sha256(index.read_bytes()).hexdigest() == before
+    wal = index.with_name(index.name + "-wal")  # SQLite's reader bookkeeping may create it: never with data
+    assert not wal.exists() or wal.stat().st_size == 0
+
+
+def test_a_missing_index_is_a_clear_error(tmp_path):
+    r = CliRunner().invoke(main, ["serve", "--db", str(tmp_path / "none.db")])
+    assert r.exit_code == 4 and "no index yet" in r.stderr
+
+
+def test_body_segments_and_chart_are_exact():
+    text = "One. Two. Three."
+    assert body_segments(text, [(5, 9), (0, 4), (5, 9), (3, 6)]) == [
+        ("One.", "0-4"), (" ", None), ("Two.", "5-9"), (" Three.", None)]  # fmt: skip
+    c = chart([("2026-01-01", 4), ("2026-01-10", 2)])
+    assert c["days"] == 10 and c["bars"][0]["h"] == 2 * c["bars"][1]["h"]
+
+
+# ---------------------------------------------------------------- a real browser
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture
+def live(index, tmp_path):
+    if not _chromium():
+        if os.environ.get("NEWSBRIEF_REQUIRE_BROWSER"):
+            pytest.fail("chromium is required here (NEWSBRIEF_REQUIRE_BROWSER=1)")
+        pytest.skip("no chromium on this machine")
+    pytest.importorskip("playwright")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "NEWSBRIEF_DB": str(index)}
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        for _ in range(100):
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_in_a_real_browser(live, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=_chromium(), args=["--no-sandbox", "--disable-gpu",
+                                    "--disable-background-networking", "--disable-component-update"])  # fmt: skip
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("dialog", lambda d: errors.append("dialog: " + d.message))
+        for url in ("/", "/search?q=breach", "/digests/", "/entity/acme%20corp"):
+            assert page.goto(live + url).status == 200
+        # hover a TLDR sentence: the source sentence it cites lights up
+        page.goto(live + "/article/1")
+        sentence = page.locator(".tldr .sum").first
+        first_source = sentence.get_attribute("data-src").split()[0]
+        mark = page.locator(f"#src-{first_source}")
+        assert "hl" not in (mark.get_attribute("class") or "")
+        sentence.hover()
+        page.wait_for_function(f"document.getElementById('src-{first_source}').classList.contains('hl')")
+        page.screenshot(path=str(tmp_path / "article.png"), full_page=False)
+        assert (tmp_path / "article.png").stat().st_size > 10_000
+        # search for an entity, follow it, one bar per day with data
+        page.goto(live + "/")
+        page.fill("input[name=q]", "ACME Corp")
+        page.press("input[name=q]", "Enter")
+        page.wait_for_url(re.compile(r".*/search\?q=ACME.*"))
+        page.click(".hits a >> nth=0")
+        page.click(".entities a:has-text('ACME Corp')")
+        page.wait_for_url(re.compile(r".*/entity/.*"))
+        assert page.locator("#chart rect.bar").count() == 3
+        # the hostile article stays text
+        page.goto(live + "/article/6")
+        assert page.title().startswith("<script>") and page.locator("script:not([src])").count() == 0
+        assert page.locator("#title").inner_text().startswith("<script>")
+        assert not errors, errors
+        browser.close()
