@@ -28,6 +28,7 @@ __version__ = "0.1.0"
 __all__ = [
     "summarize",
     "run",
+    "verify",
     "Settings",
     "load_settings",
     "Article",
@@ -51,6 +52,7 @@ __all__ = [
 _WHERE = {
     "summarize": ".api",
     "run": ".api",
+    "verify": ".api",
     "Settings": ".settings",
     "load_settings": ".settings",
     "Article": ".document",

@@ -5,7 +5,8 @@ Errors are the typed tree of :mod:`pipeline.errors`; nothing here prints.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from .core import Models
 from .core import run as _run
@@ -13,6 +14,9 @@ from .document import Article
 from .errors import PipelineError, UsageError
 from .settings import Settings, load_settings
 from .summarizers import prefer
+
+if TYPE_CHECKING:
+    from .relations import Verdict
 
 MODES = ("auto", "fast", "quality")
 
@@ -59,6 +63,31 @@ def summarize(
         error.reason = article.error or "error"
         raise error
     return article
+
+
+def read_one(source: str, settings: Settings, stdin: Any = None) -> Article:
+    """Fetch/read and extract one article (no models), or raise its typed error."""
+    from .core import read
+
+    article = next(read([source], settings, stdin))
+    if article.status != "ok":
+        error = PipelineError(article.message or "failed", article.source)
+        error.reason = article.error or "error"
+        raise error
+    return article
+
+
+def verify(article: str | Article, summary: str | Sequence[str], settings: Settings | None = None) -> list[Verdict]:
+    """Check a summary against an article: ``article`` is a URL, a path, or an :class:`Article`
+    (its ``.text`` is used); ``summary`` one sentence per line, a paragraph, or a list of
+    sentences. One :class:`~pipeline.relations.Verdict` per sentence (``.supported``, ``.reason``,
+    ``.sources`` offsets into the article text)."""
+    from .relations import verify as check
+
+    settings = settings or load_settings()
+    if not isinstance(article, Article):
+        article = read_one(article, settings)
+    return check(article.text, summary, settings)
 
 
 def run(sources: Iterable[str], settings: Settings | None = None, *, mode: str = "auto") -> Iterator[Article]:

@@ -523,6 +523,48 @@ def serve(ctx: click.Context, host: str, port: int, digests_dir: str | None, db:
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
+@main.command()
+@click.option("--article", "article_source", required=True, help="The article: a URL, a saved page, or - for stdin.")
+@click.option(
+    "--summary", "summary_file", required=True, type=click.File("r", encoding="utf-8", errors="replace"),
+    help="The summary to check: a file or - (one sentence per line, or a paragraph).",
+)  # fmt: skip
+@click.option("-f", "--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@click.pass_context
+@guarded
+def verify(ctx: click.Context, article_source: str, summary_file: Any, fmt: str) -> None:
+    """Check every sentence of a summary against its article: which sentences to trust.
+
+    Each sentence is aligned to the article sentence(s) supporting it, then its names, numbers,
+    dates, negation and who-did-what are checked against them. Exit 0 when all are supported,
+    1 when some are not.
+
+    \b
+    Examples:
+      newsbrief verify --article https://example.com/story.html --summary summary.txt
+      pbpaste | newsbrief verify --article saved.html --summary - --format json
+    """
+    import json
+
+    from .api import read_one
+    from .relations import verify as check
+
+    if article_source == "-" and summary_file.name == "<stdin>":
+        raise UsageError("the article and the summary cannot both come from stdin")
+    settings = settings_from(ctx)
+    article = read_one(article_source, settings, sys.stdin.buffer if article_source == "-" else None)
+    verdicts = check(article.text, summary_file.read(), settings)
+    for v in verdicts:
+        if fmt == "json":
+            click.echo(json.dumps(v.as_dict(), ensure_ascii=False))
+            continue
+        why = "supported" if v.supported else f"unsupported ({v.reason}{': ' + v.detail if v.detail else ''})"
+        click.echo(f"{'✓' if v.supported else '✗'} {terminal_safe(v.sentence)}\n    {terminal_safe(why)}")
+        for start, end in v.sources:
+            click.echo(f"    source [{start}:{end}]: {terminal_safe(article.text[start:end])}")
+    sys.exit(EXIT_OK if all(v.supported for v in verdicts) else EXIT_PARTIAL)
+
+
 @main.command("eval")
 @click.option(
     "--shared",
@@ -531,7 +573,9 @@ def serve(ctx: click.Context, host: str, port: int, digests_dir: str | None, db:
     show_default=True,
     help="Folder with the dev sets and score.py.",
 )
-@click.option("--task", "tasks", multiple=True, type=click.Choice(["extraction", "summarization", "entities"]))
+@click.option(
+    "--task", "tasks", multiple=True, type=click.Choice(["extraction", "summarization", "entities", "faithfulness"])
+)
 @click.option(
     "--mode", "modes", multiple=True, type=click.Choice(["fast", "quality"]), help="Summarizer modes to score."
 )
@@ -576,7 +620,7 @@ def eval_cmd(
     base = settings_from(ctx)
     folder = Path(shared)
     scorer = evaluate.load_scorer(folder)
-    tasks = tasks or ("extraction", "summarization", "entities")
+    tasks = tasks or ("extraction", "summarization", "entities", "faithfulness")
     results: dict[str, Any] = {}
 
     def gold(name: str) -> list[dict[str, Any]]:
@@ -586,6 +630,10 @@ def eval_cmd(
         results["extraction"] = evaluate.eval_extraction(scorer, gold("extraction"), base)
     if "entities" in tasks:
         results["entities"] = evaluate.eval_entities(scorer, gold("entities"), Models(base).tagger)
+    if "faithfulness" in tasks:
+        from .relations import Verifier
+
+        results["faithfulness"] = evaluate.eval_faithfulness(gold("summarization"), Verifier.load(base))
     if "summarization" in tasks:
         results["summarization"] = {}
         for mode in modes or ("fast",):

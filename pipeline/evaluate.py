@@ -139,6 +139,52 @@ def eval_entities(scorer: ModuleType, gold: list[dict[str, Any]], tagger: Any) -
     return dict(scorer.score_entities(gold, preds, scorer.SPACY_TO_CONLL))
 
 
+def eval_faithfulness(gold: list[dict[str, Any]], verifier: Any, seed: int = 13) -> dict[str, Any]:
+    """The planted-error benchmark: wrong sentences made from each dev article's own sentences
+    (see :func:`pipeline.relations.plant_errors`) must be caught; the unmodified sentences and the
+    reference highlights (CNN/DM, one per line) must not be flagged."""
+    import random
+
+    from .relations import ERROR_TYPES, plant_errors
+
+    rng = random.Random(seed)
+    caught = {k: [0, 0] for k in ERROR_TYPES}
+    alarms = {"source": [0, 0], "reference": [0, 0]}
+    examples: list[dict[str, Any]] = []
+    t0 = time.perf_counter()
+    checked = 0
+    for g in gold:
+        article = g["article"]
+        doc = verifier.nlp(article[:20_000])
+        planted = plant_errors(doc, rng)
+        refs = [ln.strip() for ln in g["reference"].splitlines() if ln.strip()] if g["dataset"] == "cnndm" else []
+        sentences = [w for _, _, w in planted] + [c for _, c, _ in planted] + refs
+        verdicts = verifier.check(article[:20_000], sentences)
+        checked += len(sentences)
+        n = len(planted)
+        for (kind, correct, wrong), v in zip(planted, verdicts[:n], strict=True):
+            caught[kind][0] += not v.supported
+            caught[kind][1] += 1
+            if v.supported and len(examples) < 12:
+                examples.append({"type": kind, "missed": wrong, "correct": correct})
+        for v in verdicts[n : 2 * n]:
+            alarms["source"][0] += not v.supported
+            alarms["source"][1] += 1
+        for v in verdicts[2 * n :]:
+            alarms["reference"][0] += not v.supported
+            alarms["reference"][1] += 1
+    seconds = time.perf_counter() - t0
+    total = [sum(c[0] for c in caught.values()), sum(c[1] for c in caught.values())]
+    return {
+        "recall": {k: {"caught": c, "planted": n, "rate": c / n if n else 0.0} for k, (c, n) in caught.items()},
+        "recall_all": total[0] / max(1, total[1]),
+        "planted": total[1],
+        "false_alarm": {k: {"flagged": f, "checked": n, "rate": f / n if n else 0.0} for k, (f, n) in alarms.items()},
+        "ms_per_sentence": round(1000 * seconds / max(1, checked), 2),
+        "missed_examples": examples,
+    }
+
+
 def metrics(results: dict[str, Any]) -> dict[str, float]:
     """Flatten the results into the named numbers the floors refer to."""
     out: dict[str, float] = {}
@@ -146,6 +192,13 @@ def metrics(results: dict[str, Any]) -> dict[str, float]:
         out["extraction.bow_f1"] = results["extraction"]["bow_macro"]["f1"]
     if "entities" in results:
         out["entities.f1"] = results["entities"]["micro"]["f1"]
+    if "faithfulness" in results:
+        f = results["faithfulness"]
+        out["faithfulness.recall_all"] = f["recall_all"]
+        for kind, r in f["recall"].items():
+            out[f"faithfulness.recall.{kind}"] = r["rate"]
+        for kind, a in f["false_alarm"].items():
+            out[f"faithfulness.false_alarm.{kind}"] = a["rate"]
     for mode, res in results.get("summarization", {}).items():
         out[f"{mode}.unsupported_after_gate"] = res["unsupported_after_gate"]
         for ds in ("cnndm", "xsum"):
@@ -184,6 +237,15 @@ def table(results: dict[str, Any]) -> str:
     if "extraction" in results:
         b = results["extraction"]["bow_macro"]
         lines.append(f"extraction  BoW P/R/F1 {b['precision']:.3f}/{b['recall']:.3f}/{b['f1']:.3f}")
+    if "faithfulness" in results:
+        f = results["faithfulness"]
+        per = ", ".join(f"{k} {r['rate']:.0%} of {r['planted']}" for k, r in f["recall"].items())
+        fa = f["false_alarm"]
+        lines.append(
+            f"verify      planted errors caught {f['recall_all']:.1%} of {f['planted']} ({per}); false alarms "
+            f"{fa['source']['rate']:.1%} on source sentences, {fa['reference']['rate']:.1%} on reference highlights; "
+            f"{f['ms_per_sentence']} ms/sentence"
+        )
     if "entities" in results:
         m = results["entities"]["micro"]
         lines.append(f"entities    P/R/F1 {m['precision']:.3f}/{m['recall']:.3f}/{m['f1']:.3f} (CoNLL labels)")

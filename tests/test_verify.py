@@ -1,0 +1,81 @@
+"""Relation-level checks (`newsbrief verify`) with the real spaCy pipeline: each error class is
+caught against its own support sentence, and correct paraphrases pass."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import main
+
+pytestmark = pytest.mark.models
+
+ARTICLE = (
+    "France has requested a legal opinion on the pending cybersecurity certification scheme for cloud services, "
+    "a move that delays an agreement among EU member states. Germany supported the scheme in March. "
+    "The European Cybersecurity Certification Group (ECCG) has spent the past three years negotiating. "
+    "The employee threatened to make the video public after the reporter published the story on LiveLeak. "
+    "61 vulnerabilities were patched by Microsoft on Tuesday. The hackers attacked the ministry on Monday."
+)
+
+
+@pytest.fixture(scope="module")
+def verifier():
+    from pipeline.relations import Verifier
+    from pipeline.settings import load_settings
+
+    return Verifier.load(load_settings(env={}))
+
+
+@pytest.mark.parametrize(
+    "sentence, reason",
+    [
+        ("France requested a legal opinion on the cloud certification scheme.", None),
+        ("The ECCG has spent three years negotiating.", None),
+        ("Microsoft patched 61 vulnerabilities on Tuesday.", None),
+        ("The ministry was attacked by the hackers on Monday.", None),
+        ("Germany requested a legal opinion on the cloud certification scheme.", "entity"),
+        ("The story was published on YouTube.", "entity"),
+        ("Microsoft patched 62 vulnerabilities on Tuesday.", "number"),
+        ("France has not requested a legal opinion on the certification scheme.", "negation"),
+        ("The reporter threatened to make the video public.", "roles"),
+        ("The ministry attacked the hackers on Monday.", "roles"),
+        ("Bananas are a good source of potassium for athletes.", "no_support"),
+    ],
+)
+def test_each_error_class_is_caught_and_correct_sentences_pass(verifier, sentence, reason):
+    (v,) = verifier.check(ARTICLE, [sentence])
+    assert v.supported == (reason is None) and v.reason == reason, (v.reason, v.detail)
+    if reason != "no_support":
+        assert v.sources and all(ARTICLE[a:b] for a, b in v.sources)
+
+
+def test_verify_command_prints_json_per_sentence_in_order(tmp_path):
+    article = tmp_path / "a.txt"
+    article.write_text("Cloud scheme delayed\n" + ARTICLE)
+    summary = "Microsoft patched 61 vulnerabilities on Tuesday.\nThe ministry attacked the hackers on Monday.\n"
+    r = CliRunner().invoke(main, ["verify", "--article", str(article), "--summary", "-", "--format", "json"],
+                           input=summary)  # fmt: skip
+    assert r.exit_code == 1, r.output
+    rows = [json.loads(x) for x in r.stdout.splitlines()]
+    assert [x["sentence"] for x in rows] == summary.strip().splitlines()
+    assert [x["supported"] for x in rows] == [True, False] and rows[1]["reason"].startswith("roles")
+    assert all(isinstance(s, list) and len(s) == 2 for x in rows for s in x["sources"])
+    ok = CliRunner().invoke(main, ["verify", "--article", str(article), "--summary", "-"], input=summary.split("\n")[0])
+    assert ok.exit_code == 0 and "supported" in ok.stdout and "source [" in ok.stdout
+
+
+def test_verify_in_the_library(tmp_path):
+    import pipeline as newsbrief
+
+    article = tmp_path / "a.txt"
+    article.write_text("Cloud scheme delayed\n" + ARTICLE)
+    verdicts = newsbrief.verify(str(article), "Germany supported the scheme in March. France supported it in May.")
+    assert [v.supported for v in verdicts] == [True, False]
+
+
+def test_a_bad_article_is_one_clear_error(tmp_path):
+    r = CliRunner().invoke(main, ["verify", "--article", str(tmp_path / "none.html"), "--summary", "-"], input="x")
+    assert r.exit_code != 0 and r.stderr.startswith("newsbrief: error: ") and "[not_found]" in r.stderr
