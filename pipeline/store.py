@@ -315,18 +315,13 @@ class Store:
         limit: int = 20,
         max_terms: int = 16,
     ) -> list[Hit]:
-        where, params, join = [], [], ""
-        rank = "a.id DESC"
-        snippet = "NULL"
+        where: list[str] = []
+        params: list[Any] = []
+        query = ""
         if text.strip():
             query = fts_query(text, max_terms)
             if not query:
                 return []  # nothing searchable in the text (punctuation only): no matches
-            join += " JOIN articles_fts f ON f.rowid = a.id"
-            where.append("articles_fts MATCH ?")
-            params.append(query)
-            rank = "bm25(articles_fts, 10.0, 5.0, 3.0, 1.0)"
-            snippet = "snippet(articles_fts, 3, '«', '»', ' … ', 12)"
         if entity:
             k = entity_key(entity)
             where.append(
@@ -337,12 +332,37 @@ class Store:
         if since:
             where.append("COALESCE(a.date, a.added_at) >= ?")
             params.append(parse_since(since))
-        sql = (
-            f"SELECT a.id, a.title, a.url, a.source, a.date, a.tldr, {snippet} AS snippet, a.version"
-            f" FROM articles a{join}" + (" WHERE " + " AND ".join(where) if where else "") + f" ORDER BY {rank} LIMIT ?"
-        )
+        cols = "a.id, a.title, a.url, a.source, a.date, a.tldr"
+        if query:
+            # rank every match and keep the best `limit` first; snippets only for those
+            ranked = "SELECT rowid AS id, bm25(articles_fts, 10.0, 5.0, 3.0, 1.0) AS r FROM articles_fts"
+            if where:  # filters need the articles table; without them the ranking never touches it
+                ranked = (
+                    f"SELECT f.id, f.r FROM ({ranked} WHERE articles_fts MATCH ?) f JOIN articles a ON a.id = f.id"
+                    " WHERE " + " AND ".join(where)
+                )
+            else:
+                ranked += " WHERE articles_fts MATCH ?"
+            # a snippet per kept row, found by rowid: joining the FTS table to the ranked rows
+            # would match the whole query again (59 ms -> 31 ms for 10k matching articles)
+            snippet = (
+                "(SELECT snippet(articles_fts, 3, '«', '»', ' … ', 12) FROM articles_fts"
+                " WHERE articles_fts MATCH ? AND rowid = best.id)"
+            )
+            sql = (
+                f"SELECT {cols}, {snippet}, a.version"
+                f" FROM ({ranked} ORDER BY r LIMIT ?) best JOIN articles a ON a.id = best.id ORDER BY best.r"
+            )
+            args = [query, query, *params, limit]
+        else:
+            sql = (
+                f"SELECT {cols}, NULL, a.version FROM articles a"
+                + (" WHERE " + " AND ".join(where) if where else "")
+                + " ORDER BY a.id DESC LIMIT ?"
+            )
+            args = [*params, limit]
         try:
-            rows = self.db.execute(sql, [*params, limit]).fetchall()
+            rows = self.db.execute(sql, args).fetchall()
         except sqlite3.OperationalError as exc:
             raise StoreError(f"search failed ({exc})", str(self.path)) from None
         return [Hit(*row) for row in rows]
