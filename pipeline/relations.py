@@ -8,11 +8,12 @@ it, and then checked against *them*, not the whole article:
 
 1. **support**: the one or two article sentences covering most of its content words (lemmas);
    too little coverage is ``no_support``;
-2. **anchors**: every named entity, number and date of the sentence must occur in its support
-   (an entity or number from another part of the article is ``entity``/``number``);
-3. **negation**: a negation the support lacks, or drops one it has, is ``negation``;
-4. **roles**: for a verb shared with the support, subject and object swapped (active or
-   passive voice normalized) is ``roles``.
+2. **roles**: for a verb shared with the support, its agent or patient being someone the support
+   names in another role, or a name standing where the support has another (passive voice
+   normalized) is ``roles``;
+3. **negation**: a shared verb negated in one and not the other is ``negation``;
+4. **anchors**: every named entity, number and date of the sentence must occur in its support
+   (an entity or number from another part of the article is ``entity``/``number``).
 
 Deterministic and fast (spaCy's small English pipeline with its parser); what it cannot catch is
 written in the README (paraphrased relations, wrong causality between two supported facts,
@@ -119,6 +120,13 @@ class Verifier:
         sup_text = _norm(" ".join(source[i].text for i in support))
         sup_letters = _letters(sup_text)
         sup_docs = [src_docs[i] for i in support]
+        # relations first: "X did it" where the support says Y did is a swap, not just a missing name
+        swapped = _swapped_roles(doc, sup_docs)
+        if swapped:
+            return Verdict(text, False, "roles", swapped, spans)
+        flipped = _polarity_flip(doc, sup_docs)
+        if flipped:
+            return Verdict(text, False, "negation", flipped, spans)
         for ent in doc.ents:
             if ent.label_ in _ANCHOR_LABELS and _letters(ent.text.removeprefix("the ")) not in sup_letters:
                 kind = "number" if ent.label_ == "DATE" and _NUM.search(ent.text) else "entity"
@@ -127,12 +135,6 @@ class Verifier:
         for num in _NUM.findall(doc.text):
             if num not in sup_numbers:
                 return Verdict(text, False, "number", num, spans)
-        flipped = _polarity_flip(doc, sup_docs)
-        if flipped:
-            return Verdict(text, False, "negation", flipped, spans)
-        swapped = _swapped_roles(doc, sup_docs)
-        if swapped:
-            return Verdict(text, False, "roles", swapped, spans)
         return Verdict(text, True, None, None, spans)
 
 
@@ -201,6 +203,15 @@ def _head(tok: Any) -> str:
     return tok.lemma_.casefold()
 
 
+def entity_agent(doc: Any, agent: str, verb: str) -> bool:
+    """Is ``agent`` (the subject of ``verb`` in ``doc``) a named entity?"""
+    return any(
+        t.lemma_.casefold() == verb and c.dep_ in {"nsubj", "nsubjpass"} and c.ent_type_ and _head(c) == agent
+        for t in doc
+        for c in t.children
+    )
+
+
 def _shown(phrase: str) -> str:
     return phrase.split(" | ")[0]
 
@@ -215,8 +226,11 @@ def _swapped_roles(doc: Any, support: list[Any]) -> str | None:
         same_verb = [(a, p) for a, v, p in theirs if v == verb]
         agents = [a for a, _ in same_verb if a]
         patients = [p for _, p in same_verb if p]
-        if agent and agents and agent in named and not any(agent in a for a in agents):
-            return f"{agent} as who '{verb}' (the source says {'; '.join(sorted(_shown(a) for a in agents))})"
+        if agent and agents and not any(agent in a for a in agents):
+            if agent in named:  # someone the support names, in another role
+                return f"{agent} as who '{verb}' (the source says {'; '.join(sorted(_shown(a) for a in agents))})"
+            if entity_agent(doc, agent, verb):  # a name the support does not have, where it has another
+                return f"{agent} in place of {'; '.join(sorted(_shown(a) for a in agents))} as who '{verb}'"
         if patient and patients and patient in named and not any(patient in p for p in patients):
             said = "; ".join(sorted(_shown(p) for p in patients))
             return f"{patient} as what/whom '{verb}' acts on (the source says {said})"

@@ -208,3 +208,32 @@ def test_a_hub_id_is_tried_only_with_network_and_fails_clearly_offline(monkeypat
     r = CliRunner().invoke(main, ["summarize", "--model", "acme/no-such-summarizer", str(SEED)])
     assert r.exit_code == 4
     assert "acme/no-such-summarizer: not a local path" in r.stderr and "offline" in r.stderr
+
+
+class SwappingChat(ScriptedChat):
+    """Writes a paragraph whose names all occur in the article, in the wrong relation."""
+
+    def chat(self, messages, max_tokens):
+        if messages[-1]["content"].startswith("Write two"):  # the paragraphs request
+            self.calls.append(list(messages))
+            reply = (
+                "ENISA has requested a legal opinion on the pending cybersecurity certification scheme for cloud "
+                "services.\n\nFrance asked for a legal opinion on EUCS."
+            )
+            return Generation(reply, 10, 0, len(reply.split()))
+        return super().chat(messages, max_tokens)
+
+
+@pytest.mark.models
+def test_relation_check_replaces_a_sentence_its_source_contradicts(settings):
+    art = article(SEED, settings)
+    assert "ENISA" in art.text  # the gate alone lets the sentence through: every name is in the article
+    res = RecipeSummarizer(SwappingChat(), settings).summarize_one(art)
+    [g] = [g for g in res.gated if g["text"].startswith("ENISA has requested")]
+    assert g["unsupported"][0].startswith("roles: enisa in place of france")
+    assert g["action"] == "replaced" and g["kept"].startswith("France has requested a legal opinion")
+    assert not any(str(x["unsupported"]).startswith("['entity") for x in res.gated)  # fusions are not acted on
+    texts = [s.text for p in res.paragraphs for s in p]
+    assert not any(t.startswith("ENISA has requested") for t in texts) and g["kept"] in texts
+    off = RecipeSummarizer(SwappingChat(), settings.replace(relation_check=False)).summarize_one(art)
+    assert any(s.text.startswith("ENISA has requested") for p in off.paragraphs for s in p)

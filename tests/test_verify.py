@@ -36,7 +36,7 @@ def verifier():
         ("The ECCG has spent three years negotiating.", None),
         ("Microsoft patched 61 vulnerabilities on Tuesday.", None),
         ("The ministry was attacked by the hackers on Monday.", None),
-        ("Germany requested a legal opinion on the cloud certification scheme.", "entity"),
+        ("Germany requested a legal opinion on the cloud certification scheme.", "roles"),  # Germany for France
         ("The story was published on YouTube.", "entity"),
         ("Microsoft patched 62 vulnerabilities on Tuesday.", "number"),
         ("France has not requested a legal opinion on the certification scheme.", "negation"),

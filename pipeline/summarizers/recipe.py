@@ -21,7 +21,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..document import Article
 from ..errors import ModelError
@@ -121,6 +121,7 @@ class RecipeSummarizer:
         self.settings = settings
         self.max_chunks = max_chunks or settings.llm_max_chunks
         self.stats = Stats()
+        self._relations: Any = None
         fixed = sum(chat.count_tokens([SYSTEM, ASK_FACTS, ASK_TLDR, ASK_PARAGRAPHS])) + 6 * TURN_TOKENS
         # one conversation holds: article + facts + paragraph request + paragraphs
         self.single_budget = chat.context - fixed - 40 - FACTS_TOKENS - PARAGRAPH_TOKENS
@@ -170,7 +171,19 @@ class RecipeSummarizer:
         tldr = self._ask([*convo, {"role": "user", "content": ASK_TLDR}], TLDR_TOKENS)
         paras = self._ask([*convo, {"role": "user", "content": ASK_PARAGRAPHS}], PARAGRAPH_TOKENS)
         tldr_sents = sentences_of(" ".join(clean_reply(tldr).split()))
-        return finalize(article, tldr_sents, self._trim(split_paragraphs(paras)), coverage, src)
+        paragraphs = self._trim(split_paragraphs(paras))
+        return finalize(article, tldr_sents, paragraphs, coverage, src, relations=self.relations)
+
+    @property
+    def relations(self) -> Any:
+        """The relation checker (spaCy's parser), loaded once, when ``relation_check`` is on."""
+        if not self.settings.relation_check:
+            return None
+        if self._relations is None:
+            from ..relations import Verifier
+
+            self._relations = Verifier.load(self.settings)
+        return self._relations
 
     def _trim(self, paragraphs: list[list[str]]) -> list[list[str]]:
         """Keep at most 3 paragraphs and about 1.3× the target words: a runaway reply is cut at a sentence."""
