@@ -526,13 +526,13 @@ def serve(ctx: click.Context, host: str, port: int, digests_dir: str | None, db:
 @main.command()
 @click.option("--article", "article_source", required=True, help="The article: a URL, a saved page, or - for stdin.")
 @click.option(
-    "--summary", "summary_file", required=True, type=click.File("r", encoding="utf-8", errors="replace"),
+    "--summary", "summary_file", required=True,
     help="The summary to check: a file or - (one sentence per line, or a paragraph).",
 )  # fmt: skip
 @click.option("-f", "--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
 @click.pass_context
 @guarded
-def verify(ctx: click.Context, article_source: str, summary_file: Any, fmt: str) -> None:
+def verify(ctx: click.Context, article_source: str, summary_file: str, fmt: str) -> None:
     """Check every sentence of a summary against its article: which sentences to trust.
 
     Each sentence is aligned to the article sentence(s) supporting it, then its names, numbers,
@@ -545,15 +545,22 @@ def verify(ctx: click.Context, article_source: str, summary_file: Any, fmt: str)
       pbpaste | newsbrief verify --article saved.html --summary - --format json
     """
     import json
+    from pathlib import Path
 
     from .api import read_one
+    from .policy import Policy
     from .relations import verify as check
 
-    if article_source == "-" and summary_file.name == "<stdin>":
+    if article_source == "-" and summary_file == "-":
         raise UsageError("the article and the summary cannot both come from stdin")
     settings = settings_from(ctx)
+    policy = Policy.trusted(settings)
+    if summary_file == "-":  # capped like any input; a file must be a regular file
+        summary = sys.stdin.buffer.read(policy.max_bytes + 1)[: policy.max_bytes]
+    else:
+        summary = policy.read_file(Path(summary_file))
     article = read_one(article_source, settings, sys.stdin.buffer if article_source == "-" else None)
-    verdicts = check(article.text, summary_file.read(), settings)
+    verdicts = check(article.text, summary.decode("utf-8", errors="replace"), settings)
     for v in verdicts:
         if fmt == "json":
             click.echo(json.dumps(v.as_dict(), ensure_ascii=False))

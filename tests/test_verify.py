@@ -79,3 +79,14 @@ def test_verify_in_the_library(tmp_path):
 def test_a_bad_article_is_one_clear_error(tmp_path):
     r = CliRunner().invoke(main, ["verify", "--article", str(tmp_path / "none.html"), "--summary", "-"], input="x")
     assert r.exit_code != 0 and r.stderr.startswith("newsbrief: error: ") and "[not_found]" in r.stderr
+
+
+def test_the_summary_file_goes_through_the_input_policy(tmp_path):
+    import os
+
+    article = tmp_path / "a.txt"
+    article.write_text("Cloud scheme delayed\n" + ARTICLE)
+    fifo = tmp_path / "summary.txt"
+    os.mkfifo(fifo)  # nobody writes: reading it would hang
+    r = CliRunner().invoke(main, ["verify", "--article", str(article), "--summary", str(fifo)])
+    assert r.exit_code == 4 and "not a regular file" in r.stderr
