@@ -59,11 +59,24 @@ def _objects(items: list[Any]) -> Any:
     return out
 
 
+def located(source: str) -> str:
+    """Where a worker finds ``source``: a local path made absolute on the driver (a worker's
+    working directory is not the caller's); URLs and ``-`` as they are."""
+    import os
+
+    from .fetch import is_url
+
+    return source if source == "-" or is_url(source) else os.path.abspath(source)
+
+
 def read_batch(batch: dict[str, Any], settings: Settings, done_hashes: frozenset[str]) -> dict[str, Any]:
-    """fetch + extract; an article whose content is already in results.jsonl becomes None."""
+    """fetch + extract; an article whose content is already in results.jsonl becomes None.
+    Records keep the source as the user gave it (the batch resumes by matching it)."""
     out: list[Article | None] = []
-    for source in batch["source"]:
-        for a in read([str(source)], settings):
+    for source, path in zip(batch["source"], batch["path"], strict=True):
+        for a in read([str(path)], settings):
+            if a.source == str(path):
+                a.source = str(source)
             out.append(None if already_done(a, done_hashes) else a)
     return {"article": _objects(out)}
 
@@ -100,7 +113,13 @@ def run_on_ray(
         if address:
             ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR)
         else:
-            ray.init(num_cpus=actors + 2, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
+            # "local": always our own instance, even when RAY_ADDRESS or a `ray start` cluster
+            # (or its leftover address file) is on this machine; passing num_cpus to one of
+            # those used to fail with a ValueError
+            ray.init(
+                address="local", num_cpus=actors + 2, include_dashboard=False, log_to_driver=False,
+                logging_level=logging.ERROR,
+            )  # fmt: skip
         started = True
     try:
         ctx = ray.data.DataContext.get_current()
@@ -110,7 +129,7 @@ def run_on_ray(
         logging.getLogger("ray.data").setLevel(logging.WARNING)  # the driver is a CLI: no INFO chatter
         actor_settings = settings.replace(threads=settings.threads or 1)
         ds: Any = ray.data.from_items(
-            [{"source": s} for s in sources], override_num_blocks=min(len(sources), 8 * actors)
+            [{"source": s, "path": located(s)} for s in sources], override_num_blocks=min(len(sources), 8 * actors)
         )
         ds = ds.map_batches(
             read_batch,

@@ -133,9 +133,13 @@ def _without_timings(path: Path) -> list[dict]:
 
 
 @pytest.mark.models
-def test_ray_engine_writes_the_same_results_as_the_local_engine(tmp_path):
+def test_ray_engine_writes_the_same_results_as_the_local_engine(tmp_path, monkeypatch):
     pytest.importorskip("ray", reason="the newsbrief[ray] extra is installed by make install")
-    samples = [str(p) for p in sorted(SAMPLES.glob("*.html"))] + [str(SAMPLES / "plain-article.txt")]
+    # relative paths, as a user types them (a Ray worker's working directory is not the caller's),
+    # and a RAY_ADDRESS pointing nowhere: without --address the engine starts its own instance
+    monkeypatch.chdir(SAMPLES.parent)
+    monkeypatch.setenv("RAY_ADDRESS", "127.0.0.1:1")
+    samples = [f"samples/{p.name}" for p in sorted(SAMPLES.glob("*.html"))] + ["samples/plain-article.txt"]
     outs = {}
     for engine in ("local", "ray"):
         out = tmp_path / engine
@@ -148,6 +152,7 @@ def test_ray_engine_writes_the_same_results_as_the_local_engine(tmp_path):
     assert _without_timings(outs["ray"] / "results.jsonl") == _without_timings(outs["local"] / "results.jsonl")
     assert lines(outs["ray"] / "errors.jsonl") == lines(outs["local"] / "errors.jsonl")
     assert len(lines(outs["ray"] / "results.jsonl")) == len(samples) - 1
+    assert {r["source"] for r in lines(outs["ray"] / "results.jsonl")} <= set(samples)  # as the user typed them
 
 
 def test_ray_engine_without_the_extra_names_it(tmp_path, monkeypatch, fake_models):
