@@ -185,6 +185,37 @@ def bench_serve(work: Path, n: int = 10_000, runs: int = 30) -> dict[str, object
     return out
 
 
+def bench_shared_cpu(work: Path, shared: Path) -> dict[str, object]:
+    """Two quality jobs at once on 2 cores (a cron digest while someone runs summarize): wall
+    time of one `summarize --mode quality` of a ~600-word dev article alone, then of two started
+    together, with the machine-wide turn lock (llm_lock) off and on. Each in fresh processes."""
+    texts = dev_articles(shared, 174)
+    text = min(texts, key=lambda t: abs(len(t.split()) - 600))
+    page = work / "article.txt"
+    page.write_text("A dev article for the shared-CPU bench\n" + text)
+    args = [*NEWSBRIEF, "summarize", "--mode", "quality", "--no-index", str(page)]
+
+    def pair(lock: str) -> list[float]:
+        env = {**os.environ, "NEWSBRIEF_LLM_LOCK": lock}
+        t0 = time.perf_counter()
+        procs = [subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in (1, 2)]
+        ends = []
+        for p in procs:
+            p.wait()
+            ends.append(time.perf_counter() - t0)
+        return [round(x, 1) for x in ends]
+
+    t0 = time.perf_counter()
+    subprocess.run(args, check=True, capture_output=True)
+    idle = round(time.perf_counter() - t0, 1)
+    out: dict[str, object] = {"article_words": len(text.split()), "idle_seconds": idle}
+    for name, lock in (("with_lock", "1"), ("without_lock", "0")):
+        walls = pair(lock)
+        out[f"two_jobs_{name}_seconds"] = walls
+        out[f"two_jobs_{name}_worst_ratio"] = round(max(walls) / idle, 2)
+    return out
+
+
 def dev_articles(shared: Path, n: int) -> list[str]:
     with gzip.open(shared / "summarization.dev.jsonl.gz", "rt") as f:
         rows = [json.loads(line) for line in f]
@@ -196,7 +227,7 @@ def main() -> None:
     ap.add_argument("--out", default="bench/results.json")
     ap.add_argument("--shared", default=str(ROOT.parent / "shared" / "eval"))
     ap.add_argument("--skip-quality", action="store_true", help="Skip the LLM (quality mode) section.")
-    ap.add_argument("--only", choices=["limits", "serve"], help="Run one section and update it in --out.")
+    ap.add_argument("--only", choices=["limits", "serve", "shared_cpu"], help="Run one section, update it in --out.")
     args = ap.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if args.only:
@@ -204,7 +235,10 @@ def main() -> None:
 
         old = json.loads(Path(args.out).read_text()) if Path(args.out).exists() else {}
         with tempfile.TemporaryDirectory() as tmp:
-            old[args.only] = {"limits": bench_limits, "serve": bench_serve}[args.only](Path(tmp))
+            if args.only == "shared_cpu":
+                old[args.only] = bench_shared_cpu(Path(tmp), Path(args.shared))
+            else:
+                old[args.only] = {"limits": bench_limits, "serve": bench_serve}[args.only](Path(tmp))
         old[f"{args.only}_date"] = time.strftime("%Y-%m-%d")
         Path(args.out).write_text(json.dumps(old, indent=1) + "\n")
         print(json.dumps(old[args.only], indent=1))
@@ -285,6 +319,8 @@ def main() -> None:
         res["serve"] = bench_serve(Path(tmp))
     if not args.skip_quality:
         res["quality"] = bench_quality(texts, pool)
+        with tempfile.TemporaryDirectory() as tmp:
+            res["shared_cpu"] = bench_shared_cpu(Path(tmp), Path(args.shared))
 
     Path(args.out).write_text(json.dumps(res, indent=1) + "\n")
     print(json.dumps(res, indent=1))

@@ -32,6 +32,26 @@ def run_lock(path: Path, what: str) -> Iterator[None]:
         os.close(fd)
 
 
+class TurnLock:
+    """A blocking, machine-wide turn (flock on ``path``): holders run one at a time, waiters
+    sleep instead of spinning. Released by the OS if the holder dies."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fd: int | None = None
+
+    def __enter__(self) -> TurnLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fd is not None:
+            os.close(self.fd)  # closing releases the lock
+            self.fd = None
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write a temporary file in the same folder, fsync, rename over ``path``: a reader sees the
     old file or the new one, never half. The new file keeps the old one's mode, or gets the

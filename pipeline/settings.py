@@ -48,6 +48,7 @@ class Settings:
     int8: bool  # fast mode: dynamic int8 quantization of the encoder's Linear layers
     llm_context: int  # context (tokens) the LLM runs with; longer articles are chunked
     llm_max_chunks: int  # chunks an LLM reads per article (coverage reports the rest)
+    llm_lock: bool  # llama.cpp generations on this machine take turns (two jobs at once do not thrash)
     relation_check: bool  # generative summaries: replace sentences whose relations their source contradicts
     threads: int  # CPU threads for the models (0 = all cores)
     batch_size: int  # articles per model batch

@@ -237,3 +237,34 @@ def test_relation_check_replaces_a_sentence_its_source_contradicts(settings):
     assert not any(t.startswith("ENISA has requested") for t in texts) and g["kept"] in texts
     off = RecipeSummarizer(SwappingChat(), settings.replace(relation_check=False)).summarize_one(art)
     assert any(s.text.startswith("ENISA has requested") for p in off.paragraphs for s in p)
+
+
+def _held_elsewhere(path: Path) -> bool:
+    """Is the lock at ``path`` held, as another process sees it?"""
+    import subprocess
+    import sys
+
+    code = (
+        "import fcntl, os, sys; fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)\n"
+        "try:\n    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB); print('free')\n"
+        "except BlockingIOError:\n    print('held')"
+    )
+    return subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True).stdout == "held\n"
+
+
+def test_llama_cpp_generations_take_turns_across_processes(tmp_path):
+    from pipeline.summarizers.llamacpp import LlamaCppChat
+
+    turn = tmp_path / "llm.lock"
+    seen: list[bool] = []
+
+    class FakeServer:
+        def handle_chat_completions(self, body):
+            seen.append(_held_elsewhere(turn))  # another process would have to wait now
+            return {"choices": [{"message": {"content": "ok"}}], "usage": {"completion_tokens": 1}}
+
+    chat = LlamaCppChat(FakeServer(), tmp_path / "m.gguf", "fake", 4096, "key", turn)
+    assert chat.chat([{"role": "user", "content": "hi"}], 4).text == "ok"
+    assert seen == [True] and not _held_elsewhere(turn)  # held during the call, released after
+    LlamaCppChat(FakeServer(), tmp_path / "m.gguf", "fake", 4096, "key", None).chat([], 4)  # llm_lock off
+    assert seen == [True, False]
