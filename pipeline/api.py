@@ -57,7 +57,11 @@ def summarize(
         articles: Iterator[Article] = enrich([from_text(text, settings, title)], models, 1)
     else:
         articles = _run([source], settings, models)  # type: ignore[list-item]
-    article = next(iter(articles))
+    return _ok(next(iter(articles)))
+
+
+def _ok(article: Article) -> Article:
+    """``article``, or the typed error it failed with (``.reason`` is its failure code)."""
     if article.status != "ok":
         error = PipelineError(article.message or "failed", article.source)
         error.reason = article.error or "error"
@@ -69,12 +73,7 @@ def read_one(source: str, settings: Settings, stdin: Any = None) -> Article:
     """Fetch/read and extract one article (no models), or raise its typed error."""
     from .core import read
 
-    article = next(read([source], settings, stdin))
-    if article.status != "ok":
-        error = PipelineError(article.message or "failed", article.source)
-        error.reason = article.error or "error"
-        raise error
-    return article
+    return _ok(next(read([source], settings, stdin)))
 
 
 def verify(article: str | Article, summary: str | Sequence[str], settings: Settings | None = None) -> list[Verdict]:

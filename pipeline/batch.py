@@ -160,7 +160,7 @@ class LocalEngine:
 
 class BatchRun:
     """A planned batch: iterate it for the finished records (each written to the JSONL files as
-    it comes); :attr:`state` and :attr:`exit_ok_failed` stay valid after iteration."""
+    it comes); :attr:`state` and :attr:`outcome` stay valid after iteration."""
 
     def __init__(self, state: BatchState, todo: list[str], records: Iterator[Article]) -> None:
         self.state = state

@@ -462,7 +462,7 @@ def digest(
     settings = settings_from(
         ctx, mode=mode, model=model, threads=threads, db=db, allow_private_addresses=allow_private_addresses
     )
-    feeds = dg.read_feed_list(Path(feeds_file), Policy.trusted(settings))
+    feeds = Policy.trusted(settings).read_list(Path(feeds_file))  # one feed/homepage/URL per line
     seconds = dg.parse_budget(budget)
     cutoff = parse_since(since)
     with run_lock(dg.lock_path(settings.db_path()), "digest run"), open_index(settings) as store:

@@ -88,11 +88,6 @@ class Digest:
         return [(name, label, k) for (name, label), k in counts.most_common(n)]
 
 
-def read_feed_list(path: Path, policy: Policy) -> list[str]:
-    """One feed, homepage or article URL per line; blank lines and # comments ignored."""
-    return policy.read_list(path)
-
-
 def lock_path(db: Path) -> Path:
     """The digest lock of an index: next to the index's resolved path, so a symlinked or
     differently spelt ``--db`` is the same lock."""
@@ -140,7 +135,7 @@ def discover(entry: str, policy: Policy, untrusted: Policy) -> list[Item]:
     ``entry`` is the user's own line (fetched under ``policy``); a feed URL found on a homepage
     came from that page, so it is fetched under ``untrusted``.
     """
-    resp = fetch(policy.check_url(entry), policy, accept=FEED_TYPES + HTML_TYPES)
+    resp = fetch(entry, policy, accept=FEED_TYPES + HTML_TYPES)
     items = _feed_items(resp.content, resp.url, untrusted)
     if items is not None:
         return items

@@ -106,7 +106,7 @@ def load(source: str, policy: Policy, stdin: BinaryIO | None = None) -> Iterator
                 raise UnsupportedContent("no standard input", "-")
             yield from read_stream(stdin, policy)
         elif is_url(source) or _SCHEME.match(source) or not policy.allow_files:
-            yield read_url(policy.check_url(source), policy)
+            yield read_url(source, policy)  # fetch() applies the policy to the URL
         else:
             yield read_file(source, policy)
     except PipelineError as exc:
