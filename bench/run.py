@@ -18,6 +18,7 @@ import json
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -216,6 +217,111 @@ def bench_shared_cpu(work: Path, shared: Path) -> dict[str, object]:
     return out
 
 
+def bench_writer(shared: Path, n: int = 12, slot_counts: tuple[int, ...] = (2, 4)) -> dict[str, object]:
+    """Quality-mode speed against the plain writer (no speculation, one slot) as the anchor.
+
+    Speculative types: one process holds the anchor and every type (the weights are one shared
+    mmap) and runs each article through all of them in turn, so machine drift (±15% between
+    runs here) hits all alike; per type: median per-article speed-up, seconds, generated tok/s,
+    acceptance, and how many briefs differ from the anchor's. Slots: per slot count, a fresh
+    process runs ``n`` articles on the anchor one by one, then as one batch on k slots:
+    articles/min, its ratio, and peak RSS."""
+    from pipeline.summarizers.llamacpp import SPECULATIVE
+
+    texts = dev_articles(shared, n)
+    out: dict[str, object] = {"articles": n, "words_median": statistics.median(len(t.split()) for t in texts)}
+    out["speculative"] = _child({"shared": str(shared), "n": n, "speculative": ["none", *SPECULATIVE]})
+    out["slots"] = {k: _child({"shared": str(shared), "n": n, "slots": k}) for k in slot_counts}
+    return out
+
+
+def _child(cfg: dict[str, object]) -> dict[str, object]:
+    """Run :func:`_writer_config` in a fresh process (its own peak RSS; one model process at a time)."""
+    code = (
+        "import json, sys; sys.path.insert(0, sys.argv[1]); import run; "
+        "print(json.dumps(run._writer_config(json.loads(sys.argv[2]))))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(Path(__file__).parent), json.dumps(cfg)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _writer_config(cfg: dict[str, object]) -> dict[str, object]:
+    from pipeline.document import Article
+    from pipeline.models import resolve
+    from pipeline.settings import load_settings
+    from pipeline.summarizers.llamacpp import LlamaCppChat
+    from pipeline.summarizers.recipe import RecipeSummarizer
+
+    texts = dev_articles(Path(str(cfg["shared"])), int(str(cfg["n"])))
+    base = load_settings({"mode": "quality"}).replace(llm_lock=False, llm_speculative="none", llm_slots=1)
+    spec = resolve(base.quality_model, "summarizer")
+
+    def writer(**changes: object) -> RecipeSummarizer:
+        settings = base.replace(**changes)
+        summ = RecipeSummarizer(LlamaCppChat.load(spec, settings), settings)
+        summ.summarize_batch([Article(source="warm", text=texts[0])])  # spaCy + the checker load once
+        summ.stats = type(summ.stats)()
+        return summ
+
+    def brief(r: object) -> str:
+        return json.dumps([[s.text for s in r.tldr], [[s.text for s in p] for p in r.paragraphs]])  # type: ignore[attr-defined]
+
+    arts = [Article(source=str(i), text=t) for i, t in enumerate(texts)]
+    if "speculative" in cfg:
+        names = list(cfg["speculative"])  # type: ignore[call-overload]
+        writers = {name: writer(llm_speculative=name) for name in names}
+        secs: dict[str, list[float]] = {name: [] for name in names}
+        briefs: dict[str, list[str]] = {name: [] for name in names}
+        for a in arts:
+            for name, summ in writers.items():  # interleaved: drift hits every type alike
+                t0 = time.perf_counter()
+                [res] = summ.summarize_batch([a])
+                secs[name].append(time.perf_counter() - t0)
+                briefs[name].append(brief(res))
+        rows: dict[str, object] = {}
+        for name, summ in writers.items():
+            st = summ.stats
+            row: dict[str, object] = {
+                "seconds_median": round(statistics.median(secs[name]), 2),
+                "seconds_total": round(sum(secs[name]), 1),
+                "generated_tokens": st.generated_tokens,
+                "generated_tokens_per_second": round(st.generated_tokens / sum(secs[name]), 2),
+            }
+            if name != "none":
+                ratios = [a / b for a, b in zip(secs["none"], secs[name], strict=True)]
+                row["speedup_median"] = round(statistics.median(ratios), 3)
+                row["speedup_total"] = round(sum(secs["none"]) / sum(secs[name]), 3)
+                row["briefs_differing_from_anchor"] = sum(
+                    x != y for x, y in zip(briefs["none"], briefs[name], strict=True)
+                )
+                row["drafted_tokens"], row["accepted_tokens"] = st.drafted, st.accepted
+                row["acceptance_rate"] = round(st.accepted / st.drafted, 3) if st.drafted else 0.0
+            rows[name] = row
+        return rows
+    k = int(str(cfg["slots"]))
+    anchor = writer()
+    t0 = time.perf_counter()
+    one = [brief(anchor.summarize_batch([a])[0]) for a in arts]
+    t_one = time.perf_counter() - t0
+    del anchor
+    many_writer = writer(llm_slots=k)
+    t0 = time.perf_counter()
+    many = [brief(r) for r in many_writer.summarize_batch(arts)]
+    t_many = time.perf_counter() - t0
+    return {
+        "anchor_articles_per_minute": round(60 * len(arts) / t_one, 2),
+        "articles_per_minute": round(60 * len(arts) / t_many, 2),
+        "throughput_vs_anchor": round(t_one / t_many, 3),
+        "briefs_differing_from_anchor": sum(x != y for x, y in zip(one, many, strict=True)),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
+
+
 def dev_articles(shared: Path, n: int) -> list[str]:
     with gzip.open(shared / "summarization.dev.jsonl.gz", "rt") as f:
         rows = [json.loads(line) for line in f]
@@ -227,7 +333,9 @@ def main() -> None:
     ap.add_argument("--out", default="bench/results.json")
     ap.add_argument("--shared", default=str(ROOT.parent / "shared" / "eval"))
     ap.add_argument("--skip-quality", action="store_true", help="Skip the LLM (quality mode) section.")
-    ap.add_argument("--only", choices=["limits", "serve", "shared_cpu"], help="Run one section, update it in --out.")
+    ap.add_argument(
+        "--only", choices=["limits", "serve", "shared_cpu", "writer"], help="Run one section, update it in --out."
+    )
     args = ap.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if args.only:
@@ -237,6 +345,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             if args.only == "shared_cpu":
                 old[args.only] = bench_shared_cpu(Path(tmp), Path(args.shared))
+            elif args.only == "writer":
+                old[args.only] = bench_writer(Path(args.shared))
             else:
                 old[args.only] = {"limits": bench_limits, "serve": bench_serve}[args.only](Path(tmp))
         old[f"{args.only}_date"] = time.strftime("%Y-%m-%d")
@@ -319,6 +429,7 @@ def main() -> None:
         res["serve"] = bench_serve(Path(tmp))
     if not args.skip_quality:
         res["quality"] = bench_quality(texts, pool)
+        res["writer"] = bench_writer(Path(args.shared))
         with tempfile.TemporaryDirectory() as tmp:
             res["shared_cpu"] = bench_shared_cpu(Path(tmp), Path(args.shared))
 

@@ -113,6 +113,37 @@ def extract_within(article: Article, settings: Settings) -> Article:
         ) from None
 
 
+def loaded(source: str, policy: Policy, stdin: BinaryIO | None = None) -> list[Article]:
+    """The raw (not yet extracted) records behind one source, a failure as a failed record."""
+    items: list[Article | Exception]
+    try:
+        items = list(load(source, policy, stdin=stdin))
+    except Exception as exc:  # a reader bug on one hostile input must not stop the rest
+        log.exception("reading crashed on %s", source)
+        items = [exc]
+    out = []
+    for item in items:
+        if isinstance(item, Exception):
+            name = item.source if isinstance(item, PipelineError) and item.source else source
+            out.append(Article(source=name).fail(item))
+        else:
+            out.append(item)
+    return out
+
+
+def extracted(item: Article, settings: Settings) -> Article:
+    """A raw record extracted (within the time limit), or its typed failure; failed records pass."""
+    if item.status != "ok":
+        return item
+    try:
+        return extract_within(item, settings)
+    except PipelineError as exc:
+        return item.fail(exc)
+    except Exception as exc:  # a parser bug on one hostile page must not stop the rest
+        log.exception("extraction crashed on %s", item.source)
+        return item.fail(exc)
+
+
 def read(
     sources: Iterable[str], settings: Settings, stdin: BinaryIO | None = None, policy: Policy | None = None
 ) -> Iterator[Article]:
@@ -122,24 +153,8 @@ def read(
     """
     policy = policy or Policy.trusted(settings)
     for source in sources:
-        loaded: list[Article | Exception]
-        try:
-            loaded = list(load(source, policy, stdin=stdin))
-        except Exception as exc:  # a reader bug on one hostile input must not stop the rest
-            log.exception("reading crashed on %s", source)
-            loaded = [exc]
-        for item in loaded:
-            if isinstance(item, Exception):
-                source_name = item.source if isinstance(item, PipelineError) and item.source else source
-                yield Article(source=source_name).fail(item)
-                continue
-            try:
-                yield extract_within(item, settings)
-            except PipelineError as exc:
-                yield item.fail(exc)
-            except Exception as exc:  # a parser bug on one hostile page must not stop the rest
-                log.exception("extraction crashed on %s", item.source)
-                yield item.fail(exc)
+        for item in loaded(source, policy, stdin):
+            yield extracted(item, settings)
 
 
 def already_done(article: Article, done_hashes: Set[str]) -> bool:

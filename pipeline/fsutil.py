@@ -6,6 +6,7 @@ import fcntl
 import os
 import secrets
 import stat
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,22 +35,38 @@ def run_lock(path: Path, what: str) -> Iterator[None]:
 
 class TurnLock:
     """A blocking, machine-wide turn (flock on ``path``): holders run one at a time, waiters
-    sleep instead of spinning. Released by the OS if the holder dies."""
+    sleep instead of spinning. Released by the OS if the holder dies.
+
+    Threads of one process share the turn (one object, entered by each): the first to enter
+    takes the flock, the last to leave gives it back, so the parallel slots of one llama.cpp
+    run together while another process waits."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.fd: int | None = None
+        self._holders = 0
+        self._mu = threading.Lock()
 
     def __enter__(self) -> TurnLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
-        fcntl.flock(self.fd, fcntl.LOCK_EX)
+        with self._mu:
+            if self._holders == 0:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX)
+                except BaseException:
+                    os.close(fd)
+                    raise
+                self.fd = fd
+            self._holders += 1
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.fd is not None:
-            os.close(self.fd)  # closing releases the lock
-            self.fd = None
+        with self._mu:
+            self._holders -= 1
+            if self._holders == 0 and self.fd is not None:
+                os.close(self.fd)  # closing releases the lock
+                self.fd = None
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -1,6 +1,8 @@
 """The batch engine on Ray Data: the same per-document functions, spread over a cluster.
 
-read (fetch + extract) runs as stateless tasks; summarize + entities run in an actor pool whose
+The driver reads local files (through the user's input policy) and ships their content with the
+tasks, so the same command works when the workers are other machines; URLs are fetched on the
+workers. extract (and fetch) runs as stateless tasks; summarize + entities run in an actor pool whose
 actors each load the models once in ``__init__`` (only the small frozen ``Settings`` travels, never
 a loaded model). The driver receives finished records in input order and writes them with the same
 crash-safe JSONL code as the local engine, so the outputs are identical.
@@ -19,9 +21,10 @@ from collections.abc import Iterator, Set
 from dataclasses import dataclass
 from typing import Any
 
-from .core import Models, already_done, enrich, read
+from .core import Models, already_done, enrich, extracted, loaded, read
 from .document import Article
 from .errors import MissingExtra
+from .policy import Policy
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -59,25 +62,33 @@ def _objects(items: list[Any]) -> Any:
     return out
 
 
-def located(source: str) -> str:
-    """Where a worker finds ``source``: a local path made absolute on the driver (a worker's
-    working directory is not the caller's); URLs and ``-`` as they are."""
-    import os
-
+def shipped(source: str, settings: Settings) -> list[Article] | None:
+    """What the driver sends for one source. A local file is read here, through the user's
+    policy, and its content travels with the task: on a cluster the workers are other machines
+    (and even on this one their working directory is not the caller's). URLs (and ``-``) are
+    ``None``: the workers fetch them."""
     from .fetch import is_url
 
-    return source if source == "-" or is_url(source) else os.path.abspath(source)
+    if source == "-" or is_url(source):
+        return None
+    return loaded(source, Policy.trusted(settings))
+
+
+def on_worker(source: str, raw: list[Article] | None, settings: Settings) -> Iterator[Article]:
+    """A worker's part: extract the records the driver shipped, or fetch + extract a URL. Needs
+    no access to the driver's files."""
+    return read([source], settings) if raw is None else (extracted(a, settings) for a in raw)
 
 
 def read_batch(batch: dict[str, Any], settings: Settings, done_hashes: frozenset[str]) -> dict[str, Any]:
-    """fetch + extract; an article whose content is already in results.jsonl becomes None.
-    Records keep the source as the user gave it (the batch resumes by matching it)."""
+    """extract what the driver shipped, fetch + extract URLs; an article whose content is
+    already in results.jsonl becomes None. Records keep the source as the user gave it."""
+    import ray
+
     out: list[Article | None] = []
-    for source, path in zip(batch["source"], batch["path"], strict=True):
-        for a in read([str(path)], settings):
-            if a.source == str(path):
-                a.source = str(source)
-            out.append(None if already_done(a, done_hashes) else a)
+    for source, raw in zip(batch["source"], batch["raw"], strict=True):
+        items = on_worker(str(source), None if raw is None else ray.get(raw), settings)
+        out.extend(None if already_done(a, done_hashes) else a for a in items)
     return {"article": _objects(out)}
 
 
@@ -128,8 +139,11 @@ def run_on_ray(
         ctx.print_on_execution_start = False
         logging.getLogger("ray.data").setLevel(logging.WARNING)  # the driver is a CLI: no INFO chatter
         actor_settings = settings.replace(threads=settings.threads or 1)
+        # file contents go to the object store (spilled to disk when large), not the driver's heap
+        refs = [None if (raw := shipped(s, settings)) is None else ray.put(raw) for s in sources]
         ds: Any = ray.data.from_items(
-            [{"source": s, "path": located(s)} for s in sources], override_num_blocks=min(len(sources), 8 * actors)
+            [{"source": s, "raw": ref} for s, ref in zip(sources, refs, strict=True)],
+            override_num_blocks=min(len(sources), 8 * actors),
         )
         ds = ds.map_batches(
             read_batch,

@@ -20,6 +20,8 @@ from typing import Any
 from .errors import PipelineError, UsageError
 
 ENV_PREFIX = "NEWSBRIEF_"
+# kept here, not imported from the llama.cpp module, so loading settings stays light
+SPECULATIVE_CHOICES = ("none", "ngram-simple", "ngram-map-k", "ngram-mod", "ngram-cache")
 ENV_ALIASES = {"allow_private": "allow_private_addresses"}  # NEWSBRIEF_ALLOW_PRIVATE=1
 
 
@@ -48,6 +50,8 @@ class Settings:
     int8: bool  # fast mode: dynamic int8 quantization of the encoder's Linear layers
     llm_context: int  # context (tokens) the LLM runs with; longer articles are chunked
     llm_max_chunks: int  # chunks an LLM reads per article (coverage reports the rest)
+    llm_speculative: str  # none | ngram-simple | ngram-map-k | ngram-mod | ngram-cache
+    llm_slots: int  # articles the LLM writes at once (llama.cpp parallel slots)
     llm_lock: bool  # llama.cpp generations on this machine take turns (two jobs at once do not thrash)
     relation_check: bool  # generative summaries: replace sentences whose relations their source contradicts
     threads: int  # CPU threads for the models (0 = all cores)
@@ -154,4 +158,10 @@ def load_settings(
             merged[key] = _coerce(key, value, fields[key])
     if merged["mode"] not in {"fast", "quality", "auto"}:
         raise PipelineError(f"mode must be fast, quality or auto, not {merged['mode']!r}")
+    if merged["llm_speculative"] not in SPECULATIVE_CHOICES:
+        raise PipelineError(
+            f"llm_speculative must be one of {', '.join(SPECULATIVE_CHOICES)}, not {merged['llm_speculative']!r}"
+        )
+    if not 1 <= merged["llm_slots"] <= 16:
+        raise PipelineError(f"llm_slots must be between 1 and 16, not {merged['llm_slots']}")
     return Settings(**merged)

@@ -161,3 +161,71 @@ def test_ray_engine_without_the_extra_names_it(tmp_path, monkeypatch, fake_model
     assert r.exit_code == 4
     assert "pip install 'newsbrief[ray]'" in r.stderr
     assert not (tmp_path / "o").exists()  # checked before anything was created or processed
+
+
+def test_ray_workers_get_local_files_from_the_driver(tmp_path, settings):
+    # on a cluster the workers are other machines: a local input is read on the driver and its
+    # content travels; the worker side needs no access to the file
+    from pipeline.ray_engine import on_worker, shipped
+
+    page = tmp_path / "page.html"
+    page.write_bytes((SAMPLES / "eu-cloud-certification.html").read_bytes())
+    raw = shipped(str(page), settings)
+    page.unlink()
+    [art] = on_worker(str(page), raw, settings)
+    assert art.status == "ok" and "ENISA" in art.text and art.source == str(page)
+    [missing] = on_worker("gone.html", shipped("gone.html", settings), settings)
+    assert missing.status == "error" and missing.error == "not_found"  # the driver's verdict travels
+    assert shipped("https://example.com/a", settings) is None  # URLs are fetched by the workers
+
+
+@pytest.fixture
+def ray_cluster(tmp_path):
+    """A real two-node Ray cluster as a user starts one (`ray start --head`, then a worker that
+    joins it), each node started from its own working directory; stopped afterwards."""
+    pytest.importorskip("ray", reason="the newsbrief[ray] extra is installed by make install")
+    ray_bin = Path(sys.executable).with_name("ray")
+    port = _free_port()
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+    env.pop("RAY_ADDRESS", None)
+    nodes = tmp_path / "nodes"
+    head, worker = nodes / "head", nodes / "worker"
+    head.mkdir(parents=True)
+    worker.mkdir()
+    common = ["--disable-usage-stats", "--include-dashboard", "false"]
+    start = [str(ray_bin), "start", "--head", "--port", str(port), "--num-cpus", "2", *common]
+    subprocess.run(start, cwd=head, env=env, check=True, capture_output=True, timeout=120)
+    try:
+        join = [str(ray_bin), "start", "--address", f"127.0.0.1:{port}", "--num-cpus", "2", "--disable-usage-stats"]
+        subprocess.run(join, cwd=worker, env=env, check=True, capture_output=True, timeout=120)
+        yield f"127.0.0.1:{port}"
+    finally:
+        subprocess.run([str(ray_bin), "stop", "--force"], env=env, capture_output=True, timeout=120)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.models
+def test_batch_joins_a_real_ray_cluster_with_the_same_results(tmp_path, monkeypatch, ray_cluster):
+    # relative paths as a user types them: the nodes' working directories are not the caller's,
+    # and the driver ships the files' content
+    monkeypatch.chdir(SAMPLES.parent)
+    samples = ["samples/eu-cloud-certification.html", "samples/german-bsi.html", "samples/plain-article.txt",
+               "samples/index-page.html", "samples/no-such-page.html"]  # fmt: skip
+    outs = {}
+    for engine, extra in (("local", []), ("ray", ["--engine", "ray", "--address", ray_cluster, "--workers", "2"])):
+        out = tmp_path / engine
+        r = CliRunner().invoke(
+            main, ["batch", *samples, "--out", str(out), "--mode", "fast", "--no-index", "-q", *extra]
+        )
+        assert r.exit_code == 1, r.output  # the index page and the missing file fail, the rest do not
+        outs[engine] = out
+    assert _without_timings(outs["ray"] / "results.jsonl") == _without_timings(outs["local"] / "results.jsonl")
+    assert lines(outs["ray"] / "errors.jsonl") == lines(outs["local"] / "errors.jsonl")
+    assert [r["source"] for r in lines(outs["ray"] / "results.jsonl")] == samples[:3]

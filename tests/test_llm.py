@@ -4,6 +4,9 @@ CLI, and the real GGUF models through llama.cpp."""
 from __future__ import annotations
 
 import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,7 @@ from click.testing import CliRunner
 from conftest import SAMPLES, SEED
 
 from pipeline.cli import main
+from pipeline.errors import PipelineError
 from pipeline.extract import extract
 from pipeline.policy import Policy
 from pipeline.sources import read_file
@@ -268,3 +272,97 @@ def test_llama_cpp_generations_take_turns_across_processes(tmp_path):
     assert seen == [True] and not _held_elsewhere(turn)  # held during the call, released after
     LlamaCppChat(FakeServer(), tmp_path / "m.gguf", "fake", 4096, "key", None).chat([], 4)  # llm_lock off
     assert seen == [True, False]
+
+
+def test_the_parallel_slots_of_one_process_share_its_turn(tmp_path):
+    from pipeline.summarizers.llamacpp import LlamaCppChat
+
+    turn = tmp_path / "llm.lock"
+    inside = threading.Barrier(2, timeout=10)
+    seen: list[tuple[int, bool]] = []
+
+    class FakeServer:
+        def handle_chat_completions(self, body):
+            inside.wait()  # both slots are inside a call at once: the turn did not serialize them
+            seen.append((body["id_slot"], _held_elsewhere(turn)))
+            inside.wait()
+            return {"choices": [{"message": {"content": "ok"}}], "usage": {"completion_tokens": 1}}
+
+    chat = LlamaCppChat(FakeServer(), tmp_path / "m.gguf", "fake", 4096, "key", turn, slots=2)
+    with ThreadPoolExecutor(2) as pool:
+        replies = list(pool.map(lambda _: chat.chat([{"role": "user", "content": "hi"}], 4).text, range(2)))
+    assert replies == ["ok", "ok"]
+    assert sorted(seen) == [(0, True), (1, True)]  # one slot per thread; other processes wait
+    assert not _held_elsewhere(turn)  # the last one out gave the turn back
+
+
+class SlowScriptedChat(ScriptedChat):
+    """ScriptedChat with llama.cpp's slots: records which thread made each call and how many
+    calls ran at once."""
+
+    def __init__(self, slots: int) -> None:
+        super().__init__()
+        self.slots = slots
+        self.threads: dict[str, set[int]] = {}
+        self.running = self.most = 0
+        self.mu = threading.Lock()
+
+    def chat(self, messages, max_tokens):
+        key = next(m["content"] for m in messages if "Article" in m["content"])
+        with self.mu:
+            self.threads.setdefault(key, set()).add(threading.get_ident())
+            self.running += 1
+            self.most = max(self.most, self.running)
+        time.sleep(0.02)
+        try:
+            return super().chat(messages, max_tokens)
+        finally:
+            with self.mu:
+                self.running -= 1
+
+
+def _texts(res):
+    return [[s.text for s in res.tldr], [[s.text for s in p] for p in res.paragraphs], res.gated]
+
+
+def test_slots_write_several_articles_at_once_in_input_order(settings):
+    names = ["eu-cloud-certification.html", "german-bsi.html", "short-patch-tuesday.html", "plain-article.txt"]
+    arts = [article(SAMPLES / n, settings) for n in names]
+    for i, a in enumerate(arts):  # distinct openings, so each call names its article
+        a.text = f"Article number {i}. {a.text}"
+    one = RecipeSummarizer(ScriptedChat(), settings).summarize_batch(arts)
+    chat = SlowScriptedChat(slots=3)
+    many = RecipeSummarizer(chat, settings).summarize_batch(arts)
+    assert [_texts(r) for r in many] == [_texts(r) for r in one]  # same results, input order
+    assert chat.most > 1  # articles were written concurrently
+    assert len(chat.threads) == len(arts)
+    assert all(len(t) == 1 for t in chat.threads.values())  # an article's calls stay on one slot (its cache)
+
+
+def test_speculative_types_are_settings_and_bad_values_are_refused(settings):
+    from pipeline.settings import SPECULATIVE_CHOICES, load_settings
+    from pipeline.summarizers.llamacpp import SPECULATIVE
+
+    assert set(SPECULATIVE_CHOICES) == {"none", *SPECULATIVE}
+    assert load_settings(env={"NEWSBRIEF_LLM_SPECULATIVE": "none"}).llm_speculative == "none"
+    with pytest.raises(PipelineError, match="llm_speculative must be one of"):
+        load_settings(env={"NEWSBRIEF_LLM_SPECULATIVE": "ngram"})
+    with pytest.raises(PipelineError, match="llm_slots must be between 1 and 16"):
+        load_settings(env={"NEWSBRIEF_LLM_SLOTS": "0"})
+
+
+@pytest.mark.llm
+def test_real_slots_and_lookup_decoding_through_llama_cpp(settings):
+    summ = _llama("gemma3-270m", settings.replace(llm_slots=2, llm_speculative="ngram-simple"))
+    arts = [article(SEED, settings), article(SAMPLES / "plain-article.txt", settings)]
+    results = summ.summarize_batch(arts)
+    assert all(r.tldr and r.paragraphs for r in results)
+    for r, a in zip(results, arts, strict=True):  # input order: each brief is supported by its own article
+        src = Source.of(a.text)
+        assert all(unsupported(s.text, src) == [] for s in r.tldr)
+    # each article was read once although two were written at once: its slot kept the cache
+    calls = summ.stats.per_call
+    assert len(calls) == 6 and sum(g.cached_tokens > 0 for g in calls) >= 4
+    # lookup decoding drafts from the prompt: a repetitive prompt is accepted almost whole
+    g = summ.chat.complete("1 2 3 4 5 6 7 8 9 10 " * 8 + "1 2 3", 24, ignore_eos=True)
+    assert g.drafted > 0 and g.accepted > 0

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -60,6 +62,8 @@ class Generation:
     cached_tokens: int = 0  # of which reused from the prompt cache
     generated_tokens: int = 0
     seconds: float = 0.0
+    drafted: int = 0  # speculative decoding: tokens drafted
+    accepted: int = 0  # of which the model accepted
 
 
 class ChatModel(Protocol):
@@ -80,15 +84,21 @@ class Stats:
     cached_tokens: int = 0
     generated_tokens: int = 0
     seconds: float = 0.0
+    drafted: int = 0
+    accepted: int = 0
     per_call: list[Generation] = field(default_factory=list)
+    _mu: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, g: Generation) -> None:
-        self.calls += 1
-        self.prompt_tokens += g.prompt_tokens
-        self.cached_tokens += g.cached_tokens
-        self.generated_tokens += g.generated_tokens
-        self.seconds += g.seconds
-        self.per_call.append(g)
+        with self._mu:  # slots call from several threads
+            self.calls += 1
+            self.prompt_tokens += g.prompt_tokens
+            self.cached_tokens += g.cached_tokens
+            self.generated_tokens += g.generated_tokens
+            self.seconds += g.seconds
+            self.drafted += g.drafted
+            self.accepted += g.accepted
+            self.per_call.append(g)
 
 
 _BULLET = re.compile(r"^\s*(?:[-*•·]|\d+[.)])\s+", re.MULTILINE)
@@ -122,6 +132,8 @@ class RecipeSummarizer:
         self.max_chunks = max_chunks or settings.llm_max_chunks
         self.stats = Stats()
         self._relations: Any = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._finish = threading.Lock()  # the gate and spaCy run one article at a time
         fixed = sum(chat.count_tokens([SYSTEM, ASK_FACTS, ASK_TLDR, ASK_PARAGRAPHS])) + 6 * TURN_TOKENS
         # one conversation holds: article + facts + paragraph request + paragraphs
         self.single_budget = chat.context - fixed - 40 - FACTS_TOKENS - PARAGRAPH_TOKENS
@@ -136,8 +148,14 @@ class RecipeSummarizer:
         return g.text
 
     def summarize_batch(self, articles: Sequence[Article]) -> list[SummaryResult]:
-        # one article at a time: its calls share the article's cached prefix
-        return [self.summarize_one(a) for a in articles]
+        """Results in input order. With several llama.cpp slots, that many articles are written
+        at once (one thread each, pinned to a slot whose cache keeps its article between calls)."""
+        slots = getattr(self.chat, "slots", 1)
+        if slots <= 1 or len(articles) <= 1:
+            return [self.summarize_one(a) for a in articles]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=slots, thread_name_prefix="llm-slot")
+        return list(self._pool.map(self.summarize_one, articles))
 
     def summarize_one(self, article: Article) -> SummaryResult:
         src = Source.of(article.text)
@@ -172,7 +190,8 @@ class RecipeSummarizer:
         paras = self._ask([*convo, {"role": "user", "content": ASK_PARAGRAPHS}], PARAGRAPH_TOKENS)
         tldr_sents = sentences_of(" ".join(clean_reply(tldr).split()))
         paragraphs = self._trim(split_paragraphs(paras))
-        return finalize(article, tldr_sents, paragraphs, coverage, src, relations=self.relations)
+        with self._finish:
+            return finalize(article, tldr_sents, paragraphs, coverage, src, relations=self.relations)
 
     @property
     def relations(self) -> Any:
