@@ -29,8 +29,8 @@ log = logging.getLogger(__name__)
 # slot (the article, the facts), where a summary's words come from. Off by default, by measurement
 # (bench "writer", 2 cores): drafts are accepted often (ngram-map-k 82%) but verifying a draft of k
 # tokens costs ~40 ms a token against ~55 ms for one ordinary step (decoding here is compute-bound,
-# not memory-bound), so the gain is within run-to-run noise (ngram-map-k 1.06x on 6 articles, 3 of
-# 6 briefs differ by floating point; ngram-simple 3/4: 58-70% accepted, no faster; llama.cpp's
+# not memory-bound), so the gain is within run-to-run noise (ngram-map-k 1.06x on 6 articles interleaved with
+# the plain writer, 3 of 6 briefs differ by floating point; ngram-simple 3/4: 58-70% accepted, no faster; llama.cpp's
 # defaults, match 12 / draft 48, are slower). The knobs are the best measured for each type.
 SPECULATIVE: dict[str, tuple[str, dict[str, int]]] = {
     "ngram-simple": ("NGRAM_SIMPLE", {"ngram_simple.size_n": 3, "ngram_simple.size_m": 4}),
@@ -94,6 +94,10 @@ class LlamaCppChat:
         params.n_ctx = settings.llm_context * slots
         params.n_parallel = slots
         params.cache_prompt = True
+        # no host-RAM copy of finished prompts: each article is read once, and llama.cpp's default
+        # (up to 8 GiB) grew a 120-article eval to 5.5 GB RSS; the slot's own KV cache still
+        # serves the recipe's later calls
+        params.cache_ram_mib = 0
         _speculate(params, settings.llm_speculative, xllamacpp)
         params.cpuparams.n_threads = settings.n_threads
         params.cpuparams_batch.n_threads = settings.n_threads
