@@ -22,6 +22,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -335,20 +336,22 @@ def main() -> None:
     ap.add_argument("--skip-quality", action="store_true", help="Skip the LLM (quality mode) section.")
     ap.add_argument(
         "--only", choices=["limits", "serve", "shared_cpu", "writer"], help="Run one section, update it in --out."
-    )
+    )  # the keys of `sections` below
     args = ap.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if args.only:
         import tempfile
 
         old = json.loads(Path(args.out).read_text()) if Path(args.out).exists() else {}
+        shared = Path(args.shared)
+        sections: dict[str, Callable[[Path], dict[str, object]]] = {
+            "limits": bench_limits,
+            "serve": bench_serve,
+            "shared_cpu": lambda work: bench_shared_cpu(work, shared),
+            "writer": lambda work: bench_writer(shared),
+        }
         with tempfile.TemporaryDirectory() as tmp:
-            if args.only == "shared_cpu":
-                old[args.only] = bench_shared_cpu(Path(tmp), Path(args.shared))
-            elif args.only == "writer":
-                old[args.only] = bench_writer(Path(args.shared))
-            else:
-                old[args.only] = {"limits": bench_limits, "serve": bench_serve}[args.only](Path(tmp))
+            old[args.only] = sections[args.only](Path(tmp))
         old[f"{args.only}_date"] = time.strftime("%Y-%m-%d")
         Path(args.out).write_text(json.dumps(old, indent=1) + "\n")
         print(json.dumps(old[args.only], indent=1))
