@@ -555,9 +555,9 @@ def verify(ctx: click.Context, article_source: str, summary_file: str, fmt: str)
         raise UsageError("the article and the summary cannot both come from stdin")
     settings = settings_from(ctx)
     policy = Policy.trusted(settings)
-    # capped like any input; a file must be a regular file
+    # capped like any input (refused when longer, never cut); a file must be a regular file
     stdin = summary_file == "-"
-    summary = sys.stdin.buffer.read(policy.max_bytes) if stdin else policy.read_file(Path(summary_file))
+    summary = policy.read_stream(sys.stdin.buffer) if stdin else policy.read_file(Path(summary_file))
     article = read_one(article_source, settings, sys.stdin.buffer if article_source == "-" else None)
     verdicts = check(article.text, summary.decode("utf-8", errors="replace"), settings)
     for v in verdicts:

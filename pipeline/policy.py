@@ -28,6 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import quote, urljoin, urlsplit
 
 from .errors import FetchError, InputNotFound, SourceError, TooLargeError, UnsupportedContent
@@ -225,6 +226,13 @@ class Policy:
         if len(data) > self.max_bytes:
             raise TooLargeError(f"file exceeds the {self.max_bytes:,}-byte cap", source)
         return data
+
+    def read_stream(self, stream: BinaryIO, source: str = "-") -> bytes:
+        """A stream's bytes (stdin), at most ``max_bytes``: a longer stream is refused, never cut."""
+        data = stream.read(self.max_bytes + 1)
+        if len(data) > self.max_bytes:
+            raise TooLargeError(f"input exceeds the {self.max_bytes:,}-byte cap", source)
+        return bytes(data)
 
     def read_list(self, path: Path) -> list[str]:
         """A user's list file (URLs, feeds): one entry per line, ``#`` comments, blank lines skipped.

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from .document import Article
-from .errors import FetchError, InputNotFound, PipelineError, SourceError, TooLargeError, UnsupportedContent
+from .errors import FetchError, InputNotFound, PipelineError, SourceError, UnsupportedContent
 from .fetch import fetch, is_url
 from .policy import Policy, decode_layers
 
@@ -74,12 +74,8 @@ def read_url(url: str, policy: Policy) -> Article:
 
 def read_stream(stream: BinaryIO, policy: Policy) -> Iterator[Article | PipelineError]:
     """stdin: an HTML (or text) document, or a list of URLs one per line."""
-    data = stream.read(policy.max_bytes + 1)
-    if len(data) > policy.max_bytes:
-        yield TooLargeError(f"input exceeds the {policy.max_bytes:,}-byte cap", "-")
-        return
     try:
-        text = decode(data, "-")
+        text = decode(policy.read_stream(stream), "-")
     except PipelineError as exc:
         yield exc
         return

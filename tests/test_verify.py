@@ -90,3 +90,12 @@ def test_the_summary_file_goes_through_the_input_policy(tmp_path):
     os.mkfifo(fifo)  # nobody writes: reading it would hang
     r = CliRunner().invoke(main, ["verify", "--article", str(article), "--summary", str(fifo)])
     assert r.exit_code == 4 and "not a regular file" in r.stderr
+
+
+def test_a_summary_on_stdin_over_the_cap_is_refused_not_cut(tmp_path):
+    article = tmp_path / "a.txt"
+    article.write_text("Cloud scheme delayed\n" + ARTICLE)
+    summary = "Germany supported the scheme in March. " * 40  # ~1.6 kB, the cap is 1 kB
+    r = CliRunner().invoke(main, ["verify", "--article", str(article), "--summary", "-"], input=summary,
+                           env={"NEWSBRIEF_MAX_BYTES": "1000"})  # fmt: skip
+    assert r.exit_code == 4 and "[too_large]" in r.stderr and "1,000-byte cap" in r.stderr, r.output
