@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import string
+from dataclasses import dataclass, field
 
 from hypothesis import given
 from hypothesis import settings as hsettings
@@ -52,6 +53,50 @@ def test_gate_falls_back_to_the_best_supporting_source_sentence():
     kept = res.paragraphs[0][0]
     assert kept.text == "ENISA published a draft in March that dropped the sovereignty rules."
     assert TEXT[kept.support[0][0] : kept.support[0][1]] == kept.text
+    assert [g["action"] for g in res.gated] == ["replaced"]
+
+
+CAPTIONS = (  # photo captions the page glued into one 70-word "sentence"
+    "Sale: ENISA published a draft in March Cabinets: a pair of early Victorian cabinets made in Lancaster "
+    "which are set to fetch up to 4,000 euros at the auction on Saturday Portrait: a painting of the agency's "
+    "director holding a longbow, reflecting an interest in medieval history One of the most unusual items in "
+    "the auction is a diorama of a battle with thousands of model soldiers and horses"
+)
+RUN_ON = Article(source="t", text="France asked for a legal opinion on EUCS.\n" + CAPTIONS + "\n")
+
+
+def test_a_run_on_support_sentence_is_never_pasted_into_the_summary():
+    res = finalize(RUN_ON, [], [["Germany said ENISA published a draft in March."]], 1.0)
+    assert all(CAPTIONS not in s.text for p in res.paragraphs for s in p)
+    assert "dropped (support sentence too long)" in [g["action"] for g in res.gated]
+
+
+@dataclass
+class Verdict:
+    supported: bool
+    reason: str = ""
+    detail: str = ""
+    sources: list[tuple[int, int]] = field(default_factory=list)
+
+
+class WrongRoles:
+    """A relation checker that finds every sentence mentioning ENISA wrong, with its support."""
+
+    def check(self, text: str, sentences: list[str]) -> list[Verdict]:
+        at = text.find(CAPTIONS if CAPTIONS in text else "ENISA published")
+        end = text.find("\n", at)
+        return [
+            Verdict(False, "roles", "who did what", [(at, end)]) if "ENISA" in s else Verdict(True) for s in sentences
+        ]
+
+
+def test_a_relation_error_with_a_run_on_support_is_dropped_and_a_readable_one_replaced():
+    tldr, paras = ["ENISA drafted the EUCS scheme in March."], [["France asked for a legal opinion on EUCS."]]
+    res = finalize(RUN_ON, tldr, paras, 1.0, relations=WrongRoles())
+    assert [s.text for s in res.tldr] == ["France asked for a legal opinion on EUCS."]  # the lead, not the captions
+    assert [g["action"] for g in res.gated] == ["dropped (support sentence too long)", "empty, used lead sentence"]
+    res = finalize(ART, tldr, paras, 1.0, relations=WrongRoles())
+    assert res.tldr[0].text == "ENISA published a draft in March that dropped the sovereignty rules."
     assert [g["action"] for g in res.gated] == ["replaced"]
 
 
