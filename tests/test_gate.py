@@ -155,3 +155,9 @@ def test_chunk_count_grows_linearly_with_length():
     base = "The regulator published a new draft of the scheme today. "
     counts = [len(chunk(split_sentences(base * n), _words, budget=100)) for n in (50, 100, 200)]
     assert abs(counts[1] - 2 * counts[0]) <= 1 and abs(counts[2] - 2 * counts[1]) <= 1
+
+
+def test_a_summary_emptied_by_the_relation_check_falls_back_to_readable_lead_sentences():
+    res = finalize(RUN_ON, [], [["ENISA drafted the EUCS scheme in March."]], 1.0, relations=WrongRoles())
+    assert [[s.text for s in p] for p in res.paragraphs] == [["France asked for a legal opinion on EUCS."]]
+    assert res.gated[-1]["action"] == "summary empty after the gate, used lead sentences"

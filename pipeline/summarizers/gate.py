@@ -232,9 +232,6 @@ def finalize(
                 kept.append(out)
         if kept:
             paras.append(kept)
-    if not paras and src.sentences:  # everything gated: the lead is the honest fallback
-        paras = [[SummarySentence(x.text, [(x.start, x.end)]) for x in _lead(src, words=80)]]
-        gated.append({"text": "", "unsupported": [], "action": "summary empty after the gate, used lead sentences"})
     if relations is not None:
         replaced = {str(g.get("kept")) for g in gated}
         drop = _check_relations(article.text, [s for s in tldr_out if s.text not in replaced], relations, gated)
@@ -248,6 +245,9 @@ def finalize(
         for p in paras:  # a replacement never repeats a sentence the summary already has
             p[:] = [s for s in p if id(s) not in drop and not (s.text in seen or seen.add(s.text))]  # type: ignore[func-returns-value]
         paras = [p for p in paras if p]
+    if not paras and src.sentences:  # everything gated: the lead is the honest fallback
+        paras = [[SummarySentence(x.text, [(x.start, x.end)]) for x in _lead(src, words=80)]]
+        gated.append({"text": "", "unsupported": [], "action": "summary empty after the gate, used lead sentences"})
     if len(paras) == 1 and len(paras[0]) > 1:  # the summary has 2-3 paragraphs
         paras = paragraphs_of(paras[0])
     return SummaryResult(tldr_out, paras, coverage, gated)
