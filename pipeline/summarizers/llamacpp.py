@@ -26,12 +26,13 @@ log = logging.getLogger(__name__)
 
 
 # Speculative decoding without a second model: drafts are looked up in the tokens already in the
-# slot (the article, the facts), where a summary's words come from. Off by default, by measurement
-# (bench "writer", 2 cores): drafts are accepted often (ngram-map-k 82%) but verifying a draft of k
-# tokens costs ~40 ms a token against ~55 ms for one ordinary step (decoding here is compute-bound,
-# not memory-bound), so the gain is within run-to-run noise (ngram-map-k 1.06x on 6 articles interleaved with
-# the plain writer, 3 of 6 briefs differ by floating point; ngram-simple 3/4: 58-70% accepted, no faster; llama.cpp's
-# defaults, match 12 / draft 48, are slower). The knobs are the best measured for each type.
+# slot (the article, the facts), where a summary's words come from. Off by default (bench "writer",
+# 2 cores): drafts are accepted often (ngram-map-k 81%) but verifying a draft of k tokens costs
+# ~40 ms a token against ~55 ms for one ordinary step (decoding here is compute-bound, not
+# memory-bound), so ngram-map-k gains 1.10x on 12 articles interleaved with the plain writer, and
+# 7 of 12 briefs differ by floating point of batched verification: not the default until a 60+60
+# eval shows quality does not move. ngram-simple 3/4: 58-70% accepted, no faster; llama.cpp's
+# defaults, match 12 / draft 48, are slower. The knobs are the best measured for each type.
 SPECULATIVE: dict[str, tuple[str, dict[str, int]]] = {
     "ngram-simple": ("NGRAM_SIMPLE", {"ngram_simple.size_n": 3, "ngram_simple.size_m": 4}),
     "ngram-map-k": ("NGRAM_MAP_K", {"ngram_map_k.size_n": 4, "ngram_map_k.size_m": 3}),
