@@ -193,7 +193,7 @@ def check(sentence: str, src: Source, used: set[int], gated: list[dict[str, obje
             return None
         gated.append({"text": text, "unsupported": bad, "action": "replaced", "kept": first.text})
         used.add(first.index)
-        return SummarySentence(first.text, [(first.start, first.end)])
+        return _quote(first)
     idx = support(text, src)
     used.update(idx)
     return SummarySentence(text, [(src.sentences[i].start, src.sentences[i].end) for i in idx])
@@ -217,9 +217,6 @@ def finalize(
     gated: list[dict[str, object]] = []
     used: set[int] = set()
     tldr_out = [s for s in (check(t, src, used, gated) for t in tldr[:max_tldr_sentences]) if s]
-    if not tldr_out and src.sentences:  # nothing usable: the lead sentence is the honest TLDR
-        tldr_out = _lead_sentence(src)
-        gated.append({"text": " ".join(tldr), "unsupported": [], "action": "empty, used lead sentence"})
     used = set()
     paras: list[list[SummarySentence]] = []
     seen: set[str] = set()
@@ -238,15 +235,16 @@ def finalize(
         drop |= _check_relations(
             article.text, [s for p in paras for s in p if s.text not in replaced], relations, gated
         )
-        if tldr_out and all(id(s) in drop for s in tldr_out):
-            gated.append({"text": " ".join(tldr), "unsupported": [], "action": "empty, used lead sentence"})
-        tldr_out = [s for s in tldr_out if id(s) not in drop] or _lead_sentence(src)
+        tldr_out = [s for s in tldr_out if id(s) not in drop]
         seen = set()
         for p in paras:  # a replacement never repeats a sentence the summary already has
             p[:] = [s for s in p if id(s) not in drop and not (s.text in seen or seen.add(s.text))]  # type: ignore[func-returns-value]
         paras = [p for p in paras if p]
+    if not tldr_out and src.sentences:  # nothing usable: the lead sentence is the honest TLDR
+        tldr_out = [_quote(x) for x in _readable(src)[:1]]
+        gated.append({"text": " ".join(tldr), "unsupported": [], "action": "empty, used lead sentence"})
     if not paras and src.sentences:  # everything gated: the lead is the honest fallback
-        paras = [[SummarySentence(x.text, [(x.start, x.end)]) for x in _lead(src, words=80)]]
+        paras = [[_quote(x) for x in _lead(src, words=80)]]
         gated.append({"text": "", "unsupported": [], "action": "summary empty after the gate, used lead sentences"})
     if len(paras) == 1 and len(paras[0]) > 1:  # the summary has 2-3 paragraphs
         paras = paragraphs_of(paras[0])
@@ -280,8 +278,9 @@ def _check_relations(
     return drop
 
 
-def _lead_sentence(src: Source) -> list[SummarySentence]:
-    return [SummarySentence(x.text, [(x.start, x.end)]) for x in _readable(src)[:1]]
+def _quote(x: Sentence) -> SummarySentence:
+    """An article sentence used as is, with itself as provenance."""
+    return SummarySentence(x.text, [(x.start, x.end)])
 
 
 def _readable(src: Source) -> list[Sentence]:
