@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import sys
 from pathlib import Path
 
@@ -44,12 +43,6 @@ def variants() -> dict[str, str]:
             "paragraphs with a blank line. Reply with the paragraphs only."
         ),
     }
-
-
-def paired_ci(diff: list[float], seed: int = 0, n: int = 2000) -> list[float]:
-    rnd = random.Random(seed)
-    means = sorted(sum(rnd.choice(diff) for _ in diff) / len(diff) for _ in range(n))
-    return [round(means[int(0.025 * n)], 2), round(means[int(0.975 * n) - 1], 2)]
 
 
 def main() -> None:
@@ -120,7 +113,7 @@ def main() -> None:
         if name != "current":
             diff = [a - b for a, b in zip(rel, base, strict=True)]
             row["vs_current_r1_minus_lead"] = round(sum(diff) / len(diff), 2)
-            row["vs_current_ci95"] = paired_ci(diff)
+            row["vs_current_ci95"] = [round(x, 2) for x in scorer.bootstrap_ci(diff)]  # paired
         result[name] = row
     report = {"articles": f"CNN/DM dev {args.start}..{args.start + len(gold) - 1}", "prompts": asks, "results": result}
     Path(args.out).write_text(json.dumps(report, indent=1) + "\n")
