@@ -592,6 +592,12 @@ def verify(ctx: click.Context, article_source: str, summary_file: str, fmt: str)
     "Floors are checked only for the limit they were pinned at (none for fast, see eval_floors.toml).",
 )
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Write the full results here.")
+@click.option(
+    "--briefs",
+    "briefs_out",
+    type=click.Path(dir_okay=False),
+    help="Write every brief (JSONL: mode, id, TLDR, summary, gated) to read them next to their articles.",
+)
 @click.pass_context
 @guarded
 def eval_cmd(
@@ -601,6 +607,7 @@ def eval_cmd(
     modes: tuple[str, ...],
     limit: int | None,
     json_out: str | None,
+    briefs_out: str | None,
 ) -> None:
     """Score extraction, summaries and entities on the shared dev sets; fail below the floors.
 
@@ -618,10 +625,16 @@ def eval_cmd(
     from . import evaluate
     from .core import Models
 
+    briefs = open(briefs_out, "w", encoding="utf-8") if briefs_out else None  # noqa: SIM115 (closed below)
+
     def summarize_with(models: Models, articles: list[Any]) -> None:
         from .summarizers.base import apply
 
         apply(models.summarizer, articles)
+        for a in articles if briefs else ():
+            row = {"mode": models.settings.mode, "id": a.source, "tldr": a.tldr_text, "summary": a.summary_paragraphs}
+            briefs.write(json.dumps({**row, "gated": a.gated}, ensure_ascii=False) + "\n")  # type: ignore[union-attr]
+            briefs.flush()  # type: ignore[union-attr]
 
     base = settings_from(ctx)
     folder = Path(shared)
@@ -636,17 +649,22 @@ def eval_cmd(
         results["extraction"] = evaluate.eval_extraction(scorer, gold("extraction"), base)
     if "entities" in tasks:
         results["entities"] = evaluate.eval_entities(scorer, gold("entities"), Models(base).tagger)
-    if "faithfulness" in tasks:
+    verifier = None
+    if "faithfulness" in tasks or "summarization" in tasks:
         from .relations import Verifier
 
-        results["faithfulness"] = evaluate.eval_faithfulness(gold("summarization"), Verifier.load(base))
+        verifier = Verifier.load(base)  # also finds dropped attributions for the defect check
+    if "faithfulness" in tasks:
+        results["faithfulness"] = evaluate.eval_faithfulness(gold("summarization"), verifier)
     if "summarization" in tasks:
         results["summarization"] = {}
         for mode in modes or ("fast",):
             models = Models(base.replace(mode=mode))
             results["summarization"][mode] = evaluate.eval_summarization(
-                scorer, gold("summarization"), functools.partial(summarize_with, models), base.batch_size
+                scorer, gold("summarization"), functools.partial(summarize_with, models), base.batch_size, verifier
             )
+    if briefs:
+        briefs.close()
     click.echo(evaluate.table(results))
     values = evaluate.metrics(results)
     if json_out:

@@ -101,8 +101,27 @@ def gate_audit(articles: Sequence[Article]) -> dict[str, int]:
     return {"unsupported_after_gate": claims, "gated_sentences": gated}
 
 
+def defect_audit(articles: Sequence[Article], verifier: Any = None, examples: int = 8) -> dict[str, Any]:
+    """What a reader trips over (:mod:`pipeline.defects`), per class and as the share of briefs
+    with any; with a relation ``verifier`` also attributions dropped. The worst briefs are kept
+    with their defects so people can read them."""
+    from . import defects
+
+    found = []
+    for a in articles:
+        tldr, summary = [s.text for s in a.tldr], [[s.text for s in p] for p in a.summary]
+        sentences = tldr + [s for p in summary for s in p]
+        verdicts = verifier.check(a.text, sentences) if verifier is not None and sentences else []
+        found.append(defects.find(tldr, summary, a.text, verdicts))
+    return defects.report(found, [a.source for a in articles], examples)
+
+
 def eval_summarization(
-    scorer: ModuleType, gold: list[dict[str, Any]], summarize: Callable[[list[Article]], None], batch_size: int
+    scorer: ModuleType,
+    gold: list[dict[str, Any]],
+    summarize: Callable[[list[Article]], None],
+    batch_size: int,
+    verifier: Any = None,
 ) -> dict[str, Any]:
     arts = [Article(source=g["id"], text=g["article"]) for g in gold]
     t0 = time.perf_counter()
@@ -127,6 +146,7 @@ def eval_summarization(
         "seconds_per_article": round(seconds / max(1, len(arts)), 3),
         "articles": len(arts),
         **gate_audit(arts),
+        "defects": defect_audit(arts, verifier),
     }
 
 
@@ -150,6 +170,7 @@ def eval_faithfulness(gold: list[dict[str, Any]], verifier: Any, seed: int = 13)
     rng = random.Random(seed)
     caught = {k: [0, 0] for k in ERROR_TYPES}
     alarms = {"source": [0, 0], "reference": [0, 0]}
+    speaker = {"source": 0, "reference": 0}
     examples: list[dict[str, Any]] = []
     t0 = time.perf_counter()
     checked = 0
@@ -167,12 +188,14 @@ def eval_faithfulness(gold: list[dict[str, Any]], verifier: Any, seed: int = 13)
             caught[kind][1] += 1
             if v.supported and len(examples) < 12:
                 examples.append({"type": kind, "missed": wrong, "correct": correct})
-        for v in verdicts[n : 2 * n]:
-            alarms["source"][0] += not v.supported
-            alarms["source"][1] += 1
-        for v in verdicts[2 * n :]:
-            alarms["reference"][0] += not v.supported
-            alarms["reference"][1] += 1
+        # a correct sentence flagged for a faithfulness reason is a false alarm; "speaker" (a
+        # quotation taken out without who said it) is a reader defect of the sentence as shown,
+        # true of article sentences too: counted apart
+        for key, part in (("source", verdicts[n : 2 * n]), ("reference", verdicts[2 * n :])):
+            for v in part:
+                alarms[key][0] += not v.supported and v.reason != "speaker"
+                alarms[key][1] += 1
+                speaker[key] += v.reason == "speaker"
     seconds = time.perf_counter() - t0
     total = [sum(c[0] for c in caught.values()), sum(c[1] for c in caught.values())]
     return {
@@ -180,6 +203,7 @@ def eval_faithfulness(gold: list[dict[str, Any]], verifier: Any, seed: int = 13)
         "recall_all": total[0] / max(1, total[1]),
         "planted": total[1],
         "false_alarm": {k: {"flagged": f, "checked": n, "rate": f / n if n else 0.0} for k, (f, n) in alarms.items()},
+        "quote_without_speaker": speaker,
         "ms_per_sentence": round(1000 * seconds / max(1, checked), 2),
         "missed_examples": examples,
     }
@@ -201,6 +225,10 @@ def metrics(results: dict[str, Any]) -> dict[str, float]:
             out[f"faithfulness.false_alarm.{kind}"] = a["rate"]
     for mode, res in results.get("summarization", {}).items():
         out[f"{mode}.unsupported_after_gate"] = res["unsupported_after_gate"]
+        if "defects" in res:
+            out[f"{mode}.defects.any"] = round(res["defects"]["any"], 4)
+            for kind, rate in res["defects"]["rate"].items():
+                out[f"{mode}.defects.{kind}"] = round(rate, 4)
         for ds in ("cnndm", "xsum"):
             for k in ("rouge1", "rouge2", "rougeLsum"):
                 out[f"{mode}.{ds}.{k}"] = res["ours"][ds][k]
@@ -246,6 +274,12 @@ def table(results: dict[str, Any]) -> str:
             f"{fa['source']['rate']:.1%} on source sentences, {fa['reference']['rate']:.1%} on reference highlights; "
             f"{f['ms_per_sentence']} ms/sentence"
         )
+        if "quote_without_speaker" in f:
+            q = f["quote_without_speaker"]
+            lines.append(
+                f"            quotes without their speaker (a reader defect, not counted as false alarms): "
+                f"{q['source']} source sentences, {q['reference']} reference highlights"
+            )
     if "entities" in results:
         m = results["entities"]["micro"]
         lines.append(f"entities    P/R/F1 {m['precision']:.3f}/{m['recall']:.3f}/{m['f1']:.3f} (CoNLL labels)")
@@ -255,6 +289,18 @@ def table(results: dict[str, Any]) -> str:
             f"{res['gated_sentences']} sentences gated, {res['unsupported_after_gate']} unsupported claims left)"
             "   R1 / R2 / RLsum   words"
         )
+        if "defects" in res:
+            d = res["defects"]
+            per = ", ".join(f"{k} {d['count'][k]}" for k in d["count"] if d["count"][k])
+            lines.append(
+                f"  reader defects: {d['with_any']} of {d['briefs']} briefs ({d['any']:.1%}) have one: {per or 'none'}"
+            )
+            for i, brief in enumerate(d["worst"][:3]):
+                lines.append(f"    worst #{i + 1} ({brief['id']}):")
+                for defect in brief["defects"][:4]:
+                    shown = defect["text"] if len(defect["text"]) <= 160 else defect["text"][:157] + "..."
+                    extra = f" [{defect['detail']}]" if defect["detail"] else ""
+                    lines.append(f"      {defect['kind']}{extra}: {shown}")
         for ds, what in (("cnndm", "long summary vs highlights"), ("xsum", "TLDR vs one-liner")):
             lines.append(f"  {ds}: {what}")
             for name, key in (

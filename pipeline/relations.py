@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .settings import Settings
-from .text import Sentence, split_sentences
+from .text import Sentence, is_speech, quote_marks, split_sentences
 
 _NUM = re.compile(r"\d+(?:[.,]\d+)*")
 MIN_COVERAGE = 0.4  # share of a sentence's content lemmas its support must hold
@@ -39,7 +39,8 @@ _ANCHOR_LABELS = {"PERSON", "ORG", "GPE", "LOC", "NORP", "PRODUCT", "EVENT", "LA
 class Verdict:
     sentence: str
     supported: bool
-    reason: str | None = None  # no_support | entity | number | negation | roles (None when supported)
+    # no_support | entity | number | negation | roles | attribution | speaker (None when supported)
+    reason: str | None = None
     detail: str | None = None  # what exactly: the missing entity, the swapped pair, …
     sources: list[tuple[int, int]] = field(default_factory=list)  # [start, end) of the support
 
@@ -117,6 +118,8 @@ class Verifier:
         spans = [(source[i].start, source[i].end) for i in support]
         if covered < MIN_COVERAGE:
             return Verdict(text, False, "no_support", f"{covered:.0%} of its content words", spans)
+        if is_speech(text):  # someone's words in the brief's own voice
+            return Verdict(text, False, "speaker", "quoted speech without its speaker", spans)
         sup_text = _norm(" ".join(source[i].text for i in support))
         sup_letters = _letters(sup_text)
         sup_docs = [src_docs[i] for i in support]
@@ -127,6 +130,9 @@ class Verifier:
         flipped = _polarity_flip(doc, sup_docs)
         if flipped:
             return Verdict(text, False, "negation", flipped, spans)
+        dropped = _attribution_dropped(doc, sup_docs)
+        if dropped:
+            return Verdict(text, False, "attribution", dropped, spans)
         for ent in doc.ents:
             if ent.label_ in _ANCHOR_LABELS and _letters(ent.text.removeprefix("the ")) not in sup_letters:
                 kind = "number" if ent.label_ == "DATE" and _NUM.search(ent.text) else "entity"
@@ -210,6 +216,74 @@ def entity_agent(doc: Any, agent: str, verb: str) -> bool:
         for t in doc
         for c in t.children
     )
+
+
+# Verbs that report what someone said or thinks. A claim reported with one of the opinion verbs
+# (or in the speaker's quoted words) is theirs, not a fact: a brief that drops the speaker states
+# it as fact ("Boris Johnson is 'rushing through' the closures", said by a union leader). A plain
+# "police said the man was arrested" may lose its "police said" in a brief, as editors do.
+_REPORT = frozenset(
+    "say tell add claim allege accuse argue insist believe think suggest warn write state explain report announce "
+    "deny maintain contend assert predict fear hope feel speculate describe reveal admit confirm tweet post "
+    "brand call dismiss condemn criticise criticize slam blast".split()
+)
+_OPINION = frozenset(
+    "claim allege accuse argue insist believe think suggest warn deny maintain contend assert predict fear hope "
+    "feel speculate describe brand call dismiss condemn criticise criticize slam blast".split()
+)
+_ATTRIBUTED = frozenset({"according", "allegedly", "reportedly", "reported", "purportedly", "apparently"})
+MIN_REPORTED = 0.6  # share of the sentence's content (found in its support) that is the reported part
+
+
+def _reported(doc: Any) -> list[tuple[set[int], Any, set[int]]]:
+    """(token ids of the reported content, the reporting verb, ids of its quoted words) for each
+    report in a source sentence: "X said (that) C", "C, X said", "according to X, C"."""
+    out = []
+    quoted = {i for a, b in quote_marks(doc.text).spans for i in range(a, b + 1)}
+    for tok in doc:
+        lemma = tok.lemma_.casefold()
+        if lemma == "accord" and any(c.lower_ == "to" for c in tok.children):  # according to X, C
+            content = {t.i for t in tok.head.subtree} - {t.i for t in tok.subtree}
+        elif tok.pos_ == "VERB" and lemma in _REPORT:
+            comp = [c for c in tok.children if c.dep_ in {"ccomp", "xcomp"}]
+            if comp:  # X said (that) C
+                content = {t.i for c in comp for t in c.subtree}
+            elif tok.dep_ in {"parataxis", "ccomp"} and tok.head is not tok:  # C, X said
+                content = {t.i for t in tok.head.subtree} - {t.i for t in tok.subtree}
+            else:
+                continue
+        else:
+            continue
+        out.append((content, tok, {t.i for t in doc if t.i in content and t.idx in quoted}))
+    return out
+
+
+def _attribution_dropped(doc: Any, support: list[Any]) -> str | None:
+    """The sentence states as fact what its support attributes to someone: its content is the
+    reported part of an opinion ("X claimed C"), or it reuses the speaker's quoted words
+    (X said the closures were "rushed" -> "the closures are 'rushed'"), and it names no speaker."""
+    if any(t.lemma_.casefold() in _REPORT and t.pos_ == "VERB" or t.lower_ in _ATTRIBUTED for t in doc):
+        return None
+    mine = _content(doc)
+    for sup in support:
+        shared = mine & _content(sup)
+        if len(shared) < 3:
+            continue
+        for content, verb, quoted in _reported(sup):
+            said = _lemmas(sup, content)
+            from_quote = mine & _lemmas(sup, quoted)
+            opinion = verb.lemma_.casefold() in _OPINION and len(shared & said) >= max(3, MIN_REPORTED * len(shared))
+            # the speaker's quoted words, reused (two of them, or one kept in quote marks)
+            quoting = len(from_quote) >= 2 or (from_quote and quote_marks(doc.text).spans)
+            if opinion or quoting:
+                who = next((c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass", "pobj"}), None)
+                speaker = " ".join(t.text for t in who.subtree) if who is not None else verb.text
+                return f"the source attributes it to {speaker} ('{verb.text}')"
+    return None
+
+
+def _lemmas(doc: Any, ids: set[int]) -> set[str]:
+    return {t.lemma_.casefold() for t in doc if t.i in ids and t.is_alpha and not t.is_stop and len(t) > 1}
 
 
 def _shown(phrase: str) -> str:

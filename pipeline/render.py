@@ -50,7 +50,8 @@ def markdown(article: Article) -> str:
     if date:
         lines.append(date + "  ")
     lines += [f"{article.reading_minutes} min read", "", "TLDR:", "", safe(article.tldr_text), ""]
-    lines += ["Article Summary:", ""]
+    if article.summary_paragraphs:  # a very short article may have nothing beyond its TLDR
+        lines += ["Article Summary:", ""]
     for para in article.summary_paragraphs:
         lines += [safe(para), ""]
     ents = entity_lines(article)

@@ -1,5 +1,11 @@
-"""Text helpers: control-character stripping and sentence splitting with character offsets
-(spaCy's rule-based sentencizer, no model needed)."""
+"""Text helpers: control-character stripping, sentence splitting with character offsets (spaCy's
+rule-based sentencizer, no model needed) that keeps quote marks with the sentence they belong to,
+and what a brief may show a reader: page furniture recognised, quotes used whole with their speaker.
+
+Every summarizer and the faithfulness gate take their sentences from here, so a caption, a share
+widget or half a quote is kept out of every brief by one set of rules. The article text itself
+stays as extracted: a sentence's offsets always point into it (provenance).
+"""
 
 from __future__ import annotations
 
@@ -44,21 +50,373 @@ def _sentencizer() -> Any:
     return nlp
 
 
+# ---------------------------------------------------------------- page furniture
+
+# Furniture glued to the first words of a sentence by extraction: datelines ("(CNN)They may…",
+# "LONDON, England (CNN) -- The…"), BBC share widgets ("Share this withEmail…Copy this linkThe…"),
+# DailyMail's "Scroll down for video", "Read more:". Cut off the sentence (its start moves past).
+_PREFIX = re.compile(
+    r"(?:"
+    r"(?:[A-Z][A-Za-z.'’ -]{1,40},\s*)?(?:[A-Z][A-Za-z.'’ -]{1,30}\s*)?"
+    r"\((?:CNN|AP|AFP|Reuters|BBC)\)\s*(?:--|—|–|-)?\s*"
+    r"|Share this with.{0,120}?Copy this link(?:These are external links and will open in a new window)?\s*"
+    r"|(?:Scroll down for videos?|Watch the video(?: below)?:?|Read more:|READ MORE:|Related:|RELATED:)\s+"
+    r")+"
+)
+# A sentence that is nothing but furniture ("Advertisement", "Click here to…", "Follow us on…").
+_FURNITURE = re.compile(
+    r"^(?:Advertisement|Media playback is (?:not supported|unsupported) on (?:this|your) device"
+    r"|Scroll down for videos?|Read more\b.*|READ MORE\b.*|Click here\b.*|Follow (?:us|@|him|her)\b.*"
+    r"|Sign up\b.*|Subscribe\b.*|Share this\b.*|Copy this link\b.*|Watch the video\b.*|Related\b.*"
+    r"|All rights reserved\b.*|Copyright\b.*|©.*|(?:Photo|Picture|Image|Video|Credit|Source)s?:.*"
+    r"|By [A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3}(?: and [A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3})?[.,|]?"
+    r"(?: [A-Z][\w ]{0,30})?"
+    r"|This (?:article|story) (?:was|has been) (?:amended|updated|corrected)\b.*)$"
+)
+# Photo captions, which extraction glues into the text: "Jamie Silvonek (left), 14, …",
+# "Abase Hussen, left, took his daughter…", and DailyMail's labelled ones ("Critical: A guard…").
+_CAPTION = re.compile(
+    r"\((?:left|right|centre|center|pictured|not pictured|above|below|top|bottom|inset|file(?: photo)?|"
+    r"(?:top |bottom |far |second |centre |center )(?:left|right)|pictured (?:left|right|above|below|centre|center)"
+    r"|left and right|right and left|second (?:from )?(?:left|right)|in (?:red|blue|white|black))\)"
+    r"|, (?:left|right|centre|center|pictured|above|below)(?: (?:left|right|above|below))?,"
+    r"|\bpictured (?:above|below|left|right)\b|\b[Ss]hown (?:above|below|left|right)\b",
+)
+_REPORTING = (
+    r"said|says|say|added|adds|told|tells|wrote|writes|explained|continued|tweeted|posted|read|reads|went on|"
+    r"asked|replied|insisted|warned|stated|concluded|claimed|argued|noted|revealed|announced|admitted|confirmed|"
+    r"declared|commented|recalled|urged|joked|quipped|stressed|suggested|will say|would say"
+)
+# "Flying high: Half of the kite…": a short label, a colon, then the caption. Not "He said: 'We…'".
+_LABEL = re.compile(r"^(?:[A-Z][\w'’!-]*)(?: [\w'’!-]+){0,3}: (?=[A-Z\"'‘“0-9])")
+_SPEECH_LABEL = re.compile(rf"\b(?:{_REPORTING})\b", re.I)
+
+
+def furniture_prefix(text: str) -> int:
+    """How many leading characters of a sentence are page furniture (0 when none)."""
+    m = _PREFIX.match(text)
+    return m.end() if m else 0
+
+
+def is_furniture(text: str) -> bool:
+    """A sentence that is page furniture through and through."""
+    return _FURNITURE.match(text.strip()) is not None
+
+
+def is_caption(text: str) -> bool:
+    """A photo caption (or a sentence with one glued in)."""
+    if _CAPTION.search(text):
+        return True
+    m = _LABEL.match(text)
+    return m is not None and not _SPEECH_LABEL.search(m.group(0))
+
+
+# ---------------------------------------------------------------- quote marks
+
+_OPEN_ONLY = "“„«‘‹"
+_CLOSE_ONLY = "”»›"
+_BEFORE_OPEN = " \t\n([{—–-/"  # a straight quote after one of these (or at the start) opens
+_FINAL = ".!?"
+
+
+@dataclass(frozen=True, slots=True)
+class Quotes:
+    """Quote marks of a paragraph: matched spans and the marks that match nothing."""
+
+    spans: list[tuple[int, int]]  # [open, close] positions (inclusive) of matched pairs
+    stray: list[int]  # positions of marks with no partner
+
+
+def _role(text: str, i: int) -> tuple[str, str] | None:
+    """(family, "open"|"close") of the quote mark at ``i``, or None when it is no quote mark
+    (an apostrophe: "don't", "James' car", "'90s" are not quotes)."""
+    c = text[i]
+    prev = text[i - 1] if i > 0 else " "
+    nxt = text[i + 1] if i + 1 < len(text) else " "
+    if c in '"“”„«»':
+        if c in _OPEN_ONLY:
+            return "d", "open"
+        if c in _CLOSE_ONLY:
+            return "d", "close"
+        return ("d", "open") if prev in _BEFORE_OPEN and not nxt.isspace() else ("d", "close")
+    if c not in "'‘’‹›":
+        return None
+    if c in "‘‹":
+        return "s", "open"
+    if c == "›":
+        return "s", "close"
+    if prev in _BEFORE_OPEN:  # 'Stop' and '3' open; 'em and '90s are elisions
+        elision = re.match(r"(?:em|n|til|cause|\d0s)\b", text[i + 1 : i + 6])
+        return ("s", "open") if nxt.isalnum() and not elision else None
+    if prev.isalnum() and nxt.isalnum():
+        return None  # don't, O'Brien
+    if nxt.isspace() or nxt in '.,;:!?)]—–-"”' or i + 1 == len(text):
+        # after punctuation it closes a quote; after a letter it may be a plural possessive
+        # ("the creators' rights"): that only closes a quote that is open
+        return ("s", "close") if not prev.isalpha() else ("s", "close?")
+    return None
+
+
+def quote_marks(text: str) -> Quotes:
+    """Pair the quote marks of one paragraph, straight and curly, double and single."""
+    spans: list[tuple[int, int]] = []
+    stray: list[int] = []
+    open_at: dict[str, int | None] = {"d": None, "s": None}
+    marks = [(i, r) for i, c in enumerate(text) if c in "\"“”„«»'‘’‹›" and (r := _role(text, i)) is not None]
+    for k, (i, (family, kind)) in enumerate(marks):
+        if kind == "close?":  # "the creators' rights": an apostrophe when a sure close follows
+            later = next((r for _, r in marks[k + 1 :] if r[0] == family and r[1] != "close?"), None)
+            if later == (family, "close"):
+                continue
+        if kind == "open":
+            if open_at[family] is not None and family == "d":
+                stray.append(open_at[family])  # type: ignore[arg-type]  # a second opening: the first never closed
+            if open_at[family] is None or family == "d":
+                open_at[family] = i
+            continue
+        start = open_at[family]
+        if start is not None:
+            spans.append((start, i))
+            open_at[family] = None
+        elif kind == "close":  # a sure closing mark with nothing open
+            stray.append(i)
+    stray += [i for i in open_at.values() if i is not None]
+    return Quotes(sorted(spans), sorted(stray))
+
+
+# ---------------------------------------------------------------- sentences
+
+
 def split_sentences(text: str) -> list[Sentence]:
-    """Sentences in order, never crossing a paragraph (line) boundary."""
+    """Sentences in order, never crossing a paragraph (line) boundary.
+
+    Beyond spaCy's sentencizer: an opening quote mark it glues to the end of the previous
+    sentence (`…last week. "Next…`) moves to the sentence it opens; a sentence cut after a quote
+    (`"Stop!" | he said.`) is joined again; furniture glued to a sentence's start
+    (datelines, share widgets) is cut off, and a sentence that is only furniture is left out."""
     nlp = _sentencizer()
     out: list[Sentence] = []
     offset = 0
-    paragraphs = text.split("\n")
-    for p_index, para in enumerate(paragraphs):
+    carried = ""  # an opening quote mark the previous paragraph ended on
+    for p_index, para in enumerate(text.split("\n")):
         if para.strip():
-            for sent in nlp(para).sents:
-                s = sent.text.strip()
-                if s:
-                    start = offset + sent.start_char
-                    out.append(Sentence(_SPACE.sub(" ", s), start, start + len(sent.text.rstrip()), len(out), p_index))
+            first = len(out)
+            spans = _repair([(s.start_char, s.end_char) for s in nlp(para).sents], para)
+            for a, b in spans:
+                a += furniture_prefix(para[a:b])
+                raw = para[a:b].strip()
+                if not raw or is_furniture(raw):
+                    continue
+                a += len(para[a:b]) - len(para[a:b].lstrip())
+                out.append(Sentence(_SPACE.sub(" ", raw), offset + a, offset + a + len(raw), len(out), p_index))
+            carried = _carry(out, first, carried)
         offset += len(para) + 1
     return out
+
+
+def _carry(out: list[Sentence], first: int, carried: str) -> str:
+    """A quotation that runs over paragraphs: when the previous paragraph ended on an opening mark
+    (`…was wasted."` whose `"` matches nothing: it opens the next paragraph's quote, as in text
+    whose marks were shifted across line breaks), this paragraph's first sentence gets it back if
+    that balances its marks. Returns the mark this paragraph ends on, if it is such a mark."""
+    if first == len(out):
+        return carried
+    joined = " ".join(x.text for x in out[first:])
+    if carried and len(quote_marks(carried + joined).stray) < len(quote_marks(joined).stray):
+        s = out[first]
+        out[first] = Sentence(carried + s.text, s.start, s.end, s.index, s.paragraph)
+        joined = carried + joined
+    last = out[-1]
+    if re.search(r"[.!?,]\"$", last.text) and quote_marks(joined).stray[-1:] == [len(joined) - 1]:
+        out[-1] = Sentence(last.text[:-1], last.start, last.end - 1, last.index, last.paragraph)
+        return '"'
+    return ""
+
+
+_TRAILING_OPEN = re.compile(r"[.!?:;,]['’\"”]?\s+([\"“'‘])\s*$")
+_ENDS = re.compile(r"[.!?]['’\"”]?\s*$")
+
+
+def _repair(spans: list[tuple[int, int]], para: str) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        if out:
+            pa, pb = out[-1]
+            prev = para[pa:pb]
+            m = _TRAILING_OPEN.search(prev)
+            if m:  # `…last week. "` + `Next…`: the mark opens this sentence
+                a = pa + m.start(1)
+                out[-1] = (pa, pa + m.start(1))
+            elif _ENDS.search(prev) and re.match(r"\s*(?:[a-z]|[,;])", para[a:b]):
+                out[-1] = (pa, b)  # `"Stop!"` + `he said.`, `Which?` + `, said`: one sentence
+                continue
+        out.append((a, b))
+    return [(a, len(para[:b].rstrip())) for a, b in out if para[a:b].strip()]
+
+
+# ---------------------------------------------------------------- reading units
+
+# first or second person outside quotes: the brief speaking in someone else's voice
+# (case-sensitive, capitalised only where a sentence starts: "US" is a country, "Baby Be Mine" a song)
+_FIRST_PERSON = re.compile(
+    r"\bI\b|\bI['’](?:m|ve|d|ll)\b|\b(?:me|my|mine|myself|we|we['’](?:re|ve|ll|d)|us|our|ours|ourselves|"
+    r"you|you['’](?:re|ve|ll|d)|your|yours)\b|^\W*(?:My|We|We['’](?:re|ve|ll|d)|Our|You|You['’](?:re|ve|ll|d)|Your)\b"
+)
+_ATTRIBUTION = re.compile(
+    rf"\b(?:{_REPORTING}|according to|saying|tells|telling|speaking|in a statement|allegedly|reportedly)\b",
+    re.I,
+)
+MAX_SENTENCE_WORDS = 50  # 96% of the dev articles' sentences are shorter; longer ones are glued captions or lists
+MAX_UNIT_WORDS = 80  # a quote of several sentences is shown whole only up to this length
+MAX_UNIT_SENTENCES = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """What a brief may quote from an article: one sentence, or the sentences of one quotation
+    with its attribution. ``problem`` says why a reader must not be shown it (None: readable)."""
+
+    text: str
+    start: int
+    end: int
+    first: int  # index of its first and last sentence among the article's sentences
+    last: int
+    problem: str | None = None
+
+    @property
+    def words(self) -> int:
+        return len(self.text.split())
+
+
+def outside_quotes(text: str) -> str:
+    """The text with every matched quotation cut out (what the writer says in their own voice)."""
+    q = quote_marks(text)
+    keep, pos = [], 0
+    for a, b in q.spans:
+        if a >= pos:
+            keep.append(text[pos:a])
+            pos = b + 1
+    keep.append(text[pos:])
+    return " ".join(keep)
+
+
+def is_speech(text: str) -> bool:
+    """Does the sentence speak in someone else's voice without saying whose: quoted speech or first
+    person with no speaker ("I don't think it has sunk in yet.", `"It was a crazy time."`)?"""
+    own = outside_quotes(text)
+    if _ATTRIBUTION.search(own):
+        return False
+    # led by a quotation, or mostly quoted: `"It was a crazy time," the brief says` is someone's words
+    led = text.lstrip()[:1] in "\"“'‘" and len(own.strip()) < 0.5 * len(text.strip())
+    return led or len(own.strip()) < 0.2 * len(text.strip()) or _FIRST_PERSON.search(own) is not None
+
+
+def problem(text: str) -> str | None:
+    """Why a sentence (or unit) cannot be shown to a reader as it is; None when it can."""
+    text = text.strip()
+    if not text:
+        return "empty"
+    if furniture_prefix(text) or is_furniture(text):
+        return "furniture"
+    if is_caption(text):
+        return "caption"
+    if quote_marks(text).stray:
+        return "unbalanced quote"
+    if is_speech(text):
+        return "quote without speaker"
+    if (text[0].islower() and not text[1:2].isupper()) or text[0] in ",;:)-–—":  # not "eBay"
+        return "fragment"
+    if not re.search(r"[.!?](?:['’\"”)]+)?$", text):
+        return "unfinished"
+    return None
+
+
+# A sentence that leans on the one before it: a connective or a pronoun whose referent is there.
+_LEANS = re.compile(
+    r"^\W*(?:But|And|Or|So|Yet|However|Meanwhile|Still|Also|Instead|Moreover|Furthermore|Nevertheless|Nonetheless|"
+    r"Even so|In addition|As a result|Therefore|Thus|Then|He|She|It|They|His|Her|Its|Their|Him|Them|This|These|Those|"
+    r"That|Such|The latter|The former|Both|Neither|Another|Others?)\b"
+)
+
+
+def stands_alone(text: str) -> bool:
+    """Can the sentence be read on its own (a TLDR): it does not open on a connective or a
+    pronoun that points at the sentence before it ("But he added that…")."""
+    return _LEANS.match(text) is None
+
+
+def units(text: str, sentences: list[Sentence]) -> list[Unit]:
+    """The article's sentences grouped into reading units: a quotation spanning sentences is one
+    unit (with its attribution); a quoted sentence with no speaker joins the sentence before it
+    when that one names the speaker. Every unit carries the reason it is unreadable, if any."""
+    out: list[Unit] = []
+    i = 0
+    while i < len(sentences):
+        s = sentences[i]
+        j = i
+        # extend while a quotation opened in this unit is still open at its end
+        while j + 1 < len(sentences) and sentences[j + 1].paragraph == s.paragraph and j - i < MAX_UNIT_SENTENCES:
+            joined = " ".join(x.text for x in sentences[i : j + 1])
+            stray = quote_marks(joined).stray
+            if not (stray and _opens(joined, stray[-1])):
+                break
+            j += 1
+        out.append(_unit(text, sentences, i, j))
+        i = j + 1
+    return _attach_speakers(text, sentences, out)
+
+
+def _opens(text: str, pos: int) -> bool:
+    role = _role(text, pos)
+    return role is not None and role[1] == "open"
+
+
+def _unit(text: str, sentences: list[Sentence], i: int, j: int) -> Unit:
+    a, b = sentences[i].start, sentences[j].end
+    shown = " ".join(x.text for x in sentences[i : j + 1])
+    why = problem(shown)
+    if why is None and any(s.words > MAX_SENTENCE_WORDS for s in sentences[i : j + 1]):
+        why = "run-on"
+    if why is None and (len(shown.split()) > MAX_UNIT_WORDS):
+        why = "quote too long"
+    return Unit(shown, a, b, i, j, why)
+
+
+def _attach_speakers(text: str, sentences: list[Sentence], us: list[Unit]) -> list[Unit]:
+    out: list[Unit] = []
+    for u in us:
+        prev = out[-1] if out else None
+        if (
+            u.problem == "quote without speaker"
+            and prev is not None
+            and prev.problem is None
+            and sentences[prev.last].paragraph == sentences[u.first].paragraph
+            and quote_marks(prev.text).spans
+            and _ATTRIBUTION.search(outside_quotes(prev.text))
+        ):
+            out[-1] = _unit(text, sentences, prev.first, u.last)  # `"A," he said. "B."`: one unit
+            continue
+        out.append(u)
+    return out
+
+
+_WORD = re.compile(r"[\w'’-]+")
+
+
+def _words(text: str) -> list[str]:
+    return [w.lower().strip("'’") for w in _WORD.findall(text)]
+
+
+def near_duplicate(a: str, b: str) -> bool:
+    """The same sentence, or the same but for a few words: one contains the other (of six words
+    or more), or they share 80% of their words."""
+    wa, wb = set(_words(a)), set(_words(b))
+    if not wa or not wb:
+        return False
+    na, nb = " ".join(_words(a)), " ".join(_words(b))
+    if na == nb or (min(len(wa), len(wb)) >= 6 and (na in nb or nb in na)):
+        return True
+    return len(wa & wb) / len(wa | wb) >= 0.8
 
 
 def take_words(items: Iterable[T], limit: int, words: Callable[[T], int]) -> list[T]:

@@ -52,6 +52,31 @@ def test_each_error_class_is_caught_and_correct_sentences_pass(verifier, sentenc
         assert v.sources and all(ARTICLE[a:b] for a, b in v.sources)
 
 
+QUOTED = (
+    'Union leader Mark Serwotka said Boris Johnson is "rushing through" the closures of 10 tax offices. '
+    "The union claimed the closures would cost 500 jobs in the north of England. "
+    "Police said a 45-year-old man was arrested in Leeds on Friday. "
+    '"We are in a fantastic position," the club chairman said on Monday.'
+)
+
+
+@pytest.mark.parametrize(
+    "sentence, reason",
+    [
+        ('Boris Johnson is "rushing through" the closures of 10 tax offices.', "attribution"),  # a union's words
+        ("The closures would cost 500 jobs in the north of England.", "attribution"),  # a claim, as fact
+        ('Mark Serwotka said Johnson is "rushing through" the closures of 10 tax offices.', None),
+        ("The union claimed the closures would cost 500 jobs in the north of England.", None),
+        ("A 45-year-old man was arrested in Leeds on Friday.", None),  # "police said" may go, as editors do
+        ("We are in a fantastic position.", "speaker"),  # the chairman's words in the brief's own voice
+        ('"We are in a fantastic position," the chairman said.', None),
+    ],
+)
+def test_dropped_attributions_and_quotes_without_speaker_are_caught(verifier, sentence, reason):
+    (v,) = verifier.check(QUOTED, [sentence])
+    assert v.supported == (reason is None) and v.reason == reason, (v.reason, v.detail)
+
+
 def test_verify_command_prints_json_per_sentence_in_order(tmp_path):
     article = tmp_path / "a.txt"
     article.write_text("Cloud scheme delayed\n" + ARTICLE)

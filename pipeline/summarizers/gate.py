@@ -15,10 +15,21 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
+from ..defects import META_OPENER, loop
 from ..document import Article, SummarySentence
-from ..text import Sentence, split_sentences, take_words
+from ..text import (
+    MAX_SENTENCE_WORDS,
+    Sentence,
+    Unit,
+    near_duplicate,
+    problem,
+    split_sentences,
+    stands_alone,
+    take_words,
+    units,
+)
 from .base import SummaryResult, paragraphs_of
 
 _CVE = re.compile(r"\bCVE-\d{4}-\d{4,}\b", re.IGNORECASE)
@@ -49,20 +60,45 @@ class Source:
     """The article text prepared for fast claim lookups."""
 
     text: str
+    searchable: str  # the text, plus its sentences as split (furniture glued to a name cut off)
     lowered: str  # whitespace-normalised, lower case, possessives dropped
     numbers: frozenset[str]
     sentences: list[Sentence]
     bags: list[frozenset[str]]  # content words per sentence
     vocab: frozenset[str]  # content words of the whole text
+    units: list[Unit]  # what a brief may quote: sentences, or a quotation with its speaker
+    unit_of: list[int]  # sentence index -> index of its unit
 
     @classmethod
     def of(cls, text: str) -> Source:
         sentences = split_sentences(text)
-        numbers = {n.replace(",", "") for n in _NUMBER.findall(text)}
-        lowered = _norm(text)
+        # "Copy this linkAvon and Somerset Police closed…": the name is in the article, but only
+        # the split sentence shows it as a word
+        glued = [
+            s.text for s in sentences if s.start and text[s.start - 1].isalnum() or s.text != text[s.start : s.end]
+        ]
+        searchable = "\n".join([text, *glued])
+        numbers = {n.replace(",", "") for n in _NUMBER.findall(searchable)}
+        lowered = _norm(searchable)
         numbers |= {str(i) for i, w in enumerate(_SPELLED) if re.search(rf"\b{w}\b", lowered)}
         bags = [content_words(s.text) for s in sentences]
-        return cls(text, lowered, frozenset(numbers), sentences, bags, frozenset().union(*bags))
+        whole = units(text, sentences)
+        unit_of = [0] * len(sentences)
+        for k, u in enumerate(whole):
+            for i in range(u.first, u.last + 1):
+                unit_of[i] = k
+        vocab = frozenset().union(*bags)
+        return cls(text, searchable, lowered, frozenset(numbers), sentences, bags, vocab, whole, unit_of)
+
+    def at(self, start: int) -> int | None:
+        """The index of the sentence that starts at ``start`` (a relation verdict's source)."""
+        return next((s.index for s in self.sentences if s.start == start), None)
+
+    def quotable(self, sentence: int) -> Unit | None:
+        """The unit a fallback would paste for this source sentence, or None when a reader must
+        not see it as it is (a caption, a run-on, half a quote, a quote without its speaker)."""
+        u = self.units[self.unit_of[sentence]]
+        return u if u.problem is None else None
 
 
 def _norm(text: str) -> str:
@@ -89,7 +125,7 @@ def claims(sentence: str) -> list[tuple[str, bool]]:
 
 def _in_text(piece: str, src: Source) -> bool:
     """Found in the source with the same capitalisation (a name, not a common word)."""
-    return re.search(rf"(?<!\w){re.escape(piece)}(?!\w)", src.text) is not None
+    return re.search(rf"(?<!\w){re.escape(piece)}(?!\w)", src.searchable) is not None
 
 
 def _name_supported(name: str, src: Source, opens_sentence: bool) -> bool:
@@ -151,11 +187,22 @@ def support(sentence: str, src: Source, used: set[int] | None = None) -> list[in
 
 
 MIN_GROUNDING = 0.5  # share of a sentence's content words that must occur in the source
-# A failing sentence is replaced by its support sentence only when that is a readable sentence:
-# 96% of the dev articles' sentences have at most 50 words; the longer "sentences" are mostly
-# unsplit runs of photo captions ("Sale: Actor ... Cabinets: A pair of ... Portrait: ..."), which
-# put 200-word blocks of caption text into summaries. Such a sentence is dropped instead.
-FALLBACK_MAX_WORDS = 50
+# A failing sentence is replaced by its support sentence only when a reader may be shown that
+# as it is (``Source.quotable``): 96% of the dev articles' sentences have at most 50 words; the
+# longer "sentences" are mostly unsplit runs of photo captions ("Sale: Actor ... Cabinets: A pair
+# of ... Portrait: ..."), which put 200-word blocks of caption text into summaries; captions,
+# half quotes and quotes without their speaker are as bad. Such a sentence is dropped instead.
+FALLBACK_MAX_WORDS = MAX_SENTENCE_WORDS
+# "The article reports that X." says X: the frame is cut; a sentence that only talks about the
+# article ("The article discusses the closures.") says nothing the brief's other sentences do not
+_META_THAT = re.compile(
+    r"^(?:(?:The|This) (?:article|text|report|story|piece|author|writer)|It) (?:also )?"
+    r"(?:reports|says|states|notes|explains|mentions|adds|reveals|confirms|highlights|emphasi[sz]es|suggests) that\s+",
+    re.I,
+)
+_META_ACCORDING = re.compile(
+    r"^(?:According to|As (?:stated|reported|mentioned) in) (?:the|this) (?:article|text|report|story),?\s+", re.I
+)
 
 
 def problems(sentence: str, src: Source) -> list[str]:
@@ -167,6 +214,27 @@ def problems(sentence: str, src: Source) -> list[str]:
     return bad
 
 
+def reframe(text: str) -> str | None:
+    """A generated sentence without its meta-opener: "The article reports that X." -> "X.";
+    None for one that only talks about the article ("The article discusses the closures.")."""
+    for frame in (_META_THAT, _META_ACCORDING):
+        m = frame.match(text)
+        if m:
+            rest = text[m.end() :]
+            return rest[:1].upper() + rest[1:] if rest else None
+    return None if META_OPENER.match(text) else text
+
+
+def reader_problem(text: str) -> str | None:
+    """What a reader would trip over in a generated sentence (besides unsupported claims)."""
+    looped = loop(text)
+    if looped:
+        return f"repetition loop ({looped})"
+    if len(text.split()) > MAX_SENTENCE_WORDS:
+        return "run-on sentence"
+    return problem(text)
+
+
 def check(sentence: str, src: Source, used: set[int], gated: list[dict[str, object]]) -> SummarySentence | None:
     """Gate one generated sentence; returns the sentence to keep (possibly a source fallback)."""
     text = sentence.strip()
@@ -174,11 +242,22 @@ def check(sentence: str, src: Source, used: set[int], gated: list[dict[str, obje
     if len(words) < 3:  # a fragment, a label or generation debris
         gated.append({"text": text, "unsupported": [], "action": "dropped"})
         return None
-    bad = problems(text, src)
+    framed = reframe(text)
+    if framed is None:
+        gated.append({"text": text, "unsupported": ["(talks about the article)"], "action": "dropped"})
+        return None
+    if framed != text:
+        gated.append({"text": text, "unsupported": ["(talks about the article)"], "action": "removed", "kept": framed})
+        text = framed
+    trouble = reader_problem(text)
+    if trouble in ("furniture", "caption") or (trouble or "").startswith(("repetition loop", "run-on")):
+        gated.append({"text": text, "unsupported": [f"({trouble})"], "action": "dropped"})
+        return None
+    bad = problems(text, src) + ([f"({trouble})"] if trouble else [])
     if bad:
         trimmed = _PAREN.sub(lambda m: "" if unsupported(m.group(0), src) else m.group(0), text)
         trimmed = re.sub(r"\s+([,.;:])", r"\1", trimmed).strip()
-        still = problems(trimmed, src)
+        still = problems(trimmed, src) + ([f"({trouble})"] if trouble else [])
         if not still and len(content_words(trimmed)) >= 3:
             gated.append({"text": text, "unsupported": bad, "action": "removed", "kept": trimmed})
             text, bad = trimmed, []
@@ -187,12 +266,13 @@ def check(sentence: str, src: Source, used: set[int], gated: list[dict[str, obje
         if not idx:
             gated.append({"text": text, "unsupported": bad, "action": "dropped"})
             return None
-        first = src.sentences[idx[0]]
-        if first.words > FALLBACK_MAX_WORDS:
-            gated.append({"text": text, "unsupported": bad, "action": "dropped (support sentence too long)"})
+        first = src.quotable(idx[0])
+        if first is None:
+            why = src.units[src.unit_of[idx[0]]].problem
+            gated.append({"text": text, "unsupported": bad, "action": f"dropped (support sentence: {why})"})
             return None
         gated.append({"text": text, "unsupported": bad, "action": "replaced", "kept": first.text})
-        used.add(first.index)
+        used.update(range(first.first, first.last + 1))
         return _quote(first)
     idx = support(text, src)
     used.update(idx)
@@ -206,13 +286,17 @@ def finalize(
     coverage: float,
     src: Source | None = None,
     max_tldr_sentences: int = 2,
-    relations: Any = None,
+    relations: RelationChecker | None = None,
+    tldr_words: int = 35,
 ) -> SummaryResult:
     """Gate generated TLDR sentences and paragraphs against the article; attach provenance.
 
     With ``relations`` (a :class:`~pipeline.relations.Verifier`), every generated sentence that
     passed the gate is also checked against its own support sentences (names, numbers, negation,
-    who did what); a failing one is replaced by its support sentence, recorded in ``gated``."""
+    who did what, a claim or a quote that lost its speaker); a failing one is replaced by its
+    support sentence when a reader may see that as it is, else dropped; recorded in ``gated``.
+    The summary never repeats the TLDR; an empty TLDR falls back to the article's first sentence
+    that reads on its own (never a caption, a fragment or half a quote)."""
     src = src or Source.of(article.text)
     gated: list[dict[str, object]] = []
     used: set[int] = set()
@@ -224,71 +308,88 @@ def finalize(
         kept = []
         for sent in para:
             out = check(sent, src, used, gated)
-            if out and out.text not in seen:  # a fallback never repeats a sentence already used
+            if out and any(near_duplicate(out.text, x) for x in seen):  # said already (or a fallback's twin)
+                gated.append({"text": out.text, "unsupported": [], "action": "dropped (said already)"})
+            elif out:
                 seen.add(out.text)
                 kept.append(out)
         if kept:
             paras.append(kept)
     if relations is not None:
         replaced = {str(g.get("kept")) for g in gated}
-        drop = _check_relations(article.text, [s for s in tldr_out if s.text not in replaced], relations, gated)
-        drop |= _check_relations(
-            article.text, [s for p in paras for s in p if s.text not in replaced], relations, gated
-        )
+        drop = _check_relations(src, [s for s in tldr_out if s.text not in replaced], relations, gated)
+        drop |= _check_relations(src, [s for p in paras for s in p if s.text not in replaced], relations, gated)
         tldr_out = [s for s in tldr_out if id(s) not in drop]
         seen = set()
         for p in paras:  # a replacement never repeats a sentence the summary already has
             p[:] = [s for s in p if id(s) not in drop and not (s.text in seen or seen.add(s.text))]  # type: ignore[func-returns-value]
         paras = [p for p in paras if p]
-    if not tldr_out and src.sentences:  # nothing usable: the lead sentence is the honest TLDR
-        tldr_out = [_quote(x) for x in _readable(src)[:1]]
+    if not tldr_out and src.sentences:  # nothing usable: the first sentence that reads on its own
+        said = [s.text for p in paras for s in p]
+        pick = next((u for u in _readable(src) if u.words <= tldr_words and stands_alone(u.text)
+                     and not any(near_duplicate(u.text, t) for t in said)), None)  # fmt: skip
+        tldr_out = [_quote(pick or _readable(src)[0])]
         gated.append({"text": " ".join(tldr), "unsupported": [], "action": "empty, used lead sentence"})
+    for p in paras:  # the Article Summary never repeats the TLDR (a reader reads both)
+        for s in [s for s in p if any(near_duplicate(s.text, t.text) for t in tldr_out)]:
+            gated.append({"text": s.text, "unsupported": [], "action": "dropped (repeats the TLDR)"})
+            p.remove(s)
+    paras = [p for p in paras if p]
     if not paras and src.sentences:  # everything gated: the lead is the honest fallback
-        paras = [[_quote(x) for x in _lead(src, words=80)]]
+        lead = [u for u in _lead(src, words=80) if not any(near_duplicate(u.text, t.text) for t in tldr_out)]
+        paras = [[_quote(x) for x in lead]] if lead else []
         gated.append({"text": "", "unsupported": [], "action": "summary empty after the gate, used lead sentences"})
     if len(paras) == 1 and len(paras[0]) > 1:  # the summary has 2-3 paragraphs
         paras = paragraphs_of(paras[0])
     return SummaryResult(tldr_out, paras, coverage, gated)
 
 
+class RelationChecker(Protocol):
+    """What the gate needs from :class:`pipeline.relations.Verifier`."""
+
+    def check(self, text: str, sentences: Sequence[str]) -> list[Any]: ...
+
+
 # the gate already requires every name and number to be in the article and most content words;
 # here only the relation errors act: a name or date absent from the one support sentence is often
 # a true fusion of two sentences or coreference (36% of human highlights), so it is not used
-RELATION_REASONS = frozenset({"number", "negation", "roles"})
+RELATION_REASONS = frozenset({"number", "negation", "roles", "attribution", "speaker"})
 
 
 def _check_relations(
-    text: str, sentences: list[SummarySentence], relations: Any, gated: list[dict[str, Any]]
+    src: Source, sentences: list[SummarySentence], relations: RelationChecker, gated: list[dict[str, Any]]
 ) -> set[int]:
-    """Replace each sentence with a relation error by its support sentence, in place; returns the
-    ids of the sentences to drop instead (their support sentence is too long to read as one)."""
+    """Replace each sentence with a relation error by its support sentence (as a reader may see
+    it: with the quotation and speaker it belongs to), in place; returns the ids of the sentences
+    to drop instead (their support is a caption, a run-on, half a quote…)."""
     drop: set[int] = set()
-    for sent, v in zip(sentences, relations.check(text, [s.text for s in sentences]), strict=True):
+    for sent, v in zip(sentences, relations.check(src.text, [s.text for s in sentences]), strict=True):
         if v.supported or v.reason not in RELATION_REASONS or not v.sources:
             continue
-        start, end = v.sources[0]
-        kept = " ".join(text[start:end].split())
-        why = [f"{v.reason}: {v.detail}"]
-        if len(kept.split()) > FALLBACK_MAX_WORDS:
-            gated.append({"text": sent.text, "unsupported": why, "action": "dropped (support sentence too long)"})
+        at = src.at(v.sources[0][0])
+        unit = src.quotable(at) if at is not None else None
+        why = [f"{v.reason}: {v.detail}" if v.detail else str(v.reason)]
+        if unit is None:
+            problem_ = src.units[src.unit_of[at]].problem if at is not None else "none"
+            gated.append({"text": sent.text, "unsupported": why, "action": f"dropped (support sentence: {problem_})"})
             drop.add(id(sent))
             continue
-        gated.append({"text": sent.text, "unsupported": why, "action": "replaced", "kept": kept})
-        sent.text, sent.support = kept, [(start, end)]
+        gated.append({"text": sent.text, "unsupported": why, "action": "replaced", "kept": unit.text})
+        sent.text, sent.support = unit.text, [(unit.start, unit.end)]
     return drop
 
 
-def _quote(x: Sentence) -> SummarySentence:
+def _quote(x: Sentence | Unit) -> SummarySentence:
     """An article sentence used as is, with itself as provenance."""
     return SummarySentence(x.text, [(x.start, x.end)])
 
 
-def _readable(src: Source) -> list[Sentence]:
-    """The article's sentences a summary may quote: not run-ons (the first one if none is)."""
-    return [x for x in src.sentences if x.words <= FALLBACK_MAX_WORDS] or src.sentences[:1]
+def _readable(src: Source) -> list[Unit]:
+    """What a summary may quote from the article (the first unit if nothing is readable)."""
+    return [u for u in src.units if u.problem is None] or src.units[:1]
 
 
-def _lead(src: Source, words: int) -> list[Sentence]:
+def _lead(src: Source, words: int) -> list[Unit]:
     return take_words(_readable(src), words, lambda s: s.words)
 
 

@@ -42,12 +42,19 @@ SYSTEM = (
     "Do not add information. Do not expand acronyms."
 )
 ASK_FACTS = "List the key facts of this article as short bullet points, in the order of the article."
-ASK_TLDR = "Write a one-sentence TLDR of at most 30 words using only these facts. Reply with the sentence only."
+# The brief states the news in its own voice, like the seed document: 10 of 40 unseen quality
+# briefs opened "The article discusses…". The asks say so; the gate cuts or drops what slips
+# through (``gate.reframe``). The system prompt and the facts step are unchanged, so the facts
+# (and the article's prompt cache) are the same as before.
+NEWS_VOICE = 'State the news directly; never write "the article" or "the text".'
+ASK_TLDR = (
+    f"Write a one-sentence TLDR of at most 30 words using only these facts. {NEWS_VOICE} Reply with the sentence only."
+)
 ASK_PARAGRAPHS = (
     "Write two short paragraphs (about 60 words each) that summarize the article using only these "
     "facts: the first paragraph from the first half of the facts, the second from the second half. "
-    "Do not add information, do not expand acronyms. Separate the paragraphs with a blank line. "
-    "Reply with the paragraphs only."
+    f"Do not add information, do not expand acronyms. {NEWS_VOICE} Separate the paragraphs with a "
+    "blank line. Reply with the paragraphs only."
 )
 FACTS_TOKENS = 220
 TLDR_TOKENS = 60
@@ -191,7 +198,10 @@ class RecipeSummarizer:
         tldr_sents = sentences_of(" ".join(clean_reply(tldr).split()))
         paragraphs = self._trim(split_paragraphs(paras))
         with self._finish:
-            return finalize(article, tldr_sents, paragraphs, coverage, src, relations=self.relations)
+            return finalize(
+                article, tldr_sents, paragraphs, coverage, src, relations=self.relations,
+                tldr_words=self.settings.tldr_words,
+            )  # fmt: skip
 
     @property
     def relations(self) -> Any:

@@ -1,0 +1,307 @@
+"""Reader defects: for each class, real sentences (from the dev sets' CNN/DailyMail and BBC
+articles and from briefs the writer produced) that show the defect, the detector finding it, and
+the fix where the defect arises (segmentation, the furniture filter, the extractive selection,
+the gate). No model here; the parser-based checks are in test_verify.py."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pipeline.defects import CLASSES, find, report
+from pipeline.document import Article
+from pipeline.summarizers.extractive import RankerOptions, prepare, select
+from pipeline.summarizers.gate import finalize, reframe
+from pipeline.text import is_caption, is_speech, quote_marks, split_sentences, stands_alone, units
+
+
+def kinds(tldr, summary, article="") -> set[str]:
+    return {d.kind for d in find(tldr, summary, article)}
+
+
+LEAD = "Blues legend B.B. King was hospitalized for dehydration, though the ailment didn't keep him out for long."
+CLEAN = [
+    "King's dehydration was caused by his Type II diabetes, his daughter told the Los Angeles Times.",
+    "He was inducted into the Rock and Roll Hall of Fame in 1987, and has 30 Grammy nominations.",
+]
+
+
+def test_a_clean_brief_has_no_defect():
+    assert find([LEAD], [CLEAN], "word " * 400) == []
+
+
+# -- meta-openers ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The article discusses the closure of 10 Army bases announced by the Ministry of Defence.",
+        "This article describes how Mozart was portrayed as a punk by the orchestra.",
+        "In this article, the author explains the new apprenticeship rules.",
+        "The text highlights the risks of the new scheme for cloud providers.",
+    ],
+)
+def test_meta_openers_are_found(sentence):
+    assert kinds([LEAD], [[sentence, *CLEAN]]) == {"meta_opener"}
+
+
+def test_the_gate_cuts_a_meta_frame_and_drops_a_sentence_that_only_talks_about_the_article():
+    assert reframe("The article reports that France asked for a legal opinion.") == "France asked for a legal opinion."
+    assert reframe("According to the article, ENISA published a draft in March.") == "ENISA published a draft in March."
+    assert reframe("The article discusses the EUCS certification scheme.") is None
+    assert reframe("The report found that 1,200 providers could be affected.") == (
+        "The report found that 1,200 providers could be affected."  # a real report is news, not a frame
+    )
+    text = "France asked for a legal opinion on EUCS.\nENISA published a draft in March that dropped the rules."
+    res = finalize(
+        Article(source="t", text=text),
+        ["The article reports that France asked for a legal opinion on EUCS."],
+        [["The article discusses the EUCS scheme.", "ENISA published a draft in March."]],
+        1.0,
+    )
+    assert [s.text for s in res.tldr] == ["France asked for a legal opinion on EUCS."]
+    assert [s.text for p in res.paragraphs for s in p] == ["ENISA published a draft in March."]
+
+
+# -- page furniture and captions ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "(CNN)They may not be the most popular team, but the Mets have loyal fans across New York.",
+        "Share this withEmailFacebookMessengerTwitterCopy this linkResearchers found the virus in 12 samples.",
+        "Scroll down for video Flying high: Half of the 6,000-metre-long kite took to the sky last Saturday.",
+        "Jamie Silvonek (left), 14, and Caleb Barnes, 20, were charged with the murder of her mother.",
+        "Critical: A guard at the U.S. Census Bureau was shot and critically wounded on Thursday.",
+        "Abase Hussen, left, took his daughter Amira, right, to a demonstration when she was 13.",
+    ],
+)
+def test_furniture_and_captions_are_found(sentence):
+    assert "furniture" in kinds([LEAD], [[sentence, *CLEAN]])
+
+
+def test_segmentation_cuts_glued_furniture_and_leaves_out_pure_furniture():
+    text = (
+        "(CNN)They may not be the most popular team in the league this year. Scroll down for video\n"
+        "Share this withEmailFacebookMessengerTwitterCopy this linkResearchers found the virus in 12 samples.\n"
+        "Media playback is not supported on this device\nAdvertisement"
+    )
+    sents = split_sentences(text)
+    assert [s.text for s in sents] == [
+        "They may not be the most popular team in the league this year.",
+        "Researchers found the virus in 12 samples.",
+    ]
+    assert all(text[s.start : s.end] == s.text for s in sents)  # provenance still points into the text
+
+
+def test_captions_are_recognised_and_never_chosen_by_fast_mode():
+    assert is_caption("Jamie Silvonek (left), 14, was charged on Monday.")
+    assert is_caption("Grim discovery: Street cleaners found the remains on Friday.")
+    assert not is_caption("He said: 'Street cleaners found the remains on Friday.'")
+    assert not is_caption("The minister, who spoke on Monday, left the room.")
+    art = Article(
+        source="t",
+        text=(
+            "Police have charged two people over the death of a woman in Pennsylvania last week. "
+            "Jamie Silvonek (left), 14, and Caleb Barnes, 20, appeared in court on Tuesday morning. "
+            "The woman was found in a shallow grave near her home on Saturday. "
+            "Investigators said the pair had planned the attack for weeks before it happened. "
+            "The court will hear the case again in May, prosecutors said on Tuesday."
+        ),
+    )
+    prep = prepare(art, RankerOptions(summary_words=60))
+    assert all("(left)" not in u.text for u in prep.sentences)
+
+
+# -- quote marks ---------------------------------------------------------------------------------
+
+
+def test_stray_and_dangling_quote_marks_are_found():
+    assert "quote_marks" in kinds([LEAD], [['The plane crashed in the French Alps last week. "', *CLEAN]]) | kinds(
+        [LEAD], [[*CLEAN, "Pique told reporters. '"]]
+    )
+    assert "bad_ending" in kinds([LEAD], [[*CLEAN, "centre back Gerard Pique told reporters. '"]])
+    assert "quote_marks" in kinds([LEAD], [["'We are proud to honor Alicia Keys for her artistry.", *CLEAN]])
+
+
+def test_an_opening_quote_goes_with_the_sentence_it_opens():
+    text = 'The plane crashed in the French Alps last week. "It was a tragedy," the minister said.'
+    sents = split_sentences(text)
+    assert [s.text for s in sents] == [
+        "The plane crashed in the French Alps last week.",
+        '"It was a tragedy," the minister said.',
+    ]
+    assert [quote_marks(s.text).stray for s in sents] == [[], []]
+
+
+def test_a_quote_is_split_from_its_speaker_only_by_mistake():
+    text = "'We have arrested taxi driver Salim on a complaint filed on Saturday.' said the man. He was charged."
+    assert [s.text for s in split_sentences(text)] == [
+        "'We have arrested taxi driver Salim on a complaint filed on Saturday.' said the man.",
+        "He was charged.",
+    ]
+
+
+def test_a_quotation_of_several_sentences_is_one_unit_with_its_speaker():
+    text = (
+        'The agency confirmed the leak on Monday. "He was struggling before, and he is a trouper," Moore said. '
+        '"He wasn\'t going to let his fans down." The hospital declined to comment. '
+        "He said: 'There is an SNP candidate here. She says vote SNP and get SNP MPs.' The poll closed at ten."
+    )
+    us = units(text, split_sentences(text))
+    shown = [u.text for u in us]
+    assert shown[1] == (
+        '"He was struggling before, and he is a trouper," Moore said. "He wasn\'t going to let his fans down."'
+    )
+    assert "He said: 'There is an SNP candidate here. She says vote SNP and get SNP MPs.'" in shown
+    assert all(u.problem is None for u in us)
+
+
+def test_a_quote_shifted_across_lines_gets_its_opening_mark_back():
+    # BBC text as in the dev set: each quoted paragraph's opening mark ends the line before it
+    text = (
+        'This inspired a conviction that time should never be wasted."\n'
+        'Life was so cheap in Vietnam. That is where my sense of urgency comes from," he said.\n'
+        "During his training he excelled in research."
+    )
+    us = units(text, split_sentences(text))
+    assert [u.text for u in us] == [
+        "This inspired a conviction that time should never be wasted.",
+        '"Life was so cheap in Vietnam. That is where my sense of urgency comes from," he said.',
+        "During his training he excelled in research.",
+    ]
+    assert all(u.problem is None for u in us)
+
+
+# -- quotes without their speaker ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The last few months have been a crazy time and I don't think it has sunk in yet.",
+        '"He wasn\'t going to let his fans down."',
+        "We are in a fantastic position.",
+        "If you think of the money spent on the i360 in Brighton, this building is already there.",
+    ],
+)
+def test_speech_in_the_briefs_own_voice_is_found(sentence):
+    assert is_speech(sentence)
+    assert "quote_without_speaker" in kinds([LEAD], [[sentence, *CLEAN]])
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        '"It was a crazy time," Wood told reporters after the race.',
+        "The US said it would send 200 troops, according to a statement.",
+        "Temperton's other hits included Off The Wall and Baby Be Mine for Jackson.",
+        'The company called the report "inaccurate and misleading" on Monday.',
+    ],
+)
+def test_attributed_speech_and_ordinary_prose_pass(sentence):
+    assert not is_speech(sentence)
+
+
+def test_the_gate_puts_a_quote_back_with_its_speaker_or_drops_it():
+    text = (
+        "Wood won the 10,000m title in Portland on Sunday. "
+        '"The last few months have been a crazy time," Wood said after the race. '
+        '"I don\'t think it has sunk in yet."'
+    )
+    res = finalize(
+        Article(source="t", text=text),
+        ["Wood won the 10,000m title in Portland on Sunday."],
+        [["The last few months have been a crazy time and I don't think it has sunk in yet."]],
+        1.0,
+    )
+    shown = [s.text for p in res.paragraphs for s in p]
+    assert shown == [
+        '"The last few months have been a crazy time," Wood said after the race. "I don\'t think it has sunk in yet."'
+    ]
+
+
+# -- run-ons, loops, repetition -------------------------------------------------------------------
+
+LOOP = (
+    "GB will play Greece in London, Denmark in Patras, Greece, in Greece, in Greece, in Greece, in Greece, "
+    "in Greece, in Greece."
+)
+RUN_ON = (
+    "Former England rugby captain Mike Tindall and wife Zara Phillips at Aintree ahead of the Grand National "
+    "Tindall celebrates after watching his horse Monbeg Dude finish third in the National Monbeg Dude is now 10 "
+    "and, according to his jockey Liam Treadwell, likes to do things at his own pace but his owner was happy."
+)
+
+
+def test_loops_and_run_ons_are_found_and_the_gate_drops_them():
+    assert "loop" in kinds([LEAD], [[LOOP, *CLEAN]])
+    assert "run_on" in kinds([LEAD], [[RUN_ON, *CLEAN]])
+    assert "loop" not in kinds([LEAD], [["The United States and the United Kingdom signed the deal.", *CLEAN]])
+    text = "GB will play Greece in London and Denmark in Patras, Greece.\nThe draw was made on Monday in Athens."
+    res = finalize(Article(source="t", text=text), ["The draw was made on Monday in Athens."], [[LOOP]], 1.0)
+    assert all(s.text != LOOP for p in res.paragraphs for s in p)
+    assert any("repetition loop" in str(g["unsupported"]) for g in res.gated)
+
+
+def test_repeats_are_found():
+    assert "tldr_repeated" in kinds([LEAD], [[LEAD, *CLEAN]])
+    assert "tldr_repeated" in kinds([LEAD], [[LEAD.replace("for long", "for very long"), *CLEAN]])
+    assert "duplicate_sentence" in kinds([LEAD], [[CLEAN[0], CLEAN[1], CLEAN[0]]])
+
+
+def test_the_gate_never_repeats_the_tldr_in_the_summary():
+    text = "France asked for a legal opinion on EUCS.\nENISA published a draft in March that dropped the rules."
+    res = finalize(
+        Article(source="t", text=text),
+        ["France asked for a legal opinion on EUCS."],
+        [["France asked for a legal opinion on EUCS.", "ENISA published a draft in March."]],
+        1.0,
+    )
+    assert [s.text for p in res.paragraphs for s in p] == ["ENISA published a draft in March."]
+    assert "dropped (repeats the TLDR)" in [g["action"] for g in res.gated]
+
+
+def _news(n: int) -> Article:
+    topics = ["the budget", "the vote", "the court", "the strike", "the storm", "the election", "the deal"]
+    body = " ".join(f"Officials in town number {i} said {topics[i % 7]} would be decided on day {i}." for i in range(n))
+    return Article(source="x", text=body)
+
+
+def test_fast_mode_never_repeats_the_tldr_or_a_sentence():
+    art = _news(14)
+    art.text += " " + art.text.split(". ")[0] + "."  # the page repeats its first sentence (a caption)
+    prep = prepare(art, RankerOptions(summary_words=60, tldr_words=35))
+    rng = np.random.default_rng(1)
+    emb = rng.normal(size=(len(prep.sentences), 8))
+    emb[-1] = emb[0]  # the repeat embeds like the original
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    res = select(prep, emb, None, RankerOptions(summary_words=60, tldr_words=35))
+    tldr, summary = [s.text for s in res.tldr], [[s.text for s in p] for p in res.paragraphs]
+    assert summary and not {"tldr_repeated", "duplicate_sentence"} & kinds(tldr, summary)
+
+
+def test_a_tldr_reads_on_its_own():
+    assert not stands_alone("However, he added that he still had concerns about Apple's security system.")
+    assert not stands_alone("But he appeared to have been targeted later, a spokesman said.")
+    assert stands_alone("Apple has expanded its two-step verification checks to iCloud.")
+
+
+# -- endings, fragments, short summaries ----------------------------------------------------------
+
+
+def test_bad_endings_fragments_and_short_summaries_are_found():
+    assert "bad_ending" in kinds([LEAD], [["King's dehydration was caused by his Type II diabetes, his daughter"]])
+    assert "fragment" in kinds([LEAD], [["said the Russian world number nine, after the match.", *CLEAN]])
+    assert "too_short" in kinds([LEAD], [[CLEAN[0]]], "word " * 400)
+    assert "too_short" not in kinds([LEAD], [[CLEAN[0]]], "word " * 100)  # a short article may have a short brief
+
+
+def test_report_counts_briefs_per_class_and_keeps_the_worst():
+    briefs = [find([LEAD], [[LEAD, *CLEAN]], ""), find([LEAD], [CLEAN], ""), find([LEAD], [[LOOP]], "")]
+    r = report(briefs, ["a", "b", "c"], examples=2)
+    assert r["briefs"] == 3 and r["with_any"] == 2 and set(r["rate"]) == set(CLASSES)
+    assert r["count"]["tldr_repeated"] == 1 and r["count"]["loop"] == 1
+    assert [w["id"] for w in r["worst"]] == ["c", "a"] or [w["id"] for w in r["worst"]] == ["a", "c"]
