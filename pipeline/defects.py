@@ -104,18 +104,20 @@ def _quote_trouble(text: str) -> str | None:
 
 
 def loop(sentence: str) -> str | None:
-    """A repetition loop in one sentence: what repeats and how often, else None."""
+    """A repetition loop in one sentence, else None: a run of 1-6 words said three times in a row
+    (a word four times: "in Greece, in Greece, in Greece"), or a phrase of 2+ words four times."""
     words = _words(sentence)
-    for n, times in ((1, 4), (2, 3), (3, 3)):
+    for n in range(1, 7):
+        copies = 4 if n == 1 else 3
+        for i in range(len(words) - n * copies + 1):
+            gram = words[i : i + n]
+            if all(words[i + k * n : i + (k + 1) * n] == gram for k in range(1, copies)):
+                return f"'{' '.join(gram)}' {copies} times in a row"
+    for n in (2, 3):
         grams = Counter(tuple(words[i : i + n]) for i in range(len(words) - n + 1))
-        if n == 1:  # a word four times in a row
-            for i in range(len(words) - 3):
-                if len(set(words[i : i + 4])) == 1:
-                    return f"'{words[i]}' four times in a row"
-            continue
-        for gram, k in grams.items():
-            if k >= times and not all(len(w) <= 3 for w in gram):
-                return f"'{' '.join(gram)}' {k} times"
+        top, k = max(grams.items(), key=lambda x: x[1], default=((), 0))
+        if k >= 4:
+            return f"'{' '.join(top)}' {k} times"
     return None
 
 

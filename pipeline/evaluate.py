@@ -1,9 +1,11 @@
 """Quality evaluation on the shared dev sets, scored by their own ``score.py``.
 
 - extraction: our trafilatura stage on raw pages vs the expected main text (bag-of-words F1);
-- summarization: the long summary vs CNN/DM highlights and the TLDR vs XSum one-liners (ROUGE),
-  next to lead baselines computed the same way *at equal length* (the first N words of the
-  article, N = our output's length for that document) and the classic lead-3 / lead-1;
+- summarization: the brief as read (TLDR + Article Summary) vs CNN/DM highlights (the summary
+  alone is reported too) and the TLDR vs XSum one-liners (ROUGE), next to lead baselines computed
+  the same way *at equal length* (the first N words of the article, N = our output's length for
+  that document) and the classic lead-3 / lead-1; the reader defects of every brief
+  (:mod:`pipeline.defects`);
 - entities: our spaCy + rules spans vs CoNLL gold (labels mapped with score.py's spaCy map).
 
 Floors live in ``eval_floors.toml``; :func:`check_floors` lists every metric below its floor.
@@ -128,21 +130,34 @@ def eval_summarization(
     for chunk in batched(arts, batch_size):
         summarize(list(chunk))
     seconds = time.perf_counter() - t0
-    ours, equal_lead, classic_lead = [], [], []
+    ours, equal_lead, classic_lead, only, only_lead = [], [], [], [], []
     for g, a in zip(gold, arts, strict=True):
+        summary = [s.text for p in a.summary for s in p]
         if g["dataset"] == "xsum":  # one-line reference: score the TLDR
             pred = a.tldr_text
             classic = lead_sentences(g["article"], 1)
-        else:  # multi-sentence highlights: score the long summary, one sentence per line
-            pred = "\n".join(s.text for p in a.summary for s in p)
+        else:
+            # multi-sentence highlights: score the brief as a reader reads it, TLDR then Article
+            # Summary, one sentence per line. The summary alone was scored until the summary
+            # stopped repeating the TLDR (fast mode repeated it in 96% of briefs): the TLDR's
+            # sentence is no longer in it, so the summary alone lost the lead sentence the
+            # highlights paraphrase; it is still reported (``summary_only``).
+            pred = "\n".join([s.text for s in a.tldr] + summary)
             classic = lead_sentences(g["article"], 3)
+            only.append({"id": g["id"], "summary": "\n".join(summary)})
+            only_lead.append({"id": g["id"], "summary": first_words(g["article"], len(" ".join(summary).split()))})
         ours.append({"id": g["id"], "summary": pred})
         equal_lead.append({"id": g["id"], "summary": first_words(g["article"], len(pred.split()))})
         classic_lead.append({"id": g["id"], "summary": classic})
+    cnndm = [g for g in gold if g["dataset"] != "xsum"]
     return {
         "ours": scorer.score_summarization(gold, ours),
         "lead_equal_length": scorer.score_summarization(gold, equal_lead),
         "lead_classic": scorer.score_summarization(gold, classic_lead),
+        "summary_only": {
+            "ours": scorer.score_summarization(cnndm, only) if cnndm else {},
+            "lead_equal_length": scorer.score_summarization(cnndm, only_lead) if cnndm else {},
+        },
         "seconds_per_article": round(seconds / max(1, len(arts)), 3),
         "articles": len(arts),
         **gate_audit(arts),
@@ -233,6 +248,11 @@ def metrics(results: dict[str, Any]) -> dict[str, float]:
             for k in ("rouge1", "rouge2", "rougeLsum"):
                 out[f"{mode}.{ds}.{k}"] = res["ours"][ds][k]
                 out[f"{mode}.{ds}.{k}_minus_lead"] = round(res["ours"][ds][k] - res["lead_equal_length"][ds][k], 2)
+        only = res.get("summary_only", {})
+        if "cnndm" in only.get("ours", {}):
+            ours_, lead_ = only["ours"]["cnndm"]["rouge1"], only["lead_equal_length"]["cnndm"]["rouge1"]
+            out[f"{mode}.cnndm.summary_only.rouge1"] = ours_
+            out[f"{mode}.cnndm.summary_only.rouge1_minus_lead"] = round(ours_ - lead_, 2)
     return out
 
 
@@ -301,7 +321,7 @@ def table(results: dict[str, Any]) -> str:
                     shown = defect["text"] if len(defect["text"]) <= 160 else defect["text"][:157] + "..."
                     extra = f" [{defect['detail']}]" if defect["detail"] else ""
                     lines.append(f"      {defect['kind']}{extra}: {shown}")
-        for ds, what in (("cnndm", "long summary vs highlights"), ("xsum", "TLDR vs one-liner")):
+        for ds, what in (("cnndm", "TLDR + Article Summary vs highlights"), ("xsum", "TLDR vs one-liner")):
             lines.append(f"  {ds}: {what}")
             for name, key in (
                 ("ours", "ours"),
@@ -311,4 +331,11 @@ def table(results: dict[str, Any]) -> str:
                 r = res[key][ds]
                 scores = f"{r['rouge1']:6.2f} {r['rouge2']:6.2f} {r['rougeLsum']:6.2f}"
                 lines.append(f"    {name:<20} {scores}   {r.get('pred_words_mean', 0):5.1f}")
+            only = res.get("summary_only", {})
+            if ds == "cnndm" and "cnndm" in only.get("ours", {}):
+                o, lead = only["ours"]["cnndm"], only["lead_equal_length"]["cnndm"]
+                lines.append(
+                    f"    {'summary alone':<20} {o['rouge1']:6.2f} {o['rouge2']:6.2f} {o['rougeLsum']:6.2f}   "
+                    f"{o.get('pred_words_mean', 0):5.1f}  (lead at its length: R1 {lead['rouge1']:.2f})"
+                )
     return "\n".join(lines)
