@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -30,8 +31,8 @@ from typing import Any
 
 from .document import Article
 from .errors import FetchError, PipelineError, SourceError, UsageError
-from .fetch import FEED_TYPES, HTML_TYPES, fetch
-from .policy import Policy
+from .fetch import FEED_TYPES, HTML_TYPES, Response, fetch
+from .policy import Policy, decode_text
 from .settings import Settings
 from .store import Store, utc_now
 from .summarizers import prefer
@@ -46,6 +47,11 @@ PERMANENT = {
 # refused only under the current settings: remembered with this status and retried when the user
 # allows private addresses
 REFUSED_ADDRESS = "refused_address"
+# the encoding an XML declaration names (used, like an HTTP charset, only if it is a text encoding)
+_XML_ENCODING = re.compile(
+    rb"""(?:\xef\xbb\xbf)?\s*<\?xml[^>]{0,200}?\bencoding\s*=\s*["']([A-Za-z0-9._:-]{1,40})["']"""
+)
+_UTF8_XML = {"content-type": "application/xml; charset=utf-8"}
 
 
 @dataclass(slots=True)
@@ -95,7 +101,16 @@ def lock_path(db: Path) -> Path:
     return db.with_name(db.name + ".digest.lock")
 
 
-def _feed_items(body: bytes, feed_url: str, policy: Policy) -> list[Item] | None:
+def _text(resp: Response, policy: Policy) -> str:
+    """A fetched feed or page as text: its charset (HTTP, else the XML declaration's) is used only
+    when it is a text encoding, else it is sniffed; decoding is bounded by the policy's limit."""
+    declared = resp.charset
+    if not declared and (m := _XML_ENCODING.match(resp.content[:1024])):
+        declared = m.group(1).decode("ascii")
+    return decode_text(resp.content, resp.url, declared, policy.decode_timeout)
+
+
+def _feed_items(text: str, feed_url: str, policy: Policy) -> list[Item] | None:
     """Items of an RSS/Atom document at ``feed_url``, or None when it is not a feed.
 
     Links resolve against the feed's URL and must be http(s) URLs; any other link becomes an
@@ -103,7 +118,10 @@ def _feed_items(body: bytes, feed_url: str, policy: Policy) -> list[Item] | None
     """
     import feedparser
 
-    parsed = feedparser.parse(body)
+    # feedparser would decode bytes again with whatever codec the XML declaration names
+    # (punycode: quadratic, and an UnicodeError it does not catch); it gets the text we decoded
+    # as UTF-8, with a header saying so, and rewrites the declaration to match
+    parsed = feedparser.parse(text.encode("utf-8", "replace"), response_headers=_UTF8_XML)
     items = []
     for e in parsed.entries:
         link = e.get("link")
@@ -136,23 +154,23 @@ def discover(entry: str, policy: Policy, untrusted: Policy) -> list[Item]:
     came from that page, so it is fetched under ``untrusted``.
     """
     resp = fetch(entry, policy, accept=FEED_TYPES + HTML_TYPES)
-    items = _feed_items(resp.content, resp.url, untrusted)
+    text = _text(resp, policy)
+    items = _feed_items(text, resp.url, untrusted)
     if items is not None:
         return items
-    if resp.content_type in FEED_TYPES or resp.content.lstrip()[:5] == b"<?xml":
+    if resp.content_type in FEED_TYPES or text.lstrip()[:5] == "<?xml":
         raise SourceError("malformed feed: no RSS/Atom entries could be read", entry)
     from urllib.parse import urlsplit
 
     from trafilatura.feeds import FeedParameters, determine_feed
 
-    html = resp.content.decode(resp.charset or "utf-8", errors="replace")
     host = urlsplit(resp.url)
     params = FeedParameters(f"{host.scheme}://{host.netloc}", host.netloc, resp.url)
-    for href in determine_feed(html, params)[:3]:
+    for href in determine_feed(text, params)[:3]:
         try:
             feed_url = untrusted.link(href, resp.url)
             feed = fetch(feed_url, untrusted, accept=FEED_TYPES + HTML_TYPES)
-            found = _feed_items(feed.content, feed.url, untrusted)
+            found = _feed_items(_text(feed, untrusted), feed.url, untrusted)
         except PipelineError as exc:
             log.info("feed %s of %s: %s", href, entry, exc.message)
             continue

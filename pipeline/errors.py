@@ -7,6 +7,7 @@
     │   ├── FetchError            network: timeout, HTTP status, refused scheme/address, bad URL
     │   ├── TooLargeError         body or file over the size cap
     │   ├── UnsupportedContent    not HTML/text (content type, binary file, FIFO or device)
+    │   ├── BadEncoding           text that cannot be decoded (in time) with a text encoding
     │   └── InputNotFound         a path that does not exist
     ├── ExtractionError           the page holds no article text
     │   └── ExtractionTimeout     parsing the page took longer than ``extract_timeout``
@@ -55,6 +56,10 @@ class TooLargeError(SourceError):
 
 class UnsupportedContent(SourceError):
     reason = "unsupported_content"
+
+
+class BadEncoding(SourceError):
+    reason = "bad_encoding"
 
 
 class InputNotFound(SourceError):

@@ -10,28 +10,32 @@ Who controls what (the README's threat model):
   addresses are allowed, and :mod:`pipeline.fetch` connects to exactly the address checked here.
 
 Both kinds share the limits: the decoded-bytes cap (any chain of encodings, files on disk), regular
-files only, one overall deadline per fetch, a bounded URL length. :class:`Policy` is built from
+files only, one overall deadline per fetch, a bounded URL length, text decoded only with real text
+encodings and within a time limit. :class:`Policy` is built from
 :class:`~pipeline.settings.Settings` and handed down; nothing else decides these questions.
 """
 
 from __future__ import annotations
 
+import codecs
 import ipaddress
 import os
 import re
+import signal
 import socket
 import stat
+import threading
 import time
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, TypeVar
 from urllib.parse import quote, urljoin, urlsplit
 
-from .errors import FetchError, InputNotFound, SourceError, TooLargeError, UnsupportedContent
+from .errors import BadEncoding, FetchError, InputNotFound, SourceError, TooLargeError, UnsupportedContent
 from .settings import Settings
 
 SCHEMES = frozenset({"http", "https"})
@@ -57,6 +61,118 @@ _NOT_GLOBAL = tuple(
         "fec0::/10", "ff00::/8",
     )
 )  # fmt: skip
+
+
+# The text encodings a body is ever decoded with, as Python codec names: the WHATWG Encoding
+# Standard's (what browsers decode) plus ASCII, Latin-1 and UTF-32. A server names the codec
+# (`charset=`, an XML declaration), and Python's codec registry also holds codecs that are no
+# text encoding or are dangerous ones: punycode is quadratic (a 0.2 MB body took 2.8 s, hours at
+# the 10 MB cap) and raises UnicodeError on bad input, idna and the *_escape codecs turn bytes
+# into other characters. A label outside this list is ignored, as browsers ignore an unknown one.
+TEXT_ENCODINGS = frozenset(
+    codecs.lookup(name).name
+    for name in (
+        "utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be", "ascii", "latin-1",
+        "iso8859-2", "iso8859-3", "iso8859-4", "iso8859-5", "iso8859-6", "iso8859-7", "iso8859-8", "iso8859-10",
+        "iso8859-13", "iso8859-14", "iso8859-15", "iso8859-16", "cp1250", "cp1251", "cp1252", "cp1253", "cp1254",
+        "cp1255", "cp1256", "cp1257", "cp1258", "cp874", "cp866", "koi8-r", "koi8-u", "mac-roman",
+        "mac-cyrillic", "tis-620", "gbk", "gb2312", "gb18030", "big5", "big5hkscs", "euc-jp", "iso2022-jp",
+        "shift_jis", "cp932", "euc-kr", "cp949",
+    )
+)  # fmt: skip
+# WHATWG labels Python spells differently
+_LABELS = {"windows-874": "cp874", "x-mac-cyrillic": "mac-cyrillic", "iso-8859-8-i": "iso8859-8",
+           "windows-31j": "cp932", "x-sjis": "shift_jis"}  # fmt: skip
+
+T = TypeVar("T")
+
+
+class _Expired(BaseException):
+    """Raised by the :class:`time_limit` alarm. A BaseException, so the ``except Exception``
+    blocks inside trafilatura and its helpers cannot swallow it and carry on parsing."""
+
+
+class TimeUp(Exception):
+    """:func:`within` stopped its function at the time limit (callers raise their typed error)."""
+
+
+class time_limit:  # noqa: N801  (used as a context manager, like contextlib's)
+    """Stop one hostile input from hanging the run: SIGALRM after ``seconds``, re-armed every
+    50 ms until the block exits, raising :class:`_Expired` each time, so even a bare ``except:``
+    in a parser cannot keep it going. Main thread only (batch workers are processes, each with
+    its own main thread); elsewhere the work runs unlimited."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.armed = seconds > 0 and threading.current_thread() is threading.main_thread()
+        self.previous: Any = None
+
+    def _expired(self, signum: int, frame: object) -> None:
+        if self.armed:
+            raise _Expired
+
+    def __enter__(self) -> time_limit:
+        if self.armed:
+            self.previous = signal.signal(signal.SIGALRM, self._expired)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds, 0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.disarm()
+
+    def disarm(self) -> None:
+        """Idempotent; also called by the caller when _Expired fired inside ``__exit__``."""
+        if self.armed:
+            self.armed = False  # a signal already on its way now does nothing
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.previous)
+
+
+def within(seconds: float, fn: Callable[[], T]) -> T:
+    """``fn()`` under :class:`time_limit`; :class:`TimeUp` when it ran past ``seconds``."""
+    limit = time_limit(seconds)
+    try:
+        with limit:
+            return fn()
+    except _Expired:
+        limit.disarm()
+        raise TimeUp(seconds) from None
+
+
+def text_codec(label: str | None) -> str | None:
+    """The codec for a declared charset when it is one of :data:`TEXT_ENCODINGS`, else None."""
+    if not label:
+        return None
+    label = label.strip().strip("\"'").lower()
+    try:
+        name = codecs.lookup(_LABELS.get(label, label)).name
+    except (LookupError, ValueError, TypeError):  # unknown, or no codec name at all ("a\0b")
+        return None
+    return name if name in TEXT_ENCODINGS else None
+
+
+def decode_text(data: bytes, source: str, charset: str | None = None, timeout: float = 0.0) -> str:
+    """Bytes → str with a declared ``charset`` when it is a text encoding and fits the bytes, else
+    sniffed (UTF-8, then trafilatura's charset detection, then UTF-8 with replacement), all within
+    ``timeout`` seconds (0: no limit). Any failure is :class:`BadEncoding`, naming ``source``."""
+
+    def run() -> str:
+        codec = text_codec(charset)
+        if codec:
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError:  # a mislabelled page: sniff, as before
+                pass
+        from trafilatura.utils import decode_file
+
+        return decode_file(data)
+
+    try:
+        return within(timeout, run)
+    except TimeUp:
+        raise BadEncoding(f"decoding the text took longer than {timeout:g}s", source) from None
+    except (UnicodeError, LookupError, ValueError) as exc:
+        raise BadEncoding(f"cannot decode the text: {exc}", source) from None
 
 
 def address_is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
@@ -105,6 +221,7 @@ class Policy:
     allow_private: bool = True  # may URLs resolve to loopback/private/reserved addresses?
     allow_files: bool = True  # may a source be a local path? (never for feed-derived strings)
     deadline: float | None = None  # time.monotonic() by which every fetch must end (digest budget)
+    decode_timeout: float = 0.0  # seconds to decode a body's text (extract_timeout); 0 = no limit
 
     @classmethod
     def trusted(cls, settings: Settings) -> Policy:
@@ -115,6 +232,7 @@ class Policy:
             settings.max_redirects,
             settings.max_url_length,
             settings.user_agent,
+            decode_timeout=settings.extract_timeout,
         )
 
     @classmethod

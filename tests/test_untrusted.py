@@ -524,3 +524,83 @@ def test_fuzz_any_feed_link_gives_a_result_or_a_typed_error(tmp_path_factory, fu
     for line in r.stderr.splitlines():
         assert line.startswith("newsbrief: ") and not ESCAPES.search(line)
     assert cli(*args).exit_code in (0, 1, 3)  # and the next night too
+
+
+# ---------------------------------------------------------------- 9. charsets: text encodings only, in bounded time
+
+NOT_TEXT = ["punycode", "idna", "undefined", "unicode_escape", "raw_unicode_escape", "utf-7", "rot13", "base64", "hex",
+            "zlib", "palmos", "bogus"]  # fmt: skip
+
+
+@pytest.mark.parametrize("label", [*NOT_TEXT, "windows-1252", "utf-8"])
+def test_a_page_is_decoded_only_with_a_text_encoding(server, fake_models, label):
+    r = cli("summarize", "--no-index", f"{server}/charset/{label}")
+    assert r.exception is None or isinstance(r.exception, SystemExit), r.exception
+    assert r.exit_code == 0, r.output  # the label is ignored, as browsers ignore one they do not know
+    assert "Cloud rules delayed" in r.stdout and "aaa" not in r.stdout
+
+
+@pytest.mark.parametrize("label", [*NOT_TEXT, "utf-8\x00", "", "  "])
+def test_only_text_encodings_are_codecs_for_a_declared_charset(label):
+    from pipeline.policy import text_codec
+
+    assert text_codec(label) is None
+    assert text_codec(" Windows-1252 ") == "cp1252" and text_codec('"UTF-8"') == "utf-8"
+    assert text_codec("x-mac-cyrillic") == "mac-cyrillic"
+
+
+def test_a_feed_or_homepage_declaring_punycode_is_read_as_text(server, tmp_path, fake_models, monkeypatch):
+    monkeypatch.setenv("NEWSBRIEF_ALLOW_PRIVATE", "1")  # the feed's item is on 127.0.0.1
+    feeds = tmp_path / "feeds.txt"
+    feeds.write_text(f"{server}/punycode-feed\n{server}/charset/punycode\n")  # a feed, then a homepage
+    out = tmp_path / "d.md"
+    r = cli("digest", "--feeds", str(feeds), "--out", str(out))
+    assert r.exception is None or isinstance(r.exception, SystemExit), r.exception
+    assert r.exit_code == 0, r.output
+    assert "France" in out.read_text() and "Cloud rules delayed" in out.read_text()
+
+
+def test_decoding_is_cut_at_its_time_limit(monkeypatch):
+    import trafilatura.utils
+
+    from pipeline.errors import BadEncoding
+    from pipeline.sources import decode
+
+    def stuck(data):  # a sniffer that never returns (and swallows ordinary exceptions)
+        end = time.monotonic() + 10
+        while time.monotonic() < end:
+            with contextlib.suppress(Exception):
+                time.sleep(0.01)
+        return "done"
+
+    monkeypatch.setattr(trafilatura.utils, "decode_file", stuck)
+    with pytest.raises(BadEncoding) as info:
+        decode(b"\xff\xfe\xfd not utf-8", "page.html", None, timeout=0.2)
+    assert info.value.reason == "bad_encoding" and "longer than 0.2s" in info.value.message
+
+
+PUNYCODE_HANG_LIMIT = 120  # seconds; the fixed run takes a few, Python's punycode decoder needs minutes
+
+
+@pytest.mark.parametrize("how", ["summarize", "batch", "digest-homepage", "digest-feed"])
+def test_a_punycode_body_cannot_hang_a_run(server, tmp_path, how):
+    import sys
+
+    from test_batch import KILLABLE, ROOT  # the CLI with the fake models, in a process we can time out
+
+    script = tmp_path / "run.py"
+    script.write_text(KILLABLE.format(tests=str(ROOT / "tests")))
+    (tmp_path / "urls.txt").write_text(f"{server}/punycode-bomb\n")
+    feed = "/punycode-feed-bomb" if how == "digest-feed" else "/punycode-bomb"
+    (tmp_path / "feeds.txt").write_text(f"{server}{feed}\n")
+    args = {
+        "summarize": ["summarize", "--no-index", f"{server}/punycode-bomb"],
+        "batch": ["batch", "--urls", str(tmp_path / "urls.txt"), "--out", str(tmp_path / "out"), "--workers", "1"],
+    }.get(how, ["digest", "--feeds", str(tmp_path / "feeds.txt"), "--out", str(tmp_path / "d.md")])
+    env = {**os.environ, "NEWSBRIEF_ALLOW_PRIVATE": "1", "NEWSBRIEF_DB": str(tmp_path / "i.db")}
+    try:
+        done = subprocess.run([sys.executable, str(script), *args], env=env, cwd=ROOT, capture_output=True, text=True,
+                              timeout=PUNYCODE_HANG_LIMIT)  # fmt: skip
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{how} was still running after {PUNYCODE_HANG_LIMIT}s")
+    assert done.returncode in (0, 3) and "Traceback" not in done.stderr, done.stderr
