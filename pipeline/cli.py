@@ -142,6 +142,13 @@ def open_index(settings: Any, readonly: bool = False) -> Any:
     return Store(settings.db_path(), readonly=readonly)
 
 
+def private_option(what: str) -> Callable[[F], F]:
+    """``--allow-private-addresses`` (unset: the setting decides, NEWSBRIEF_ALLOW_PRIVATE)."""
+    return click.option(
+        "--allow-private-addresses", is_flag=True, default=None, help=f"Allow {what} on private/loopback hosts."
+    )
+
+
 def db_option(fn: F) -> F:
     return click.option(
         "--db", type=click.Path(dir_okay=False), help="Index file (default: $NEWSBRIEF_DB or user data dir)."
@@ -152,6 +159,7 @@ def db_option(fn: F) -> F:
 @click.argument("sources", nargs=-1, required=True)
 @click.option("-f", "--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
 @click.option("--no-index", is_flag=True, help="Do not add the briefs to the index.")
+@private_option("redirects")
 @db_option
 @mode_options
 @click.pass_context
@@ -161,6 +169,7 @@ def summarize(
     sources: tuple[str, ...],
     fmt: str,
     no_index: bool,
+    allow_private_addresses: bool | None,
     db: str | None,
     mode: str | None,
     model: str | None,
@@ -182,7 +191,9 @@ def summarize(
     from .core import indexed, run
     from .render import markdown, to_json
 
-    settings = settings_from(ctx, mode=mode, model=model, threads=threads, db=db)
+    settings = settings_from(
+        ctx, mode=mode, model=model, threads=threads, db=db, allow_private_addresses=allow_private_addresses
+    )
     first = True
 
     def emit(article: Any) -> None:
@@ -215,6 +226,7 @@ def summarize(
 @click.option("--address", help="Ray cluster address (default: start Ray locally on this machine).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.option("--no-index", is_flag=True, help="Do not add the briefs to the index.")
+@private_option("redirects")
 @db_option
 @mode_options
 @click.pass_context
@@ -230,6 +242,7 @@ def batch(
     address: str | None,
     quiet: bool,
     no_index: bool,
+    allow_private_addresses: bool | None,
     db: str | None,
     mode: str | None,
     model: str | None,
@@ -257,7 +270,14 @@ def batch(
 
     if not inputs and not urls_file:
         raise click.UsageError("give folders/files or --urls FILE")
-    settings = prefer(settings_from(ctx, mode=mode, model=model, threads=threads, db=db), "fast")
+    flags = {
+        "mode": mode,
+        "model": model,
+        "threads": threads,
+        "db": db,
+        "allow_private_addresses": allow_private_addresses,
+    }
+    settings = prefer(settings_from(ctx, **flags), "fast")
     n_workers = workers if workers is not None else max(1, (os.cpu_count() or 1) - 1)
     if engine == "ray":
         from .ray_engine import RayEngine
@@ -421,9 +441,7 @@ def doctor(ctx: click.Context) -> None:
 @click.option("-f", "--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True)
 @click.option("--budget", help="Time budget (90s, 15m, 1h): then finish with what is done and list the rest.")
 @click.option("--atom", "atom_path", type=click.Path(dir_okay=False), help="Also write an Atom feed of the digest.")
-@click.option(
-    "--allow-private-addresses", is_flag=True, default=None, help="Allow feed items on private/loopback hosts."
-)
+@private_option("feed items and redirects")
 @db_option
 @mode_options
 @click.pass_context
@@ -530,9 +548,12 @@ def serve(ctx: click.Context, host: str, port: int, digests_dir: str | None, db:
     help="The summary to check: a file or - (one sentence per line, or a paragraph).",
 )  # fmt: skip
 @click.option("-f", "--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@private_option("redirects")
 @click.pass_context
 @guarded
-def verify(ctx: click.Context, article_source: str, summary_file: str, fmt: str) -> None:
+def verify(
+    ctx: click.Context, article_source: str, summary_file: str, fmt: str, allow_private_addresses: bool | None
+) -> None:
     """Check every sentence of a summary against its article: which sentences to trust.
 
     Each sentence is aligned to the article sentence(s) supporting it, then its names, numbers,
@@ -553,7 +574,7 @@ def verify(ctx: click.Context, article_source: str, summary_file: str, fmt: str)
 
     if article_source == "-" and summary_file == "-":
         raise UsageError("the article and the summary cannot both come from stdin")
-    settings = settings_from(ctx)
+    settings = settings_from(ctx, allow_private_addresses=allow_private_addresses)
     policy = Policy.trusted(settings)
     # capped like any input (refused when longer, never cut); a file must be a regular file
     stdin = summary_file == "-"

@@ -222,6 +222,9 @@ class Policy:
     allow_files: bool = True  # may a source be a local path? (never for feed-derived strings)
     deadline: float | None = None  # time.monotonic() by which every fetch must end (digest budget)
     decode_timeout: float = 0.0  # seconds to decode a body's text (extract_timeout); 0 = no limit
+    # may a redirect reach a non-public address? Only when the user allowed private addresses: a
+    # redirect is the server's choice, even from a URL the user typed (see redirected())
+    allow_private_redirects: bool = False
 
     @classmethod
     def trusted(cls, settings: Settings) -> Policy:
@@ -233,6 +236,7 @@ class Policy:
             settings.max_url_length,
             settings.user_agent,
             decode_timeout=settings.extract_timeout,
+            allow_private_redirects=settings.allow_private_addresses,
         )
 
     @classmethod
@@ -243,6 +247,13 @@ class Policy:
         )
 
     # ------------------------------------------------------------------ URLs
+    def redirected(self) -> Policy:
+        """The rule for every hop after the first: only the first URL is the user's; where it
+        redirects is the server's choice, judged like a link on a page (private and loopback
+        addresses refused unless the user allowed them), even on the same host, whose name is
+        resolved again (a rebinding name could answer 127.0.0.1 the second time)."""
+        return replace(self, allow_private=self.allow_private_redirects, allow_files=False)
+
     def fetch_deadline(self) -> float:
         """One fetch, from DNS to the last byte: 3x the per-phase timeout, or the run's deadline."""
         end = time.monotonic() + 3 * self.timeout

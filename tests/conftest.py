@@ -129,6 +129,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send(302, b"", Location="/loop")
         elif path == "/to-file":
             self.send(302, b"", Location="file:///etc/passwd")
+        elif path.startswith("/goto?"):  # a redirect to the URL in the query
+            self.send(302, b"", Location=path.removeprefix("/goto?"))
         elif path == "/redirect":
             self.send(301, b"", Location="/article")
         elif path == "/drip":  # headers at once, then one byte every 0.2 s (slow-loris body)

@@ -595,7 +595,7 @@ def test_a_punycode_body_cannot_hang_a_run(server, tmp_path, how):
     (tmp_path / "feeds.txt").write_text(f"{server}{feed}\n")
     args = {
         "summarize": ["summarize", "--no-index", f"{server}/punycode-bomb"],
-        "batch": ["batch", "--urls", str(tmp_path / "urls.txt"), "--out", str(tmp_path / "out"), "--workers", "1"],
+        "batch": ["batch", "--urls", str(tmp_path / "urls.txt"), "--out", str(tmp_path / "out"), "-q", "--workers=1"],
     }.get(how, ["digest", "--feeds", str(tmp_path / "feeds.txt"), "--out", str(tmp_path / "d.md")])
     env = {**os.environ, "NEWSBRIEF_ALLOW_PRIVATE": "1", "NEWSBRIEF_DB": str(tmp_path / "i.db")}
     try:
@@ -604,3 +604,24 @@ def test_a_punycode_body_cannot_hang_a_run(server, tmp_path, how):
     except subprocess.TimeoutExpired:
         pytest.fail(f"{how} was still running after {PUNYCODE_HANG_LIMIT}s")
     assert done.returncode in (0, 3) and "Traceback" not in done.stderr, done.stderr
+
+
+# ---------------------------------------------------------------- 10. redirects from the user's own URLs are untrusted
+
+
+@pytest.mark.parametrize("command", ["summarize", "batch", "digest"])
+def test_a_redirect_from_a_listed_url_cannot_reach_loopback(server, tmp_path, fake_models, command):
+    url = f"{server}/goto?{server}/article"  # the user's line is theirs; the redirect is the server's
+    (tmp_path / "list.txt").write_text(url + "\n")
+    args = {
+        "summarize": ["summarize", "--no-index", url],
+        "batch": ["batch", "--urls", str(tmp_path / "list.txt"), "--out", str(tmp_path / "out"), "-q", "--workers=1"],
+        "digest": ["digest", "--feeds", str(tmp_path / "list.txt"), "--out", str(tmp_path / "d.md")],
+    }[command]
+    r = cli(*args)
+    published = r.stdout + "".join(p.read_text() for p in tmp_path.rglob("*") if p.suffix in (".md", ".jsonl"))
+    assert r.exit_code == 3 and "[refused_address]" in r.stderr and "redirect to" in r.stderr, r.output
+    assert "ENISA" not in published
+    again = ["--retry-failed"] if command == "batch" else []
+    r = cli(*args, *again, "--allow-private-addresses")  # the user may allow it
+    assert r.exit_code == 0, r.output
