@@ -506,39 +506,51 @@ def digest(
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (local only by default).")
 @click.option("--port", type=int, default=8750, show_default=True)
 @click.option(
+    "--allow-host", "allow_hosts", multiple=True, metavar="NAME",
+    help="Also answer to this Host name (the machine's name or address when listening on every interface).",
+)  # fmt: skip
+@click.option(
     "--digests", "digests_dir", type=click.Path(file_okay=False, exists=True), help="Folder of digests to serve."
 )
 @db_option
 @click.pass_context
 @guarded
-def serve(ctx: click.Context, host: str, port: int, digests_dir: str | None, db: str | None) -> None:
+def serve(
+    ctx: click.Context, host: str, port: int, allow_hosts: tuple[str, ...], digests_dir: str | None, db: str | None
+) -> None:
     """Browse the index in a local web reader: search, entities over time, every summary
     sentence linked to the article sentences it comes from. Read-only; JSON at every URL
-    (?format=json). Needs the newsbrief[serve] extra.
+    (?format=json). Answers only to 127.0.0.1, localhost, [::1], the --host and --allow-host
+    names. Needs the newsbrief[serve] extra.
 
     \b
     Examples:
       newsbrief serve                      # http://127.0.0.1:8750/
       newsbrief serve --digests ~/digests --port 9000
+      newsbrief serve --host 0.0.0.0 --allow-host reader.lan
     """
     from pathlib import Path
 
     from .errors import MissingExtra
 
     try:
-        import uvicorn
+        import uvicorn  # noqa: F401  (checked here: the extra is missing, not the reader broken)
 
-        from .serve import create_app
+        from . import serve as reader
     except ImportError:
         raise MissingExtra("the reader needs the optional extra: pip install 'newsbrief[serve]'", "serve") from None
     settings = settings_from(ctx, db=db)
     open_index(settings, readonly=True).close()  # a missing or unreadable index fails here, clearly
-    app = create_app(settings.db_path(), Path(digests_dir) if digests_dir else None)
-    where = (
-        "only this machine can connect" if host in ("127.0.0.1", "localhost", "::1") else "reachable from the network"
+    hosts = reader.allowed_hosts(host, allow_hosts)
+    app = reader.create_app(settings.db_path(), Path(digests_dir) if digests_dir else None, hosts)
+    sock = reader.listen(host, port)  # a port in use fails here, before we say we are serving
+    where = "only this machine can connect" if reader.is_local(host) else "reachable from the network"
+    click.echo(
+        f"newsbrief: serving {settings.db_path()} read-only at {reader.listen_url(host, port)} ({where}; "
+        f"answers to Host {', '.join(hosts)})",
+        err=True,
     )
-    click.echo(f"newsbrief: serving {settings.db_path()} read-only at http://{host}:{port}/ ({where})", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    reader.run(app, sock)
 
 
 @main.command()

@@ -16,6 +16,7 @@
     │   └── ModelNotFound         name not in the manifest and not a path; lists what exists
     ├── MissingExtra              an optional extra (``newsbrief[ray]``) is not installed
     ├── StoreError                the SQLite index is corrupt, locked or unwritable
+    │   └── NoSuchArticle         no article with that id in the index
     ├── UsageError                a bad option value (``--since``, ``--budget``, a config path)
     └── Locked                    another run holds the lock on the index or the output folder
 
@@ -92,6 +93,10 @@ class MissingExtra(PipelineError):
 
 class StoreError(PipelineError):
     reason = "store_error"
+
+
+class NoSuchArticle(StoreError):
+    pass  # same reason: the CLI's exit code does not change; the reader answers 404
 
 
 class UsageError(PipelineError):

@@ -35,7 +35,7 @@ from urllib.parse import quote
 
 from .document import Article, Entity
 from .entities import key as entity_key
-from .errors import StoreError, UsageError
+from .errors import NoSuchArticle, StoreError, UsageError
 
 log = logging.getLogger(__name__)
 
@@ -414,10 +414,10 @@ class Store:
     @_typed("read")
     def get(self, article_id: int) -> Article:
         if not isinstance(article_id, int) or not 0 < article_id <= MAX_ROWID:
-            raise StoreError(f"no article with id {article_id}", str(self.path))  # not a row id at all
+            raise NoSuchArticle(f"no article with id {article_id}", str(self.path))  # not a row id at all
         row = self.db.execute("SELECT brief, body FROM articles WHERE id = ?", (article_id,)).fetchone()
         if row is None:
-            raise StoreError(f"no article with id {article_id}", str(self.path))
+            raise NoSuchArticle(f"no article with id {article_id}", str(self.path))
         return self._brief(row, f"article {article_id}")
 
     def _brief(self, row: sqlite3.Row, what: str) -> Article:
