@@ -168,7 +168,7 @@ def bench_serve(work: Path, n: int = 10_000, runs: int = 30) -> dict[str, object
                 batch = []
         store.add_batch(batch)
     build = time.perf_counter() - t0
-    client = TestClient(create_app(db))
+    client = TestClient(create_app(db), base_url="http://127.0.0.1:8750")  # the reader answers only to its own Host
     pages = {
         "home": "/", "search": "/search?q=ransomware+patch", "article": f"/article/{n // 2}",
         "entity": "/entity/org7 group", "entity_json": "/entity/org7 group?format=json", "digests": "/digests/",
