@@ -1,3 +1,4 @@
+import re
 import sqlite3
 import threading
 
@@ -222,3 +223,40 @@ def test_cli_summarize_indexes_and_search_finds_by_entity(fake_models, tmp_path)
     assert "ECCG (European Cybersecurity Certification Group)" in r.stdout
     assert runner.invoke(main, ["summarize", "--no-index", "--db", str(tmp_path / "none.db"), str(SEED)]).exit_code == 0
     assert not (tmp_path / "none.db").exists()
+
+
+# a table read row by row, or an index SQLite builds for one statement: what made entity
+# indexing quadratic (only the FTS table and a materialized subquery are scanned by design)
+_UNINDEXED = re.compile(r"AUTOMATIC|\bSCAN (?!articles_fts VIRTUAL TABLE|best$)")
+
+
+def unindexed_plans(store: Store, work) -> list[tuple[str, str]]:
+    """Run ``work()`` with every statement traced; the SELECTs whose query plan scans a table or
+    builds an automatic index, with the offending plan line (a plan, not a timing)."""
+    traced: list[str] = []
+    store.db.set_trace_callback(traced.append)
+    try:
+        work()
+    finally:
+        store.db.set_trace_callback(None)
+    selects = [sql for sql in traced if sql.lstrip().upper().startswith("SELECT")]
+    assert selects
+    return [(sql, row[3]) for sql in selects for row in store.db.execute("EXPLAIN QUERY PLAN " + sql)
+            if _UNINDEXED.search(row[3])]  # fmt: skip
+
+
+def test_entity_lookups_use_indexes(tmp_path):
+    with Store(tmp_path / "i.db") as s:
+        for i in range(30):
+            names = [Entity(f"Org{j}", "ORG", 1, f"Org{j}", aliases=[f"o{j}"]) for j in range(i, i + 5)]
+            s.add_batch([art(f"Text {i} about ECCG.", f"https://x.example/{i}", entities=[*names, ECCG])])
+        new = art(
+            "New text about ECCG.", "https://x.example/new", entities=[ECCG, ECCG_LONG, Entity("o3", "ORG", 1, "o3")]
+        )
+        assert unindexed_plans(s, lambda: s.add_batch([new])) == []  # the writer, inside its transaction
+        assert unindexed_plans(s, lambda: s.search(entity="European Cybersecurity Certification Group")) == []
+        assert unindexed_plans(s, lambda: s.search("text", entity="o3")) == []
+        assert unindexed_plans(s, lambda: s.entity("ECCG")) == []
+        # the rewritten lookups still merge by key and by alias
+        assert [h.url for h in s.search(entity="o3")][-1] == "https://x.example/0"
+        assert s.db.execute("SELECT COUNT(*) FROM entities WHERE label = 'ORG'").fetchone()[0] == 35
