@@ -296,6 +296,8 @@ def batch(
                 bar.update(1)
     state = run.state
     earlier = f", {state.previously_failed} failed earlier (--retry-failed)" if state.previously_failed else ""
+    if state.damaged:
+        earlier += f", {state.damaged} damaged line(s) of its JSONL files set aside in *.jsonl.damaged and redone"
     tally = (
         f"newsbrief: {state.ok} summarized, {state.failed} failed, {state.skipped} already done{earlier} -> {out_dir}"
     )

@@ -17,6 +17,7 @@
     ├── MissingExtra              an optional extra (``newsbrief[ray]``) is not installed
     ├── StoreError                the SQLite index is corrupt, locked or unwritable
     │   └── NoSuchArticle         no article with that id in the index
+    ├── StateError                a file we keep or write (``--out``, results, a lock) cannot be used
     ├── UsageError                a bad option value (``--since``, ``--budget``, a config path)
     └── Locked                    another run holds the lock on the index or the output folder
 
@@ -93,6 +94,12 @@ class MissingExtra(PipelineError):
 
 class StoreError(PipelineError):
     reason = "store_error"
+
+
+class StateError(PipelineError):
+    """Read-only or full folders, a directory or a symlink where a file should be, damaged files."""
+
+    reason = "state_error"
 
 
 class NoSuchArticle(StoreError):

@@ -625,3 +625,59 @@ def test_a_redirect_from_a_listed_url_cannot_reach_loopback(server, tmp_path, fa
     again = ["--retry-failed"] if command == "batch" else []
     r = cli(*args, *again, "--allow-private-addresses")  # the user may allow it
     assert r.exit_code == 0, r.output
+
+
+# ---------------------------------------------------------------- 11. state errors: typed, one line, exit 4
+
+
+def one_error_line(r, reason: str) -> str:
+    assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)
+    errors = [ln for ln in r.stderr.splitlines() if ln.startswith("newsbrief: error: ")]
+    assert len(errors) == 1 and errors[0].endswith(f"[{reason}]"), r.stderr
+    return errors[0]
+
+
+def test_read_only_output_and_index_folders_are_typed_errors(read_only_view, tmp_path, fake_models):
+    src, view = read_only_view
+    (src / "out").mkdir()
+    pages = Path(__file__).parent.parent / "samples"
+    for out in (view / "out", view / "new-out"):  # an existing folder, one that cannot be made
+        r = cli("batch", str(pages), "--out", str(out), "--no-index", "-q")
+        assert r.exit_code == 4 and "cannot" in one_error_line(r, "state_error")
+    r = cli("summarize", "--db", str(view / "sub" / "index.db"), str(pages / "plain-article.txt"))
+    assert r.exit_code == 4 and "cannot create the index's folder" in one_error_line(r, "store_error")
+    feeds = tmp_path / "feeds.txt"
+    feeds.write_text("")
+    r = cli("digest", "--feeds", str(feeds), "--out", str(view / "digest.md"))
+    assert r.exit_code == 4 and "digest.md: cannot write the file" in one_error_line(r, "state_error")
+    assert sorted(p.name for p in src.iterdir()) == ["out"]  # nothing was written there
+
+
+def test_a_lock_path_that_is_a_directory_is_a_typed_error(tmp_path, fake_models):
+    out = tmp_path / "out"
+    (out / ".newsbrief-batch.lock").mkdir(parents=True)
+    r = cli("batch", str(Path(__file__).parent.parent / "samples"), "--out", str(out), "-q")
+    assert r.exit_code == 4 and "lock" in one_error_line(r, "state_error")
+    feeds = tmp_path / "feeds.txt"
+    feeds.write_text("")
+    dg.lock_path(load_settings().db_path()).mkdir(parents=True)
+    r = cli("digest", "--feeds", str(feeds))
+    assert r.exit_code == 4 and "lock" in one_error_line(r, "state_error")
+
+
+def test_a_symlinked_lock_is_refused_and_never_truncates_its_target(tmp_path, fake_models):
+    precious = tmp_path / "precious.txt"
+    precious.write_text("do not truncate me\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".newsbrief-batch.lock").symlink_to(precious)
+    r = cli("batch", str(Path(__file__).parent.parent / "samples"), "--out", str(out), "-q")
+    assert r.exit_code == 4 and "symlink" in one_error_line(r, "state_error")
+    feeds = tmp_path / "feeds.txt"
+    feeds.write_text("")
+    lock = dg.lock_path(load_settings().db_path())
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    lock.symlink_to(precious)
+    r = cli("digest", "--feeds", str(feeds))
+    assert r.exit_code == 4 and "symlink" in one_error_line(r, "state_error")
+    assert precious.read_text() == "do not truncate me\n" and not (out / "results.jsonl").exists()
