@@ -76,14 +76,43 @@ def read_one(source: str, settings: Settings, stdin: Any = None) -> Article:
     return _ok(next(read([source], settings, stdin)))
 
 
+def summary_text(summary: str | bytes | Sequence[str], settings: Settings) -> str | list[str]:
+    """A summary fit to check, else a :class:`UsageError` saying why: bytes must be UTF-8 text
+    (not binary), there must be a word, and at most ``max_text_chars`` characters (what the models
+    read of an article; spaCy refuses a text over 1M characters with error E088)."""
+    out: str | list[str]
+    if isinstance(summary, bytes | bytearray):
+        try:
+            out = bytes(summary).removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+        except UnicodeDecodeError:
+            raise UsageError("the summary is not UTF-8 text (a binary file?)") from None
+    elif isinstance(summary, str):
+        out = summary
+    elif isinstance(summary, Sequence) and all(isinstance(s, str) for s in summary):
+        out = [str(s) for s in summary]
+    else:
+        raise UsageError(f"a summary is text or a list of sentences, not {type(summary).__name__}")
+    parts = [out] if isinstance(out, str) else out
+    if any("\x00" in p for p in parts):
+        raise UsageError("the summary is binary, not text")
+    if not any(p.strip() for p in parts):
+        raise UsageError("the summary is empty: nothing to check")
+    size = sum(len(p) for p in parts)
+    if size > settings.max_text_chars:
+        raise UsageError(f"the summary has {size:,} characters; verify checks at most {settings.max_text_chars:,}")
+    return out
+
+
 def verify(article: str | Article, summary: str | Sequence[str], settings: Settings | None = None) -> list[Verdict]:
     """Check a summary against an article: ``article`` is a URL, a path, or an :class:`Article`
     (its ``.text`` is used); ``summary`` one sentence per line, a paragraph, or a list of
     sentences. One :class:`~pipeline.relations.Verdict` per sentence (``.supported``, ``.reason``,
-    ``.sources`` offsets into the article text)."""
+    ``.sources`` offsets into the article text). An empty, binary or oversized summary is a
+    :class:`UsageError`."""
     from .relations import verify as check
 
     settings = settings or load_settings()
+    summary = summary_text(summary, settings)
     if not isinstance(article, Article):
         article = read_one(article, settings)
     return check(article.text, summary, settings)

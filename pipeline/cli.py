@@ -582,7 +582,7 @@ def verify(
     import json
     from pathlib import Path
 
-    from .api import read_one
+    from .api import read_one, summary_text
     from .policy import Policy
     from .relations import verify as check
 
@@ -593,8 +593,9 @@ def verify(
     # capped like any input (refused when longer, never cut); a file must be a regular file
     stdin = summary_file == "-"
     summary = policy.read_stream(sys.stdin.buffer) if stdin else policy.read_file(Path(summary_file))
+    text = summary_text(summary, settings)  # empty, binary or oversized: a usage error, before any model loads
     article = read_one(article_source, settings, sys.stdin.buffer if article_source == "-" else None)
-    verdicts = check(article.text, summary.decode("utf-8", errors="replace"), settings)
+    verdicts = check(article.text, text, settings)
     for v in verdicts:
         if fmt == "json":
             click.echo(json.dumps(v.as_dict(), ensure_ascii=False))

@@ -681,3 +681,22 @@ def test_a_symlinked_lock_is_refused_and_never_truncates_its_target(tmp_path, fa
     r = cli("digest", "--feeds", str(feeds))
     assert r.exit_code == 4 and "symlink" in one_error_line(r, "state_error")
     assert precious.read_text() == "do not truncate me\n" and not (out / "results.jsonl").exists()
+
+
+@pytest.mark.parametrize(
+    "summary, why",
+    [
+        (b"", "empty"),
+        (b"  \n\t\n", "empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xd8", "not UTF-8"),
+        (b"A sentence.\x00\x01\x02 More.", "binary"),
+        (b"France " * 200_000, "characters"),  # one 1.4 MB line: spaCy's E088 if it got that far
+    ],
+)
+def test_verify_refuses_an_empty_binary_or_huge_summary(tmp_path, summary, why):
+    article = tmp_path / "a.txt"
+    article.write_text("Cloud scheme delayed\n" + "France asked for a legal opinion on the scheme. " * 10)
+    (tmp_path / "summary.txt").write_bytes(summary)
+    for args, stdin in ((["--summary", str(tmp_path / "summary.txt")], None), (["--summary", "-"], summary)):
+        r = cli("verify", "--article", str(article), *args, input=stdin)
+        assert r.exit_code == 2 and why in one_error_line(r, "usage"), r.output
