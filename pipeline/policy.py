@@ -49,6 +49,9 @@ MAX_CODING_LAYERS = 4  # HTTP defines no use for more; each layer costs a full d
 _STEP = 64 * 1024  # at most this many bytes come out of one decompression call
 # RFC 6052 NAT64 prefix: the IPv4 address inside is the one actually reached
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# RFC 4291: the only IPv6 global unicast space. IPv4-compatible (::127.0.0.1) and IPv4-translated
+# (::ffff:0:127.0.0.1) addresses lie outside it, and Python's is_global calls both global.
+_GLOBAL_UNICAST_V6 = ipaddress.ip_network("2000::/3")
 # IANA special-purpose ranges that are not globally reachable, written out because the stdlib's
 # idea of `is_global` changes between Python patch releases (3.11.7 calls 192.0.0.8 global).
 _NOT_GLOBAL = tuple(
@@ -177,13 +180,16 @@ def decode_text(data: bytes, source: str, charset: str | None = None, timeout: f
 
 def address_is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     """Global unicast only: not private, loopback, link-local, CGNAT (100.64/10), reserved,
-    multicast or unspecified; IPv4 inside IPv6 (mapped, 6to4, NAT64) is judged as IPv4."""
+    multicast or unspecified; IPv4 inside IPv6 (mapped, 6to4, NAT64) is judged as IPv4; any other
+    IPv6 address must be in 2000::/3."""
     if isinstance(ip, ipaddress.IPv6Address):
         inner = ip.ipv4_mapped or ip.sixtofour
         if inner is None and ip in _NAT64:
             inner = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
         if inner is not None:
             return address_is_public(inner)
+        if ip not in _GLOBAL_UNICAST_V6:
+            return False
     return ip.is_global and not any(ip in net for net in _NOT_GLOBAL if net.version == ip.version)
 
 

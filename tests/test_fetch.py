@@ -203,7 +203,21 @@ def test_non_global_addresses_are_not_public(address):
     assert not address_is_public(ipaddress.ip_address(address))
 
 
-@pytest.mark.parametrize("address", ["8.8.8.8", "93.184.216.34", "2606:4700:4700::1111", "::ffff:8.8.8.8"])
+@pytest.mark.parametrize(
+    "address", ["::127.0.0.1", "::ffff:0:127.0.0.1", "::ffff:0:10.0.0.5", "::a9fe:a9fe", "::8.8.8.8", "4000::1"]
+)
+def test_ipv4_compatible_and_translated_ipv6_are_not_public(settings, address, monkeypatch):
+    """Outside 2000::/3, which Python's is_global does not check: never global unicast."""
+    assert not address_is_public(ipaddress.ip_address(address))
+    monkeypatch.setattr(pipeline.policy, "getaddrinfo", lambda host, port, *a, **k: [(10, 1, 6, "", (address, port))])
+    with pytest.raises(FetchError) as info:
+        fetch("http://sneaky.example/", Policy.untrusted(settings))
+    assert info.value.reason == "refused_address"
+
+
+@pytest.mark.parametrize(
+    "address", ["8.8.8.8", "93.184.216.34", "2606:4700:4700::1111", "::ffff:8.8.8.8", "64:ff9b::808:808"]
+)
 def test_global_unicast_addresses_are_public(address):
     assert address_is_public(ipaddress.ip_address(address))
 
