@@ -299,6 +299,21 @@ def test_escape_sequences_never_reach_the_terminal(tmp_path, fake_models):
     assert not ESCAPES.search(r.stderr.replace("\n", ""))
 
 
+HANGUL_FILLERS = "\u115f\u1160\u3164\uffa0"  # render as blanks but are letters, not whitespace: spoofing
+
+
+def test_hangul_fillers_never_reach_the_terminal(tmp_path, fake_models):
+    from pipeline.text import strip_controls
+
+    assert strip_controls("a\u115fb\u3164c\u1160d\uffa0e") == "abcde"
+    p = tmp_path / "page.html"
+    p.write_bytes(page(f"Story{HANGUL_FILLERS}title", f"cloud{HANGUL_FILLERS}certification"))
+    missing = tmp_path / f"no{HANGUL_FILLERS}such.html"
+    r = cli("summarize", "--no-index", str(p), str(missing))
+    assert r.exit_code == 1 and "Storytitle" in r.stdout and "nosuch.html" in r.stderr, r.output
+    assert not any(c in r.stdout + r.stderr for c in HANGUL_FILLERS)
+
+
 # ---------------------------------------------------------------- 8. exit codes and state tell the truth
 
 
