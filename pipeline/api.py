@@ -5,6 +5,7 @@ Errors are the typed tree of :mod:`pipeline.errors`; nothing here prints.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -21,9 +22,27 @@ if TYPE_CHECKING:
 MODES = ("auto", "fast", "quality")
 
 
+def _source(value: object, what: str = "source") -> str:
+    """A URL or a path as the pipeline takes it; any other type is a :class:`UsageError` here,
+    not an AttributeError deep in a reader."""
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if not isinstance(value, str):
+        raise UsageError(f"{what} must be a URL or a path (str or os.PathLike), not {type(value).__name__}")
+    return value
+
+
+def _text(value: object, what: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise UsageError(f"{what} must be a str, not {type(value).__name__}")
+    return value
+
+
 def _settings(settings: Settings | None, mode: str) -> Settings:
-    if mode not in MODES:
+    if not isinstance(mode, str) or mode not in MODES:
         raise UsageError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    if settings is not None and not isinstance(settings, Settings):
+        raise UsageError(f"settings must be a Settings (load_settings()), not {type(settings).__name__}")
     settings = settings or load_settings()
     if mode != "auto":
         settings = settings.replace(mode=mode, model="")
@@ -48,6 +67,7 @@ def summarize(
     """
     if (source is None) == (text is None):
         raise UsageError("give a source (URL or path) or text=..., not both")
+    text, title = _text(text, "text"), _text(title, "title")
     settings = _settings(settings, mode)
     models = Models(settings)
     if text is not None:
@@ -56,7 +76,7 @@ def summarize(
 
         articles: Iterator[Article] = enrich([from_text(text, settings, title)], models, 1)
     else:
-        articles = _run([source], settings, models)  # type: ignore[list-item]
+        articles = _run([_source(source)], settings, models)
     return _ok(next(iter(articles)))
 
 
@@ -111,19 +131,24 @@ def verify(article: str | Article, summary: str | Sequence[str], settings: Setti
     :class:`UsageError`."""
     from .relations import verify as check
 
-    settings = settings or load_settings()
+    settings = _settings(settings, "auto")
     summary = summary_text(summary, settings)
     if not isinstance(article, Article):
-        article = read_one(article, settings)
+        article = read_one(_source(article, "article"), settings)
     return check(article.text, summary, settings)
 
 
 def run(sources: Iterable[str], settings: Settings | None = None, *, mode: str = "auto") -> Iterator[Article]:
     """Summarize many sources (URLs, paths), streaming one :class:`Article` per document in
     order. Failures are records too (``.status == "error"``, ``.error``, ``.message``): one bad
-    source never stops the rest. Models load once, on the first good article."""
+    source never stops the rest. Models load once, on the first good article. ``sources`` of the
+    wrong type (one string, a number) is a :class:`UsageError`."""
+    if isinstance(sources, str | bytes | os.PathLike) or not isinstance(sources, Iterable):
+        raise UsageError(
+            f"sources must be a list of URLs or paths, not one {type(sources).__name__} (summarize() takes one)"
+        )
     settings = _settings(settings, mode)
-    return _run(sources, settings, Models(settings))
+    return _run((_source(s, "each source") for s in sources), settings, Models(settings))
 
 
 DOCTOR_TEXT = (

@@ -194,6 +194,8 @@ _TERM = re.compile(r"\w[\w'-]*")
 
 class Store:
     def __init__(self, path: Path | str, readonly: bool = False, timeout: float = 10.0) -> None:
+        if not isinstance(path, str | os.PathLike):
+            raise UsageError(f"the index path must be a str or os.PathLike, not {type(path).__name__}")
         self.path = Path(path)
         try:
             if readonly:
@@ -358,6 +360,9 @@ class Store:
         limit: int = 20,
         max_terms: int = 16,
     ) -> list[Hit]:
+        for name, value in (("text", text), ("entity", entity), ("since", since)):
+            if value is not None and not isinstance(value, str):
+                raise UsageError(f"search {name} must be a str, not {type(value).__name__}")
         where: list[str] = []
         params: list[Any] = []
         query = ""
@@ -423,7 +428,9 @@ class Store:
 
     @_typed("read")
     def get(self, article_id: int) -> Article:
-        if not isinstance(article_id, int) or not 0 < article_id <= MAX_ROWID:
+        if not isinstance(article_id, int) or isinstance(article_id, bool):
+            raise UsageError(f"an article id is an int, not {type(article_id).__name__}")
+        if not 0 < article_id <= MAX_ROWID:
             raise NoSuchArticle(f"no article with id {article_id}", str(self.path))  # not a row id at all
         row = self.db.execute("SELECT brief, body FROM articles WHERE id = ?", (article_id,)).fetchone()
         if row is None:
