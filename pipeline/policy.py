@@ -231,6 +231,7 @@ class Policy:
     # may a redirect reach a non-public address? Only when the user allowed private addresses: a
     # redirect is the server's choice, even from a URL the user typed (see redirected())
     allow_private_redirects: bool = False
+    max_list_lines: int = 1_000_000  # entries of a URL or feeds list (read line by line)
 
     @classmethod
     def trusted(cls, settings: Settings) -> Policy:
@@ -243,6 +244,7 @@ class Policy:
             settings.user_agent,
             decode_timeout=settings.extract_timeout,
             allow_private_redirects=settings.allow_private_addresses,
+            max_list_lines=settings.max_list_lines,
         )
 
     @classmethod
@@ -332,9 +334,9 @@ class Policy:
         return addresses
 
     # ------------------------------------------------------------------ files
-    def read_file(self, path: Path) -> bytes:
-        """A regular file's bytes, at most ``max_bytes``; FIFOs, devices and sockets are refused
-        (opened non-blocking, checked on the open descriptor, so nothing can swap them in)."""
+    def _open_regular(self, path: Path) -> tuple[int, os.stat_result]:
+        """A descriptor on a regular file: opened non-blocking and checked on the descriptor, so
+        a FIFO, device or socket is refused at once and nothing can be swapped in after the check."""
         source = str(path)
         try:
             fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
@@ -350,6 +352,16 @@ class Policy:
                 raise UnsupportedContent("is a directory (use `newsbrief batch` for folders)", source)
             if not stat.S_ISREG(st.st_mode):
                 raise UnsupportedContent("not a regular file (a FIFO, device or socket)", source)
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd, st
+
+    def read_file(self, path: Path) -> bytes:
+        """A regular file's bytes, at most ``max_bytes``; FIFOs, devices and sockets are refused."""
+        source = str(path)
+        fd, st = self._open_regular(path)
+        try:
             if st.st_size > self.max_bytes:
                 raise TooLargeError(f"file of {st.st_size:,} bytes exceeds the {self.max_bytes:,}-byte cap", source)
             with os.fdopen(os.dup(fd), "rb") as f:
@@ -372,16 +384,38 @@ class Policy:
     def read_list(self, path: Path) -> list[str]:
         """A user's list file (URLs, feeds): one entry per line, ``#`` comments, blank lines skipped.
 
+        Read line by line from a regular file, whatever its size (``max_bytes`` caps pages, not
+        lists); more than ``max_list_lines`` entries is a :class:`TooLargeError` (refused, never
+        cut). A line is read ``4 × max_url_length`` bytes at a time: a longer entry is kept to
+        ``max_url_length + 1`` characters, which :meth:`check_url` refuses for that line alone.
         A comment starts at a ``#`` that begins the line or follows whitespace, so a URL keeps its
-        ``#fragment``. Bytes that are not UTF-8 become U+FFFD, which :meth:`check_url` refuses for
-        that line alone.
+        ``#fragment``. Bytes that are not UTF-8 become U+FFFD, which :meth:`check_url` refuses.
         """
-        text = self.read_file(path).decode("utf-8", errors="replace").lstrip("\ufeff")
-        out = []
-        for line in text.splitlines():
-            entry = re.split(r"(?:^|\s)#", line, maxsplit=1)[0].strip()
-            if entry:
-                out.append(entry)
+        source = str(path)
+        fd, _ = self._open_regular(path)
+        chunk = 4 * self.max_url_length + 2  # a URL, a comment after it, CR LF
+        out: list[str] = []
+        try:
+            with os.fdopen(fd, "rb") as f:
+                first = True
+                while line := f.readline(chunk):
+                    if len(line) == chunk and not line.endswith(b"\n"):
+                        while (rest := f.readline(chunk)) and not rest.endswith(b"\n"):
+                            pass  # the rest of an overlong line: never held in memory
+                    text = line.decode("utf-8", errors="replace")
+                    if first:
+                        text, first = text.lstrip("\ufeff"), False
+                    for part in text.splitlines():
+                        entry = re.split(r"(?:^|\s)#", part, maxsplit=1)[0].strip()
+                        if not entry:
+                            continue
+                        if len(out) == self.max_list_lines:
+                            raise TooLargeError(
+                                f"list has more than {self.max_list_lines:,} entries (max_list_lines)", source
+                            )
+                        out.append(entry[: self.max_url_length + 1])
+        except OSError as exc:
+            raise SourceError(f"cannot read: {exc.strerror or exc}", source) from None
         return out
 
 

@@ -22,7 +22,7 @@ from test_digest import html, page, rss, site, xml  # noqa: F401  (site is a fix
 
 from pipeline import digest as dg
 from pipeline.cli import main
-from pipeline.errors import ExtractionTimeout, UnsupportedContent
+from pipeline.errors import ExtractionTimeout, FetchError, UnsupportedContent
 from pipeline.fsutil import run_lock, write_atomic
 from pipeline.policy import Policy
 from pipeline.settings import load_settings
@@ -208,6 +208,39 @@ def test_list_comments_keep_url_fragments(tmp_path, policy):
     f = tmp_path / "list.txt"
     f.write_bytes(b"\xef\xbb\xbf# header\nhttps://a.example/x#frag  # my note\n  \n\thttps://b.example/#top\n")
     assert policy.read_list(f) == ["https://a.example/x#frag", "https://b.example/#top"]
+
+
+def test_a_url_list_is_read_line_by_line_not_held_to_the_page_cap(tmp_path, fake_models, server, monkeypatch):
+    monkeypatch.setenv("NEWSBRIEF_MAX_BYTES", "20000")  # pages up to 20 kB; the list is 10x that
+    urls = tmp_path / "urls.txt"
+    padding = "".join(f"# note {i}: kept for the record, not a source\n" for i in range(6000))
+    urls.write_text(f"{server}/article\n{padding}{server}/charset/utf-8\n")
+    assert urls.stat().st_size > 10 * 20_000
+    out = tmp_path / "out"
+    r = cli("batch", "--urls", str(urls), "--out", str(out), "--workers", "1", "-q")
+    assert r.exit_code == 0 and "2 summarized" in r.stderr, r.output
+
+
+def test_a_url_list_over_its_line_cap_is_refused_whole(tmp_path, fake_models, settings, monkeypatch):
+    urls = tmp_path / "urls.txt"
+    urls.write_text("# three sources\n\nhttps://a.example/1\nhttps://a.example/2\nhttps://a.example/3\n")
+    assert Policy.trusted(settings.replace(max_list_lines=3)).read_list(urls)[-1] == "https://a.example/3"
+    with urls.open("a") as f:
+        f.write("https://a.example/4\n")
+    monkeypatch.setenv("NEWSBRIEF_MAX_LIST_LINES", "3")
+    r = cli("batch", "--urls", str(urls), "--out", str(tmp_path / "out"), "-q")
+    assert r.exit_code == 4 and "more than 3 entries (max_list_lines)" in one_error_line(r, "too_large")
+    assert not (tmp_path / "out" / "results.jsonl").read_text()  # nothing done: refused, never cut
+
+
+def test_an_overlong_list_line_is_one_bad_entry_read_in_bounded_steps(tmp_path, policy):
+    urls = tmp_path / "urls.txt"
+    urls.write_bytes(b"https://a.example/" + b"x" * 5_000_000 + b"\nhttps://b.example/ok # fine\n")
+    first, second = policy.read_list(urls)
+    assert len(first) == policy.max_url_length + 1 and second == "https://b.example/ok"
+    with pytest.raises(FetchError) as info:
+        policy.check_url(first)
+    assert info.value.reason == "bad_url"
 
 
 # ---------------------------------------------------------------- 6. bounded work after extraction
