@@ -475,7 +475,7 @@ def digest(
     from pathlib import Path
 
     from . import digest as dg
-    from .fsutil import run_lock, write_atomic
+    from .fsutil import run_lock
     from .policy import Policy
     from .store import parse_since
 
@@ -487,13 +487,9 @@ def digest(
     cutoff = parse_since(since)
     with run_lock(dg.lock_path(settings.db_path()), "digest run"), open_index(settings) as store:
         result = dg.build(feeds, settings, store, cutoff, seconds)
-    text = dg.render(result, fmt)
-    if out_path:
-        write_atomic(Path(out_path), text)  # a reader never sees half a digest
-    else:
-        click.echo(text, nl=False)
-    if atom_path:
-        write_atomic(Path(atom_path), dg.render(result, "atom"))
+        # written first, remembered after: a digest that cannot be written is published next run
+        dg.publish(result, store, fmt, Path(out_path) if out_path else None, Path(atom_path) if atom_path else None,
+                   emit=lambda text: click.echo(text, nl=False))  # fmt: skip
     for f in result.failures:
         error_line(f.source, f.message, f.reason)
     click.echo(

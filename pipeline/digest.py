@@ -4,7 +4,9 @@ Cron-safe by design:
 * a lock file next to the index (its resolved path): an overlapping run exits at once
   (:class:`~pipeline.errors.Locked`) and changes nothing;
 * what was seen is remembered in the index (``feed_items``), so each run only handles new items;
-  an article whose URL is already in the index is reused, not summarized again;
+  an article whose URL is already in the index is reused, not summarized again. Items are
+  remembered only once the digest is written (:func:`publish`): a digest that could not be
+  written (read-only folder, full disk, a kill) is published by the next run, never lost;
 * a time budget: when it runs out, the run finishes with what it has and lists what it skipped
   (skipped items are not marked seen, so the next run picks them up); quality mode degrades to
   fast mode when the remaining budget would not fit another LLM summary;
@@ -80,6 +82,8 @@ class Digest:
     skipped: list[str] = field(default_factory=list)  # not reached within the budget
     reused: int = 0  # taken from the index instead of summarized again
     degraded: int = 0  # summarized in fast mode because the budget ran short
+    # (url, feed, status) of the items handled: remembered by publish() once the files exist
+    seen: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
     def nothing_new(self) -> bool:
@@ -206,7 +210,8 @@ def build(
     fast_models: Any = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> Digest:
-    """Collect new items, summarize them within the budget, remember them; returns the digest."""
+    """Collect new items and summarize them within the budget (added to the index as they are
+    done); returns the digest, whose items :func:`publish` remembers once it is written."""
     from .core import Models, enrich, indexed, read
 
     start = clock()
@@ -241,13 +246,13 @@ def build(
             continue
         if item.error is not None:  # a link that is no URL to fetch: listed, remembered, never read
             digest.failures.append(Failure(item.url, item.error.reason, item.error.message))
-            store.mark_seen(item.url, item.feed, "failed")
+            digest.seen.append((item.url, item.feed, "failed"))
             continue
         known = store.find_by_url(item.url)
         if known is not None:
             digest.articles.append(known)
             digest.reused += 1
-            store.mark_seen(item.url, item.feed, "reused")
+            digest.seen.append((item.url, item.feed, "reused"))
             continue
         chosen = models
         if deadline is not None and est and deadline - now < 1.5 * est and models.settings.mode != "fast":
@@ -259,7 +264,7 @@ def build(
             article.title = article.title or item.title
             article.date = article.date or (item.published or "")[:10] or None
             article = next(indexed([article], store, 1))
-            store.mark_seen(item.url, item.feed, "ok")
+            digest.seen.append((item.url, item.feed, "ok"))
             digest.articles.append(article)
             if chosen is models:  # fast-mode timings would make the next quality article look affordable
                 done += 1
@@ -267,11 +272,30 @@ def build(
         else:
             digest.failures.append(Failure(item.url, article.error or "error", article.message or "failed"))
             if article.error in PERMANENT:  # a 404 stays a 404: do not retry it every night
-                store.mark_seen(item.url, item.feed, "failed")
+                digest.seen.append((item.url, item.feed, "failed"))
             elif article.error == REFUSED_ADDRESS:
-                store.mark_seen(item.url, item.feed, REFUSED_ADDRESS)
+                digest.seen.append((item.url, item.feed, REFUSED_ADDRESS))
     digest.articles.sort(key=lambda a: a.date or "", reverse=True)
     return digest
+
+
+def publish(
+    digest: Digest, store: Store, fmt: str, out: Path | None, atom: Path | None, emit: Callable[[str], None]
+) -> None:
+    """Write the digest (atomically to ``out``, else through ``emit``) and its Atom feed, then
+    remember its items as seen: the state is committed only after the effect, so when a write
+    fails (a typed StateError) nothing is marked and the next run publishes the same articles
+    (reused from the index, not summarized again)."""
+    from .fsutil import write_atomic
+
+    text = render(digest, fmt)
+    if out is not None:
+        write_atomic(out, text)  # a reader never sees half a digest
+    else:
+        emit(text)
+    if atom is not None:
+        write_atomic(atom, render(digest, "atom"))
+    store.mark_all_seen(digest.seen)
 
 
 def render(digest: Digest, fmt: str) -> str:

@@ -456,13 +456,18 @@ class Store:
             out |= {r[0] for r in rows if r[1] not in retry_statuses}
         return out
 
-    @_typed("write to")
     def mark_seen(self, url: str, feed: str, status: str) -> None:
+        self.mark_all_seen([(url, feed, status)])
+
+    @_typed("write to")
+    def mark_all_seen(self, items: Iterable[tuple[str, str, str]]) -> None:
+        """Remember ``(url, feed, status)`` of feed items the digest handled, in one transaction."""
+        now = utc_now()
         with self.db:
-            self.db.execute(
+            self.db.executemany(
                 "INSERT INTO feed_items (url, feed, status, first_seen) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT(url) DO UPDATE SET status = excluded.status",
-                (url, feed, status, utc_now()),
+                [(url, feed, status, now) for url, feed, status in items],
             )
 
     @_typed("read")
