@@ -40,11 +40,13 @@ __all__ = [
     "TooLargeError",
     "UnsupportedContent",
     "InputNotFound",
+    "BadEncoding",
     "ExtractionError",
     "SummaryError",
     "ModelError",
     "ModelNotFound",
     "StoreError",
+    "StateError",
     "UsageError",
     "__version__",
 ]
@@ -62,7 +64,8 @@ _WHERE = {
         name: ".errors"
         for name in (
             "PipelineError", "SourceError", "FetchError", "TooLargeError", "UnsupportedContent", "InputNotFound",
-            "ExtractionError", "SummaryError", "ModelError", "ModelNotFound", "StoreError", "UsageError",
+            "BadEncoding", "ExtractionError", "SummaryError", "ModelError", "ModelNotFound", "StoreError",
+            "StateError", "UsageError",
         )
     },
 }  # fmt: skip

@@ -5,6 +5,7 @@ Errors are the typed tree of :mod:`pipeline.errors`; nothing here prints.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -21,9 +22,27 @@ if TYPE_CHECKING:
 MODES = ("auto", "fast", "quality")
 
 
+def _source(value: object, what: str = "source") -> str:
+    """A URL or a path as the pipeline takes it; any other type is a :class:`UsageError` here,
+    not an AttributeError deep in a reader."""
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if not isinstance(value, str):
+        raise UsageError(f"{what} must be a URL or a path (str or os.PathLike), not {type(value).__name__}")
+    return value
+
+
+def _text(value: object, what: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise UsageError(f"{what} must be a str, not {type(value).__name__}")
+    return value
+
+
 def _settings(settings: Settings | None, mode: str) -> Settings:
-    if mode not in MODES:
+    if not isinstance(mode, str) or mode not in MODES:
         raise UsageError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    if settings is not None and not isinstance(settings, Settings):
+        raise UsageError(f"settings must be a Settings (load_settings()), not {type(settings).__name__}")
     settings = settings or load_settings()
     if mode != "auto":
         settings = settings.replace(mode=mode, model="")
@@ -48,6 +67,7 @@ def summarize(
     """
     if (source is None) == (text is None):
         raise UsageError("give a source (URL or path) or text=..., not both")
+    text, title = _text(text, "text"), _text(title, "title")
     settings = _settings(settings, mode)
     models = Models(settings)
     if text is not None:
@@ -56,7 +76,7 @@ def summarize(
 
         articles: Iterator[Article] = enrich([from_text(text, settings, title)], models, 1)
     else:
-        articles = _run([source], settings, models)  # type: ignore[list-item]
+        articles = _run([_source(source)], settings, models)
     return _ok(next(iter(articles)))
 
 
@@ -76,25 +96,59 @@ def read_one(source: str, settings: Settings, stdin: Any = None) -> Article:
     return _ok(next(read([source], settings, stdin)))
 
 
+def summary_text(summary: str | bytes | Sequence[str], settings: Settings) -> str | list[str]:
+    """A summary fit to check, else a :class:`UsageError` saying why: bytes must be UTF-8 text
+    (not binary), there must be a word, and at most ``max_text_chars`` characters (what the models
+    read of an article; spaCy refuses a text over 1M characters with error E088)."""
+    out: str | list[str]
+    if isinstance(summary, bytes | bytearray):
+        try:
+            out = bytes(summary).removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+        except UnicodeDecodeError:
+            raise UsageError("the summary is not UTF-8 text (a binary file?)") from None
+    elif isinstance(summary, str):
+        out = summary
+    elif isinstance(summary, Sequence) and all(isinstance(s, str) for s in summary):
+        out = [str(s) for s in summary]
+    else:
+        raise UsageError(f"a summary is text or a list of sentences, not {type(summary).__name__}")
+    parts = [out] if isinstance(out, str) else out
+    if any("\x00" in p for p in parts):
+        raise UsageError("the summary is binary, not text")
+    if not any(p.strip() for p in parts):
+        raise UsageError("the summary is empty: nothing to check")
+    size = sum(len(p) for p in parts)
+    if size > settings.max_text_chars:
+        raise UsageError(f"the summary has {size:,} characters; verify checks at most {settings.max_text_chars:,}")
+    return out
+
+
 def verify(article: str | Article, summary: str | Sequence[str], settings: Settings | None = None) -> list[Verdict]:
     """Check a summary against an article: ``article`` is a URL, a path, or an :class:`Article`
     (its ``.text`` is used); ``summary`` one sentence per line, a paragraph, or a list of
     sentences. One :class:`~pipeline.relations.Verdict` per sentence (``.supported``, ``.reason``,
-    ``.sources`` offsets into the article text)."""
+    ``.sources`` offsets into the article text). An empty, binary or oversized summary is a
+    :class:`UsageError`."""
     from .relations import verify as check
 
-    settings = settings or load_settings()
+    settings = _settings(settings, "auto")
+    summary = summary_text(summary, settings)
     if not isinstance(article, Article):
-        article = read_one(article, settings)
+        article = read_one(_source(article, "article"), settings)
     return check(article.text, summary, settings)
 
 
 def run(sources: Iterable[str], settings: Settings | None = None, *, mode: str = "auto") -> Iterator[Article]:
     """Summarize many sources (URLs, paths), streaming one :class:`Article` per document in
     order. Failures are records too (``.status == "error"``, ``.error``, ``.message``): one bad
-    source never stops the rest. Models load once, on the first good article."""
+    source never stops the rest. Models load once, on the first good article. ``sources`` of the
+    wrong type (one string, a number) is a :class:`UsageError`."""
+    if isinstance(sources, str | bytes | os.PathLike) or not isinstance(sources, Iterable):
+        raise UsageError(
+            f"sources must be a list of URLs or paths, not one {type(sources).__name__} (summarize() takes one)"
+        )
     settings = _settings(settings, mode)
-    return _run(sources, settings, Models(settings))
+    return _run((_source(s, "each source") for s in sources), settings, Models(settings))
 
 
 DOCTOR_TEXT = (

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from .core import Models, already_done, enrich, indexed, read
 from .document import Article
 from .fetch import is_url
-from .fsutil import run_lock, write_atomic
+from .fsutil import run_lock, state_error, write_atomic
 from .policy import Policy
 from .settings import Settings
 from .sources import HTML_SUFFIXES, TEXT_SUFFIXES
@@ -58,12 +58,22 @@ def expand_inputs(inputs: Iterable[str], policy: Policy, urls_file: str | None =
 
 
 class JsonlLog:
-    """Append-only JSONL file that survives kill -9: whole-line writes, fsync per batch."""
+    """Append-only JSONL file that survives kill -9: whole-line writes, fsync per batch.
+
+    A line that is not an intact record (not UTF-8, not JSON, not an object with a ``source``:
+    a bad disk, an editor) is skipped and counted in :attr:`damaged`; :meth:`set_aside` moves such
+    lines to ``NAME.damaged`` so the file is whole again and nothing is silently thrown away.
+    Any OSError (read-only or full folder) is a :class:`~pipeline.errors.StateError`.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.repair()
-        self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self.damaged = 0
+        try:
+            self.repair()
+            self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise state_error(exc, "open the results file", path) from None
 
     def repair(self) -> None:
         """Cut a torn last line left by a killed run."""
@@ -76,28 +86,75 @@ class JsonlLog:
             with self.path.open("r+b") as f:
                 f.truncate(keep)
 
-    def records(self) -> Iterator[dict[str, object]]:
+    def _lines(self) -> Iterator[tuple[bytes, dict[str, object] | None]]:
+        """Every non-blank line with its record, or None when the line is damaged."""
         if not self.path.exists():
             return
-        with self.path.open(encoding="utf-8") as f:
+        with self.path.open("rb") as f:
             for line in f:
                 if line.strip():
-                    yield json.loads(line)
+                    yield line, _record(line)
+
+    def records(self) -> Iterator[dict[str, object]]:
+        self.damaged = 0
+        for _, record in self._lines():
+            if record is None:
+                self.damaged += 1
+            else:
+                yield record
+
+    def set_aside(self) -> None:
+        """Append the damaged lines to ``NAME.damaged`` and replace the file by its intact lines
+        (streamed to a temporary file, fsynced, renamed: a kill leaves the old file or the new)."""
+        aside = self.path.with_name(self.path.name + ".damaged")
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        try:
+            with aside.open("ab") as bad, tmp.open("wb") as good:
+                for line, record in self._lines():
+                    (good if record is not None else bad).write(line)
+                bad.flush()
+                os.fsync(bad.fileno())
+                good.flush()
+                os.fsync(good.fileno())
+            os.close(self.fd)
+            os.replace(tmp, self.path)
+            self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise state_error(exc, "set aside damaged lines of", self.path) from None
+        log.warning("%s: %d damaged line(s) set aside in %s", self.path, self.damaged, aside)
 
     def rewrite(self, records: Iterable[dict[str, object]]) -> None:
         """Replace the whole file atomically (a kill leaves the old file or the new one)."""
         os.close(self.fd)
         write_atomic(self.path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
-        self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise state_error(exc, "open the results file", self.path) from None
 
     def write(self, record: dict[str, object]) -> None:
-        os.write(self.fd, (json.dumps(record, ensure_ascii=False) + "\n").encode())
+        try:
+            os.write(self.fd, (json.dumps(record, ensure_ascii=False) + "\n").encode())
+        except OSError as exc:  # a full disk: stop with a typed error, the lines before are whole
+            raise state_error(exc, "append to", self.path) from None
 
     def sync(self) -> None:
-        os.fsync(self.fd)
+        try:
+            os.fsync(self.fd)
+        except OSError as exc:
+            raise state_error(exc, "sync", self.path) from None
 
     def close(self) -> None:
         os.close(self.fd)
+
+
+def _record(line: bytes) -> dict[str, object] | None:
+    try:
+        record = json.loads(line)
+    except ValueError:  # UnicodeDecodeError included
+        return None
+    return record if isinstance(record, dict) and isinstance(record.get("source"), str) else None
 
 
 @dataclass
@@ -109,6 +166,7 @@ class BatchState:
     previously_failed: int = 0  # in errors.jsonl and not retried: still failures of this --out
     ok: int = 0  # summarized by this run
     failed: int = 0  # failed in this run
+    damaged: int = 0  # damaged lines of results/errors.jsonl set aside (NAME.damaged); their sources are redone
 
 
 class Engine(Protocol):
@@ -193,7 +251,10 @@ def run_batch(
     done: entries resolved by a later run are dropped, and ``retry_failed`` clears the ones it
     re-attempts (a new failure is written again). ``mode = "auto"`` means fast here.
     """
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise state_error(exc, "create the output folder", out_dir) from None
     results, errors = JsonlLog(out_dir / "results.jsonl"), JsonlLog(out_dir / "errors.jsonl")
     state = BatchState()
     for r in results.records():
@@ -201,6 +262,10 @@ def run_batch(
         if r.get("content_hash"):
             state.done_hashes.add(str(r["content_hash"]))
     open_errors = {str(r["source"]): r for r in errors.records() if str(r["source"]) not in state.done_sources}
+    for jsonl in (results, errors):
+        if jsonl.damaged:  # resumable again; the lines are kept aside, their sources are done again
+            jsonl.set_aside()
+            state.damaged += jsonl.damaged
     if retry_failed:
         open_errors = {}
     else:
@@ -246,5 +311,8 @@ def run_batch(
 
 def out_lock(out_dir: Path) -> Any:
     """The lock every batch holds on its output folder (exit code 5 when taken)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise state_error(exc, "create the output folder", out_dir) from None
     return run_lock(out_dir / ".newsbrief-batch.lock", "batch writing to this folder")

@@ -142,6 +142,13 @@ def open_index(settings: Any, readonly: bool = False) -> Any:
     return Store(settings.db_path(), readonly=readonly)
 
 
+def private_option(what: str) -> Callable[[F], F]:
+    """``--allow-private-addresses`` (unset: the setting decides, NEWSBRIEF_ALLOW_PRIVATE)."""
+    return click.option(
+        "--allow-private-addresses", is_flag=True, default=None, help=f"Allow {what} on private/loopback hosts."
+    )
+
+
 def db_option(fn: F) -> F:
     return click.option(
         "--db", type=click.Path(dir_okay=False), help="Index file (default: $NEWSBRIEF_DB or user data dir)."
@@ -152,6 +159,7 @@ def db_option(fn: F) -> F:
 @click.argument("sources", nargs=-1, required=True)
 @click.option("-f", "--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
 @click.option("--no-index", is_flag=True, help="Do not add the briefs to the index.")
+@private_option("redirects")
 @db_option
 @mode_options
 @click.pass_context
@@ -161,6 +169,7 @@ def summarize(
     sources: tuple[str, ...],
     fmt: str,
     no_index: bool,
+    allow_private_addresses: bool | None,
     db: str | None,
     mode: str | None,
     model: str | None,
@@ -182,7 +191,9 @@ def summarize(
     from .core import indexed, run
     from .render import markdown, to_json
 
-    settings = settings_from(ctx, mode=mode, model=model, threads=threads, db=db)
+    settings = settings_from(
+        ctx, mode=mode, model=model, threads=threads, db=db, allow_private_addresses=allow_private_addresses
+    )
     first = True
 
     def emit(article: Any) -> None:
@@ -215,6 +226,7 @@ def summarize(
 @click.option("--address", help="Ray cluster address (default: start Ray locally on this machine).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.option("--no-index", is_flag=True, help="Do not add the briefs to the index.")
+@private_option("redirects")
 @db_option
 @mode_options
 @click.pass_context
@@ -230,6 +242,7 @@ def batch(
     address: str | None,
     quiet: bool,
     no_index: bool,
+    allow_private_addresses: bool | None,
     db: str | None,
     mode: str | None,
     model: str | None,
@@ -257,7 +270,14 @@ def batch(
 
     if not inputs and not urls_file:
         raise click.UsageError("give folders/files or --urls FILE")
-    settings = prefer(settings_from(ctx, mode=mode, model=model, threads=threads, db=db), "fast")
+    flags = {
+        "mode": mode,
+        "model": model,
+        "threads": threads,
+        "db": db,
+        "allow_private_addresses": allow_private_addresses,
+    }
+    settings = prefer(settings_from(ctx, **flags), "fast")
     n_workers = workers if workers is not None else max(1, (os.cpu_count() or 1) - 1)
     if engine == "ray":
         from .ray_engine import RayEngine
@@ -276,6 +296,8 @@ def batch(
                 bar.update(1)
     state = run.state
     earlier = f", {state.previously_failed} failed earlier (--retry-failed)" if state.previously_failed else ""
+    if state.damaged:
+        earlier += f", {state.damaged} damaged line(s) of its JSONL files set aside in *.jsonl.damaged and redone"
     tally = (
         f"newsbrief: {state.ok} summarized, {state.failed} failed, {state.skipped} already done{earlier} -> {out_dir}"
     )
@@ -421,9 +443,7 @@ def doctor(ctx: click.Context) -> None:
 @click.option("-f", "--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True)
 @click.option("--budget", help="Time budget (90s, 15m, 1h): then finish with what is done and list the rest.")
 @click.option("--atom", "atom_path", type=click.Path(dir_okay=False), help="Also write an Atom feed of the digest.")
-@click.option(
-    "--allow-private-addresses", is_flag=True, default=None, help="Allow feed items on private/loopback hosts."
-)
+@private_option("feed items and redirects")
 @db_option
 @mode_options
 @click.pass_context
@@ -455,7 +475,7 @@ def digest(
     from pathlib import Path
 
     from . import digest as dg
-    from .fsutil import run_lock, write_atomic
+    from .fsutil import run_lock
     from .policy import Policy
     from .store import parse_since
 
@@ -467,13 +487,9 @@ def digest(
     cutoff = parse_since(since)
     with run_lock(dg.lock_path(settings.db_path()), "digest run"), open_index(settings) as store:
         result = dg.build(feeds, settings, store, cutoff, seconds)
-    text = dg.render(result, fmt)
-    if out_path:
-        write_atomic(Path(out_path), text)  # a reader never sees half a digest
-    else:
-        click.echo(text, nl=False)
-    if atom_path:
-        write_atomic(Path(atom_path), dg.render(result, "atom"))
+        # written first, remembered after: a digest that cannot be written is published next run
+        dg.publish(result, store, fmt, Path(out_path) if out_path else None, Path(atom_path) if atom_path else None,
+                   emit=lambda text: click.echo(text, nl=False))  # fmt: skip
     for f in result.failures:
         error_line(f.source, f.message, f.reason)
     click.echo(
@@ -488,39 +504,51 @@ def digest(
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (local only by default).")
 @click.option("--port", type=int, default=8750, show_default=True)
 @click.option(
+    "--allow-host", "allow_hosts", multiple=True, metavar="NAME",
+    help="Also answer to this Host name (the machine's name or address when listening on every interface).",
+)  # fmt: skip
+@click.option(
     "--digests", "digests_dir", type=click.Path(file_okay=False, exists=True), help="Folder of digests to serve."
 )
 @db_option
 @click.pass_context
 @guarded
-def serve(ctx: click.Context, host: str, port: int, digests_dir: str | None, db: str | None) -> None:
+def serve(
+    ctx: click.Context, host: str, port: int, allow_hosts: tuple[str, ...], digests_dir: str | None, db: str | None
+) -> None:
     """Browse the index in a local web reader: search, entities over time, every summary
     sentence linked to the article sentences it comes from. Read-only; JSON at every URL
-    (?format=json). Needs the newsbrief[serve] extra.
+    (?format=json). Answers only to 127.0.0.1, localhost, [::1], the --host and --allow-host
+    names. Needs the newsbrief[serve] extra.
 
     \b
     Examples:
       newsbrief serve                      # http://127.0.0.1:8750/
       newsbrief serve --digests ~/digests --port 9000
+      newsbrief serve --host 0.0.0.0 --allow-host reader.lan
     """
     from pathlib import Path
 
     from .errors import MissingExtra
 
     try:
-        import uvicorn
+        import uvicorn  # noqa: F401  (checked here: the extra is missing, not the reader broken)
 
-        from .serve import create_app
+        from . import serve as reader
     except ImportError:
         raise MissingExtra("the reader needs the optional extra: pip install 'newsbrief[serve]'", "serve") from None
     settings = settings_from(ctx, db=db)
     open_index(settings, readonly=True).close()  # a missing or unreadable index fails here, clearly
-    app = create_app(settings.db_path(), Path(digests_dir) if digests_dir else None)
-    where = (
-        "only this machine can connect" if host in ("127.0.0.1", "localhost", "::1") else "reachable from the network"
+    hosts = reader.allowed_hosts(host, allow_hosts)
+    app = reader.create_app(settings.db_path(), Path(digests_dir) if digests_dir else None, hosts)
+    sock = reader.listen(host, port)  # a port in use fails here, before we say we are serving
+    where = "only this machine can connect" if reader.is_local(host) else "reachable from the network"
+    click.echo(
+        f"newsbrief: serving {settings.db_path()} read-only at {reader.listen_url(host, port)} ({where}; "
+        f"answers to Host {', '.join(hosts)})",
+        err=True,
     )
-    click.echo(f"newsbrief: serving {settings.db_path()} read-only at http://{host}:{port}/ ({where})", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    reader.run(app, sock)
 
 
 @main.command()
@@ -530,9 +558,12 @@ def serve(ctx: click.Context, host: str, port: int, digests_dir: str | None, db:
     help="The summary to check: a file or - (one sentence per line, or a paragraph).",
 )  # fmt: skip
 @click.option("-f", "--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@private_option("redirects")
 @click.pass_context
 @guarded
-def verify(ctx: click.Context, article_source: str, summary_file: str, fmt: str) -> None:
+def verify(
+    ctx: click.Context, article_source: str, summary_file: str, fmt: str, allow_private_addresses: bool | None
+) -> None:
     """Check every sentence of a summary against its article: which sentences to trust.
 
     Each sentence is aligned to the article sentence(s) supporting it, then its names, numbers,
@@ -547,19 +578,20 @@ def verify(ctx: click.Context, article_source: str, summary_file: str, fmt: str)
     import json
     from pathlib import Path
 
-    from .api import read_one
+    from .api import read_one, summary_text
     from .policy import Policy
     from .relations import verify as check
 
     if article_source == "-" and summary_file == "-":
         raise UsageError("the article and the summary cannot both come from stdin")
-    settings = settings_from(ctx)
+    settings = settings_from(ctx, allow_private_addresses=allow_private_addresses)
     policy = Policy.trusted(settings)
     # capped like any input (refused when longer, never cut); a file must be a regular file
     stdin = summary_file == "-"
     summary = policy.read_stream(sys.stdin.buffer) if stdin else policy.read_file(Path(summary_file))
+    text = summary_text(summary, settings)  # empty, binary or oversized: a usage error, before any model loads
     article = read_one(article_source, settings, sys.stdin.buffer if article_source == "-" else None)
-    verdicts = check(article.text, summary.decode("utf-8", errors="replace"), settings)
+    verdicts = check(article.text, text, settings)
     for v in verdicts:
         if fmt == "json":
             click.echo(json.dumps(v.as_dict(), ensure_ascii=False))

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import itertools
 import logging
-import signal
-import threading
 import time
 from collections.abc import Iterable, Iterator, Set
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from .document import Article
 from .entities import EntityTagger
 from .errors import ExtractionTimeout, PipelineError, SummaryError
 from .extract import extract
-from .policy import Policy
+from .policy import Policy, TimeUp, within
 from .settings import Settings
 from .sources import load
 from .summarizers import Summarizer, load_summarizer
@@ -62,51 +60,11 @@ class Models:
         return self._tagger
 
 
-class _Expired(BaseException):
-    """Raised by the extraction alarm. A BaseException, so the ``except Exception`` blocks inside
-    trafilatura and its helpers cannot swallow it and carry on parsing."""
-
-
-class time_limit:  # noqa: N801  (used as a context manager, like contextlib's)
-    """Stop one hostile page from hanging the run: SIGALRM after ``seconds``, re-armed every
-    50 ms until the block exits, raising :class:`_Expired` each time, so even a bare ``except:``
-    in a parser cannot keep it going. Main thread only (batch workers are processes, each with
-    its own main thread); elsewhere the page runs unlimited."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.armed = seconds > 0 and threading.current_thread() is threading.main_thread()
-        self.previous: Any = None
-
-    def _expired(self, signum: int, frame: object) -> None:
-        if self.armed:
-            raise _Expired
-
-    def __enter__(self) -> time_limit:
-        if self.armed:
-            self.previous = signal.signal(signal.SIGALRM, self._expired)
-            signal.setitimer(signal.ITIMER_REAL, self.seconds, 0.05)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.disarm()
-
-    def disarm(self) -> None:
-        """Idempotent; also called by the caller when _Expired fired inside ``__exit__``."""
-        if self.armed:
-            self.armed = False  # a signal already on its way now does nothing
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, self.previous)
-
-
 def extract_within(article: Article, settings: Settings) -> Article:
     """:func:`extract` under ``extract_timeout``; a page that runs over fails with a typed error."""
-    limit = time_limit(settings.extract_timeout)
     try:
-        with limit:
-            return extract(article, settings)
-    except _Expired:
-        limit.disarm()
+        return within(settings.extract_timeout, lambda: extract(article, settings))
+    except TimeUp:
         article.raw = None
         raise ExtractionTimeout(
             f"extraction took longer than {settings.extract_timeout:g}s (hostile or huge markup?)", article.source

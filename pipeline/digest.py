@@ -4,7 +4,9 @@ Cron-safe by design:
 * a lock file next to the index (its resolved path): an overlapping run exits at once
   (:class:`~pipeline.errors.Locked`) and changes nothing;
 * what was seen is remembered in the index (``feed_items``), so each run only handles new items;
-  an article whose URL is already in the index is reused, not summarized again;
+  an article whose URL is already in the index is reused, not summarized again. Items are
+  remembered only once the digest is written (:func:`publish`): a digest that could not be
+  written (read-only folder, full disk, a kill) is published by the next run, never lost;
 * a time budget: when it runs out, the run finishes with what it has and lists what it skipped
   (skipped items are not marked seen, so the next run picks them up); quality mode degrades to
   fast mode when the remaining budget would not fit another LLM summary;
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -30,8 +33,8 @@ from typing import Any
 
 from .document import Article
 from .errors import FetchError, PipelineError, SourceError, UsageError
-from .fetch import FEED_TYPES, HTML_TYPES, fetch
-from .policy import Policy
+from .fetch import FEED_TYPES, HTML_TYPES, Response, fetch
+from .policy import Policy, decode_text
 from .settings import Settings
 from .store import Store, utc_now
 from .summarizers import prefer
@@ -46,6 +49,11 @@ PERMANENT = {
 # refused only under the current settings: remembered with this status and retried when the user
 # allows private addresses
 REFUSED_ADDRESS = "refused_address"
+# the encoding an XML declaration names (used, like an HTTP charset, only if it is a text encoding)
+_XML_ENCODING = re.compile(
+    rb"""(?:\xef\xbb\xbf)?\s*<\?xml[^>]{0,200}?\bencoding\s*=\s*["']([A-Za-z0-9._:-]{1,40})["']"""
+)
+_UTF8_XML = {"content-type": "application/xml; charset=utf-8"}
 
 
 @dataclass(slots=True)
@@ -74,6 +82,8 @@ class Digest:
     skipped: list[str] = field(default_factory=list)  # not reached within the budget
     reused: int = 0  # taken from the index instead of summarized again
     degraded: int = 0  # summarized in fast mode because the budget ran short
+    # (url, feed, status) of the items handled: remembered by publish() once the files exist
+    seen: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
     def nothing_new(self) -> bool:
@@ -95,7 +105,16 @@ def lock_path(db: Path) -> Path:
     return db.with_name(db.name + ".digest.lock")
 
 
-def _feed_items(body: bytes, feed_url: str, policy: Policy) -> list[Item] | None:
+def _text(resp: Response, policy: Policy) -> str:
+    """A fetched feed or page as text: its charset (HTTP, else the XML declaration's) is used only
+    when it is a text encoding, else it is sniffed; decoding is bounded by the policy's limit."""
+    declared = resp.charset
+    if not declared and (m := _XML_ENCODING.match(resp.content[:1024])):
+        declared = m.group(1).decode("ascii")
+    return decode_text(resp.content, resp.url, declared, policy.decode_timeout)
+
+
+def _feed_items(text: str, feed_url: str, policy: Policy) -> list[Item] | None:
     """Items of an RSS/Atom document at ``feed_url``, or None when it is not a feed.
 
     Links resolve against the feed's URL and must be http(s) URLs; any other link becomes an
@@ -103,7 +122,10 @@ def _feed_items(body: bytes, feed_url: str, policy: Policy) -> list[Item] | None
     """
     import feedparser
 
-    parsed = feedparser.parse(body)
+    # feedparser would decode bytes again with whatever codec the XML declaration names
+    # (punycode: quadratic, and an UnicodeError it does not catch); it gets the text we decoded
+    # as UTF-8, with a header saying so, and rewrites the declaration to match
+    parsed = feedparser.parse(text.encode("utf-8", "replace"), response_headers=_UTF8_XML)
     items = []
     for e in parsed.entries:
         link = e.get("link")
@@ -136,23 +158,23 @@ def discover(entry: str, policy: Policy, untrusted: Policy) -> list[Item]:
     came from that page, so it is fetched under ``untrusted``.
     """
     resp = fetch(entry, policy, accept=FEED_TYPES + HTML_TYPES)
-    items = _feed_items(resp.content, resp.url, untrusted)
+    text = _text(resp, policy)
+    items = _feed_items(text, resp.url, untrusted)
     if items is not None:
         return items
-    if resp.content_type in FEED_TYPES or resp.content.lstrip()[:5] == b"<?xml":
+    if resp.content_type in FEED_TYPES or text.lstrip()[:5] == "<?xml":
         raise SourceError("malformed feed: no RSS/Atom entries could be read", entry)
     from urllib.parse import urlsplit
 
     from trafilatura.feeds import FeedParameters, determine_feed
 
-    html = resp.content.decode(resp.charset or "utf-8", errors="replace")
     host = urlsplit(resp.url)
     params = FeedParameters(f"{host.scheme}://{host.netloc}", host.netloc, resp.url)
-    for href in determine_feed(html, params)[:3]:
+    for href in determine_feed(text, params)[:3]:
         try:
             feed_url = untrusted.link(href, resp.url)
             feed = fetch(feed_url, untrusted, accept=FEED_TYPES + HTML_TYPES)
-            found = _feed_items(feed.content, feed.url, untrusted)
+            found = _feed_items(_text(feed, untrusted), feed.url, untrusted)
         except PipelineError as exc:
             log.info("feed %s of %s: %s", href, entry, exc.message)
             continue
@@ -188,7 +210,8 @@ def build(
     fast_models: Any = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> Digest:
-    """Collect new items, summarize them within the budget, remember them; returns the digest."""
+    """Collect new items and summarize them within the budget (added to the index as they are
+    done); returns the digest, whose items :func:`publish` remembers once it is written."""
     from .core import Models, enrich, indexed, read
 
     start = clock()
@@ -223,13 +246,13 @@ def build(
             continue
         if item.error is not None:  # a link that is no URL to fetch: listed, remembered, never read
             digest.failures.append(Failure(item.url, item.error.reason, item.error.message))
-            store.mark_seen(item.url, item.feed, "failed")
+            digest.seen.append((item.url, item.feed, "failed"))
             continue
         known = store.find_by_url(item.url)
         if known is not None:
             digest.articles.append(known)
             digest.reused += 1
-            store.mark_seen(item.url, item.feed, "reused")
+            digest.seen.append((item.url, item.feed, "reused"))
             continue
         chosen = models
         if deadline is not None and est and deadline - now < 1.5 * est and models.settings.mode != "fast":
@@ -241,7 +264,7 @@ def build(
             article.title = article.title or item.title
             article.date = article.date or (item.published or "")[:10] or None
             article = next(indexed([article], store, 1))
-            store.mark_seen(item.url, item.feed, "ok")
+            digest.seen.append((item.url, item.feed, "ok"))
             digest.articles.append(article)
             if chosen is models:  # fast-mode timings would make the next quality article look affordable
                 done += 1
@@ -249,11 +272,30 @@ def build(
         else:
             digest.failures.append(Failure(item.url, article.error or "error", article.message or "failed"))
             if article.error in PERMANENT:  # a 404 stays a 404: do not retry it every night
-                store.mark_seen(item.url, item.feed, "failed")
+                digest.seen.append((item.url, item.feed, "failed"))
             elif article.error == REFUSED_ADDRESS:
-                store.mark_seen(item.url, item.feed, REFUSED_ADDRESS)
+                digest.seen.append((item.url, item.feed, REFUSED_ADDRESS))
     digest.articles.sort(key=lambda a: a.date or "", reverse=True)
     return digest
+
+
+def publish(
+    digest: Digest, store: Store, fmt: str, out: Path | None, atom: Path | None, emit: Callable[[str], None]
+) -> None:
+    """Write the digest (atomically to ``out``, else through ``emit``) and its Atom feed, then
+    remember its items as seen: the state is committed only after the effect, so when a write
+    fails (a typed StateError) nothing is marked and the next run publishes the same articles
+    (reused from the index, not summarized again)."""
+    from .fsutil import write_atomic
+
+    text = render(digest, fmt)
+    if out is not None:
+        write_atomic(out, text)  # a reader never sees half a digest
+    else:
+        emit(text)
+    if atom is not None:
+        write_atomic(atom, render(digest, "atom"))
+    store.mark_all_seen(digest.seen)
 
 
 def render(digest: Digest, fmt: str) -> str:

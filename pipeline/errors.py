@@ -7,6 +7,7 @@
     │   ├── FetchError            network: timeout, HTTP status, refused scheme/address, bad URL
     │   ├── TooLargeError         body or file over the size cap
     │   ├── UnsupportedContent    not HTML/text (content type, binary file, FIFO or device)
+    │   ├── BadEncoding           text that cannot be decoded (in time) with a text encoding
     │   └── InputNotFound         a path that does not exist
     ├── ExtractionError           the page holds no article text
     │   └── ExtractionTimeout     parsing the page took longer than ``extract_timeout``
@@ -15,6 +16,8 @@
     │   └── ModelNotFound         name not in the manifest and not a path; lists what exists
     ├── MissingExtra              an optional extra (``newsbrief[ray]``) is not installed
     ├── StoreError                the SQLite index is corrupt, locked or unwritable
+    │   └── NoSuchArticle         no article with that id in the index
+    ├── StateError                a file we keep or write (``--out``, results, a lock) cannot be used
     ├── UsageError                a bad option value (``--since``, ``--budget``, a config path)
     └── Locked                    another run holds the lock on the index or the output folder
 
@@ -57,6 +60,10 @@ class UnsupportedContent(SourceError):
     reason = "unsupported_content"
 
 
+class BadEncoding(SourceError):
+    reason = "bad_encoding"
+
+
 class InputNotFound(SourceError):
     reason = "not_found"
 
@@ -87,6 +94,16 @@ class MissingExtra(PipelineError):
 
 class StoreError(PipelineError):
     reason = "store_error"
+
+
+class StateError(PipelineError):
+    """Read-only or full folders, a directory or a symlink where a file should be, damaged files."""
+
+    reason = "state_error"
+
+
+class NoSuchArticle(StoreError):
+    pass  # same reason: the CLI's exit code does not change; the reader answers 404
 
 
 class UsageError(PipelineError):

@@ -1,6 +1,8 @@
 """The only module that talks to the network; what it may fetch is decided by :mod:`pipeline.policy`.
 
-* every URL and every redirect hop passes :meth:`Policy.check_url` (http(s), well-formed);
+* every URL and every redirect hop passes :meth:`Policy.check_url` (http(s), well-formed), and
+  every hop after the first is fetched under :meth:`Policy.redirected` (the untrusted address
+  rule), on a connection of its own;
 * the host is resolved **once** per connection by :meth:`Policy.resolve`, which checks every
   address, and the socket connects to exactly those addresses (no second lookup, so DNS
   rebinding cannot swap in a private address); the URL is unchanged, so Host and TLS SNI and
@@ -127,47 +129,55 @@ def fetch(url: str, policy: Policy, accept: tuple[str, ...] = HTML_TYPES + TEXT_
         "Accept": ", ".join(accept) + ", */*;q=0.1",
         "Accept-Encoding": "gzip, deflate",  # the codings decode_layers undoes with a cap
     }
-    current = url
+    current, hop_policy = url, policy
     try:
-        with httpx.Client(
-            timeout=httpx.Timeout(policy.timeout),
-            headers=headers,
-            follow_redirects=False,
-            trust_env=False,
-            transport=_transport(policy, url, deadline),
-        ) as client:
-            for _hop in range(policy.max_redirects + 1):
-                with client.stream("GET", current) as resp:
-                    if resp.is_redirect:
-                        target = str(resp.url.join(resp.headers.get("location", "")))
-                        try:
-                            policy.check_url(target)
-                        except FetchError as exc:
-                            raise FetchError(f"redirect to {target}: {exc.message}", url, exc.reason) from None
-                        log.debug("redirect %s -> %s", current, target)
-                        current = target
-                        continue
-                    if resp.status_code >= 400:
-                        raise FetchError(f"HTTP {resp.status_code} {resp.reason_phrase}", url, "http_error")
-                    ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
-                    if ctype and ctype not in accept:
-                        raise UnsupportedContent(f"content type {ctype!r} is not {' or '.join(accept)}", url)
-                    declared = resp.headers.get("content-length", "")
-                    if declared.isdigit() and int(declared) > policy.max_bytes:
-                        raise TooLargeError(
-                            f"body of {int(declared):,} bytes exceeds the {policy.max_bytes:,}-byte cap", url
-                        )
-                    encodings = resp.headers.get_list("content-encoding", split_commas=True)
-                    body = bytearray()
-                    for chunk in decode_layers(_capped(resp.iter_raw(), policy.max_bytes, url), encodings,
-                                               policy.max_bytes, url):  # fmt: skip
-                        body += chunk
-                        if len(body) > policy.max_bytes:
-                            raise TooLargeError(f"body exceeds the {policy.max_bytes:,}-byte cap", url)
-                        if time.monotonic() > deadline:
-                            raise httpx.ReadTimeout("overall deadline passed")
-                    return Response(str(resp.url), bytes(body), ctype, resp.charset_encoding)
-            raise FetchError(f"more than {policy.max_redirects} redirects", url, "too_many_redirects")
+        for _hop in range(policy.max_redirects + 1):
+            # a client per hop: its transport checks the addresses under that hop's policy, and a
+            # pooled connection to the first host can never carry a redirect past that check
+            with (
+                httpx.Client(
+                    timeout=httpx.Timeout(policy.timeout),
+                    headers=headers,
+                    follow_redirects=False,
+                    trust_env=False,
+                    transport=_transport(hop_policy, url, deadline),
+                ) as client,
+                client.stream("GET", current) as resp,
+            ):
+                if resp.is_redirect:
+                    target = str(resp.url.join(resp.headers.get("location", "")))
+                    try:
+                        policy.check_url(target)
+                    except FetchError as exc:
+                        raise FetchError(f"redirect to {target}: {exc.message}", url, exc.reason) from None
+                    log.debug("redirect %s -> %s", current, target)
+                    current, hop_policy = target, policy.redirected()
+                    continue
+                if resp.status_code >= 400:
+                    raise FetchError(f"HTTP {resp.status_code} {resp.reason_phrase}", url, "http_error")
+                ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
+                if ctype and ctype not in accept:
+                    raise UnsupportedContent(f"content type {ctype!r} is not {' or '.join(accept)}", url)
+                declared = resp.headers.get("content-length", "")
+                if declared.isdigit() and int(declared) > policy.max_bytes:
+                    raise TooLargeError(
+                        f"body of {int(declared):,} bytes exceeds the {policy.max_bytes:,}-byte cap", url
+                    )
+                encodings = resp.headers.get_list("content-encoding", split_commas=True)
+                body = bytearray()
+                for chunk in decode_layers(_capped(resp.iter_raw(), policy.max_bytes, url), encodings,
+                                           policy.max_bytes, url):  # fmt: skip
+                    body += chunk
+                    if len(body) > policy.max_bytes:
+                        raise TooLargeError(f"body exceeds the {policy.max_bytes:,}-byte cap", url)
+                    if time.monotonic() > deadline:
+                        raise httpx.ReadTimeout("overall deadline passed")
+                return Response(str(resp.url), bytes(body), ctype, resp.charset_encoding)
+        raise FetchError(f"more than {policy.max_redirects} redirects", url, "too_many_redirects")
+    except FetchError as exc:
+        if current != url and exc.reason == "refused_address":  # say which hop was refused
+            raise FetchError(f"redirect to {current}: {exc.message}", url, exc.reason) from None
+        raise
     except (httpx.TimeoutException, httpcore.TimeoutException):
         if time.monotonic() >= deadline - 0.01:
             raise FetchError(f"took longer than {total:.3g}s (the overall deadline)", url, "timeout") from None

@@ -10,28 +10,32 @@ Who controls what (the README's threat model):
   addresses are allowed, and :mod:`pipeline.fetch` connects to exactly the address checked here.
 
 Both kinds share the limits: the decoded-bytes cap (any chain of encodings, files on disk), regular
-files only, one overall deadline per fetch, a bounded URL length. :class:`Policy` is built from
+files only, one overall deadline per fetch, a bounded URL length, text decoded only with real text
+encodings and within a time limit. :class:`Policy` is built from
 :class:`~pipeline.settings.Settings` and handed down; nothing else decides these questions.
 """
 
 from __future__ import annotations
 
+import codecs
 import ipaddress
 import os
 import re
+import signal
 import socket
 import stat
+import threading
 import time
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, TypeVar
 from urllib.parse import quote, urljoin, urlsplit
 
-from .errors import FetchError, InputNotFound, SourceError, TooLargeError, UnsupportedContent
+from .errors import BadEncoding, FetchError, InputNotFound, SourceError, TooLargeError, UnsupportedContent
 from .settings import Settings
 
 SCHEMES = frozenset({"http", "https"})
@@ -45,6 +49,9 @@ MAX_CODING_LAYERS = 4  # HTTP defines no use for more; each layer costs a full d
 _STEP = 64 * 1024  # at most this many bytes come out of one decompression call
 # RFC 6052 NAT64 prefix: the IPv4 address inside is the one actually reached
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# RFC 4291: the only IPv6 global unicast space. IPv4-compatible (::127.0.0.1) and IPv4-translated
+# (::ffff:0:127.0.0.1) addresses lie outside it, and Python's is_global calls both global.
+_GLOBAL_UNICAST_V6 = ipaddress.ip_network("2000::/3")
 # IANA special-purpose ranges that are not globally reachable, written out because the stdlib's
 # idea of `is_global` changes between Python patch releases (3.11.7 calls 192.0.0.8 global).
 _NOT_GLOBAL = tuple(
@@ -59,15 +66,130 @@ _NOT_GLOBAL = tuple(
 )  # fmt: skip
 
 
+# The text encodings a body is ever decoded with, as Python codec names: the WHATWG Encoding
+# Standard's (what browsers decode) plus ASCII, Latin-1 and UTF-32. A server names the codec
+# (`charset=`, an XML declaration), and Python's codec registry also holds codecs that are no
+# text encoding or are dangerous ones: punycode is quadratic (a 0.2 MB body took 2.8 s, hours at
+# the 10 MB cap) and raises UnicodeError on bad input, idna and the *_escape codecs turn bytes
+# into other characters. A label outside this list is ignored, as browsers ignore an unknown one.
+TEXT_ENCODINGS = frozenset(
+    codecs.lookup(name).name
+    for name in (
+        "utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be", "ascii", "latin-1",
+        "iso8859-2", "iso8859-3", "iso8859-4", "iso8859-5", "iso8859-6", "iso8859-7", "iso8859-8", "iso8859-10",
+        "iso8859-13", "iso8859-14", "iso8859-15", "iso8859-16", "cp1250", "cp1251", "cp1252", "cp1253", "cp1254",
+        "cp1255", "cp1256", "cp1257", "cp1258", "cp874", "cp866", "koi8-r", "koi8-u", "mac-roman",
+        "mac-cyrillic", "tis-620", "gbk", "gb2312", "gb18030", "big5", "big5hkscs", "euc-jp", "iso2022-jp",
+        "shift_jis", "cp932", "euc-kr", "cp949",
+    )
+)  # fmt: skip
+# WHATWG labels Python spells differently
+_LABELS = {"windows-874": "cp874", "x-mac-cyrillic": "mac-cyrillic", "iso-8859-8-i": "iso8859-8",
+           "windows-31j": "cp932", "x-sjis": "shift_jis"}  # fmt: skip
+
+T = TypeVar("T")
+
+
+class _Expired(BaseException):
+    """Raised by the :class:`time_limit` alarm. A BaseException, so the ``except Exception``
+    blocks inside trafilatura and its helpers cannot swallow it and carry on parsing."""
+
+
+class TimeUp(Exception):
+    """:func:`within` stopped its function at the time limit (callers raise their typed error)."""
+
+
+class time_limit:  # noqa: N801  (used as a context manager, like contextlib's)
+    """Stop one hostile input from hanging the run: SIGALRM after ``seconds``, re-armed every
+    50 ms until the block exits, raising :class:`_Expired` each time, so even a bare ``except:``
+    in a parser cannot keep it going. Main thread only (batch workers are processes, each with
+    its own main thread); elsewhere the work runs unlimited."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.armed = seconds > 0 and threading.current_thread() is threading.main_thread()
+        self.previous: Any = None
+
+    def _expired(self, signum: int, frame: object) -> None:
+        if self.armed:
+            raise _Expired
+
+    def __enter__(self) -> time_limit:
+        if self.armed:
+            self.previous = signal.signal(signal.SIGALRM, self._expired)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds, 0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.disarm()
+
+    def disarm(self) -> None:
+        """Idempotent; also called by the caller when _Expired fired inside ``__exit__``."""
+        if self.armed:
+            self.armed = False  # a signal already on its way now does nothing
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.previous)
+
+
+def within(seconds: float, fn: Callable[[], T]) -> T:
+    """``fn()`` under :class:`time_limit`; :class:`TimeUp` when it ran past ``seconds``."""
+    limit = time_limit(seconds)
+    try:
+        with limit:
+            return fn()
+    except _Expired:
+        limit.disarm()
+        raise TimeUp(seconds) from None
+
+
+def text_codec(label: str | None) -> str | None:
+    """The codec for a declared charset when it is one of :data:`TEXT_ENCODINGS`, else None."""
+    if not label:
+        return None
+    label = label.strip().strip("\"'").lower()
+    try:
+        name = codecs.lookup(_LABELS.get(label, label)).name
+    except (LookupError, ValueError, TypeError):  # unknown, or no codec name at all ("a\0b")
+        return None
+    return name if name in TEXT_ENCODINGS else None
+
+
+def decode_text(data: bytes, source: str, charset: str | None = None, timeout: float = 0.0) -> str:
+    """Bytes → str with a declared ``charset`` when it is a text encoding and fits the bytes, else
+    sniffed (UTF-8, then trafilatura's charset detection, then UTF-8 with replacement), all within
+    ``timeout`` seconds (0: no limit). Any failure is :class:`BadEncoding`, naming ``source``."""
+
+    def run() -> str:
+        codec = text_codec(charset)
+        if codec:
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError:  # a mislabelled page: sniff, as before
+                pass
+        from trafilatura.utils import decode_file
+
+        return decode_file(data)
+
+    try:
+        return within(timeout, run)
+    except TimeUp:
+        raise BadEncoding(f"decoding the text took longer than {timeout:g}s", source) from None
+    except (UnicodeError, LookupError, ValueError) as exc:
+        raise BadEncoding(f"cannot decode the text: {exc}", source) from None
+
+
 def address_is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     """Global unicast only: not private, loopback, link-local, CGNAT (100.64/10), reserved,
-    multicast or unspecified; IPv4 inside IPv6 (mapped, 6to4, NAT64) is judged as IPv4."""
+    multicast or unspecified; IPv4 inside IPv6 (mapped, 6to4, NAT64) is judged as IPv4; any other
+    IPv6 address must be in 2000::/3."""
     if isinstance(ip, ipaddress.IPv6Address):
         inner = ip.ipv4_mapped or ip.sixtofour
         if inner is None and ip in _NAT64:
             inner = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
         if inner is not None:
             return address_is_public(inner)
+        if ip not in _GLOBAL_UNICAST_V6:
+            return False
     return ip.is_global and not any(ip in net for net in _NOT_GLOBAL if net.version == ip.version)
 
 
@@ -105,6 +227,11 @@ class Policy:
     allow_private: bool = True  # may URLs resolve to loopback/private/reserved addresses?
     allow_files: bool = True  # may a source be a local path? (never for feed-derived strings)
     deadline: float | None = None  # time.monotonic() by which every fetch must end (digest budget)
+    decode_timeout: float = 0.0  # seconds to decode a body's text (extract_timeout); 0 = no limit
+    # may a redirect reach a non-public address? Only when the user allowed private addresses: a
+    # redirect is the server's choice, even from a URL the user typed (see redirected())
+    allow_private_redirects: bool = False
+    max_list_lines: int = 1_000_000  # entries of a URL or feeds list (read line by line)
 
     @classmethod
     def trusted(cls, settings: Settings) -> Policy:
@@ -115,6 +242,9 @@ class Policy:
             settings.max_redirects,
             settings.max_url_length,
             settings.user_agent,
+            decode_timeout=settings.extract_timeout,
+            allow_private_redirects=settings.allow_private_addresses,
+            max_list_lines=settings.max_list_lines,
         )
 
     @classmethod
@@ -125,6 +255,13 @@ class Policy:
         )
 
     # ------------------------------------------------------------------ URLs
+    def redirected(self) -> Policy:
+        """The rule for every hop after the first: only the first URL is the user's; where it
+        redirects is the server's choice, judged like a link on a page (private and loopback
+        addresses refused unless the user allowed them), even on the same host, whose name is
+        resolved again (a rebinding name could answer 127.0.0.1 the second time)."""
+        return replace(self, allow_private=self.allow_private_redirects, allow_files=False)
+
     def fetch_deadline(self) -> float:
         """One fetch, from DNS to the last byte: 3x the per-phase timeout, or the run's deadline."""
         end = time.monotonic() + 3 * self.timeout
@@ -197,9 +334,9 @@ class Policy:
         return addresses
 
     # ------------------------------------------------------------------ files
-    def read_file(self, path: Path) -> bytes:
-        """A regular file's bytes, at most ``max_bytes``; FIFOs, devices and sockets are refused
-        (opened non-blocking, checked on the open descriptor, so nothing can swap them in)."""
+    def _open_regular(self, path: Path) -> tuple[int, os.stat_result]:
+        """A descriptor on a regular file: opened non-blocking and checked on the descriptor, so
+        a FIFO, device or socket is refused at once and nothing can be swapped in after the check."""
         source = str(path)
         try:
             fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
@@ -215,6 +352,16 @@ class Policy:
                 raise UnsupportedContent("is a directory (use `newsbrief batch` for folders)", source)
             if not stat.S_ISREG(st.st_mode):
                 raise UnsupportedContent("not a regular file (a FIFO, device or socket)", source)
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd, st
+
+    def read_file(self, path: Path) -> bytes:
+        """A regular file's bytes, at most ``max_bytes``; FIFOs, devices and sockets are refused."""
+        source = str(path)
+        fd, st = self._open_regular(path)
+        try:
             if st.st_size > self.max_bytes:
                 raise TooLargeError(f"file of {st.st_size:,} bytes exceeds the {self.max_bytes:,}-byte cap", source)
             with os.fdopen(os.dup(fd), "rb") as f:
@@ -237,16 +384,38 @@ class Policy:
     def read_list(self, path: Path) -> list[str]:
         """A user's list file (URLs, feeds): one entry per line, ``#`` comments, blank lines skipped.
 
+        Read line by line from a regular file, whatever its size (``max_bytes`` caps pages, not
+        lists); more than ``max_list_lines`` entries is a :class:`TooLargeError` (refused, never
+        cut). A line is read ``4 × max_url_length`` bytes at a time: a longer entry is kept to
+        ``max_url_length + 1`` characters, which :meth:`check_url` refuses for that line alone.
         A comment starts at a ``#`` that begins the line or follows whitespace, so a URL keeps its
-        ``#fragment``. Bytes that are not UTF-8 become U+FFFD, which :meth:`check_url` refuses for
-        that line alone.
+        ``#fragment``. Bytes that are not UTF-8 become U+FFFD, which :meth:`check_url` refuses.
         """
-        text = self.read_file(path).decode("utf-8", errors="replace").lstrip("\ufeff")
-        out = []
-        for line in text.splitlines():
-            entry = re.split(r"(?:^|\s)#", line, maxsplit=1)[0].strip()
-            if entry:
-                out.append(entry)
+        source = str(path)
+        fd, _ = self._open_regular(path)
+        chunk = 4 * self.max_url_length + 2  # a URL, a comment after it, CR LF
+        out: list[str] = []
+        try:
+            with os.fdopen(fd, "rb") as f:
+                first = True
+                while line := f.readline(chunk):
+                    if len(line) == chunk and not line.endswith(b"\n"):
+                        while (rest := f.readline(chunk)) and not rest.endswith(b"\n"):
+                            pass  # the rest of an overlong line: never held in memory
+                    text = line.decode("utf-8", errors="replace")
+                    if first:
+                        text, first = text.lstrip("\ufeff"), False
+                    for part in text.splitlines():
+                        entry = re.split(r"(?:^|\s)#", part, maxsplit=1)[0].strip()
+                        if not entry:
+                            continue
+                        if len(out) == self.max_list_lines:
+                            raise TooLargeError(
+                                f"list has more than {self.max_list_lines:,} entries (max_list_lines)", source
+                            )
+                        out.append(entry[: self.max_url_length + 1])
+        except OSError as exc:
+            raise SourceError(f"cannot read: {exc.strerror or exc}", source) from None
         return out
 
 

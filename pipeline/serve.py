@@ -11,21 +11,26 @@ Every page has a stable URL and the same data as JSON (``Accept: application/jso
     /digests/         the digests `digest` wrote, if told where (``digests_dir``), served as they are
 
 The index is opened read-only for each request (a ``serve`` can never modify it and works
-while a ``batch`` writes). Pages carry a strict Content-Security-Policy: no inline script, no
-external anything; the only script is ``/static/reader.js``. Page-controlled strings are
-autoescaped; links to originals are http(s) only.
+while a ``batch`` writes); a damaged index is an error page. Pages carry a strict
+Content-Security-Policy: no inline script, no external anything; the only script is
+``/static/reader.js``; every response says ``nosniff``. Page-controlled strings are autoescaped;
+links to originals are http(s) only. The reader answers only to its own host names
+(:func:`allowed_hosts`): a page on evil.example whose name resolves to 127.0.0.1 (DNS rebinding)
+gets a 400, never the index.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import re
-from collections.abc import Callable
+import socket
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from .document import Article
-from .errors import StoreError
+from .errors import NoSuchArticle, StoreError, UsageError
 from .policy import public_url
 from .render import human_date
 from .store import Store
@@ -40,6 +45,75 @@ DIGEST_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; fr
 DIGEST_TYPES = {".html": "text/html; charset=utf-8", ".md": "text/markdown; charset=utf-8",
                 ".atom": "application/atom+xml", ".xml": "application/xml"}  # fmt: skip
 _DIGEST_NAME = re.compile(r"^[\w][\w.-]{0,200}$")
+# Host headers the reader always answers to: the names of this machine's loopback
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+
+
+def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return None
+
+
+def host_name(host: str) -> str:
+    """``host`` as it appears in a URL or a Host header: an IPv6 address in brackets."""
+    ip = _ip(host)
+    return f"[{ip}]" if isinstance(ip, ipaddress.IPv6Address) else host.lower()
+
+
+def allowed_hosts(host: str, extra: Iterable[str] = ()) -> list[str]:
+    """The Host names the reader answers to: loopback's, the ``--host`` it listens on, and any
+    the user adds (the machine's name when it listens on every interface)."""
+    return list(dict.fromkeys([*LOCAL_HOSTS, host_name(host), *(host_name(h) for h in extra)]))
+
+
+def is_local(host: str) -> bool:
+    """Does listening on ``host`` keep the reader to this machine (any loopback address)?"""
+    ip = _ip(host)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return host.lower() == "localhost" if ip is None else ip.is_loopback
+
+
+def listen_url(host: str, port: int) -> str:
+    return f"http://{host_name(host)}:{port}/"
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host``:``port``, or a :class:`UsageError` saying why not (port in
+    use, no such address, no permission) before anything claims the reader is up."""
+    where = listen_url(host, port)
+    try:
+        family = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0][0]
+        return socket.create_server((host.strip("[]"), port), family=family)
+    except (OSError, OverflowError) as exc:  # gaierror is an OSError; a port over 65535 an OverflowError
+        why = getattr(exc, "strerror", None) or str(exc)
+        raise UsageError(f"cannot listen on {where}: {why} (choose another --host or --port)", "serve") from None
+
+
+def run(app: Any, sock: socket.socket) -> None:
+    """Serve ``app`` on the socket :func:`listen` made, until interrupted."""
+    import uvicorn
+
+    uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
+
+
+class _Nosniff:
+    """ASGI middleware: every response (JSON, error pages, the Host refusal) says ``nosniff``, so
+    a browser never reads one as another type."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        async def sending(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-content-type-options"]
+                message = {**message, "headers": [*kept, (b"x-content-type-options", b"nosniff")]}
+            await send(message)
+
+        await self.app(scope, receive, sending if scope["type"] == "http" else send)
 
 
 def body_segments(text: str, spans: list[tuple[int, int]]) -> list[tuple[str, str | None]]:
@@ -112,10 +186,13 @@ def quote_path(text: str) -> str:
     return quote(text, safe="")
 
 
-def create_app(db: Path, digests_dir: Path | None = None) -> Any:
-    """The ASGI app. ``db`` is opened read-only per request; ``digests_dir`` is optional."""
+def create_app(db: Path, digests_dir: Path | None = None, hosts: Sequence[str] = LOCAL_HOSTS) -> Any:
+    """The ASGI app. ``db`` is opened read-only per request; ``digests_dir`` is optional; requests
+    whose Host is not one of ``hosts`` (:func:`allowed_hosts`) get a 400."""
     import jinja2
     from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
     from starlette.requests import Request
     from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
     from starlette.routing import Route
@@ -171,7 +248,7 @@ def create_app(db: Path, digests_dir: Path | None = None) -> Any:
         try:
             article_id = int(request.path_params["id"])
             a = store.get(article_id)
-        except (ValueError, StoreError):
+        except (ValueError, NoSuchArticle):  # a damaged index is the StoreError page, not a 404
             return not_found(request, "article")
         return page("reader_article.html.j2", request, article_view(a, article_id))
 
@@ -201,15 +278,18 @@ def create_app(db: Path, digests_dir: Path | None = None) -> Any:
         path = digests_dir / name
         if not path.is_file() or path.resolve().parent != digests_dir.resolve():
             return not_found(request, "digest")
-        headers = {"Content-Security-Policy": DIGEST_CSP, "X-Content-Type-Options": "nosniff"}
-        return Response(path.read_bytes(), media_type=DIGEST_TYPES[path.suffix], headers=headers)
+        try:
+            body = path.read_bytes()
+        except OSError:
+            return not_found(request, "digest")
+        return Response(body, media_type=DIGEST_TYPES[path.suffix], headers={"Content-Security-Policy": DIGEST_CSP})
 
     def asset(request: Request) -> Response:
         name = request.path_params["name"]
         if name not in static:
             return PlainTextResponse("not found", status_code=404)
         ctype, text = static[name]
-        return Response(text, media_type=ctype, headers={"X-Content-Type-Options": "nosniff"})
+        return Response(text, media_type=ctype)
 
     routes = [
         Route("/", with_index(home)),
@@ -224,7 +304,12 @@ def create_app(db: Path, digests_dir: Path | None = None) -> Any:
     async def unknown(request: Request, exc: Exception) -> Response:
         return not_found(request, "page")
 
-    return Starlette(routes=routes, exception_handlers={404: unknown})
+    # outermost first: nosniff on every answer, then the Host check before any route runs
+    middleware = [
+        Middleware(_Nosniff),
+        Middleware(TrustedHostMiddleware, allowed_hosts=list(hosts), www_redirect=False),
+    ]
+    return Starlette(routes=routes, middleware=middleware, exception_handlers={404: unknown})
 
 
 def _row(obj: Any) -> dict[str, Any]:

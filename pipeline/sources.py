@@ -14,7 +14,7 @@ from typing import BinaryIO
 from .document import Article
 from .errors import FetchError, InputNotFound, PipelineError, SourceError, UnsupportedContent
 from .fetch import fetch, is_url
-from .policy import Policy, decode_layers
+from .policy import Policy, decode_layers, decode_text
 
 # "javascript:…", "file://…", "data:…": anything with a URL scheme is a URL (and refused unless
 # http/https), never a file name
@@ -23,19 +23,13 @@ HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz")
 TEXT_SUFFIXES = (".txt", ".txt.gz")
 
 
-def decode(data: bytes, source: str, charset: str | None = None) -> str:
-    """Bytes → str, refusing binary content; honours a declared charset, else sniffs."""
+def decode(data: bytes, source: str, charset: str | None = None, timeout: float = 0.0) -> str:
+    """Bytes → str, refusing binary content; a declared charset is honoured when it is a text
+    encoding (:func:`~pipeline.policy.decode_text`: else sniffed, within ``timeout``)."""
     head = data[:8192]
     if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise UnsupportedContent("binary content, not HTML or text", source)
-    if charset:
-        try:
-            return data.decode(charset)
-        except (LookupError, UnicodeDecodeError):
-            pass
-    from trafilatura.utils import decode_file
-
-    return decode_file(data)
+    return decode_text(data, source, charset, timeout)
 
 
 def looks_like_html(text: str) -> bool:
@@ -61,13 +55,13 @@ def read_file(source: str | Path, policy: Policy) -> Article:
             data = b"".join(decode_layers([data], ["gzip"], policy.max_bytes, source))
         except FetchError as exc:
             raise UnsupportedContent(f"broken gzip file: {exc.message}", source) from None
-    text = decode(data, source)
+    text = decode(data, source, timeout=policy.decode_timeout)
     return Article(source=source, raw=text, is_html=name.endswith(HTML_SUFFIXES))
 
 
 def read_url(url: str, policy: Policy) -> Article:
     resp = fetch(url, policy)
-    text = decode(resp.content, url, resp.charset)
+    text = decode(resp.content, url, resp.charset, policy.decode_timeout)
     is_html = resp.content_type != "text/plain" or looks_like_html(text)
     return Article(source=url, url=resp.url, raw=text, is_html=is_html)
 
@@ -75,7 +69,7 @@ def read_url(url: str, policy: Policy) -> Article:
 def read_stream(stream: BinaryIO, policy: Policy) -> Iterator[Article | PipelineError]:
     """stdin: an HTML (or text) document, or a list of URLs one per line."""
     try:
-        text = decode(policy.read_stream(stream), "-")
+        text = decode(policy.read_stream(stream), "-", timeout=policy.decode_timeout)
     except PipelineError as exc:
         yield exc
         return

@@ -20,21 +20,22 @@ readers work while a batch writes; each batch is one transaction.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import json
 import logging
 import os
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence, Set
+from collections.abc import Callable, Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import quote
 
 from .document import Article, Entity
 from .entities import key as entity_key
-from .errors import StoreError, UsageError
+from .errors import NoSuchArticle, StoreError, UsageError
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +95,52 @@ MIGRATIONS: list[str] = [
     CREATE INDEX entities_key ON entities(key);
     CREATE INDEX entity_aliases_key ON entity_aliases(alias_key);
     """,
+    # 5: an entity's aliases by entity (the writer's and the reader's alias joins scanned the table,
+    # or built an automatic index for every lookup: 2.5 ms an entity at 7k entities, growing)
+    """
+    CREATE INDEX entity_aliases_entity ON entity_aliases(entity_id, alias_key);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
+MAX_ROWID = 2**63 - 1  # SQLite's largest row id: a bigger int cannot even be bound as a parameter
+# what SQLite says when the file itself is damaged (not locked, not read-only)
+_DAMAGED = ("malformed", "not a database", "vtable constructor failed", "corrupt")
+
+# The entity a name or alias stands for, under one label: its own key first, else an alias. Two
+# indexed lookups (UNIQUE(key, label), then entity_aliases' primary key): written as one join with
+# an OR, SQLite scanned `entities` for every entity an article names, inside the write transaction.
+_ENTITY_BY_KEY = (
+    "SELECT id FROM entities WHERE key = :key AND label = :label"
+    " UNION ALL SELECT e.id FROM entity_aliases a JOIN entities e ON e.id = a.entity_id"
+    " WHERE a.alias_key = :key AND e.label = :label LIMIT 1"
+)
+# the ids of the entities a name or alias stands for, under any label (search --entity); two
+# parameters, both the key
+_ENTITIES_NAMED = "SELECT id FROM entities WHERE key = ? UNION SELECT entity_id FROM entity_aliases WHERE alias_key = ?"
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _typed(doing: str) -> Callable[[Callable[Concatenate[Store, P], R]], Callable[Concatenate[Store, P], R]]:
+    """Any sqlite3 error of a :class:`Store` method becomes a one-line :class:`StoreError` naming
+    the index: a damaged file, a full disk or a read-only folder is a state problem, not a crash."""
+
+    def wrap(fn: Callable[Concatenate[Store, P], R]) -> Callable[Concatenate[Store, P], R]:
+        @functools.wraps(fn)
+        def inner(self: Store, *args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return fn(self, *args, **kwargs)
+            except sqlite3.DatabaseError as exc:
+                if any(word in str(exc).lower() for word in _DAMAGED):
+                    message = f"the index is damaged ({exc}); move it away to start a new one"
+                else:
+                    message = f"cannot {doing} the index ({exc})"
+                raise StoreError(message, str(self.path)) from None
+
+        return inner
+
+    return wrap
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +194,8 @@ _TERM = re.compile(r"\w[\w'-]*")
 
 class Store:
     def __init__(self, path: Path | str, readonly: bool = False, timeout: float = 10.0) -> None:
+        if not isinstance(path, str | os.PathLike):
+            raise UsageError(f"the index path must be a str or os.PathLike, not {type(path).__name__}")
         self.path = Path(path)
         try:
             if readonly:
@@ -161,6 +208,8 @@ class Store:
             self.db.row_factory = sqlite3.Row
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open the index ({exc}); the file was left untouched", str(self.path)) from None
+        except OSError as exc:  # its folder cannot be made (read-only, a file in the way)
+            raise StoreError(f"cannot create the index's folder: {exc.strerror or exc}", str(self.path)) from None
         try:
             self.db.execute("PRAGMA foreign_keys = ON")
             if not readonly:
@@ -238,18 +287,17 @@ class Store:
             self.add_batch(chunk)
             yield from chunk
 
+    @_typed("read")
     def has(self, content_hash: str) -> bool:
         return self.db.execute("SELECT 1 FROM articles WHERE content_hash = ?", (content_hash,)).fetchone() is not None
 
+    @_typed("write to")
     def add_batch(self, articles: Iterable[Article]) -> list[int | None]:
         """Store finished articles in one transaction; returns row ids (None = already there)."""
         ids: list[int | None] = []
-        try:
-            with self.db:
-                for a in articles:
-                    ids.append(self._add(a) if a.status == "ok" else None)
-        except sqlite3.OperationalError as exc:
-            raise StoreError(f"cannot write to the index ({exc})", str(self.path)) from None
+        with self.db:
+            for a in articles:
+                ids.append(self._add(a) if a.status == "ok" else None)
         return ids
 
     def _add(self, a: Article) -> int | None:
@@ -284,11 +332,7 @@ class Store:
         """Find the entity by its key or any alias (ECCG ↔ European Cybersecurity Certification Group)."""
         keys = [entity_key(e.canonical)] + ([entity_key(e.long_form)] if e.long_form else [])
         for k in keys:
-            row = self.db.execute(
-                "SELECT e.id FROM entities e LEFT JOIN entity_aliases a ON a.entity_id = e.id"
-                " WHERE e.label = ? AND (e.key = ? OR a.alias_key = ?) LIMIT 1",
-                (e.label, k, k),
-            ).fetchone()
+            row = self.db.execute(_ENTITY_BY_KEY, {"key": k, "label": e.label}).fetchone()
             if row:
                 entity_id = int(row[0])
                 break
@@ -307,6 +351,7 @@ class Store:
         return entity_id
 
     # ---------------------------------------------------------------- reads
+    @_typed("search")
     def search(
         self,
         text: str = "",
@@ -315,6 +360,9 @@ class Store:
         limit: int = 20,
         max_terms: int = 16,
     ) -> list[Hit]:
+        for name, value in (("text", text), ("entity", entity), ("since", since)):
+            if value is not None and not isinstance(value, str):
+                raise UsageError(f"search {name} must be a str, not {type(value).__name__}")
         where: list[str] = []
         params: list[Any] = []
         query = ""
@@ -324,10 +372,7 @@ class Store:
                 return []  # nothing searchable in the text (punctuation only): no matches
         if entity:
             k = entity_key(entity)
-            where.append(
-                "a.id IN (SELECT ae.article_id FROM article_entities ae JOIN entities e ON e.id = ae.entity_id"
-                " LEFT JOIN entity_aliases al ON al.entity_id = e.id WHERE e.key = ? OR al.alias_key = ?)"
-            )
+            where.append(f"a.id IN (SELECT article_id FROM article_entities WHERE entity_id IN ({_ENTITIES_NAMED}))")
             params += [k, k]
         if since:
             where.append("COALESCE(a.date, a.added_at) >= ?")
@@ -361,12 +406,9 @@ class Store:
                 + " ORDER BY a.id DESC LIMIT ?"
             )
             args = [*params, limit]
-        try:
-            rows = self.db.execute(sql, args).fetchall()
-        except sqlite3.OperationalError as exc:
-            raise StoreError(f"search failed ({exc})", str(self.path)) from None
-        return [Hit(*row) for row in rows]
+        return [Hit(*row) for row in self.db.execute(sql, args).fetchall()]
 
+    @_typed("read")
     def entities(self, top: int = 20, label: str | None = None, since: str | None = None) -> list[dict[str, Any]]:
         where, params = [], []
         if label:
@@ -384,12 +426,25 @@ class Store:
         )
         return [dict(r) for r in self.db.execute(sql, [*params, top])]
 
+    @_typed("read")
     def get(self, article_id: int) -> Article:
+        if not isinstance(article_id, int) or isinstance(article_id, bool):
+            raise UsageError(f"an article id is an int, not {type(article_id).__name__}")
+        if not 0 < article_id <= MAX_ROWID:
+            raise NoSuchArticle(f"no article with id {article_id}", str(self.path))  # not a row id at all
         row = self.db.execute("SELECT brief, body FROM articles WHERE id = ?", (article_id,)).fetchone()
         if row is None:
-            raise StoreError(f"no article with id {article_id}", str(self.path))
-        return Article.from_dict(json.loads(row[0]), row[1] or "")
+            raise NoSuchArticle(f"no article with id {article_id}", str(self.path))
+        return self._brief(row, f"article {article_id}")
 
+    def _brief(self, row: sqlite3.Row, what: str) -> Article:
+        """A stored brief back as a record; a row whose JSON was damaged is a typed error."""
+        try:
+            return Article.from_dict(json.loads(row[0]), row[1] or "")
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise StoreError(f"{what} is damaged in the index ({type(exc).__name__}: {exc})", str(self.path)) from None
+
+    @_typed("read")
     def seen_urls(self, urls: Sequence[str], retry_statuses: Set[str] = frozenset()) -> set[str]:
         """Those of ``urls`` the digest has already handled (a status in ``retry_statuses``,
         such as an address refused under earlier settings, counts as not handled)."""
@@ -402,17 +457,20 @@ class Store:
         return out
 
     def mark_seen(self, url: str, feed: str, status: str) -> None:
-        now = utc_now()
-        try:
-            with self.db:
-                self.db.execute(
-                    "INSERT INTO feed_items (url, feed, status, first_seen) VALUES (?, ?, ?, ?)"
-                    " ON CONFLICT(url) DO UPDATE SET status = excluded.status",
-                    (url, feed, status, now),
-                )
-        except sqlite3.OperationalError as exc:
-            raise StoreError(f"cannot write to the index ({exc})", str(self.path)) from None
+        self.mark_all_seen([(url, feed, status)])
 
+    @_typed("write to")
+    def mark_all_seen(self, items: Iterable[tuple[str, str, str]]) -> None:
+        """Remember ``(url, feed, status)`` of feed items the digest handled, in one transaction."""
+        now = utc_now()
+        with self.db:
+            self.db.executemany(
+                "INSERT INTO feed_items (url, feed, status, first_seen) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT(url) DO UPDATE SET status = excluded.status",
+                [(url, feed, status, now) for url, feed, status in items],
+            )
+
+    @_typed("read")
     def find_by_url(self, url: str) -> Article | None:
         """The newest stored version of the article fetched from ``url``. Only the ``url`` column
         matches, and only for briefs that were fetched (their source is a URL): a local file, or a
@@ -422,11 +480,13 @@ class Store:
             " ORDER BY version DESC, id DESC LIMIT 1",
             (url,),
         ).fetchone()
-        return Article.from_dict(json.loads(row[0]), row[1] or "") if row else None
+        return self._brief(row, f"the brief of {url}") if row else None
 
+    @_typed("read")
     def count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
 
+    @_typed("read")
     def latest(self, limit: int = 20) -> list[Brief]:
         """The newest briefs, newest first."""
         rows = self.db.execute(
@@ -436,6 +496,7 @@ class Store:
         )
         return [Brief(*r) for r in rows]
 
+    @_typed("read")
     def entity(self, name: str) -> dict[str, Any] | None:
         """An entity by name, acronym or long form (its canonical key or an alias), with its
         aliases; the most mentioned one when a key has several labels."""
@@ -459,6 +520,7 @@ class Store:
         ]
         return out
 
+    @_typed("read")
     def entity_days(self, entity_id: int) -> list[tuple[str, int]]:
         """(day, mentions) for every day an article mentioning the entity is dated, in order."""
         rows = self.db.execute(
@@ -468,6 +530,7 @@ class Store:
         )
         return [(r[0], int(r[1])) for r in rows]
 
+    @_typed("read")
     def entity_articles(self, entity_id: int, limit: int = 100) -> list[Brief]:
         rows = self.db.execute(
             "SELECT a.id, a.title, COALESCE(a.date, substr(a.added_at, 1, 10)), a.reading_minutes, a.tldr"

@@ -19,7 +19,7 @@ T = TypeVar("T")
 
 _SPACE = re.compile(r"\s+")
 # C0/C1 controls (tab and newline kept), zero-width and bidi-override characters
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\u115f\u1160\u3164\uffa0]")
 
 
 def strip_controls(text: str) -> str:

@@ -56,6 +56,30 @@ def fake_models(monkeypatch: pytest.MonkeyPatch):
 
 
 ARTICLE_HTML = SEED.read_bytes()
+# an ASCII page with hyphens: under `charset=punycode` the text after its last "-" is not valid
+# punycode, which Python's decoder answers with a bare UnicodeError
+ASCII_PAGE = (
+    b"<html><head><title>Cloud rules delayed</title></head><body><article><h1>Cloud rules delayed</h1>"
+    + b"<p>The cloud-security scheme was delayed on Tuesday by the agency in Brussels, officials said. "
+    b"Several member states had asked for more time to review the legal consequences of the rules.</p>"
+    b"<p>Critics said the rules would raise costs for smaller firms, while supporters argued that the "
+    b"scheme gives customers a clear signal about security and data protection in the cloud.</p>"
+    + b"</article><!-- end of article --></body></html>"
+)
+
+
+def punycode_feed(article_url: str, tail: bytes = b"") -> bytes:
+    """An RSS feed whose XML declaration names punycode; ``tail`` makes it valid punycode."""
+    return (
+        b'<?xml version="1.0" encoding="punycode"?><rss version="2.0"><channel><title>Puny</title>'
+        b"<link>http://puny.example/</link><item><title>Cloud rules delayed</title><link>"
+        + article_url.encode()
+        + b"</link></item><!-- end of feed --></channel></rss>"
+        + tail
+    )
+
+
+PUNYCODE_TAIL = b"-" + b"a" * 2_000_000  # valid punycode that Python decodes in quadratic time: minutes
 BIG = b"<html><body><p>" + b"a" * 3_000_000 + b"</p></body></html>"
 
 
@@ -105,6 +129,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send(302, b"", Location="/loop")
         elif path == "/to-file":
             self.send(302, b"", Location="file:///etc/passwd")
+        elif path.startswith("/goto?"):  # a redirect to the URL in the query
+            self.send(302, b"", Location=path.removeprefix("/goto?"))
         elif path == "/redirect":
             self.send(301, b"", Location="/article")
         elif path == "/drip":  # headers at once, then one byte every 0.2 s (slow-loris body)
@@ -154,6 +180,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 time.sleep(0.2)
         elif path == "/host":  # echoes the Host header it was sent
             self.send(200, f"<html><body><p>host={self.headers.get('Host')}</p></body></html>".encode())
+        elif path.startswith("/charset/"):  # an ASCII page under whatever charset the path names
+            self.send(200, ASCII_PAGE, f"text/html; charset={path.removeprefix('/charset/')}")
+        elif path == "/punycode-bomb":
+            self.send(200, ASCII_PAGE + PUNYCODE_TAIL, "text/html; charset=punycode")
+        elif path.startswith("/punycode-feed"):  # the XML declaration names punycode; "-bomb": valid too
+            tail = PUNYCODE_TAIL if path.endswith("-bomb") else b""
+            article = f"http://127.0.0.1:{self.server.server_address[1]}/article"
+            self.send(200, punycode_feed(article, tail), "application/rss+xml")
         elif path.startswith("/feed"):
             self.send(200, Handler.feed_body, "application/rss+xml")
         else:

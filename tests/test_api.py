@@ -50,6 +50,34 @@ def test_errors_are_typed_and_arguments_checked(tmp_path, fake_models):
     assert info.value.reason == "no_article_text"
 
 
+WRONG_TYPES = {
+    "summarize(123)": lambda tmp: newsbrief.summarize(123, mode="fast"),
+    "summarize(text=bytes)": lambda tmp: newsbrief.summarize(text=b"word " * 50, mode="fast"),
+    "summarize(title=5)": lambda tmp: newsbrief.summarize(text="word " * 50, title=5, mode="fast"),
+    "summarize(mode=5)": lambda tmp: newsbrief.summarize(text="word " * 50, mode=5),
+    "summarize(settings=str)": lambda tmp: newsbrief.summarize(text="word " * 50, settings="fast"),
+    "run(one string)": lambda tmp: list(newsbrief.run(str(SAMPLES / "german-bsi.html"), mode="fast")),
+    "run(5)": lambda tmp: list(newsbrief.run(5, mode="fast")),
+    "run([5])": lambda tmp: list(newsbrief.run([5], mode="fast")),
+    "verify(5, ...)": lambda tmp: newsbrief.verify(5, "A sentence."),
+    "verify(..., 5)": lambda tmp: newsbrief.verify(str(SAMPLES / "german-bsi.html"), 5),
+    "Index(5)": lambda tmp: newsbrief.Index(5),
+    "Index.search(5)": lambda tmp: newsbrief.Index(tmp / "i.db").search(5),
+    "Index.get('1')": lambda tmp: newsbrief.Index(tmp / "i.db").get("1"),
+}
+
+
+@pytest.mark.parametrize("call", WRONG_TYPES.values(), ids=WRONG_TYPES.keys())
+def test_wrong_argument_types_are_usage_errors(tmp_path, fake_models, call):
+    with pytest.raises(newsbrief.UsageError):
+        call(tmp_path)
+
+
+def test_paths_are_sources_too(fake_models):
+    assert newsbrief.summarize(SAMPLES / "german-bsi.html", mode="fast").title
+    assert [a.status for a in newsbrief.run([SAMPLES / "german-bsi.html"], mode="fast")] == ["ok"]
+
+
 def test_run_streams_records_and_failures_in_order(tmp_path, fake_models):
     sources = [str(SAMPLES / "short-patch-tuesday.html"), str(tmp_path / "gone.html"), str(SAMPLES / "german-bsi.html")]
     got = list(newsbrief.run(sources, newsbrief.load_settings(), mode="fast"))

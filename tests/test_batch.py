@@ -75,6 +75,26 @@ def test_batch_isolates_failures_and_resumes(fake_models, tmp_path):
     assert len(lines(out / "results.jsonl")) == 6
 
 
+def test_damaged_lines_are_set_aside_and_reported_on_resume(fake_models, tmp_path):
+    pages, out = tmp_path / "pages", tmp_path / "out"
+    make_pages(pages, 4)
+    args = ["batch", str(pages), "--out", str(out), "--workers", "1", "-q"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    good = (out / "results.jsonl").read_bytes().splitlines(keepends=True)
+    bad = [b'{"source": "half a rec\xff\xfe\n', b"[1, 2]\n", b'{"title": "no source"}\n']
+    (out / "results.jsonl").write_bytes(good[0] + bad[0] + good[2] + bad[1] + good[3] + bad[2])  # good[1] is lost
+    (out / "errors.jsonl").write_bytes(b"not json at all\n")
+    r = CliRunner().invoke(main, args)
+    assert r.exception is None or isinstance(r.exception, SystemExit), r.exception
+    assert r.exit_code == 0 and "1 summarized, 0 failed, 3 already done" in r.stderr, r.output
+    assert "4 damaged line(s)" in r.stderr and "set aside" in r.stderr
+    assert sorted(x["source"] for x in lines(out / "results.jsonl")) == sorted(json.loads(g)["source"] for g in good)
+    assert (out / "results.jsonl.damaged").read_bytes() == b"".join(bad)  # kept, not thrown away
+    assert (out / "errors.jsonl.damaged").read_bytes() == b"not json at all\n"
+    r = CliRunner().invoke(main, args)  # whole again: nothing to report, nothing redone
+    assert r.exit_code == 0 and "damaged line" not in r.stderr and "0 summarized, 0 failed, 4 already done" in r.stderr
+
+
 def test_all_failed_exit_code(fake_models, tmp_path):
     (tmp_path / "p").mkdir()
     (tmp_path / "p" / "x.html").write_bytes(b"\x00")

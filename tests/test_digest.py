@@ -170,6 +170,30 @@ def test_an_overlapping_run_is_refused_by_the_lock(site, tmp_path, fake_models):
     assert invoke("--feeds", str(feeds), "--out", str(tmp_path / "d.md")).exit_code == 0  # lock released
 
 
+@pytest.mark.parametrize("broken", ["out", "atom"])
+def test_a_digest_that_cannot_be_written_loses_no_article(site, tmp_path, fake_models, broken):
+    base, routes = site
+    serve_news(base, routes)
+    feeds = tmp_path / "feeds.txt"
+    feeds.write_text(f"{base}/feed.xml\n{base}/home\n")
+    (tmp_path / "not-a-folder").write_text("a file where the folder should be")
+    blocked = tmp_path / "not-a-folder" / "blocked"  # the write fails, like a read-only or full folder
+    out, atom = tmp_path / "digest.md", tmp_path / "digest.atom"
+    r = invoke("--feeds", str(feeds), "--out", str(blocked if broken == "out" else out),
+               "--atom", str(blocked if broken == "atom" else atom))  # fmt: skip
+    assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)
+    assert r.exit_code == 4 and "blocked: cannot write the file" in r.stderr and "[state_error]" in r.stderr
+    summarized = sum(fake_models.batches)
+    assert summarized == 3
+    r = invoke("--feeds", str(feeds), "--out", str(out), "--atom", str(atom))  # the next night
+    text = out.read_text()
+    assert r.exit_code == 0 and "Nothing new" not in text, r.output
+    for title in ("EU delays cloud certification vote", "Patch Tuesday fixes", "ENISA publishes threat report"):
+        assert title in text and title in atom.read_text()
+    assert "3 new (3 reused" in r.stderr and sum(fake_models.batches) == summarized  # from the index, not redone
+    assert "Nothing new" in (invoke("--feeds", str(feeds), "--out", str(out)), out.read_text())[1]
+
+
 def test_budget_stops_starting_articles_and_the_next_run_picks_them_up(site, tmp_path, fake_models):
     base, routes = site
     serve_news(base, routes)
@@ -183,6 +207,7 @@ def test_budget_stops_starting_articles_and_the_next_run_picks_them_up(site, tmp
     with Store(settings.db_path()) as store:
         first = dg.build(feeds, settings, store, parse_since("24h"), budget=25, clock=clock)
         assert first.articles and first.skipped
+        dg.publish(first, store, "md", None, None, emit=lambda text: None)  # written: now remembered
         assert "Skipped" in dg.render(first, "md")
         second = dg.build(feeds, settings, store, parse_since("24h"))
     assert sorted(a.url for a in second.articles) == sorted(first.skipped)

@@ -23,8 +23,34 @@ def test_fetch_article(policy, server):
     assert resp.content_type == "text/html" and b"ENISA" in resp.content
 
 
-def test_redirect_is_followed_and_final_url_kept(policy, server):
+def test_redirect_is_followed_and_final_url_kept(settings, server):
+    policy = Policy.trusted(settings.replace(allow_private_addresses=True))  # the hop is on loopback too
     assert fetch(f"{server}/redirect", policy).url == f"{server}/article"
+
+
+@pytest.mark.parametrize("target", ["http://127.0.0.1:PORT/article", "http://localhost:PORT/article", "/article"])
+def test_a_redirect_is_judged_by_the_untrusted_rule(settings, server, target):
+    """The user's own URL may be private; where it redirects is the server's choice, even the
+    same host (its name is resolved again), unless the user allowed private addresses."""
+    url = f"{server}/goto?{target.replace('PORT', server.rsplit(':', 1)[1])}"
+    with pytest.raises(FetchError) as info:
+        fetch(url, Policy.trusted(settings))
+    assert info.value.reason == "refused_address" and info.value.source == url
+    assert info.value.message.startswith("redirect to http://") and "--allow-private-addresses" in info.value.message
+    allowed = Policy.trusted(settings.replace(allow_private_addresses=True))
+    assert b"ENISA" in fetch(url, allowed).content
+
+
+def test_a_redirect_to_a_private_address_is_refused_before_connecting(settings, server, monkeypatch):
+    port = int(server.rsplit(":", 1)[1])
+    dns = FakeDNS(["127.0.0.1"])
+    answers = {"intranet.example": "10.0.0.5", "news.example": "127.0.0.1"}
+    monkeypatch.setattr(pipeline.policy, "getaddrinfo", lambda host, p, *a, **k: [(2, 1, 6, "", (answers[host], p))])
+    monkeypatch.setattr(httpcore.SyncBackend, "connect_tcp", lambda self, *a, **k: dns.connect_tcp(self, *a, **k))
+    with pytest.raises(FetchError) as info:
+        fetch(f"http://news.example:{port}/goto?http://intranet.example/admin", Policy.trusted(settings))
+    assert info.value.reason == "refused_address" and "10.0.0.5" in info.value.message
+    assert dns.connected == ["127.0.0.1"]  # the first hop only: nothing was sent to the private address
 
 
 @pytest.mark.parametrize(
@@ -46,8 +72,8 @@ def test_redirect_is_followed_and_final_url_kept(policy, server):
 )
 def test_faults_give_a_typed_reason_naming_the_url(settings, server, path, exc, reason):
     url = f"{server}{path}"
-    with pytest.raises(exc) as info:
-        fetch(url, Policy.trusted(settings.replace(max_bytes=2_000_000)))
+    with pytest.raises(exc) as info:  # private addresses allowed: /loop redirects on loopback
+        fetch(url, Policy.trusted(settings.replace(max_bytes=2_000_000, allow_private_addresses=True)))
     assert info.value.reason == reason and info.value.source == url
 
 
@@ -177,7 +203,21 @@ def test_non_global_addresses_are_not_public(address):
     assert not address_is_public(ipaddress.ip_address(address))
 
 
-@pytest.mark.parametrize("address", ["8.8.8.8", "93.184.216.34", "2606:4700:4700::1111", "::ffff:8.8.8.8"])
+@pytest.mark.parametrize(
+    "address", ["::127.0.0.1", "::ffff:0:127.0.0.1", "::ffff:0:10.0.0.5", "::a9fe:a9fe", "::8.8.8.8", "4000::1"]
+)
+def test_ipv4_compatible_and_translated_ipv6_are_not_public(settings, address, monkeypatch):
+    """Outside 2000::/3, which Python's is_global does not check: never global unicast."""
+    assert not address_is_public(ipaddress.ip_address(address))
+    monkeypatch.setattr(pipeline.policy, "getaddrinfo", lambda host, port, *a, **k: [(10, 1, 6, "", (address, port))])
+    with pytest.raises(FetchError) as info:
+        fetch("http://sneaky.example/", Policy.untrusted(settings))
+    assert info.value.reason == "refused_address"
+
+
+@pytest.mark.parametrize(
+    "address", ["8.8.8.8", "93.184.216.34", "2606:4700:4700::1111", "::ffff:8.8.8.8", "64:ff9b::808:808"]
+)
 def test_global_unicast_addresses_are_public(address):
     assert address_is_public(ipaddress.ip_address(address))
 

@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import os
 import re
+import select
 import shutil
 import socket
 import subprocess
@@ -24,7 +25,7 @@ from pipeline.store import Store
 pytest.importorskip("starlette")
 from starlette.testclient import TestClient  # noqa: E402
 
-from pipeline.serve import body_segments, chart, create_app  # noqa: E402
+from pipeline.serve import allowed_hosts, body_segments, chart, create_app, is_local, listen_url  # noqa: E402
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 _START = dt.date.today() - dt.timedelta(days=3)
@@ -66,7 +67,7 @@ def client(index, tmp_path) -> TestClient:
     digests.mkdir()
     (digests / "2026-11-29.html").write_text("<html><body><h1>Digest</h1></body></html>")
     (digests / "notes.txt").write_text("not a digest")
-    return TestClient(create_app(index, digests))
+    return TestClient(create_app(index, digests), base_url="http://127.0.0.1:8750")  # the Host a browser sends
 
 
 def test_home_lists_latest_briefs_and_top_entities(client):
@@ -146,6 +147,110 @@ def test_body_segments_and_chart_are_exact():
         ("One.", "0-4"), (" ", None), ("Two.", "5-9"), (" Three.", None)]  # fmt: skip
     c = chart([("2026-01-01", 4), ("2026-01-10", 2)])
     assert c["days"] == 10 and c["bars"][0]["h"] == 2 * c["bars"][1]["h"]
+
+
+# ---------------------------------------------------------------- issue 21: host, headers, ids, errors, listening
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:8750", "127.0.0.1.evil.example", "testserver", "[::2]"])
+def test_the_reader_answers_only_to_its_own_host_names(client, host):
+    """DNS rebinding: a page on evil.example whose name now resolves to 127.0.0.1 must not read the index."""
+    r = client.get("/?format=json", headers={"Host": host})
+    assert r.status_code == 400 and "latest" not in r.text
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:8750", "localhost:8750", "LOCALHOST", "[::1]:8750", "127.0.0.1"])
+def test_the_reader_answers_to_loopback_names(client, host):
+    assert client.get("/?format=json", headers={"Host": host}).json()["count"] == 6
+
+
+def test_the_listen_address_and_added_names_are_answered_too(index):
+    app = create_app(index, hosts=allowed_hosts("::", ["reader.lan", "fd00::5"]))
+    client = TestClient(app, base_url="http://127.0.0.1:8750")
+    for host in ("[::]:8750", "reader.lan:8750", "[fd00::5]", "localhost"):
+        assert client.get("/", headers={"Host": host}).status_code == 200, host
+    assert client.get("/", headers={"Host": "other.lan"}).status_code == 400
+
+
+def test_every_response_says_nosniff(client):
+    for url in ("/", "/?format=json", "/article/999", "/static/reader.js", "/digests/2026-11-29.html", "/nope"):
+        assert client.get(url).headers.get("x-content-type-options") == "nosniff", url
+    assert client.get("/", headers={"Host": "evil.example"}).headers.get("x-content-type-options") == "nosniff"
+
+
+@pytest.mark.parametrize("article_id", ["99999999999999999999", "9223372036854775808", "0", "-1", "1e3"])
+def test_an_id_that_is_no_row_id_is_404(index, article_id):
+    client = TestClient(create_app(index), base_url="http://127.0.0.1", raise_server_exceptions=False)
+    r = client.get(f"/article/{article_id}")
+    assert r.status_code == 404 and "no such article" in r.text
+
+
+def test_a_damaged_index_is_an_error_page(tmp_path):
+    from test_store import damaged_index
+
+    db = tmp_path / "damaged.db"
+    damaged_index(db)
+    client = TestClient(create_app(db), base_url="http://127.0.0.1", raise_server_exceptions=False)
+    for url in ("/", "/search?q=ENISA", "/article/1", "/entity/ECCG"):
+        r = client.get(url)
+        assert r.status_code == 503 and "the index is damaged" in r.text, url
+    assert client.get("/article/1?format=json").json()["status"] == 503
+
+
+@pytest.mark.parametrize(
+    "host, url, local",
+    [
+        ("127.0.0.1", "http://127.0.0.1:8765/", True),
+        ("127.0.0.2", "http://127.0.0.2:8765/", True),
+        ("localhost", "http://localhost:8765/", True),
+        ("::1", "http://[::1]:8765/", True),
+        ("::ffff:127.0.0.1", "http://[::ffff:7f00:1]:8765/", True),
+        ("::", "http://[::]:8765/", False),
+        ("0.0.0.0", "http://0.0.0.0:8765/", False),
+        ("192.168.1.5", "http://192.168.1.5:8765/", False),
+        ("reader.lan", "http://reader.lan:8765/", False),
+    ],
+)
+def test_every_host_form_gets_a_correct_url_and_wording(host, url, local):
+    assert listen_url(host, 8765) == url and is_local(host) is local
+
+
+def _serve(index, *args: str) -> subprocess.Popen:
+    env = {**os.environ, "NEWSBRIEF_DB": str(index)}
+    return subprocess.Popen([sys.executable, "-m", "pipeline", "serve", *args], env=env, text=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+
+
+def test_a_port_in_use_is_reported_before_the_banner(index):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = _serve(index, "--port", str(port))
+        try:
+            _, err = proc.communicate(timeout=60)  # a reader that did start would never return: bounded
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            pytest.fail("serve started on a port that was in use")
+    assert proc.returncode == 2, err
+    (line,) = err.splitlines()
+    assert (
+        line.startswith(f"newsbrief: error: serve: cannot listen on http://127.0.0.1:{port}/") and "serving" not in err
+    )
+
+
+def test_the_banner_says_a_loopback_address_is_local(index):
+    with socket.socket() as s:
+        s.bind(("127.0.0.2", 0))
+        port = s.getsockname()[1]
+    with _serve(index, "--host", "127.0.0.2", "--port", str(port)) as proc:  # closes its pipe, waits
+        try:
+            assert proc.stderr is not None
+            ready, _, _ = select.select([proc.stderr], [], [], 60)  # bounded: fail, never hang
+            banner = proc.stderr.readline() if ready else "(nothing within 60 s)"
+        finally:
+            proc.terminate()
+    assert f"at http://127.0.0.2:{port}/ (only this machine can connect" in banner, banner
 
 
 # ---------------------------------------------------------------- a real browser

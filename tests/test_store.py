@@ -1,3 +1,4 @@
+import re
 import sqlite3
 import threading
 
@@ -108,6 +109,62 @@ def test_corrupt_database_is_a_clear_error_and_left_untouched(tmp_path):
     assert r.exit_code == 4 and str(path) in r.stderr
 
 
+def damaged_index(path) -> bytes:
+    """An index whose header and schema page are intact but whose tables are overwritten: it opens,
+    and every query then meets a damaged page (a bad disk, a copy cut short). Returns its bytes."""
+    with Store(path) as s:
+        for i in range(40):
+            s.add_batch([art(f"Report {i} about ENISA and the certification scheme. " * 40, f"https://x.example/{i}")])
+    data = bytearray(path.read_bytes())
+    page = int.from_bytes(data[16:18], "big")
+    data[2 * page :] = b"\x55" * (len(data) - 2 * page)
+    path.write_bytes(bytes(data))
+    return bytes(data)
+
+
+SAMPLE = str(__import__("pathlib").Path(__file__).parent.parent / "samples" / "plain-article.txt")
+
+
+@pytest.mark.parametrize(
+    "args", [["search", "ENISA"], ["search", "--entity", "ECCG"], ["show", "1"], ["entities"], ["summarize", SAMPLE]]
+)
+def test_a_damaged_index_is_one_typed_line_and_left_untouched(tmp_path, fake_models, args):
+    path = tmp_path / "i.db"
+    data = damaged_index(path)
+    r = CliRunner().invoke(main, [*args, "--db", str(path)])
+    assert r.exception is None or isinstance(r.exception, SystemExit), r.exception
+    assert r.exit_code == 4, r.output
+    (line,) = r.stderr.splitlines()
+    assert line.startswith(f"newsbrief: error: {path}: the index is damaged") and line.endswith("[store_error]")
+    assert path.read_bytes() == data
+
+
+@pytest.mark.parametrize("article_id", ["99999999999999999999", "9223372036854775808", "0", "-1"])
+def test_show_of_an_id_that_is_no_row_id_is_not_found(tmp_path, article_id):
+    with Store(tmp_path / "i.db") as s:
+        s.add_batch([art("France asked for a legal opinion on EUCS.")])
+    r = CliRunner().invoke(main, ["show", "--db", str(tmp_path / "i.db"), "--", article_id])
+    assert r.exception is None or isinstance(r.exception, SystemExit), r.exception
+    assert r.exit_code == 4 and f"no article with id {article_id}" in r.stderr
+
+
+def test_a_damaged_brief_row_is_a_typed_error(tmp_path):
+    with Store(tmp_path / "i.db") as s:
+        (article_id,) = s.add_batch([art("France asked for a legal opinion on EUCS.")])
+        s.db.execute("UPDATE articles SET brief = '{not json' WHERE id = ?", (article_id,))
+        s.db.commit()
+        with pytest.raises(StoreError, match="damaged"):
+            s.get(article_id)
+        with pytest.raises(StoreError, match="damaged"):
+            s.find_by_url("https://x.example/a")
+
+
+def test_an_index_folder_that_cannot_be_made_is_a_typed_error(tmp_path):
+    (tmp_path / "file").write_text("in the way")
+    with pytest.raises(StoreError, match="cannot create the index's folder"):
+        Store(tmp_path / "file" / "sub" / "i.db")
+
+
 def test_locked_database_is_a_clear_error_and_keeps_rows(tmp_path):
     path = tmp_path / "i.db"
     with Store(path) as s:
@@ -166,3 +223,40 @@ def test_cli_summarize_indexes_and_search_finds_by_entity(fake_models, tmp_path)
     assert "ECCG (European Cybersecurity Certification Group)" in r.stdout
     assert runner.invoke(main, ["summarize", "--no-index", "--db", str(tmp_path / "none.db"), str(SEED)]).exit_code == 0
     assert not (tmp_path / "none.db").exists()
+
+
+# a table read row by row, or an index SQLite builds for one statement: what made entity
+# indexing quadratic (only the FTS table and a materialized subquery are scanned by design)
+_UNINDEXED = re.compile(r"AUTOMATIC|\bSCAN (?!articles_fts VIRTUAL TABLE|best$)")
+
+
+def unindexed_plans(store: Store, work) -> list[tuple[str, str]]:
+    """Run ``work()`` with every statement traced; the SELECTs whose query plan scans a table or
+    builds an automatic index, with the offending plan line (a plan, not a timing)."""
+    traced: list[str] = []
+    store.db.set_trace_callback(traced.append)
+    try:
+        work()
+    finally:
+        store.db.set_trace_callback(None)
+    selects = [sql for sql in traced if sql.lstrip().upper().startswith("SELECT")]
+    assert selects
+    return [(sql, row[3]) for sql in selects for row in store.db.execute("EXPLAIN QUERY PLAN " + sql)
+            if _UNINDEXED.search(row[3])]  # fmt: skip
+
+
+def test_entity_lookups_use_indexes(tmp_path):
+    with Store(tmp_path / "i.db") as s:
+        for i in range(30):
+            names = [Entity(f"Org{j}", "ORG", 1, f"Org{j}", aliases=[f"o{j}"]) for j in range(i, i + 5)]
+            s.add_batch([art(f"Text {i} about ECCG.", f"https://x.example/{i}", entities=[*names, ECCG])])
+        new = art(
+            "New text about ECCG.", "https://x.example/new", entities=[ECCG, ECCG_LONG, Entity("o3", "ORG", 1, "o3")]
+        )
+        assert unindexed_plans(s, lambda: s.add_batch([new])) == []  # the writer, inside its transaction
+        assert unindexed_plans(s, lambda: s.search(entity="European Cybersecurity Certification Group")) == []
+        assert unindexed_plans(s, lambda: s.search("text", entity="o3")) == []
+        assert unindexed_plans(s, lambda: s.entity("ECCG")) == []
+        # the rewritten lookups still merge by key and by alias
+        assert [h.url for h in s.search(entity="o3")][-1] == "https://x.example/0"
+        assert s.db.execute("SELECT COUNT(*) FROM entities WHERE label = 'ORG'").fetchone()[0] == 35

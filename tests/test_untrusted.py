@@ -22,7 +22,7 @@ from test_digest import html, page, rss, site, xml  # noqa: F401  (site is a fix
 
 from pipeline import digest as dg
 from pipeline.cli import main
-from pipeline.errors import ExtractionTimeout, UnsupportedContent
+from pipeline.errors import ExtractionTimeout, FetchError, UnsupportedContent
 from pipeline.fsutil import run_lock, write_atomic
 from pipeline.policy import Policy
 from pipeline.settings import load_settings
@@ -210,6 +210,39 @@ def test_list_comments_keep_url_fragments(tmp_path, policy):
     assert policy.read_list(f) == ["https://a.example/x#frag", "https://b.example/#top"]
 
 
+def test_a_url_list_is_read_line_by_line_not_held_to_the_page_cap(tmp_path, fake_models, server, monkeypatch):
+    monkeypatch.setenv("NEWSBRIEF_MAX_BYTES", "20000")  # pages up to 20 kB; the list is 10x that
+    urls = tmp_path / "urls.txt"
+    padding = "".join(f"# note {i}: kept for the record, not a source\n" for i in range(6000))
+    urls.write_text(f"{server}/article\n{padding}{server}/charset/utf-8\n")
+    assert urls.stat().st_size > 10 * 20_000
+    out = tmp_path / "out"
+    r = cli("batch", "--urls", str(urls), "--out", str(out), "--workers", "1", "-q")
+    assert r.exit_code == 0 and "2 summarized" in r.stderr, r.output
+
+
+def test_a_url_list_over_its_line_cap_is_refused_whole(tmp_path, fake_models, settings, monkeypatch):
+    urls = tmp_path / "urls.txt"
+    urls.write_text("# three sources\n\nhttps://a.example/1\nhttps://a.example/2\nhttps://a.example/3\n")
+    assert Policy.trusted(settings.replace(max_list_lines=3)).read_list(urls)[-1] == "https://a.example/3"
+    with urls.open("a") as f:
+        f.write("https://a.example/4\n")
+    monkeypatch.setenv("NEWSBRIEF_MAX_LIST_LINES", "3")
+    r = cli("batch", "--urls", str(urls), "--out", str(tmp_path / "out"), "-q")
+    assert r.exit_code == 4 and "more than 3 entries (max_list_lines)" in one_error_line(r, "too_large")
+    assert not (tmp_path / "out" / "results.jsonl").read_text()  # nothing done: refused, never cut
+
+
+def test_an_overlong_list_line_is_one_bad_entry_read_in_bounded_steps(tmp_path, policy):
+    urls = tmp_path / "urls.txt"
+    urls.write_bytes(b"https://a.example/" + b"x" * 5_000_000 + b"\nhttps://b.example/ok # fine\n")
+    first, second = policy.read_list(urls)
+    assert len(first) == policy.max_url_length + 1 and second == "https://b.example/ok"
+    with pytest.raises(FetchError) as info:
+        policy.check_url(first)
+    assert info.value.reason == "bad_url"
+
+
 # ---------------------------------------------------------------- 6. bounded work after extraction
 
 
@@ -297,6 +330,21 @@ def test_escape_sequences_never_reach_the_terminal(tmp_path, fake_models):
     r = cli("-v", "summarize", "--no-index", str(evil), "http://127.0.0.1:1/\x1b[2J")
     assert r.exit_code == 3 and r.stderr.count("newsbrief: error:") == 2
     assert not ESCAPES.search(r.stderr.replace("\n", ""))
+
+
+HANGUL_FILLERS = "\u115f\u1160\u3164\uffa0"  # render as blanks but are letters, not whitespace: spoofing
+
+
+def test_hangul_fillers_never_reach_the_terminal(tmp_path, fake_models):
+    from pipeline.text import strip_controls
+
+    assert strip_controls("a\u115fb\u3164c\u1160d\uffa0e") == "abcde"
+    p = tmp_path / "page.html"
+    p.write_bytes(page(f"Story{HANGUL_FILLERS}title", f"cloud{HANGUL_FILLERS}certification"))
+    missing = tmp_path / f"no{HANGUL_FILLERS}such.html"
+    r = cli("summarize", "--no-index", str(p), str(missing))
+    assert r.exit_code == 1 and "Storytitle" in r.stdout and "nosuch.html" in r.stderr, r.output
+    assert not any(c in r.stdout + r.stderr for c in HANGUL_FILLERS)
 
 
 # ---------------------------------------------------------------- 8. exit codes and state tell the truth
@@ -524,3 +572,179 @@ def test_fuzz_any_feed_link_gives_a_result_or_a_typed_error(tmp_path_factory, fu
     for line in r.stderr.splitlines():
         assert line.startswith("newsbrief: ") and not ESCAPES.search(line)
     assert cli(*args).exit_code in (0, 1, 3)  # and the next night too
+
+
+# ---------------------------------------------------------------- 9. charsets: text encodings only, in bounded time
+
+NOT_TEXT = ["punycode", "idna", "undefined", "unicode_escape", "raw_unicode_escape", "utf-7", "rot13", "base64", "hex",
+            "zlib", "palmos", "bogus"]  # fmt: skip
+
+
+@pytest.mark.parametrize("label", [*NOT_TEXT, "windows-1252", "utf-8"])
+def test_a_page_is_decoded_only_with_a_text_encoding(server, fake_models, label):
+    r = cli("summarize", "--no-index", f"{server}/charset/{label}")
+    assert r.exception is None or isinstance(r.exception, SystemExit), r.exception
+    assert r.exit_code == 0, r.output  # the label is ignored, as browsers ignore one they do not know
+    assert "Cloud rules delayed" in r.stdout and "aaa" not in r.stdout
+
+
+@pytest.mark.parametrize("label", [*NOT_TEXT, "utf-8\x00", "", "  "])
+def test_only_text_encodings_are_codecs_for_a_declared_charset(label):
+    from pipeline.policy import text_codec
+
+    assert text_codec(label) is None
+    assert text_codec(" Windows-1252 ") == "cp1252" and text_codec('"UTF-8"') == "utf-8"
+    assert text_codec("x-mac-cyrillic") == "mac-cyrillic"
+
+
+def test_a_feed_or_homepage_declaring_punycode_is_read_as_text(server, tmp_path, fake_models, monkeypatch):
+    monkeypatch.setenv("NEWSBRIEF_ALLOW_PRIVATE", "1")  # the feed's item is on 127.0.0.1
+    feeds = tmp_path / "feeds.txt"
+    feeds.write_text(f"{server}/punycode-feed\n{server}/charset/punycode\n")  # a feed, then a homepage
+    out = tmp_path / "d.md"
+    r = cli("digest", "--feeds", str(feeds), "--out", str(out))
+    assert r.exception is None or isinstance(r.exception, SystemExit), r.exception
+    assert r.exit_code == 0, r.output
+    assert "France" in out.read_text() and "Cloud rules delayed" in out.read_text()
+
+
+def test_decoding_is_cut_at_its_time_limit(monkeypatch):
+    import trafilatura.utils
+
+    from pipeline.errors import BadEncoding
+    from pipeline.sources import decode
+
+    def stuck(data):  # a sniffer that never returns (and swallows ordinary exceptions)
+        end = time.monotonic() + 10
+        while time.monotonic() < end:
+            with contextlib.suppress(Exception):
+                time.sleep(0.01)
+        return "done"
+
+    monkeypatch.setattr(trafilatura.utils, "decode_file", stuck)
+    with pytest.raises(BadEncoding) as info:
+        decode(b"\xff\xfe\xfd not utf-8", "page.html", None, timeout=0.2)
+    assert info.value.reason == "bad_encoding" and "longer than 0.2s" in info.value.message
+
+
+PUNYCODE_HANG_LIMIT = 120  # seconds; the fixed run takes a few, Python's punycode decoder needs minutes
+
+
+@pytest.mark.parametrize("how", ["summarize", "batch", "digest-homepage", "digest-feed"])
+def test_a_punycode_body_cannot_hang_a_run(server, tmp_path, how):
+    import sys
+
+    from test_batch import KILLABLE, ROOT  # the CLI with the fake models, in a process we can time out
+
+    script = tmp_path / "run.py"
+    script.write_text(KILLABLE.format(tests=str(ROOT / "tests")))
+    (tmp_path / "urls.txt").write_text(f"{server}/punycode-bomb\n")
+    feed = "/punycode-feed-bomb" if how == "digest-feed" else "/punycode-bomb"
+    (tmp_path / "feeds.txt").write_text(f"{server}{feed}\n")
+    args = {
+        "summarize": ["summarize", "--no-index", f"{server}/punycode-bomb"],
+        "batch": ["batch", "--urls", str(tmp_path / "urls.txt"), "--out", str(tmp_path / "out"), "-q", "--workers=1"],
+    }.get(how, ["digest", "--feeds", str(tmp_path / "feeds.txt"), "--out", str(tmp_path / "d.md")])
+    env = {**os.environ, "NEWSBRIEF_ALLOW_PRIVATE": "1", "NEWSBRIEF_DB": str(tmp_path / "i.db")}
+    try:
+        done = subprocess.run([sys.executable, str(script), *args], env=env, cwd=ROOT, capture_output=True, text=True,
+                              timeout=PUNYCODE_HANG_LIMIT)  # fmt: skip
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{how} was still running after {PUNYCODE_HANG_LIMIT}s")
+    assert done.returncode in (0, 3) and "Traceback" not in done.stderr, done.stderr
+
+
+# ---------------------------------------------------------------- 10. redirects from the user's own URLs are untrusted
+
+
+@pytest.mark.parametrize("command", ["summarize", "batch", "digest"])
+def test_a_redirect_from_a_listed_url_cannot_reach_loopback(server, tmp_path, fake_models, command):
+    url = f"{server}/goto?{server}/article"  # the user's line is theirs; the redirect is the server's
+    (tmp_path / "list.txt").write_text(url + "\n")
+    args = {
+        "summarize": ["summarize", "--no-index", url],
+        "batch": ["batch", "--urls", str(tmp_path / "list.txt"), "--out", str(tmp_path / "out"), "-q", "--workers=1"],
+        "digest": ["digest", "--feeds", str(tmp_path / "list.txt"), "--out", str(tmp_path / "d.md")],
+    }[command]
+    r = cli(*args)
+    published = r.stdout + "".join(p.read_text() for p in tmp_path.rglob("*") if p.suffix in (".md", ".jsonl"))
+    assert r.exit_code == 3 and "[refused_address]" in r.stderr and "redirect to" in r.stderr, r.output
+    assert "ENISA" not in published
+    again = ["--retry-failed"] if command == "batch" else []
+    r = cli(*args, *again, "--allow-private-addresses")  # the user may allow it
+    assert r.exit_code == 0, r.output
+
+
+# ---------------------------------------------------------------- 11. state errors: typed, one line, exit 4
+
+
+def one_error_line(r, reason: str) -> str:
+    assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)
+    errors = [ln for ln in r.stderr.splitlines() if ln.startswith("newsbrief: error: ")]
+    assert len(errors) == 1 and errors[0].endswith(f"[{reason}]"), r.stderr
+    return errors[0]
+
+
+def test_read_only_output_and_index_folders_are_typed_errors(read_only_view, tmp_path, fake_models):
+    src, view = read_only_view
+    (src / "out").mkdir()
+    pages = Path(__file__).parent.parent / "samples"
+    for out in (view / "out", view / "new-out"):  # an existing folder, one that cannot be made
+        r = cli("batch", str(pages), "--out", str(out), "--no-index", "-q")
+        assert r.exit_code == 4 and "cannot" in one_error_line(r, "state_error")
+    r = cli("summarize", "--db", str(view / "sub" / "index.db"), str(pages / "plain-article.txt"))
+    assert r.exit_code == 4 and "cannot create the index's folder" in one_error_line(r, "store_error")
+    feeds = tmp_path / "feeds.txt"
+    feeds.write_text("")
+    r = cli("digest", "--feeds", str(feeds), "--out", str(view / "digest.md"))
+    assert r.exit_code == 4 and "digest.md: cannot write the file" in one_error_line(r, "state_error")
+    assert sorted(p.name for p in src.iterdir()) == ["out"]  # nothing was written there
+
+
+def test_a_lock_path_that_is_a_directory_is_a_typed_error(tmp_path, fake_models):
+    out = tmp_path / "out"
+    (out / ".newsbrief-batch.lock").mkdir(parents=True)
+    r = cli("batch", str(Path(__file__).parent.parent / "samples"), "--out", str(out), "-q")
+    assert r.exit_code == 4 and "lock" in one_error_line(r, "state_error")
+    feeds = tmp_path / "feeds.txt"
+    feeds.write_text("")
+    dg.lock_path(load_settings().db_path()).mkdir(parents=True)
+    r = cli("digest", "--feeds", str(feeds))
+    assert r.exit_code == 4 and "lock" in one_error_line(r, "state_error")
+
+
+def test_a_symlinked_lock_is_refused_and_never_truncates_its_target(tmp_path, fake_models):
+    precious = tmp_path / "precious.txt"
+    precious.write_text("do not truncate me\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".newsbrief-batch.lock").symlink_to(precious)
+    r = cli("batch", str(Path(__file__).parent.parent / "samples"), "--out", str(out), "-q")
+    assert r.exit_code == 4 and "symlink" in one_error_line(r, "state_error")
+    feeds = tmp_path / "feeds.txt"
+    feeds.write_text("")
+    lock = dg.lock_path(load_settings().db_path())
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    lock.symlink_to(precious)
+    r = cli("digest", "--feeds", str(feeds))
+    assert r.exit_code == 4 and "symlink" in one_error_line(r, "state_error")
+    assert precious.read_text() == "do not truncate me\n" and not (out / "results.jsonl").exists()
+
+
+@pytest.mark.parametrize(
+    "summary, why",
+    [
+        (b"", "empty"),
+        (b"  \n\t\n", "empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xd8", "not UTF-8"),
+        (b"A sentence.\x00\x01\x02 More.", "binary"),
+        (b"France " * 200_000, "characters"),  # one 1.4 MB line: spaCy's E088 if it got that far
+    ],
+)
+def test_verify_refuses_an_empty_binary_or_huge_summary(tmp_path, summary, why):
+    article = tmp_path / "a.txt"
+    article.write_text("Cloud scheme delayed\n" + "France asked for a legal opinion on the scheme. " * 10)
+    (tmp_path / "summary.txt").write_bytes(summary)
+    for args, stdin in ((["--summary", str(tmp_path / "summary.txt")], None), (["--summary", "-"], summary)):
+        r = cli("verify", "--article", str(article), *args, input=stdin)
+        assert r.exit_code == 2 and why in one_error_line(r, "usage"), r.output
