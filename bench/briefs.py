@@ -27,6 +27,7 @@ def main() -> None:
     ap.add_argument("--dataset", choices=["cnndm", "xsum"], help="only this dataset")
     ap.add_argument("--out", required=True)
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--warmup", action="store_true", help="summarize one article untimed first (model loading)")
     args = ap.parse_args()
 
     from pipeline.core import Models
@@ -50,6 +51,8 @@ def main() -> None:
     if args.resume and out.exists():
         done = {json.loads(line)["id"] for line in out.read_text().splitlines() if line.strip()}
     models = Models(load_settings().replace(mode=args.mode))
+    if args.warmup and picked:  # load the models (and warm caches) before anything is timed
+        apply(models.summarizer, [Article(source="warmup", text=picked[0]["article"])])
     with out.open("a" if args.resume else "w", encoding="utf8") as f:
         for i, row in enumerate(picked, 1):
             if row["id"] in done:

@@ -81,9 +81,12 @@ def summarize(
 
 
 def _ok(article: Article) -> Article:
-    """``article``, or the typed error it failed with (``.reason`` is its failure code)."""
+    """``article``, or the typed error it failed with: the same class (``except FetchError``
+    works), ``.reason`` its failure code."""
     if article.status != "ok":
-        error = PipelineError(article.message or "failed", article.source)
+        if isinstance(article.failure, PipelineError):
+            raise article.failure
+        error = PipelineError(article.message or "failed", article.source)  # a record read back from JSON
         error.reason = article.error or "error"
         raise error
     return article
@@ -123,19 +126,33 @@ def summary_text(summary: str | bytes | Sequence[str], settings: Settings) -> st
     return out
 
 
+def summary_to_check(summary: str | bytes | Sequence[str], settings: Settings) -> list[str]:
+    """The sentences of a summary to verify, or a :class:`UsageError` (empty, binary, oversized,
+    more than ``max_summary_sentences``) before any model loads."""
+    from .relations import summary_sentences
+
+    sentences = summary_sentences(summary_text(summary, settings))
+    if len(sentences) > settings.max_summary_sentences:
+        raise UsageError(
+            f"the summary has {len(sentences):,} sentences; verify checks at most {settings.max_summary_sentences:,} "
+            "(setting max_summary_sentences)"
+        )
+    return sentences
+
+
 def verify(article: str | Article, summary: str | Sequence[str], settings: Settings | None = None) -> list[Verdict]:
     """Check a summary against an article: ``article`` is a URL, a path, or an :class:`Article`
     (its ``.text`` is used); ``summary`` one sentence per line, a paragraph, or a list of
     sentences. One :class:`~pipeline.relations.Verdict` per sentence (``.supported``, ``.reason``,
     ``.sources`` offsets into the article text). An empty, binary or oversized summary is a
     :class:`UsageError`."""
-    from .relations import verify as check
+    from .relations import Verifier
 
     settings = _settings(settings, "auto")
-    summary = summary_text(summary, settings)
+    sentences = summary_to_check(summary, settings)
     if not isinstance(article, Article):
         article = read_one(_source(article, "article"), settings)
-    return check(article.text, summary, settings)
+    return Verifier.load(settings).check(article.text, sentences)
 
 
 def run(sources: Iterable[str], settings: Settings | None = None, *, mode: str = "auto") -> Iterator[Article]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from collections.abc import Iterable, Iterator, Set
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from .core import Models, already_done, enrich, indexed, read
 from .document import Article
+from .errors import UsageError
 from .fetch import is_url
 from .fsutil import run_lock, state_error, write_atomic
 from .policy import Policy
@@ -228,11 +230,32 @@ class BatchRun:
     def __iter__(self) -> Iterator[Article]:
         return self._records
 
+    def tally(self) -> str:
+        """One line: what this run did and what it found."""
+        s = self.state
+        earlier = f", {s.previously_failed} failed earlier (--retry-failed)" if s.previously_failed else ""
+        if s.damaged:
+            earlier += f", {s.damaged} damaged line(s) of its JSONL files set aside in *.jsonl.damaged and redone"
+        return f"{s.ok} summarized, {s.failed} failed, {s.skipped} already done{earlier}"
+
     @property
     def outcome(self) -> tuple[int, int]:
         """(ok, failed) for the whole output folder: earlier failures still count."""
         s = self.state
         return s.ok + s.skipped, s.failed + s.previously_failed
+
+
+def make_engine(name: str = "local", workers: int | None = None, address: str | None = None) -> Engine:
+    """The engine ``batch --engine`` names: extraction in ``workers`` processes (default cores - 1)
+    here, or the same steps on Ray (``address``: a cluster; default: Ray started locally)."""
+    n_workers = workers if workers is not None else max(1, (os.cpu_count() or 1) - 1)
+    if name == "ray":
+        from .ray_engine import RayEngine
+
+        return RayEngine(n_workers, address)
+    if name != "local":
+        raise UsageError(f"unknown engine {name!r}: local or ray")
+    return LocalEngine(workers=n_workers)
 
 
 def run_batch(
@@ -287,6 +310,7 @@ def run_batch(
 
     def records() -> Iterator[Article]:
         finished = indexed(processed(), store, settings.batch_size)
+        synced = time.monotonic()
         try:
             for n, a in enumerate(finished, 1):
                 if a.status == "ok":
@@ -296,9 +320,12 @@ def run_batch(
                 else:
                     errors.write({"source": a.source, "reason": a.error, "message": a.message})
                     state.failed += 1
-                if n % settings.batch_size == 0:
+                # fsync per batch, and per record when records are slow to come (an LLM brief
+                # takes ~30 s; an fsync a few ms): a kill loses at most the brief in flight
+                if n % settings.batch_size == 0 or time.monotonic() - synced >= 1.0:
                     results.sync()
                     errors.sync()
+                    synced = time.monotonic()
                 yield a
         finally:
             results.sync()

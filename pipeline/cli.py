@@ -22,13 +22,22 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
-from .errors import Locked, PipelineError, UsageError
+from .errors import ExtractionError, Locked, PipelineError, SourceError, SummaryError, UsageError
+from .render import terminal_line
 from .text import strip_controls
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_ALL_FAILED, EXIT_SETUP, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 EXIT_LOCKED = 5  # digest / batch --out: another run holds the lock
-# error class -> exit code, most specific first; any other PipelineError is a setup problem
-EXIT_CODES: tuple[tuple[type[PipelineError], int], ...] = ((UsageError, EXIT_USAGE), (Locked, EXIT_LOCKED))
+# error class -> exit code, most specific first; any other PipelineError (a model, the index, a
+# folder, a missing extra) is a setup problem. The input itself failing is what "no source
+# succeeded" means: `verify --article missing.html` exits 3 like `summarize missing.html`.
+EXIT_CODES: tuple[tuple[type[PipelineError], int], ...] = (
+    (UsageError, EXIT_USAGE),
+    (Locked, EXIT_LOCKED),
+    (SourceError, EXIT_ALL_FAILED),
+    (ExtractionError, EXIT_ALL_FAILED),
+    (SummaryError, EXIT_ALL_FAILED),
+)
 MAX_SHOWN = 300  # characters of a source shown in a terminal line (a 2 KB link is still one line)
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -40,11 +49,7 @@ def outcome_code(ok: int, failed: int) -> int:
     return EXIT_PARTIAL if ok else EXIT_ALL_FAILED
 
 
-def terminal_safe(text: str, limit: int | None = None) -> str:
-    """Page- and feed-controlled text bound for a terminal: no escape/control sequences (OSC 52
-    clipboard writes, title changes), no line breaks, optionally shortened."""
-    text = strip_controls(text.replace("\n", " ").replace("\t", " "))
-    return text if limit is None or len(text) <= limit else text[:limit] + "…"
+terminal_safe = terminal_line  # the one rule for text bound for a terminal (render.py)
 
 
 def error_line(source: str | None, message: str, reason: str | None = None) -> None:
@@ -87,7 +92,7 @@ def guarded(fn: F) -> F:
 def settings_from(ctx: click.Context, **flags: Any) -> Any:
     from .settings import load_settings
 
-    return load_settings({**ctx.obj.get("flags", {}), **flags})
+    return load_settings(flags)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -265,26 +270,13 @@ def batch(
 
     from tqdm import tqdm
 
-    from .batch import LocalEngine, out_lock, run_batch
-    from .summarizers import prefer
+    from .batch import make_engine, out_lock, run_batch
 
     if not inputs and not urls_file:
         raise click.UsageError("give folders/files or --urls FILE")
-    flags = {
-        "mode": mode,
-        "model": model,
-        "threads": threads,
-        "db": db,
-        "allow_private_addresses": allow_private_addresses,
-    }
-    settings = prefer(settings_from(ctx, **flags), "fast")
-    n_workers = workers if workers is not None else max(1, (os.cpu_count() or 1) - 1)
-    if engine == "ray":
-        from .ray_engine import RayEngine
-
-        chosen: Any = RayEngine(n_workers, address)
-    else:
-        chosen = LocalEngine(workers=n_workers)
+    settings = settings_from(ctx, mode=mode, model=model, threads=threads, db=db,
+                             allow_private_addresses=allow_private_addresses)  # fmt: skip
+    chosen = make_engine(engine, workers, address)  # a missing extra fails here, before --out is made
     with contextlib.ExitStack() as stack:
         stack.enter_context(out_lock(Path(out_dir)))  # a second batch into the same --out exits 5
         store = None if no_index else stack.enter_context(open_index(settings))
@@ -294,14 +286,7 @@ def batch(
                 if a.status != "ok" and quiet:
                     error_line(a.source, a.message or "failed", a.error)
                 bar.update(1)
-    state = run.state
-    earlier = f", {state.previously_failed} failed earlier (--retry-failed)" if state.previously_failed else ""
-    if state.damaged:
-        earlier += f", {state.damaged} damaged line(s) of its JSONL files set aside in *.jsonl.damaged and redone"
-    tally = (
-        f"newsbrief: {state.ok} summarized, {state.failed} failed, {state.skipped} already done{earlier} -> {out_dir}"
-    )
-    click.echo(terminal_safe(tally), err=True)
+    click.echo(terminal_safe(f"newsbrief: {run.tally()} -> {out_dir}"), err=True)
     # the code describes the folder, not just this run: failures from earlier runs still count
     sys.exit(outcome_code(*run.outcome))
 
@@ -395,21 +380,10 @@ def models_cmd(ctx: click.Context) -> None:
     Example:
       newsbrief models
     """
-    from .models import is_installed, manifest
+    from .render import model_lines
 
-    settings = settings_from(ctx)
-    defaults = {
-        settings.fast_model: "fast default",
-        settings.quality_model: "quality default",
-        settings.ner_model: "ner default",
-    }
-    for name, spec in manifest().items():
-        mark = "installed" if is_installed(spec, settings.models_dir) else "missing"
-        extra = f"  [{defaults[name]}]" if name in defaults else ""
-        click.echo(
-            f"{name:<22} {spec.role:<10} {spec.backend:<10} {spec.info.get('size_mb', '?'):>5} MB  "
-            f"{spec.info.get('licence', '?'):<18} {mark}{extra}"
-        )
+    for line in model_lines(settings_from(ctx)):
+        click.echo(line)
 
 
 @main.command()
@@ -475,21 +449,13 @@ def digest(
     from pathlib import Path
 
     from . import digest as dg
-    from .fsutil import run_lock
-    from .policy import Policy
-    from .store import parse_since
 
     settings = settings_from(
         ctx, mode=mode, model=model, threads=threads, db=db, allow_private_addresses=allow_private_addresses
     )
-    feeds = Policy.trusted(settings).read_list(Path(feeds_file))  # one feed/homepage/URL per line
-    seconds = dg.parse_budget(budget)
-    cutoff = parse_since(since)
-    with run_lock(dg.lock_path(settings.db_path()), "digest run"), open_index(settings) as store:
-        result = dg.build(feeds, settings, store, cutoff, seconds)
-        # written first, remembered after: a digest that cannot be written is published next run
-        dg.publish(result, store, fmt, Path(out_path) if out_path else None, Path(atom_path) if atom_path else None,
-                   emit=lambda text: click.echo(text, nl=False))  # fmt: skip
+    # written first, remembered after: a digest that cannot be written is published next run
+    result = dg.run(Path(feeds_file), settings, since, budget, fmt, Path(out_path) if out_path else None,
+                    Path(atom_path) if atom_path else None, emit=lambda text: click.echo(text, nl=False))  # fmt: skip
     for f in result.failures:
         error_line(f.source, f.message, f.reason)
     click.echo(
@@ -567,8 +533,9 @@ def verify(
     """Check every sentence of a summary against its article: which sentences to trust.
 
     Each sentence is aligned to the article sentence(s) supporting it, then its names, numbers,
-    dates, negation and who-did-what are checked against them. Exit 0 when all are supported,
-    1 when some are not.
+    dates, negation, who-did-what, a claim that lost its speaker ("attribution") and a quote
+    without its speaker ("speaker") are checked against them; verdicts print as they are found.
+    Exit 0 when all are supported, 1 when some are not.
 
     \b
     Examples:
@@ -578,9 +545,10 @@ def verify(
     import json
     from pathlib import Path
 
-    from .api import read_one, summary_text
+    from .api import read_one, summary_to_check
     from .policy import Policy
-    from .relations import verify as check
+    from .relations import Verifier
+    from .render import verdict_text
 
     if article_source == "-" and summary_file == "-":
         raise UsageError("the article and the summary cannot both come from stdin")
@@ -589,18 +557,13 @@ def verify(
     # capped like any input (refused when longer, never cut); a file must be a regular file
     stdin = summary_file == "-"
     summary = policy.read_stream(sys.stdin.buffer) if stdin else policy.read_file(Path(summary_file))
-    text = summary_text(summary, settings)  # empty, binary or oversized: a usage error, before any model loads
+    sentences = summary_to_check(summary, settings)  # a usage error (empty, binary, …) before any model loads
     article = read_one(article_source, settings, sys.stdin.buffer if article_source == "-" else None)
-    verdicts = check(article.text, text, settings)
-    for v in verdicts:
-        if fmt == "json":
-            click.echo(json.dumps(v.as_dict(), ensure_ascii=False))
-            continue
-        why = "supported" if v.supported else f"unsupported ({v.reason}{': ' + v.detail if v.detail else ''})"
-        click.echo(f"{'✓' if v.supported else '✗'} {terminal_safe(v.sentence)}\n    {terminal_safe(why)}")
-        for start, end in v.sources:
-            click.echo(f"    source [{start}:{end}]: {terminal_safe(article.text[start:end])}")
-    sys.exit(EXIT_OK if all(v.supported for v in verdicts) else EXIT_PARTIAL)
+    all_supported = True
+    for v in Verifier.load(settings).stream(article.text, sentences):  # each verdict as it is found
+        all_supported &= v.supported
+        click.echo(json.dumps(v.as_dict(), ensure_ascii=False) if fmt == "json" else verdict_text(v, article.text))
+    sys.exit(EXIT_OK if all_supported else EXIT_PARTIAL)
 
 
 @main.command("eval")
@@ -650,53 +613,13 @@ def eval_cmd(
     Example:
       newsbrief eval --shared ../shared/eval --json bench/eval.json
     """
-    import functools
     import json
     from pathlib import Path
 
     from . import evaluate
-    from .core import Models
 
-    briefs = open(briefs_out, "w", encoding="utf-8") if briefs_out else None  # noqa: SIM115 (closed below)
-
-    def summarize_with(models: Models, articles: list[Any]) -> None:
-        from .summarizers.base import apply
-
-        apply(models.summarizer, articles)
-        for a in articles if briefs else ():
-            row = {"mode": models.settings.mode, "id": a.source, "tldr": a.tldr_text, "summary": a.summary_paragraphs}
-            briefs.write(json.dumps({**row, "gated": a.gated}, ensure_ascii=False) + "\n")  # type: ignore[union-attr]
-            briefs.flush()  # type: ignore[union-attr]
-
-    base = settings_from(ctx)
-    folder = Path(shared)
-    scorer = evaluate.load_scorer(folder)
-    tasks = tasks or ("extraction", "summarization", "entities", "faithfulness")
-    results: dict[str, Any] = {}
-
-    def gold(name: str) -> list[dict[str, Any]]:
-        return evaluate.first_of_each(evaluate.read_jsonl(folder / f"{name}.dev.jsonl.gz"), limit)
-
-    if "extraction" in tasks:
-        results["extraction"] = evaluate.eval_extraction(scorer, gold("extraction"), base)
-    if "entities" in tasks:
-        results["entities"] = evaluate.eval_entities(scorer, gold("entities"), Models(base).tagger)
-    verifier = None
-    if "faithfulness" in tasks or "summarization" in tasks:
-        from .relations import Verifier
-
-        verifier = Verifier.load(base)  # also finds dropped attributions for the defect check
-    if "faithfulness" in tasks:
-        results["faithfulness"] = evaluate.eval_faithfulness(gold("summarization"), verifier)
-    if "summarization" in tasks:
-        results["summarization"] = {}
-        for mode in modes or ("fast",):
-            models = Models(base.replace(mode=mode))
-            results["summarization"][mode] = evaluate.eval_summarization(
-                scorer, gold("summarization"), functools.partial(summarize_with, models), base.batch_size, verifier
-            )
-    if briefs:
-        briefs.close()
+    results = evaluate.run(Path(shared), settings_from(ctx), tasks, modes, limit,
+                           Path(briefs_out) if briefs_out else None)  # fmt: skip
     click.echo(evaluate.table(results))
     values = evaluate.metrics(results)
     if json_out:

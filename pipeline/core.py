@@ -127,18 +127,28 @@ def indexed(articles: Iterable[Article], store: Store | None, batch_size: int) -
 
 
 def enrich(articles: Iterable[Article], models: Models, batch_size: int) -> Iterator[Article]:
-    """summarize + tag entities in batches; yields every record, in input order."""
+    """summarize + tag entities in batches; yields every record, in input order, each batch as
+    soon as it is done.
+
+    Batches are ``batch_size`` records, or the summarizer's own ``batch_size`` when it says one
+    (the LLM writer: its slots, 1 by default): a model that gains nothing from batching works one
+    article at a time, so each finished brief leaves at once (a kill loses at most the one in
+    flight) instead of waiting for 15 others (16 LLM briefs, 12 minutes, were lost that way).
+    The first batch is a single record: the summarizer is loaded by then and says its size."""
     it = iter(articles)
-    while chunk := list(itertools.islice(it, batch_size)):
+    size = 1
+    while chunk := list(itertools.islice(it, size)):
         good = [a for a in chunk if a.status == "ok"]
         if good:
             t0 = time.perf_counter()
             apply(models.summarizer, good)
+            size = getattr(models.summarizer, "batch_size", None) or batch_size
             per = (time.perf_counter() - t0) / len(good)
             for a in good:
                 a.timings["summarize"] = per
-                if not a.tldr_text.strip() or not any(p.strip() for p in a.summary_paragraphs):
-                    # an ok brief always has both; text with no usable sentence is an error
+                if not a.tldr_text.strip():
+                    # an ok brief always has a TLDR (the summary may be empty when the TLDR is all
+                    # a very short text has); text with no usable sentence is an error
                     a.fail(SummaryError("no sentence of the text could be used for a summary (is it prose?)",
                                         a.source))  # fmt: skip
             good = [a for a in good if a.status == "ok"]

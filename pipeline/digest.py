@@ -36,7 +36,7 @@ from .errors import FetchError, PipelineError, SourceError, UsageError
 from .fetch import FEED_TYPES, HTML_TYPES, Response, fetch
 from .policy import Policy, decode_text
 from .settings import Settings
-from .store import Store, utc_now
+from .store import Store, timestamp, utc_now
 from .summarizers import prefer
 
 log = logging.getLogger(__name__)
@@ -146,7 +146,7 @@ def _iso(parsed: Any) -> str | None:
     if not parsed:
         return None
     try:
-        return time.strftime("%Y-%m-%dT%H:%M:%S", parsed)  # feedparser normalizes to UTC
+        return timestamp(parsed)  # feedparser normalizes to UTC
     except (TypeError, ValueError):
         return None
 
@@ -296,6 +296,30 @@ def publish(
     if atom is not None:
         write_atomic(atom, render(digest, "atom"))
     store.mark_all_seen(digest.seen)
+
+
+def run(
+    feeds_file: Path,
+    settings: Settings,
+    since: str,
+    budget: str | None,
+    fmt: str,
+    out: Path | None,
+    atom: Path | None,
+    emit: Callable[[str], None],
+) -> Digest:
+    """A whole cron run: the feeds list read under the input policy, the run lock next to the
+    index (an overlapping run is :class:`~pipeline.errors.Locked`), :func:`build` within the
+    ``budget``, then :func:`publish` — the files first, the seen-items after."""
+    from .fsutil import run_lock
+    from .store import parse_since
+
+    feeds = Policy.trusted(settings).read_list(feeds_file)  # one feed/homepage/URL per line
+    seconds, cutoff = parse_budget(budget), parse_since(since)
+    with run_lock(lock_path(settings.db_path()), "digest run"), Store(settings.db_path()) as store:
+        result = build(feeds, settings, store, cutoff, seconds)
+        publish(result, store, fmt, out, atom, emit)
+    return result
 
 
 def render(digest: Digest, fmt: str) -> str:

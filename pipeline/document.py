@@ -72,6 +72,7 @@ class Article:
     message: str | None = None  # human message when status == "error"
     timings: dict[str, float] = field(default_factory=dict)  # stage -> seconds
     stored_hash: str | None = None  # content_hash of a brief read back without its text
+    failure: Exception | None = None  # the error a failed record failed with (not serialized)
 
     @property
     def content_hash(self) -> str:
@@ -91,6 +92,7 @@ class Article:
         from .errors import PipelineError
 
         self.status = "error"
+        self.failure = exc
         self.error = exc.reason if isinstance(exc, PipelineError) else "internal_error"
         self.message = exc.message if isinstance(exc, PipelineError) else f"{type(exc).__name__}: {exc}"
         self.raw = None

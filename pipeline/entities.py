@@ -23,8 +23,9 @@ from typing import Any
 
 from .document import Article, Entity
 from .errors import ModelError
-from .models import ModelSpec, package_dir, resolve
+from .models import ModelSpec, load_spacy, resolve
 from .settings import Settings
+from .text import LEADING_DET, canonical, key
 
 ACRONYM_STOPLIST = frozenset(
     (
@@ -35,8 +36,6 @@ ACRONYM_STOPLIST = frozenset(
 ACRONYM = re.compile(r"^[A-Z][A-Za-z0-9&]*[A-Z][A-Za-z0-9&]*$")
 _PAREN = re.compile(r"\(\s*([^()]{1,60}?)\s*\)")
 _CAMEL = re.compile(r"[a-z][A-Z].*[a-z][A-Z]")
-_POSSESSIVE = re.compile(r"(?:['’]s|['’])$")
-_LEADING_DET = re.compile(r"^(?:the|a|an)\s+", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,27 +92,17 @@ def find_definitions(text: str) -> dict[str, str]:
             candidate = " ".join(words[-limit:])
             long = best_long_form(inside, candidate)
             if long:
-                out.setdefault(inside, _LEADING_DET.sub("", long))
+                out.setdefault(inside, LEADING_DET.sub("", long))
         else:  # "SF (long form)"
             words = before.split()
             if words and is_short_form(words[-1]):
                 long = best_long_form(words[-1], inside)
                 if long and len(long.split()) >= 2:
-                    out.setdefault(words[-1], _LEADING_DET.sub("", long))
+                    out.setdefault(words[-1], LEADING_DET.sub("", long))
     return out
 
 
 # --------------------------------------------------------------- normalization
-def canonical(text: str) -> str:
-    text = " ".join(text.split())
-    text = _POSSESSIVE.sub("", text)
-    return _LEADING_DET.sub("", text).strip(" .,;:-\"'“”‘’")
-
-
-def key(text: str) -> str:
-    return canonical(text).casefold()
-
-
 # --------------------------------------------------------------- the spaCy pipeline
 ACRONYM_PATTERNS: list[dict[str, Any]] = [
     {"label": "ORG", "id": "acronym", "pattern": [{"TEXT": {"REGEX": r"^[A-Z][A-Z0-9&]{1,9}$"}}]},
@@ -133,19 +122,16 @@ ID_PATTERNS: list[dict[str, Any]] = [
 
 
 def build_nlp(spec: ModelSpec) -> Any:
-    import spacy
-
-    name = spec.info.get("module") or str(spec.path)
-    try:
-        nlp = spacy.load(
-            package_dir(spec) if spec.path else name,
-            exclude=["tagger", "parser", "lemmatizer", "attribute_ruler", "senter"],
-        )
-    except OSError as exc:
-        raise ModelError(f"cannot load spaCy pipeline: {exc}", spec.name) from None
+    """The process's spaCy pipeline (:func:`~pipeline.models.load_spacy`) with our rulers."""
+    nlp = load_spacy(spec)
     if "ner" not in nlp.pipe_names:
         raise ModelError("spaCy pipeline has no 'ner' component", spec.name)
-    return add_rulers(nlp)
+    return add_rulers(nlp) if "acronym_ruler" not in nlp.pipe_names else nlp
+
+
+# what NER does not need: run with these disabled (the relation checker uses them)
+NOT_FOR_NER = ("tagger", "parser", "lemmatizer", "attribute_ruler", "senter")
+RULERS = ("id_ruler", "acronym_ruler")
 
 
 def add_rulers(nlp: Any) -> Any:
@@ -258,7 +244,8 @@ class EntityTagger:
         memory grows with the document (a 200k-word article took 4 GB in one piece)."""
         pieces = [(piece, (i, offset)) for i, text in enumerate(texts) for piece, offset in split_pieces(text)]
         out: list[list[Mention]] = [[] for _ in texts]
-        for doc, (i, offset) in self.nlp.pipe(pieces, batch_size=8, as_tuples=True):
+        off = [p for p in NOT_FOR_NER if p in self.nlp.pipe_names]
+        for doc, (i, offset) in self.nlp.pipe(pieces, batch_size=8, as_tuples=True, disable=off):
             out[i].extend(
                 Mention(m.text, m.label, m.start + offset, m.end + offset, m.source) for m in mentions_of(doc)
             )

@@ -176,11 +176,9 @@ def eval_entities(scorer: ModuleType, gold: list[dict[str, Any]], tagger: Any) -
 
 def eval_faithfulness(gold: list[dict[str, Any]], verifier: Any, seed: int = 13) -> dict[str, Any]:
     """The planted-error benchmark: wrong sentences made from each dev article's own sentences
-    (see :func:`pipeline.relations.plant_errors`) must be caught; the unmodified sentences and the
+    (see :func:`plant_errors` below) must be caught; the unmodified sentences and the
     reference highlights (CNN/DM, one per line) must not be flagged."""
     import random
-
-    from .relations import ERROR_TYPES, plant_errors
 
     rng = random.Random(seed)
     caught = {k: [0, 0] for k in ERROR_TYPES}
@@ -191,7 +189,7 @@ def eval_faithfulness(gold: list[dict[str, Any]], verifier: Any, seed: int = 13)
     checked = 0
     for g in gold:
         article = g["article"]
-        doc = verifier.nlp(article[:20_000])
+        doc = next(verifier.parse([article[:20_000]]))
         planted = plant_errors(doc, rng)
         refs = [ln.strip() for ln in g["reference"].splitlines() if ln.strip()] if g["dataset"] == "cnndm" else []
         sentences = [w for _, _, w in planted] + [c for _, c, _ in planted] + refs
@@ -222,6 +220,61 @@ def eval_faithfulness(gold: list[dict[str, Any]], verifier: Any, seed: int = 13)
         "ms_per_sentence": round(1000 * seconds / max(1, checked), 2),
         "missed_examples": examples,
     }
+
+
+TASKS = ("extraction", "summarization", "entities", "faithfulness")
+
+
+def run(
+    shared: Path,
+    settings: Settings,
+    tasks: Sequence[str] = (),
+    modes: Sequence[str] = (),
+    limit: int | None = None,
+    briefs: Path | None = None,
+) -> dict[str, Any]:
+    """Score ``tasks`` (default: all) on the dev sets in ``shared`` with its ``score.py``;
+    summaries in each of ``modes`` (default: fast), the first ``limit`` documents of each set.
+    ``briefs``: write every brief there (JSONL) to read them next to their articles."""
+    from .core import Models
+    from .summarizers.base import apply
+
+    scorer = load_scorer(shared)
+    tasks = tasks or TASKS
+    results: dict[str, Any] = {}
+
+    def gold(name: str) -> list[dict[str, Any]]:
+        return first_of_each(read_jsonl(shared / f"{name}.dev.jsonl.gz"), limit)
+
+    if "extraction" in tasks:
+        results["extraction"] = eval_extraction(scorer, gold("extraction"), settings)
+    if "entities" in tasks:
+        results["entities"] = eval_entities(scorer, gold("entities"), Models(settings).tagger)
+    verifier = None
+    if "faithfulness" in tasks or "summarization" in tasks:
+        from .relations import Verifier
+
+        verifier = Verifier.load(settings)  # also finds dropped attributions for the defect check
+    if "faithfulness" in tasks:
+        results["faithfulness"] = eval_faithfulness(gold("summarization"), verifier)
+    if "summarization" in tasks:
+        results["summarization"] = {}
+        with contextlib.ExitStack() as stack:
+            out = stack.enter_context(briefs.open("w", encoding="utf-8")) if briefs else None
+            for mode in modes or ("fast",):
+                models = Models(settings.replace(mode=mode))
+
+                def summarize(articles: list[Article], models: Models = models, mode: str = mode) -> None:
+                    apply(models.summarizer, articles)
+                    for a in articles if out else ():
+                        row = {"mode": mode, "id": a.source, "tldr": a.tldr_text, "summary": a.summary_paragraphs}
+                        out.write(json.dumps({**row, "gated": a.gated}, ensure_ascii=False) + "\n")  # type: ignore[union-attr]
+                        out.flush()  # type: ignore[union-attr]
+
+                results["summarization"][mode] = eval_summarization(
+                    scorer, gold("summarization"), summarize, settings.batch_size, verifier
+                )
+    return results
 
 
 def metrics(results: dict[str, Any]) -> dict[str, float]:
@@ -339,3 +392,89 @@ def table(results: dict[str, Any]) -> str:
                     f"{o.get('pred_words_mean', 0):5.1f}  (lead at its length: R1 {lead['rouge1']:.2f})"
                 )
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- the planted-error benchmark
+
+ERROR_TYPES = ("entity", "number", "date", "negation", "roles")
+_WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+def plant_errors(doc: Any, rng: Any) -> list[tuple[str, str, str]]:
+    """(error type, correct sentence, wrong sentence) made from one parsed article: a named
+    entity swapped for another of the same label from the same article, a number changed, a date
+    swapped, the main verb negated, subject and object swapped. At most one of each per sentence
+    type per article, from sentences of 8-60 words."""
+    sents = [s for s in doc.sents if 8 <= len(s) <= 60]
+    rng.shuffle(sents)
+    ents_by_label: dict[str, list[str]] = {}
+    for e in doc.ents:
+        ents_by_label.setdefault(e.label_, []).append(e.text)
+    out: list[tuple[str, str, str]] = []
+    done: set[str] = set()
+    for sent in sents:
+        text = sent.text.strip()
+        for kind in ERROR_TYPES:
+            if kind in done:
+                continue
+            wrong = _corrupt(kind, sent, text, ents_by_label, doc.text)
+            if wrong and wrong != text:
+                out.append((kind, text, wrong))
+                done.add(kind)
+                break
+    return out
+
+
+def _corrupt(kind: str, sent: Any, text: str, ents: dict[str, list[str]], article: str) -> str | None:
+    base = sent.start_char
+    if kind == "entity":
+        for e in sent.ents:
+            if e.label_ in {"PERSON", "ORG", "GPE", "NORP"}:
+                others = [o for o in dict.fromkeys(ents.get(e.label_, [])) if o not in text and e.text not in o]
+                if others:
+                    return text[: e.start_char - base] + others[0] + text[e.end_char - base :]
+    if kind == "number":
+        for t in sent:
+            if t.like_num and t.text.isdigit() and t.ent_type_ != "DATE":
+                n = int(t.text)
+                new = next((str(x) for x in (n + 1, n + 2, n * 2 + 3, n * 10 + 7) if str(x) not in article), None)
+                if new:
+                    return text[: t.idx - base] + new + text[t.idx - base + len(t.text) :]
+    if kind == "date":
+        for e in sent.ents:
+            if e.label_ == "DATE":
+                others = [o for o in dict.fromkeys(ents.get("DATE", [])) if o not in text and e.text not in o]
+                day = next((d for d in _WEEKDAYS if d in e.text), None)
+                swapped = others[0] if others else None
+                if swapped is None and day:
+                    swapped = e.text.replace(day, _WEEKDAYS[(_WEEKDAYS.index(day) + 3) % 7])
+                if swapped:
+                    return text[: e.start_char - base] + swapped + text[e.end_char - base :]
+    if kind == "negation":
+        root = sent.root
+        if any(c.dep_ == "neg" for c in root.children) or root.pos_ not in {"VERB", "AUX"}:
+            return None
+        aux = next((c for c in root.children if c.dep_ in {"aux", "auxpass"}), None)
+        if aux is not None:
+            at = aux.idx + len(aux.text) - base
+            return text[:at] + " not" + text[at:]
+        if root.tag_ in {"VBD", "VBZ", "VBP"} and root.lemma_ != "be":
+            helper = {"VBD": "did", "VBZ": "does", "VBP": "do"}[root.tag_]
+            return text[: root.idx - base] + f"{helper} not {root.lemma_}" + text[root.idx - base + len(root.text) :]
+    if kind == "roles":
+        root = sent.root
+        subj = next((c for c in root.children if c.dep_ == "nsubj"), None)
+        obj = next((c for c in root.children if c.dep_ == "dobj"), None)
+        if subj is None or obj is None or subj.pos_ == "PRON" or obj.pos_ == "PRON":
+            return None
+        s0, s1 = subj.left_edge.idx - base, subj.right_edge.idx + len(subj.right_edge.text) - base
+        o0, o1 = obj.left_edge.idx - base, obj.right_edge.idx + len(obj.right_edge.text) - base
+        if not (s1 <= o0) or s1 - s0 > 60 or o1 - o0 > 60:
+            return None
+        a, b = text[s0:s1], text[o0:o1]
+        if a.lower() == b.lower():
+            return None
+        first = b[0].upper() + b[1:] if s0 == 0 else b
+        second = a[0].lower() + a[1:] if s0 == 0 and not sent[0].ent_type_ else a
+        return text[:s0] + first + text[s1:o0] + second + text[o1:]
+    return None

@@ -11,7 +11,7 @@ from .document import Article, normalize_text
 from .errors import ExtractionError
 from .policy import public_url
 from .settings import Settings
-from .text import strip_controls
+from .text import share_read, strip_controls
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ def finish(article: Article, settings: Settings) -> Article:
     if len(article.text) > settings.max_text_chars:
         # bounded work for every later stage, whatever the page: the models read a prefix cut at
         # a paragraph (else a word) boundary, and `coverage` says how much
-        full = len(article.text)
+        full = article.text
         article.text = article.text[: _cut(article.text, settings.max_text_chars)].rstrip()
-        article.coverage = len(article.text) / full
+        article.coverage = share_read(len(article.text), full)
     return article

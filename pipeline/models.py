@@ -137,18 +137,36 @@ def package_dir(spec: ModelSpec) -> Path:
     return Path(list(found.submodule_search_locations)[0])
 
 
+def use_threads(n: int) -> None:
+    """torch's CPU threads for this process (the torch backends call it as they load)."""
+    import torch
+
+    torch.set_num_threads(n)
+
+
+_SPACY: dict[tuple[str, str], Any] = {}
+
+
+def load_spacy(spec: ModelSpec) -> Any:
+    """The spaCy pipeline of ``spec``, loaded once per process with all its components: the entity
+    tagger runs its NER (the parser disabled per call) and the relation checker its parser, on
+    the same object (quality mode loaded en_core_web_sm twice before)."""
+    import spacy
+
+    key = (spec.name, str(spec.path))
+    if key not in _SPACY:
+        try:
+            _SPACY[key] = spacy.load(package_dir(spec) if spec.path else spec.info.get("module") or spec.name)
+        except OSError as exc:
+            raise ModelError(f"cannot load spaCy pipeline: {exc}", spec.name) from None
+        _SPACY[key].max_length = 5_000_000
+    return _SPACY[key]
+
+
 def cache_dir() -> Path:
     from platformdirs import user_cache_dir
 
     return Path(os.environ.get("NEWSBRIEF_CACHE_DIR") or user_cache_dir("newsbrief")) / "models"
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while block := f.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
 
 
 def part_files(spec: ModelSpec) -> list[Path]:

@@ -96,10 +96,9 @@ class Enricher:
     """One per actor: loads the models once, then summarizes + tags each batch it is given."""
 
     def __init__(self, settings: Settings) -> None:
-        import torch
-
-        torch.set_num_threads(settings.n_threads)
-        self.models = Models(settings)  # run_batch made "auto" concrete before shipping settings
+        # run_batch made "auto" concrete before shipping settings; the torch backends set their
+        # threads as they load
+        self.models = Models(settings)
         self.batch_size = settings.batch_size
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:

@@ -22,8 +22,9 @@ coreference across sentences). The planted-error benchmark in ``evaluate.py`` me
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,31 +71,37 @@ class Verifier:
 
     @classmethod
     def load(cls, settings: Settings) -> Verifier:
-        import spacy
-
+        """On the process's one spaCy pipeline (shared with the entity tagger)."""
         from .errors import ModelError
-        from .models import package_dir, resolve
+        from .models import load_spacy, resolve
 
         spec = resolve(settings.ner_model, "ner", settings.models_dir)
-        try:
-            nlp = spacy.load(package_dir(spec) if spec.path else spec.info.get("module") or spec.name)
-        except OSError as exc:
-            raise ModelError(f"cannot load spaCy pipeline: {exc}", spec.name) from None
+        nlp = load_spacy(spec)
         if "parser" not in nlp.pipe_names:
             raise ModelError("the spaCy pipeline has no parser: relation checks need one", spec.name)
         return cls(nlp)
 
+    def parse(self, texts: Iterable[str], batch_size: int = 8) -> Iterator[Any]:
+        """Parsed texts, without the entity tagger's rulers (the pipeline is shared)."""
+        off = [p for p in ("id_ruler", "acronym_ruler") if p in self.nlp.pipe_names]
+        return iter(self.nlp.pipe(texts, batch_size=batch_size, disable=off))
+
     def check(self, text: str, sentences: Sequence[str]) -> list[Verdict]:
         """One verdict per sentence, in order."""
+        return list(self.stream(text, sentences))
+
+    def stream(self, text: str, sentences: Iterable[str]) -> Iterator[Verdict]:
+        """The verdicts one by one, each as soon as its sentence is checked (the article is
+        parsed once, first)."""
+        it = iter(sentences)
+        first = next(it, None)
+        if first is None:
+            return
         source = split_sentences(text)
-        if not sentences:
-            return []
-        src_docs = list(self.nlp.pipe([s.text for s in source], batch_size=64))
+        src_docs = list(self.parse([s.text for s in source], batch_size=64))
         src_lemmas = [_content(d) for d in src_docs]
-        out = []
-        for doc in self.nlp.pipe(list(sentences), batch_size=32):
-            out.append(self._one(doc, source, src_docs, src_lemmas))
-        return out
+        for doc in self.parse(itertools.chain([first], it), batch_size=8):
+            yield self._one(doc, source, src_docs, src_lemmas)
 
     def _one(self, doc: Any, source: list[Sentence], src_docs: list[Any], src_lemmas: list[set[str]]) -> Verdict:
         want = _content(doc)
@@ -311,17 +318,6 @@ def _swapped_roles(doc: Any, support: list[Any]) -> str | None:
     return None
 
 
-def verify(
-    article: str, summary: str | Sequence[str], settings: Settings | None = None, verifier: Verifier | None = None
-) -> list[Verdict]:
-    """Check a summary against an article's main text. ``summary`` is a list of sentences, or a
-    text: one sentence per line when it has several lines, else split into sentences."""
-    from .settings import load_settings
-
-    verifier = verifier or Verifier.load(settings or load_settings())
-    return verifier.check(article, summary_sentences(summary))
-
-
 def summary_sentences(summary: str | Sequence[str]) -> list[str]:
     if not isinstance(summary, str):
         return [s.strip() for s in summary if s.strip()]
@@ -329,89 +325,3 @@ def summary_sentences(summary: str | Sequence[str]) -> list[str]:
     if len(lines) > 1:
         return lines
     return [s.text for s in split_sentences(summary)]
-
-
-# ---------------------------------------------------------------- the planted-error benchmark
-
-ERROR_TYPES = ("entity", "number", "date", "negation", "roles")
-_WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-
-
-def plant_errors(doc: Any, rng: Any) -> list[tuple[str, str, str]]:
-    """(error type, correct sentence, wrong sentence) made from one parsed article: a named
-    entity swapped for another of the same label from the same article, a number changed, a date
-    swapped, the main verb negated, subject and object swapped. At most one of each per sentence
-    type per article, from sentences of 8-60 words."""
-    sents = [s for s in doc.sents if 8 <= len(s) <= 60]
-    rng.shuffle(sents)
-    ents_by_label: dict[str, list[str]] = {}
-    for e in doc.ents:
-        ents_by_label.setdefault(e.label_, []).append(e.text)
-    out: list[tuple[str, str, str]] = []
-    done: set[str] = set()
-    for sent in sents:
-        text = sent.text.strip()
-        for kind in ERROR_TYPES:
-            if kind in done:
-                continue
-            wrong = _corrupt(kind, sent, text, ents_by_label, doc.text)
-            if wrong and wrong != text:
-                out.append((kind, text, wrong))
-                done.add(kind)
-                break
-    return out
-
-
-def _corrupt(kind: str, sent: Any, text: str, ents: dict[str, list[str]], article: str) -> str | None:
-    base = sent.start_char
-    if kind == "entity":
-        for e in sent.ents:
-            if e.label_ in {"PERSON", "ORG", "GPE", "NORP"}:
-                others = [o for o in dict.fromkeys(ents.get(e.label_, [])) if o not in text and e.text not in o]
-                if others:
-                    return text[: e.start_char - base] + others[0] + text[e.end_char - base :]
-    if kind == "number":
-        for t in sent:
-            if t.like_num and t.text.isdigit() and t.ent_type_ != "DATE":
-                n = int(t.text)
-                new = next((str(x) for x in (n + 1, n + 2, n * 2 + 3, n * 10 + 7) if str(x) not in article), None)
-                if new:
-                    return text[: t.idx - base] + new + text[t.idx - base + len(t.text) :]
-    if kind == "date":
-        for e in sent.ents:
-            if e.label_ == "DATE":
-                others = [o for o in dict.fromkeys(ents.get("DATE", [])) if o not in text and e.text not in o]
-                day = next((d for d in _WEEKDAYS if d in e.text), None)
-                swapped = others[0] if others else None
-                if swapped is None and day:
-                    swapped = e.text.replace(day, _WEEKDAYS[(_WEEKDAYS.index(day) + 3) % 7])
-                if swapped:
-                    return text[: e.start_char - base] + swapped + text[e.end_char - base :]
-    if kind == "negation":
-        root = sent.root
-        if any(c.dep_ == "neg" for c in root.children) or root.pos_ not in {"VERB", "AUX"}:
-            return None
-        aux = next((c for c in root.children if c.dep_ in {"aux", "auxpass"}), None)
-        if aux is not None:
-            at = aux.idx + len(aux.text) - base
-            return text[:at] + " not" + text[at:]
-        if root.tag_ in {"VBD", "VBZ", "VBP"} and root.lemma_ != "be":
-            helper = {"VBD": "did", "VBZ": "does", "VBP": "do"}[root.tag_]
-            return text[: root.idx - base] + f"{helper} not {root.lemma_}" + text[root.idx - base + len(root.text) :]
-    if kind == "roles":
-        root = sent.root
-        subj = next((c for c in root.children if c.dep_ == "nsubj"), None)
-        obj = next((c for c in root.children if c.dep_ == "dobj"), None)
-        if subj is None or obj is None or subj.pos_ == "PRON" or obj.pos_ == "PRON":
-            return None
-        s0, s1 = subj.left_edge.idx - base, subj.right_edge.idx + len(subj.right_edge.text) - base
-        o0, o1 = obj.left_edge.idx - base, obj.right_edge.idx + len(obj.right_edge.text) - base
-        if not (s1 <= o0) or s1 - s0 > 60 or o1 - o0 > 60:
-            return None
-        a, b = text[s0:s1], text[o0:o1]
-        if a.lower() == b.lower():
-            return None
-        first = b[0].upper() + b[1:] if s0 == 0 else b
-        second = a[0].lower() + a[1:] if s0 == 0 and not sent[0].ent_type_ else a
-        return text[:s0] + first + text[s1:o0] + second + text[o1:]
-    return None

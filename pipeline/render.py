@@ -87,3 +87,33 @@ def entity_table(rows: Iterable[dict[str, Any]], fmt: str) -> Iterator[str]:
         else:
             long = f" ({safe(r['long_form'])})" if r["long_form"] else ""
             yield f"{r['articles']:>5} articles {r['mentions']:>6} mentions  {r['label']:<8} {safe(r['name'])}{long}"
+
+
+def verdict_text(v: Any, article_text: str) -> str:
+    """`verify`'s lines for one verdict: the sentence, why, and its source sentences."""
+    why = "supported" if v.supported else f"unsupported ({v.reason}{': ' + v.detail if v.detail else ''})"
+    lines = [f"{'✓' if v.supported else '✗'} {terminal_line(v.sentence)}", f"    {terminal_line(why)}"]
+    lines += [f"    source [{a}:{b}]: {terminal_line(article_text[a:b])}" for a, b in v.sources]
+    return "\n".join(lines)
+
+
+def terminal_line(text: str, limit: int | None = None) -> str:
+    """Page- and feed-controlled text bound for a terminal: no escape/control sequences (OSC 52
+    clipboard writes, title changes), no line breaks, optionally shortened."""
+    text = strip_controls(text.replace("\n", " ").replace("\t", " "))
+    return text if limit is None or len(text) <= limit else text[:limit] + "…"
+
+
+def model_lines(settings: Any) -> Iterator[str]:
+    """`newsbrief models`: each known model, its role, size, licence, installed or not."""
+    from .models import is_installed, manifest
+
+    defaults = {settings.fast_model: "fast default", settings.quality_model: "quality default",
+                settings.ner_model: "ner default"}  # fmt: skip
+    for name, spec in manifest().items():
+        mark = "installed" if is_installed(spec, settings.models_dir) else "missing"
+        extra = f"  [{defaults[name]}]" if name in defaults else ""
+        yield (
+            f"{name:<22} {spec.role:<10} {spec.backend:<10} {spec.info.get('size_mb', '?'):>5} MB  "
+            f"{spec.info.get('licence', '?'):<18} {mark}{extra}"
+        )

@@ -42,6 +42,7 @@ class Settings:
     max_url_length: int  # longer URLs/links are refused (bad_url)
     max_text_chars: int  # characters of main text the models read (coverage says the rest)
     max_query_terms: int  # words of a search query used (bounds query cost)
+    max_summary_sentences: int  # sentences `verify` checks at most (more is a usage error)
     max_list_lines: int  # entries of a URL or feeds list (longer lists are refused)
     user_agent: str  # sent with every request
     allow_private_addresses: bool  # allow URLs resolving to loopback/private ranges

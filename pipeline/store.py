@@ -27,6 +27,7 @@ import logging
 import os
 import re
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,8 +35,8 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import quote
 
 from .document import Article, Entity
-from .entities import key as entity_key
 from .errors import NoSuchArticle, StoreError, UsageError
+from .text import key as entity_key
 
 log = logging.getLogger(__name__)
 
@@ -155,9 +156,17 @@ class Hit:
     version: int
 
 
+TIMESTAMP = "%Y-%m-%dT%H:%M:%S"  # how the index stores times (UTC); text order is time order
+
+
+def timestamp(when: dt.datetime | time.struct_time) -> str:
+    """A time (UTC) as the index stores it: ``YYYY-MM-DDTHH:MM:SS``."""
+    return time.strftime(TIMESTAMP, when) if isinstance(when, time.struct_time) else when.strftime(TIMESTAMP)
+
+
 def utc_now() -> str:
-    """Now, UTC, as the index stores times: ``YYYY-MM-DDTHH:MM:SS``."""
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    """Now, UTC, as the index stores times."""
+    return timestamp(dt.datetime.now(dt.UTC))
 
 
 def parse_since(text: str, now: dt.datetime | None = None) -> str:
@@ -172,9 +181,9 @@ def parse_since(text: str, now: dt.datetime | None = None) -> str:
             "d": dt.timedelta(days=n),
             "w": dt.timedelta(weeks=n),
         }
-        return (now - delta[unit]).strftime("%Y-%m-%dT%H:%M:%S")
+        return timestamp(now - delta[unit])
     try:
-        return dt.datetime.fromisoformat(text.strip()).strftime("%Y-%m-%dT%H:%M:%S")
+        return timestamp(dt.datetime.fromisoformat(text.strip()))
     except ValueError:
         raise UsageError(f"cannot read --since {text!r}: use 7d, 24h, 30m, 2w or a date like 2024-04-19") from None
 
@@ -271,7 +280,7 @@ class Store:
             for number in range(version + 1, SCHEMA_VERSION + 1):
                 for statement in _statements(MIGRATIONS[number - 1]):
                     self.db.execute(statement)
-                self.db.execute("INSERT INTO schema_migrations VALUES (?, datetime('now'))", (number,))
+                self.db.execute("INSERT INTO schema_migrations VALUES (?, ?)", (number, utc_now()))
                 self.db.execute(f"PRAGMA user_version = {number}")
                 log.info("index %s migrated to schema v%d", self.path, number)
             self.db.execute("COMMIT")
@@ -280,12 +289,21 @@ class Store:
             raise
 
     # ---------------------------------------------------------------- writes
-    def pipe(self, articles: Iterable[Article], batch_size: int) -> Iterator[Article]:
-        """Pass records through, storing each batch of finished ones in one transaction."""
-        it = iter(articles)
-        while chunk := list(itertools.islice(it, batch_size)):
-            self.add_batch(chunk)
-            yield from chunk
+    def pipe(self, articles: Iterable[Article], batch_size: int, wait: float = 1.0) -> Iterator[Article]:
+        """Pass records through, storing finished ones in one transaction per ``batch_size``, or
+        at once when they come slower than one per ``wait`` seconds (LLM briefs): a record is
+        passed on only once it is stored, and none waits for others that take minutes."""
+        pending: list[Article] = []
+        since = time.monotonic()
+        for a in articles:
+            pending.append(a)
+            if len(pending) >= batch_size or time.monotonic() - since >= wait:
+                self.add_batch(pending)
+                yield from pending
+                pending, since = [], time.monotonic()
+        if pending:
+            self.add_batch(pending)
+            yield from pending
 
     @_typed("read")
     def has(self, content_hash: str) -> bool:

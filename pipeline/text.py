@@ -103,9 +103,15 @@ def is_furniture(text: str) -> bool:
     return _FURNITURE.match(text.strip()) is not None
 
 
+# Two sentences with no full stop between them, outside quotes: a caption glued to the text
+# ("…now offering to post tweets for $20 He was once the double heavyweight champion…",
+# "…(stock photo) He has covered the gap…"); a pronoun never follows a lowercase word like that.
+_GLUED = re.compile(r"(?<=[a-z0-9%$)])\s+(?:He|She|They|It|We|An|His|Her|Their|Its)\s+[a-z]")
+
+
 def is_caption(text: str) -> bool:
     """A photo caption (or a sentence with one glued in)."""
-    if _CAPTION.search(text):
+    if _CAPTION.search(text) or _GLUED.search(outside_quotes(text)):
         return True
     m = _LABEL.match(text)
     return m is not None and not _SPEECH_LABEL.search(m.group(0))
@@ -417,6 +423,29 @@ def near_duplicate(a: str, b: str) -> bool:
     if na == nb or (min(len(wa), len(wb)) >= 6 and (na in nb or nb in na)):
         return True
     return len(wa & wb) / len(wa | wb) >= 0.8
+
+
+def share_read(end: int, text: str) -> float:
+    """``coverage``: the share of ``text`` a model read when it stopped at offset ``end``."""
+    return min(1.0, end / max(1, len(text.rstrip())))
+
+
+# ---------------------------------------------------------------- entity names
+
+_POSSESSIVE = re.compile(r"(?:['’]s|['’])$")
+LEADING_DET = re.compile(r"^(?:the|a|an)\s+", re.I)
+
+
+def canonical(name: str) -> str:
+    """An entity name normalized for display and merging: whitespace, possessive, leading article."""
+    name = " ".join(name.split())
+    name = _POSSESSIVE.sub("", name)
+    return LEADING_DET.sub("", name).strip(" .,;:-\"'“”‘’")
+
+
+def key(name: str) -> str:
+    """The index key of an entity name (case-folded :func:`canonical`)."""
+    return canonical(name).casefold()
 
 
 def take_words(items: Iterable[T], limit: int, words: Callable[[T], int]) -> list[T]:

@@ -50,7 +50,7 @@ def fake_models(monkeypatch: pytest.MonkeyPatch):
     import pipeline.core
 
     summarizer = LeadSummarizer()
-    monkeypatch.setattr(pipeline.core, "load_summarizer", lambda settings, command="summarize": summarizer)
+    monkeypatch.setattr(pipeline.core, "load_summarizer", lambda settings: summarizer)
     monkeypatch.setattr(pipeline.core.EntityTagger, "load", classmethod(lambda cls, s: rule_tagger(s.entity_labels)))
     return summarizer
 

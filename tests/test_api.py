@@ -38,14 +38,17 @@ def test_summarize_a_saved_page_and_raw_text(fake_models):
 
 
 def test_errors_are_typed_and_arguments_checked(tmp_path, fake_models):
-    with pytest.raises(newsbrief.PipelineError) as info:
+    with pytest.raises(newsbrief.InputNotFound) as info:  # its own class, not the base
         newsbrief.summarize(str(tmp_path / "missing.html"))
     assert info.value.reason == "not_found"
+    with pytest.raises(newsbrief.FetchError) as fetch:
+        newsbrief.summarize("ftp://example.com/story.html")
+    assert fetch.value.reason == "refused_scheme"
     with pytest.raises(newsbrief.UsageError):
         newsbrief.summarize("a.html", text="both")
     with pytest.raises(newsbrief.UsageError):
         newsbrief.summarize(text="x " * 100, mode="turbo")
-    with pytest.raises(newsbrief.PipelineError) as info:
+    with pytest.raises(newsbrief.ExtractionError) as info:
         newsbrief.summarize(text="too short")
     assert info.value.reason == "no_article_text"
 

@@ -111,7 +111,7 @@ class Slow(LeadSummarizer):
     def summarize_batch(self, articles):
         time.sleep(0.15)
         return super().summarize_batch(articles)
-pipeline.core.load_summarizer = lambda settings, command="summarize": Slow()
+pipeline.core.load_summarizer = lambda settings: Slow()
 pipeline.core.EntityTagger.load = classmethod(lambda cls, s: rule_tagger(s.entity_labels))
 from pipeline.cli import main
 main(sys.argv[1:])
@@ -142,6 +142,49 @@ def test_kill_9_mid_batch_then_resume_gives_exactly_one_result_per_page(tmp_path
     import sqlite3
 
     assert sqlite3.connect(tmp_path / "i.db").execute("SELECT COUNT(*) FROM articles").fetchone()[0] == n
+
+
+WRITER = """
+import sys, time
+sys.path.insert(0, {tests!r})
+import pipeline.core
+from fakes import LeadSummarizer, rule_tagger
+class SlowWriter(LeadSummarizer):  # like the LLM writer: one article at a time, seconds each
+    batch_size = 1
+    def summarize_batch(self, articles):
+        time.sleep(1.2 * len(articles))
+        return super().summarize_batch(articles)
+pipeline.core.load_summarizer = lambda settings: SlowWriter()
+pipeline.core.EntityTagger.load = classmethod(lambda cls, s: rule_tagger(s.entity_labels))
+from pipeline.cli import main
+main(sys.argv[1:])
+"""
+
+
+def test_a_slow_writer_keeps_each_finished_article_through_kill_9(tmp_path):
+    pages, out = tmp_path / "pages", tmp_path / "out"
+    make_pages(pages, 12)
+    script = tmp_path / "run.py"
+    script.write_text(WRITER.format(tests=str(ROOT / "tests")))
+    env = {**os.environ, "NEWSBRIEF_DB": str(tmp_path / "i.db")}  # batch_size stays 16
+    cmd = [sys.executable, str(script), "batch", str(pages), "--out", str(out), "--workers", "1", "-q"]
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and len(lines_safe(out / "results.jsonl")) < 3:
+        time.sleep(0.05)
+    written = len(lines_safe(out / "results.jsonl"))
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    # before, nothing was written until 16 articles were summarized (here: never, 12 pages)
+    assert written >= 3 and len(lines_safe(out / "results.jsonl")) < 12
+    kept = len(lines(out / "results.jsonl"))
+    import sqlite3
+
+    assert sqlite3.connect(tmp_path / "i.db").execute("SELECT COUNT(*) FROM articles").fetchone()[0] >= kept - 1
+    done = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    results = lines(out / "results.jsonl")
+    assert len(results) == 12 and len({r["source"] for r in results}) == 12  # the rest done, none twice
 
 
 def lines_safe(path: Path) -> list[str]:

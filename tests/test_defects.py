@@ -111,7 +111,7 @@ def test_captions_are_recognised_and_never_chosen_by_fast_mode():
             "The court will hear the case again in May, prosecutors said on Tuesday."
         ),
     )
-    prep = prepare(art, RankerOptions(summary_words=60))
+    prep = prepare(art, RankerOptions(summary_words=60, tldr_words=35))
     assert all("(left)" not in u.text for u in prep.sentences)
 
 
@@ -305,3 +305,55 @@ def test_report_counts_briefs_per_class_and_keeps_the_worst():
     assert r["briefs"] == 3 and r["with_any"] == 2 and set(r["rate"]) == set(CLASSES)
     assert r["count"]["tldr_repeated"] == 1 and r["count"]["loop"] == 1
     assert [w["id"] for w in r["worst"]] == ["c", "a"] or [w["id"] for w in r["worst"]] == ["a", "c"]
+
+
+def test_a_failed_tldr_falls_back_to_a_sentence_not_a_heading_or_a_fragment():
+    text = (
+        "Living under ISIS.\nSelling Girl Scout cookies.\n"
+        "In the West, ISIS is widely known for its terrorist actions across Iraq and Syria.\n"
+        "But for some communities, the group is the local governing authority, picking up garbage."
+    )
+    res = finalize(Article(source="t", text=text), ["The article discusses ISIS and cookies."], [], 1.0)
+    assert [s.text for s in res.tldr] == [
+        "In the West, ISIS is widely known for its terrorist actions across Iraq and Syria."
+    ]
+    assert all(len(s.text.split()) >= 6 for p in res.paragraphs for s in p)
+
+
+class PointsAt:
+    """A relation checker that finds every sentence wrong and points at one article sentence."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+
+    def check(self, text, sentences):
+        from pipeline.relations import Verdict
+
+        at = text.find(self.target)
+        return [Verdict(s, False, "roles", "who did what", [(at, at + len(self.target))]) for s in sentences]
+
+
+def test_a_tldr_is_never_replaced_by_a_sentence_that_leans_on_the_one_before():
+    text = (
+        "The Yankees and the Red Sox are the most followed baseball teams in the country.\n"
+        "Also making a very impressive showing are the Texas Rangers and the Atlanta Braves."
+    )
+    also = "Also making a very impressive showing are the Texas Rangers and the Atlanta Braves."
+    res = finalize(Article(source="t", text=text), ["The Rangers are the most followed team."], [], 1.0,
+                   relations=PointsAt(also))  # fmt: skip
+    assert [s.text for s in res.tldr] == [
+        "The Yankees and the Red Sox are the most followed baseball teams in the country."
+    ]
+    assert "dropped (support sentence: not on its own)" in [g["action"] for g in res.gated]
+
+
+def test_relation_replacements_never_say_a_sentence_twice():
+    text = (
+        "Most teams only really get support near their home field, the survey of fans found.\n"
+        "The Giants get some love in Hawaii as well as in California."
+    )
+    target = "Most teams only really get support near their home field, the survey of fans found."
+    paras = [["Most teams only really get support near their home field.", "Teams are followed near home."]]
+    res = finalize(Article(source="t", text=text), [], paras, 1.0, relations=PointsAt(target))
+    shown = [s.text for p in res.paragraphs for s in p]
+    assert len(shown) == len(set(shown)) and shown.count(target) <= 1

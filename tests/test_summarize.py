@@ -60,13 +60,13 @@ def test_select_respects_budget_order_and_offsets():
 
 
 def test_prepare_bounds_sentences_and_reports_coverage():
-    prep = prepare(_article(50), RankerOptions(max_sentences=10))
+    prep = prepare(_article(50), RankerOptions(120, 35, max_sentences=10))
     assert len(prep.sentences) == 10 and 0.15 < prep.coverage < 0.25
-    assert prepare(_article(5), RankerOptions()).coverage == 1.0
+    assert prepare(_article(5), RankerOptions(120, 35)).coverage == 1.0
 
 
 def test_empty_selection():
-    assert select(Prepared([], 1.0), np.zeros((0, 4)), None, RankerOptions()).tldr == []
+    assert select(Prepared([], 1.0), np.zeros((0, 4)), None, RankerOptions(120, 35)).tldr == []
 
 
 @pytest.fixture(scope="module")

@@ -201,7 +201,8 @@ def test_a_list_file_that_is_not_readable_is_one_clear_error(tmp_path, fake_mode
     fifo = tmp_path / "urls.txt"
     os.mkfifo(fifo)
     r = cli("batch", "--urls", str(fifo), "--out", str(tmp_path / "out"))
-    assert r.exit_code == 4 and "not a regular file" in r.stderr and len(r.stderr.splitlines()) == 1
+    # the input itself is unusable: 3 ("no source succeeded"), as for a source that fails
+    assert r.exit_code == 3 and "not a regular file" in r.stderr and len(r.stderr.splitlines()) == 1
 
 
 def test_list_comments_keep_url_fragments(tmp_path, policy):
@@ -229,7 +230,7 @@ def test_a_url_list_over_its_line_cap_is_refused_whole(tmp_path, fake_models, se
         f.write("https://a.example/4\n")
     monkeypatch.setenv("NEWSBRIEF_MAX_LIST_LINES", "3")
     r = cli("batch", "--urls", str(urls), "--out", str(tmp_path / "out"), "-q")
-    assert r.exit_code == 4 and "more than 3 entries (max_list_lines)" in one_error_line(r, "too_large")
+    assert r.exit_code == 3 and "more than 3 entries (max_list_lines)" in one_error_line(r, "too_large")
     assert not (tmp_path / "out" / "results.jsonl").read_text()  # nothing done: refused, never cut
 
 
@@ -739,6 +740,7 @@ def test_a_symlinked_lock_is_refused_and_never_truncates_its_target(tmp_path, fa
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xd8", "not UTF-8"),
         (b"A sentence.\x00\x01\x02 More.", "binary"),
         (b"France " * 200_000, "characters"),  # one 1.4 MB line: spaCy's E088 if it got that far
+        (b"France asked.\n" * 600, "600 sentences"),  # minutes of checking; verdicts only at the end
     ],
 )
 def test_verify_refuses_an_empty_binary_or_huge_summary(tmp_path, summary, why):

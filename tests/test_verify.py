@@ -92,6 +92,21 @@ def test_verify_command_prints_json_per_sentence_in_order(tmp_path):
     assert ok.exit_code == 0 and "supported" in ok.stdout and "source [" in ok.stdout
 
 
+def test_verdicts_stream_one_by_one(verifier):
+    seen = []
+
+    def sentences():
+        for i in range(30):
+            s = "Microsoft patched 61 vulnerabilities on Tuesday." if i % 2 else "The ministry attacked the hackers."
+            seen.append(s)
+            yield s
+
+    stream = verifier.stream(ARTICLE, sentences())
+    first = next(stream)
+    assert not first.supported and len(seen) < 30  # the first verdict comes before the input is used up
+    assert [v.supported for v in stream] == [i % 2 == 1 for i in range(1, 30)]
+
+
 def test_verify_in_the_library(tmp_path):
     import pipeline as newsbrief
 
@@ -103,7 +118,8 @@ def test_verify_in_the_library(tmp_path):
 
 def test_a_bad_article_is_one_clear_error(tmp_path):
     r = CliRunner().invoke(main, ["verify", "--article", str(tmp_path / "none.html"), "--summary", "-"], input="x")
-    assert r.exit_code != 0 and r.stderr.startswith("newsbrief: error: ") and "[not_found]" in r.stderr
+    # the input failed, as when `summarize missing.html` fails: 3, not 4 (a setup problem)
+    assert r.exit_code == 3 and r.stderr.startswith("newsbrief: error: ") and "[not_found]" in r.stderr
 
 
 def test_the_summary_file_goes_through_the_input_policy(tmp_path):
@@ -114,7 +130,7 @@ def test_the_summary_file_goes_through_the_input_policy(tmp_path):
     fifo = tmp_path / "summary.txt"
     os.mkfifo(fifo)  # nobody writes: reading it would hang
     r = CliRunner().invoke(main, ["verify", "--article", str(article), "--summary", str(fifo)])
-    assert r.exit_code == 4 and "not a regular file" in r.stderr
+    assert r.exit_code == 3 and "not a regular file" in r.stderr
 
 
 def test_a_summary_on_stdin_over_the_cap_is_refused_not_cut(tmp_path):
@@ -123,4 +139,4 @@ def test_a_summary_on_stdin_over_the_cap_is_refused_not_cut(tmp_path):
     summary = "Germany supported the scheme in March. " * 40  # ~1.6 kB, the cap is 1 kB
     r = CliRunner().invoke(main, ["verify", "--article", str(article), "--summary", "-"], input=summary,
                            env={"NEWSBRIEF_MAX_BYTES": "1000"})  # fmt: skip
-    assert r.exit_code == 4 and "[too_large]" in r.stderr and "1,000-byte cap" in r.stderr, r.output
+    assert r.exit_code == 3 and "[too_large]" in r.stderr and "1,000-byte cap" in r.stderr, r.output

@@ -19,6 +19,8 @@ class SummaryResult:
 
 class Summarizer(Protocol):
     model_id: str
+    # (optional attribute) articles per ``summarize_batch`` call that pay off; a backend that
+    # gains nothing from batching (the LLM writer) says 1, so each brief is committed as it is done
 
     def summarize_batch(self, articles: Sequence[Article]) -> list[SummaryResult]:
         """One result per article, same order. Implementations batch model calls."""

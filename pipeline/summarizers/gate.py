@@ -235,8 +235,12 @@ def reader_problem(text: str) -> str | None:
     return problem(text)
 
 
-def check(sentence: str, src: Source, used: set[int], gated: list[dict[str, object]]) -> SummarySentence | None:
-    """Gate one generated sentence; returns the sentence to keep (possibly a source fallback)."""
+def check(
+    sentence: str, src: Source, used: set[int], gated: list[dict[str, object]], alone: bool = False
+) -> SummarySentence | None:
+    """Gate one generated sentence; returns the sentence to keep (possibly a source fallback).
+    ``alone``: it is read on its own (the TLDR), so a fallback must not lean on the sentence
+    before it in the article ("Also making a showing are…")."""
     text = sentence.strip()
     words = content_words(text)
     if len(words) < 3:  # a fragment, a label or generation debris
@@ -267,6 +271,9 @@ def check(sentence: str, src: Source, used: set[int], gated: list[dict[str, obje
             gated.append({"text": text, "unsupported": bad, "action": "dropped"})
             return None
         first = src.quotable(idx[0])
+        if first is not None and alone and not stands_alone(first.text):
+            gated.append({"text": text, "unsupported": bad, "action": "dropped (support sentence: not on its own)"})
+            return None
         if first is None:
             why = src.units[src.unit_of[idx[0]]].problem
             gated.append({"text": text, "unsupported": bad, "action": f"dropped (support sentence: {why})"})
@@ -300,7 +307,7 @@ def finalize(
     src = src or Source.of(article.text)
     gated: list[dict[str, object]] = []
     used: set[int] = set()
-    tldr_out = [s for s in (check(t, src, used, gated) for t in tldr[:max_tldr_sentences]) if s]
+    tldr_out = [s for s in (check(t, src, used, gated, alone=True) for t in tldr[:max_tldr_sentences]) if s]
     used = set()
     paras: list[list[SummarySentence]] = []
     seen: set[str] = set()
@@ -317,17 +324,26 @@ def finalize(
             paras.append(kept)
     if relations is not None:
         replaced = {str(g.get("kept")) for g in gated}
-        drop = _check_relations(src, [s for s in tldr_out if s.text not in replaced], relations, gated)
+        drop = _check_relations(src, [s for s in tldr_out if s.text not in replaced], relations, gated, alone=True)
         drop |= _check_relations(src, [s for p in paras for s in p if s.text not in replaced], relations, gated)
         tldr_out = [s for s in tldr_out if id(s) not in drop]
-        seen = set()
+        said: list[str] = []
         for p in paras:  # a replacement never repeats a sentence the summary already has
-            p[:] = [s for s in p if id(s) not in drop and not (s.text in seen or seen.add(s.text))]  # type: ignore[func-returns-value]
+            kept = []
+            for s in p:
+                if id(s) in drop:
+                    continue
+                if any(near_duplicate(s.text, x) for x in said):
+                    gated.append({"text": s.text, "unsupported": [], "action": "dropped (said already)"})
+                    continue
+                said.append(s.text)
+                kept.append(s)
+            p[:] = kept
         paras = [p for p in paras if p]
     if not tldr_out and src.sentences:  # nothing usable: the first sentence that reads on its own
         said = [s.text for p in paras for s in p]
-        pick = next((u for u in _readable(src) if u.words <= tldr_words and stands_alone(u.text)
-                     and not any(near_duplicate(u.text, t) for t in said)), None)  # fmt: skip
+        pick = next((u for u in _readable(src) if MIN_FALLBACK_WORDS + 2 <= u.words <= tldr_words
+                     and stands_alone(u.text) and not any(near_duplicate(u.text, t) for t in said)), None)  # fmt: skip
         tldr_out = [_quote(pick or _readable(src)[0])]
         gated.append({"text": " ".join(tldr), "unsupported": [], "action": "empty, used lead sentence"})
     for p in paras:  # the Article Summary never repeats the TLDR (a reader reads both)
@@ -357,7 +373,11 @@ RELATION_REASONS = frozenset({"number", "negation", "roles", "attribution", "spe
 
 
 def _check_relations(
-    src: Source, sentences: list[SummarySentence], relations: RelationChecker, gated: list[dict[str, Any]]
+    src: Source,
+    sentences: list[SummarySentence],
+    relations: RelationChecker,
+    gated: list[dict[str, Any]],
+    alone: bool = False,
 ) -> set[int]:
     """Replace each sentence with a relation error by its support sentence (as a reader may see
     it: with the quotation and speaker it belongs to), in place; returns the ids of the sentences
@@ -369,8 +389,14 @@ def _check_relations(
         at = src.at(v.sources[0][0])
         unit = src.quotable(at) if at is not None else None
         why = [f"{v.reason}: {v.detail}" if v.detail else str(v.reason)]
-        if unit is None:
-            problem_ = src.units[src.unit_of[at]].problem if at is not None else "none"
+        if unit is None or (alone and not stands_alone(unit.text)):
+            problem_ = (
+                "not on its own"
+                if unit is not None
+                else src.units[src.unit_of[at]].problem
+                if at is not None
+                else "none"
+            )
             gated.append({"text": sent.text, "unsupported": why, "action": f"dropped (support sentence: {problem_})"})
             drop.add(id(sent))
             continue
@@ -384,9 +410,16 @@ def _quote(x: Sentence | Unit) -> SummarySentence:
     return SummarySentence(x.text, [(x.start, x.end)])
 
 
+# A fallback quotes sentences, not headings or fragments ("Living under ISIS.", "Selling Girl
+# Scout cookies." opened a CNN roundup); fast mode's candidates start at the same length.
+MIN_FALLBACK_WORDS = 6
+
+
 def _readable(src: Source) -> list[Unit]:
-    """What a summary may quote from the article (the first unit if nothing is readable)."""
-    return [u for u in src.units if u.problem is None] or src.units[:1]
+    """What a summary may quote from the article: readable units of a sentence's length (then
+    any readable unit, then the first unit, when an article has nothing better)."""
+    readable = [u for u in src.units if u.problem is None]
+    return [u for u in readable if u.words >= MIN_FALLBACK_WORDS] or readable or src.units[:1]
 
 
 def _lead(src: Source, words: int) -> list[Unit]:

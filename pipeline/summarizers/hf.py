@@ -22,7 +22,7 @@ from typing import Any
 
 from ..document import Article
 from ..errors import ModelError
-from ..models import ModelSpec
+from ..models import ModelSpec, use_threads
 from ..settings import Settings
 from .base import SummaryResult
 from .chunking import chunk
@@ -59,13 +59,12 @@ def _context(config: Any, tokenizer: Any, limit: int) -> int:
 
 
 def load_hf(spec: ModelSpec, settings: Settings) -> Any:
-    import torch
     from transformers import AutoConfig, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
     path = model_dir(spec)
-    torch.set_num_threads(settings.n_threads)
+    use_threads(settings.n_threads)
     t0 = time.perf_counter()
     hub = isinstance(path, str)
     # a hub id downloads only when the user has network and has not set HF_HUB_OFFLINE

@@ -28,7 +28,7 @@ from typing import Any, Protocol
 from ..document import Article
 from ..errors import ModelError
 from ..settings import Settings
-from ..text import take_words
+from ..text import share_read, take_words
 from .base import SummaryResult
 from .chunking import chunk
 from .gate import Source, finalize, sentences_of
@@ -137,6 +137,8 @@ class RecipeSummarizer:
         self.model_id = chat.model_id
         self.settings = settings
         self.max_chunks = max_chunks or settings.llm_max_chunks
+        # articles worth writing at once: one per slot; more only delays each brief's commit
+        self.batch_size = max(1, getattr(chat, "slots", 1))
         self.stats = Stats()
         self._relations: Any = None
         self._pool: ThreadPoolExecutor | None = None
@@ -192,7 +194,7 @@ class RecipeSummarizer:
             facts = "\n".join(f"- {line}" for n in notes for line in n.splitlines() if line.strip())
             convo = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": f"{head}Key facts:\n{facts}"}]
             convo.append({"role": "assistant", "content": "Noted."})
-            coverage = 1.0 if len(read) == len(parts) else read[-1].end / max(1, len(article.text.rstrip()))
+            coverage = 1.0 if len(read) == len(parts) else share_read(read[-1].end, article.text)
         tldr = self._ask([*convo, {"role": "user", "content": ASK_TLDR}], TLDR_TOKENS)
         paras = self._ask([*convo, {"role": "user", "content": ASK_PARAGRAPHS}], PARAGRAPH_TOKENS)
         tldr_sents = sentences_of(" ".join(clean_reply(tldr).split()))
