@@ -174,11 +174,7 @@ def summarize(
     sources: tuple[str, ...],
     fmt: str,
     no_index: bool,
-    allow_private_addresses: bool | None,
-    db: str | None,
-    mode: str | None,
-    model: str | None,
-    threads: int | None,
+    **flags: Any,  # --mode --model --threads --db --allow-private-addresses: settings
 ) -> None:
     """Summarize articles: URLs, saved .html/.htm/.txt files, or - for stdin.
 
@@ -196,9 +192,7 @@ def summarize(
     from .core import indexed, run
     from .render import markdown, to_json
 
-    settings = settings_from(
-        ctx, mode=mode, model=model, threads=threads, db=db, allow_private_addresses=allow_private_addresses
-    )
+    settings = settings_from(ctx, **flags)
     first = True
 
     def emit(article: Any) -> None:
@@ -247,11 +241,7 @@ def batch(
     address: str | None,
     quiet: bool,
     no_index: bool,
-    allow_private_addresses: bool | None,
-    db: str | None,
-    mode: str | None,
-    model: str | None,
-    threads: int | None,
+    **flags: Any,  # --mode --model --threads --db --allow-private-addresses: settings
 ) -> None:
     """Summarize folders of saved pages, files or URL lists into DIR/results.jsonl, resumably.
 
@@ -274,8 +264,7 @@ def batch(
 
     if not inputs and not urls_file:
         raise click.UsageError("give folders/files or --urls FILE")
-    settings = settings_from(ctx, mode=mode, model=model, threads=threads, db=db,
-                             allow_private_addresses=allow_private_addresses)  # fmt: skip
+    settings = settings_from(ctx, **flags)
     chosen = make_engine(engine, workers, address)  # a missing extra fails here, before --out is made
     with contextlib.ExitStack() as stack:
         stack.enter_context(out_lock(Path(out_dir)))  # a second batch into the same --out exits 5
@@ -430,11 +419,7 @@ def digest(
     fmt: str,
     budget: str | None,
     atom_path: str | None,
-    allow_private_addresses: bool | None,
-    db: str | None,
-    mode: str | None,
-    model: str | None,
-    threads: int | None,
+    **flags: Any,  # --mode --model --threads --db --allow-private-addresses: settings
 ) -> None:
     """Summarize what is new in your feeds into one Markdown or HTML page (cron-safe).
 
@@ -450,9 +435,7 @@ def digest(
 
     from . import digest as dg
 
-    settings = settings_from(
-        ctx, mode=mode, model=model, threads=threads, db=db, allow_private_addresses=allow_private_addresses
-    )
+    settings = settings_from(ctx, **flags)
     # written first, remembered after: a digest that cannot be written is published next run
     result = dg.run(Path(feeds_file), settings, since, budget, fmt, Path(out_path) if out_path else None,
                     Path(atom_path) if atom_path else None, emit=lambda text: click.echo(text, nl=False))  # fmt: skip

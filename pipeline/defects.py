@@ -114,7 +114,9 @@ def loop(sentence: str) -> str | None:
             if all(words[i + k * n : i + (k + 1) * n] == gram for k in range(1, copies)):
                 return f"'{' '.join(gram)}' {copies} times in a row"
     for n in (2, 3):
+        # a phrase with a word of substance ("in Greece", not "in the", which long sentences repeat)
         grams = Counter(tuple(words[i : i + n]) for i in range(len(words) - n + 1))
+        grams = Counter({g: k for g, k in grams.items() if any(len(w) > 3 for w in g)})
         top, k = max(grams.items(), key=lambda x: x[1], default=((), 0))
         if k >= 4:
             return f"'{' '.join(top)}' {k} times"
