@@ -13,7 +13,8 @@ quote_without_speaker  quoted speech or first person in the brief's own voice, n
 attribution_dropped    what the article attributes to someone, stated as fact (needs the parser)
 run_on                 a sentence of more than 50 words (glued captions, lists, loops)
 loop                   a repetition loop ("in Greece, in Greece, in Greece")
-tldr_repeated          a TLDR sentence repeated (near) word for word in the Article Summary
+tldr_repeated          a TLDR sentence repeated in the Article Summary, (near) word for word or a
+                       sentence that adds at most one content word to the TLDR
 duplicate_sentence     the same sentence twice in the Article Summary
 bad_ending             the TLDR or a paragraph ends mid-sentence or on a dangling mark
 fragment               a sentence that starts mid-sentence ("said the man.", "and then…")
@@ -33,7 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .text import furniture_prefix, is_caption, is_furniture, is_speech, near_duplicate
+from .text import adds_nothing, furniture_prefix, is_caption, is_furniture, is_speech, near_duplicate
 
 CLASSES = (
     "meta_opener",
@@ -175,6 +176,9 @@ def find(
         hit = next((s for s in flat if near_duplicate(t, s)), None)
         if hit is not None:
             out.append(Defect("tldr_repeated", "summary", hit))
+    said = " ".join(tldr)
+    out.extend(Defect("tldr_repeated", "summary", s, "in other words") for s in flat
+               if adds_nothing(s, said) and not any(near_duplicate(t, s) for t in tldr))  # fmt: skip
     for i, s in enumerate(flat):
         if any(near_duplicate(s, other) for other in flat[:i]):
             out.append(Defect("duplicate_sentence", "summary", s))

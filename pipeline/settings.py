@@ -54,6 +54,7 @@ class Settings:
     llm_max_chunks: int  # chunks an LLM reads per article (coverage reports the rest)
     llm_speculative: str  # none | ngram-simple | ngram-map-k | ngram-mod | ngram-cache
     llm_slots: int  # articles the LLM writes at once (llama.cpp parallel slots)
+    llm_dry: float  # DRY repetition penalty of the writer's decoding (0 = off)
     llm_lock: bool  # llama.cpp generations on this machine take turns (two jobs at once do not thrash)
     relation_check: bool  # generative summaries: replace sentences whose relations their source contradicts
     threads: int  # CPU threads for the models (0 = all cores)
@@ -166,4 +167,6 @@ def load_settings(
         )
     if not 1 <= merged["llm_slots"] <= 16:
         raise PipelineError(f"llm_slots must be between 1 and 16, not {merged['llm_slots']}")
+    if not 0 <= merged["llm_dry"] <= 5:
+        raise PipelineError(f"llm_dry must be between 0 (off) and 5, not {merged['llm_dry']}")
     return Settings(**merged)

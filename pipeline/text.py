@@ -71,7 +71,8 @@ _FURNITURE = re.compile(
     r"|All rights reserved\b.*|Copyright\b.*|©.*|(?:Photo|Picture|Image|Video|Credit|Source)s?:.*"
     r"|By [A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3}(?: and [A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3})?[.,|]?"
     r"(?: [A-Z][\w ]{0,30})?"
-    r"|This (?:article|story) (?:was|has been) (?:amended|updated|corrected)\b.*)$"
+    r"|This (?:article|story) (?:was|has been) (?:amended|updated|corrected)\b.*"
+    r"|The video is (?:at the top|above|below)\b.*|(?:Watch|See) (?:the|this) video\b.*)$"
 )
 # Photo captions, which extraction glues into the text: "Jamie Silvonek (left), 14, …",
 # "Abase Hussen, left, took his daughter…", and DailyMail's labelled ones ("Critical: A guard…").
@@ -423,6 +424,22 @@ def near_duplicate(a: str, b: str) -> bool:
     if na == nb or (min(len(wa), len(wb)) >= 6 and (na in nb or nb in na)):
         return True
     return len(wa & wb) / len(wa | wb) >= 0.8
+
+
+# words that carry no content of their own (the gate's too)
+FUNCTION_WORDS = frozenset(
+    "a an the and or but of to in on at for by with from as is are was were be been has have had it its "
+    "this that these those will would can could may might not no also than then there their they he she "
+    "we you i his her our your into over under about after before while which who what when where".split()
+)
+
+
+def adds_nothing(sentence: str, to: str) -> bool:
+    """A sentence a reader of ``to`` learns (next to) nothing from: of its content words (four or
+    more), at most one is new. "He was shot down over France in August 1941 and ended up in a
+    German prison camp in Warburg" after a TLDR that says so, in other words or not."""
+    words = {w for w in _words(sentence) if w not in FUNCTION_WORDS and len(w) > 1}
+    return len(words) >= 4 and len(words - set(_words(to))) <= 1
 
 
 def share_read(end: int, text: str) -> float:

@@ -76,6 +76,7 @@ def test_the_gate_cuts_a_meta_frame_and_drops_a_sentence_that_only_talks_about_t
         "Jamie Silvonek (left), 14, and Caleb Barnes, 20, were charged with the murder of her mother.",
         "Critical: A guard at the U.S. Census Bureau was shot and critically wounded on Thursday.",
         "Abase Hussen, left, took his daughter Amira, right, to a demonstration when she was 13.",
+        "The video is at the top of this story.",
     ],
 )
 def test_furniture_and_captions_are_found(sentence):
@@ -253,6 +254,32 @@ def test_repeats_are_found():
     assert "tldr_repeated" in kinds([LEAD], [[LEAD, *CLEAN]])
     assert "tldr_repeated" in kinds([LEAD], [[LEAD.replace("for long", "for very long"), *CLEAN]])
     assert "duplicate_sentence" in kinds([LEAD], [[CLEAN[0], CLEAN[1], CLEAN[0]]])
+
+
+BADER = (
+    "Bader – who lost his legs in a flying accident in 1931 – was shot down over France in August 1941 "
+    "and ended up in a German prison camp in Warburg."
+)
+BADER_AGAIN = "He was shot down over France in August 1941 and ended up in a German prison camp in Warburg."
+BREAKOUT = (
+    "The officer was involved in a mass break-out that pre-dated the break in 1944 immortalised in The Great Escape."
+)
+LADDERS = "The ladders were made from wood from a wrecked hut and crafted in the camp's music room."
+
+
+def test_a_tldr_said_again_in_other_words_is_found_and_dropped():
+    # the summary's first sentence is the TLDR's second half: a reader reads the same thing twice
+    assert "tldr_repeated" in kinds([BADER], [[BADER_AGAIN, BREAKOUT], [LADDERS]])
+    # a sentence that shares the TLDR's subject but says something new is no repeat
+    kept = "B.B. King was hospitalized for dehydration, though the ailment didn't keep him out for long."
+    tldr = "B.B. King was hospitalized for dehydration, but he is much better."
+    assert "tldr_repeated" not in kinds([tldr], [[kept, *CLEAN]])
+    text = "\n".join([BADER, BREAKOUT, LADDERS])
+    res = finalize(Article(source="t", text=text), [BADER], [[BADER_AGAIN, BREAKOUT], [LADDERS]], 1.0)
+    assert [s.text for p in res.paragraphs for s in p] == [BREAKOUT, LADDERS]
+    # ... but never down to a one-sentence summary
+    res = finalize(Article(source="t", text=text), [BADER], [[BADER_AGAIN, LADDERS]], 1.0)
+    assert [s.text for p in res.paragraphs for s in p] == [BADER_AGAIN, LADDERS]
 
 
 def test_the_gate_never_repeats_the_tldr_in_the_summary():

@@ -349,6 +349,8 @@ def test_speculative_types_are_settings_and_bad_values_are_refused(settings):
         load_settings(env={"NEWSBRIEF_LLM_SPECULATIVE": "ngram"})
     with pytest.raises(PipelineError, match="llm_slots must be between 1 and 16"):
         load_settings(env={"NEWSBRIEF_LLM_SLOTS": "0"})
+    with pytest.raises(PipelineError, match="llm_dry must be between 0"):
+        load_settings(env={"NEWSBRIEF_LLM_DRY": "-1"})
 
 
 @pytest.mark.llm
@@ -366,3 +368,17 @@ def test_real_slots_and_lookup_decoding_through_llama_cpp(settings):
     # lookup decoding drafts from the prompt: a repetitive prompt is accepted almost whole
     g = summ.chat.complete("1 2 3 4 5 6 7 8 9 10 " * 8 + "1 2 3", 24, ignore_eos=True)
     assert g.drafted > 0 and g.accepted > 0
+
+
+@pytest.mark.llm
+def test_real_dry_penalty_stops_a_decoding_loop(settings):
+    from pipeline.models import resolve
+    from pipeline.summarizers.llamacpp import LlamaCppChat
+
+    chat = LlamaCppChat.load(resolve("gemma3-270m", "summarizer"), settings.replace(llm_dry=0.8))
+    prompt = "The team will play in Patras, Greece, in Greece, in Greece, in Greece, in Greece, in Greece,"
+    dry = chat.complete(prompt, 16, ignore_eos=True).text
+    chat.dry = {}  # the same server without the penalty
+    plain = chat.complete(prompt, 16, ignore_eos=True).text
+    assert plain.count("in Greece") >= 3  # greedy decoding copies the loop it was given
+    assert dry.strip() and dry.count("in Greece") <= 1

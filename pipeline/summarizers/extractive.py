@@ -20,7 +20,7 @@ import numpy as np
 from ..document import Article, SummarySentence
 from ..models import ModelSpec, package_dir, use_threads
 from ..settings import Settings
-from ..text import Unit, near_duplicate, share_read, split_sentences, stands_alone, units
+from ..text import Unit, adds_nothing, near_duplicate, share_read, split_sentences, stands_alone, units
 from .base import SummaryResult, paragraphs_of
 
 log = logging.getLogger(__name__)
@@ -124,7 +124,10 @@ def select(prep: Prepared, sent_emb: np.ndarray, title_emb: np.ndarray | None, o
     tldr_scores = rank(sent_emb, title_emb, opts, opts.tldr_w_position)
     tldr = _tldr(mmr(tldr_scores, sim, opts.redundancy, range(len(sents))), sents, opts)
     order = mmr(rank(sent_emb, title_emb, opts), sim, opts.redundancy, range(len(sents)), seed=tldr)
+    said = " ".join(sents[j].text for j in tldr)
     order = [i for i in order if not any(near_duplicate(sents[i].text, sents[j].text) for j in tldr)]
+    news = [i for i in order if not adds_nothing(sents[i].text, said)]  # nor the TLDR in other words,
+    order = news if len(news) >= 2 else order  # unless the article has (next to) nothing else
     picked = _summary(order, sents, opts)
     return SummaryResult([as_out(i) for i in tldr], paragraphs_of([as_out(i) for i in sorted(picked)]), prep.coverage)
 

@@ -20,9 +20,11 @@ from typing import Any, Protocol
 from ..defects import META_OPENER, loop
 from ..document import Article, SummarySentence
 from ..text import (
+    FUNCTION_WORDS,
     MAX_SENTENCE_WORDS,
     Sentence,
     Unit,
+    adds_nothing,
     near_duplicate,
     problem,
     split_sentences,
@@ -39,11 +41,7 @@ _NAME = re.compile(r"\b[A-Z][\w’'&-]*(?:\s+(?:of|for|and|the|de|du|des)?\s*[A-
 _WORD = re.compile(r"[a-z0-9]+")
 _PAREN = re.compile(r"\s*\([^()]*\)")
 _SPELLED = "zero one two three four five six seven eight nine ten eleven twelve".split()
-_STOP = frozenset(
-    "a an the and or but of to in on at for by with from as is are was were be been has have had it its "
-    "this that these those will would can could may might not no also than then there their they he she "
-    "we you i his her our your into over under about after before while which who what when where".split()
-)
+_STOP = FUNCTION_WORDS
 
 
 def _openers() -> frozenset[str]:
@@ -346,10 +344,14 @@ def finalize(
                      and stands_alone(u.text) and not any(near_duplicate(u.text, t) for t in said)), None)  # fmt: skip
         tldr_out = [_quote(pick or _readable(src)[0])]
         gated.append({"text": " ".join(tldr), "unsupported": [], "action": "empty, used lead sentence"})
-    for p in paras:  # the Article Summary never repeats the TLDR (a reader reads both)
-        for s in [s for s in p if any(near_duplicate(s.text, t.text) for t in tldr_out)]:
-            gated.append({"text": s.text, "unsupported": [], "action": "dropped (repeats the TLDR)"})
-            p.remove(s)
+    said_tldr = " ".join(t.text for t in tldr_out)
+    left = sum(len(p) for p in paras)
+    for p in paras:  # the Article Summary never repeats the TLDR (a reader reads both), in its
+        for s in list(p):  # words or in others (then only while two sentences are left)
+            if any(near_duplicate(s.text, t.text) for t in tldr_out) or (left > 2 and adds_nothing(s.text, said_tldr)):
+                gated.append({"text": s.text, "unsupported": [], "action": "dropped (repeats the TLDR)"})
+                p.remove(s)
+                left -= 1
     paras = [p for p in paras if p]
     if not paras and src.sentences:  # everything gated: the lead is the honest fallback
         lead = [u for u in _lead(src, words=80) if not any(near_duplicate(u.text, t.text) for t in tldr_out)]

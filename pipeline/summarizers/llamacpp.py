@@ -67,6 +67,7 @@ class LlamaCppChat:
         api_key: str,
         turn: Path | None = None,
         slots: int = 1,
+        dry: float = 0.0,
     ) -> None:
         self.server = server
         self.path = path
@@ -78,6 +79,10 @@ class LlamaCppChat:
         # slots share the turn
         self.turn = TurnLock(turn) if turn is not None else None
         self._local = threading.local()
+        # DRY: penalise a token that would extend a sequence already repeated in the last 64 tokens
+        self.dry: dict[str, Any] = (
+            {"dry_multiplier": dry, "dry_base": 1.75, "dry_allowed_length": 2, "dry_penalty_last_n": 64} if dry else {}
+        )
         self._next_slot = itertools.count()
 
     @classmethod
@@ -114,7 +119,7 @@ class LlamaCppChat:
             raise ModelError(f"llama.cpp could not load the model: {exc}", str(path)) from exc
         log.info("loaded %s in %.1fs", spec.name, time.perf_counter() - t0)
         turn = cache_dir() / "llm.lock" if settings.llm_lock else None
-        return cls(server, Path(path), spec.id, settings.llm_context, api_key, turn, slots)
+        return cls(server, Path(path), spec.id, settings.llm_context, api_key, turn, slots, settings.llm_dry)
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         import httpx
@@ -135,7 +140,7 @@ class LlamaCppChat:
         return int(self._local.slot)
 
     def _request(self, body: dict[str, Any], chat: bool) -> Generation:
-        body = {"temperature": 0.0, "top_k": 1, "repeat_penalty": 1.0, "cache_prompt": True, **body}
+        body = {"temperature": 0.0, "top_k": 1, "repeat_penalty": 1.0, "cache_prompt": True, **self.dry, **body}
         if self.slots > 1:
             body["id_slot"] = self.slot
         t0 = time.perf_counter()
