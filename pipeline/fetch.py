@@ -20,8 +20,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import FetchError, TooLargeError, UnsupportedContent
-from .policy import Policy, decode_layers
+import httpcore  # imported with this module only: `newsbrief --help` never loads it
+import httpx
+
+from .errors import FetchError, UnsupportedContent
+from .policy import Policy, decode_layers, too_large
 
 log = logging.getLogger(__name__)
 
@@ -43,84 +46,84 @@ def is_url(text: str) -> bool:
     return text.strip()[:8].lower().startswith(("http://", "https://"))
 
 
-def _transport(policy: Policy, url: str, deadline: float) -> Any:
-    """An httpx transport whose sockets go through the policy: checked addresses, deadline."""
-    import httpcore
-    import httpx
+def _left(deadline: float, timeout: float | None, exc: type[Exception]) -> float:
+    """Seconds an I/O step may take: what is left of the deadline (and at most ``timeout``)."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise exc("overall deadline passed")
+    return left if timeout is None else min(timeout, left)
 
-    class DeadlineStream(httpcore.NetworkStream):
-        def __init__(self, inner: httpcore.NetworkStream) -> None:
-            self.inner = inner
 
-        def _left(self, timeout: float | None, exc: type[Exception]) -> float:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise exc("overall deadline passed")
-            return left if timeout is None else min(timeout, left)
+class DeadlineStream(httpcore.NetworkStream):
+    """A socket whose every read and write gets at most the time left before ``deadline``."""
 
-        def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-            return self.inner.read(max_bytes, self._left(timeout, httpcore.ReadTimeout))
+    def __init__(self, inner: httpcore.NetworkStream, deadline: float) -> None:
+        self.inner, self.deadline = inner, deadline
 
-        def write(self, buffer: bytes, timeout: float | None = None) -> None:
-            self.inner.write(buffer, self._left(timeout, httpcore.WriteTimeout))
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self.inner.read(max_bytes, _left(self.deadline, timeout, httpcore.ReadTimeout))
 
-        def close(self) -> None:
-            self.inner.close()
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self.inner.write(buffer, _left(self.deadline, timeout, httpcore.WriteTimeout))
 
-        def start_tls(self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None) -> Any:
-            left = self._left(timeout, httpcore.ConnectTimeout)
-            return DeadlineStream(self.inner.start_tls(ssl_context, server_hostname, left))
+    def close(self) -> None:
+        self.inner.close()
 
-        def get_extra_info(self, info: str) -> Any:
-            return self.inner.get_extra_info(info)
+    def start_tls(self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None) -> Any:
+        left = _left(self.deadline, timeout, httpcore.ConnectTimeout)
+        return DeadlineStream(self.inner.start_tls(ssl_context, server_hostname, left), self.deadline)
 
-    class PolicyBackend(httpcore.NetworkBackend):
-        plain = httpcore.SyncBackend()
+    def get_extra_info(self, info: str) -> Any:
+        return self.inner.get_extra_info(info)
 
-        def connect_tcp(
-            self,
-            host: str,
-            port: int,
-            timeout: float | None = None,
-            local_address: str | None = None,
-            socket_options: Any = None,
-        ) -> httpcore.NetworkStream:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise httpcore.ConnectTimeout("overall deadline passed")
-            addresses = policy.resolve(host, port, url, min(timeout or left, left))
-            error: Exception = httpcore.ConnectError(f"cannot connect to {host}")
-            for address in addresses:  # numeric addresses: connecting resolves nothing again
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise httpcore.ConnectTimeout("overall deadline passed")
-                try:
-                    stream = self.plain.connect_tcp(address, port, min(timeout or left, left), local_address)
-                    return DeadlineStream(stream)
-                except httpcore.ConnectError as exc:
-                    error = exc
-            raise error
 
-        def sleep(self, seconds: float) -> None:
-            time.sleep(seconds)
+class PolicyBackend(httpcore.NetworkBackend):
+    """Connects only to the addresses :meth:`Policy.resolve` checked, within the deadline."""
 
-    class PolicyTransport(httpx.HTTPTransport):
-        def __init__(self) -> None:
-            super().__init__(retries=0)
-            # httpx has no parameter for httpcore's network backend; its pool is the documented
-            # httpcore ConnectionPool, so we build that one ourselves with ours.
-            self._pool = httpcore.ConnectionPool(
-                ssl_context=httpx.create_ssl_context(), network_backend=PolicyBackend(), max_connections=2
-            )
+    plain = httpcore.SyncBackend()
 
-    return PolicyTransport()
+    def __init__(self, policy: Policy, url: str, deadline: float) -> None:
+        self.policy, self.url, self.deadline = policy, url, deadline
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
+        left = _left(self.deadline, timeout, httpcore.ConnectTimeout)
+        addresses = self.policy.resolve(host, port, self.url, left)
+        error: Exception = httpcore.ConnectError(f"cannot connect to {host}")
+        for address in addresses:  # numeric addresses: connecting resolves nothing again
+            left = _left(self.deadline, timeout, httpcore.ConnectTimeout)
+            try:
+                return DeadlineStream(self.plain.connect_tcp(address, port, left, local_address), self.deadline)
+            except httpcore.ConnectError as exc:
+                error = exc
+        raise error
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+class PolicyTransport(httpx.HTTPTransport):
+    """An httpx transport whose sockets go through the policy: checked addresses, one deadline."""
+
+    def __init__(self, policy: Policy, url: str, deadline: float) -> None:
+        super().__init__(retries=0)
+        # httpx has no parameter for httpcore's network backend; its pool is the documented
+        # httpcore ConnectionPool, so we build that one ourselves with ours.
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            network_backend=PolicyBackend(policy, url, deadline),
+            max_connections=2,
+        )
 
 
 def fetch(url: str, policy: Policy, accept: tuple[str, ...] = HTML_TYPES + TEXT_TYPES) -> Response:
     """GET ``url`` under ``policy``; the body, or a :class:`FetchError` subclass naming ``url``."""
-    import httpcore
-    import httpx
-
     policy.check_url(url)
     deadline = policy.fetch_deadline()
     total = max(0.0, deadline - time.monotonic())
@@ -140,7 +143,7 @@ def fetch(url: str, policy: Policy, accept: tuple[str, ...] = HTML_TYPES + TEXT_
                     headers=headers,
                     follow_redirects=False,
                     trust_env=False,
-                    transport=_transport(hop_policy, url, deadline),
+                    transport=PolicyTransport(hop_policy, url, deadline),
                 ) as client,
                 client.stream("GET", current) as resp,
             ):
@@ -159,19 +162,12 @@ def fetch(url: str, policy: Policy, accept: tuple[str, ...] = HTML_TYPES + TEXT_
                 if ctype and ctype not in accept:
                     raise UnsupportedContent(f"content type {ctype!r} is not {' or '.join(accept)}", url)
                 declared = resp.headers.get("content-length", "")
-                if declared.isdigit() and int(declared) > policy.max_bytes:
-                    raise TooLargeError(
-                        f"body of {int(declared):,} bytes exceeds the {policy.max_bytes:,}-byte cap", url
-                    )
+                too_large(int(declared) if declared.isdigit() else 0, policy.max_bytes, url)
                 encodings = resp.headers.get_list("content-encoding", split_commas=True)
                 body = bytearray()
-                for chunk in decode_layers(_capped(resp.iter_raw(), policy.max_bytes, url), encodings,
-                                           policy.max_bytes, url):  # fmt: skip
+                for chunk in decode_layers(resp.iter_raw(), encodings, policy.max_bytes, url):  # capped
                     body += chunk
-                    if len(body) > policy.max_bytes:
-                        raise TooLargeError(f"body exceeds the {policy.max_bytes:,}-byte cap", url)
-                    if time.monotonic() > deadline:
-                        raise httpx.ReadTimeout("overall deadline passed")
+                    _left(deadline, None, httpx.ReadTimeout)  # decoding counts against the deadline too
                 return Response(str(resp.url), bytes(body), ctype, resp.charset_encoding)
         raise FetchError(f"more than {policy.max_redirects} redirects", url, "too_many_redirects")
     except FetchError as exc:
@@ -186,13 +182,3 @@ def fetch(url: str, policy: Policy, accept: tuple[str, ...] = HTML_TYPES + TEXT_
         raise FetchError(f"network error: {exc}", url, "network_error") from None
     except (httpx.InvalidURL, UnicodeError, ValueError) as exc:
         raise FetchError(f"malformed URL: {exc}", url, "bad_url") from None
-
-
-def _capped(chunks: Any, cap: int, url: str) -> Any:
-    """The raw (still encoded) bytes are capped too: a compressed body is never larger."""
-    size = 0
-    for chunk in chunks:
-        size += len(chunk)
-        if size > cap:
-            raise TooLargeError(f"body exceeds the {cap:,}-byte cap", url)
-        yield chunk

@@ -362,24 +362,17 @@ class Policy:
         source = str(path)
         fd, st = self._open_regular(path)
         try:
-            if st.st_size > self.max_bytes:
-                raise TooLargeError(f"file of {st.st_size:,} bytes exceeds the {self.max_bytes:,}-byte cap", source)
+            too_large(st.st_size, self.max_bytes, source, "file")  # its size says so: not read at all
             with os.fdopen(os.dup(fd), "rb") as f:
-                data = f.read(self.max_bytes + 1)
+                return b"".join(capped(iter(lambda: f.read(_STEP), b""), self.max_bytes, source, "file"))
         except OSError as exc:
             raise SourceError(f"cannot read: {exc.strerror or exc}", source) from None
         finally:
             os.close(fd)
-        if len(data) > self.max_bytes:
-            raise TooLargeError(f"file exceeds the {self.max_bytes:,}-byte cap", source)
-        return data
 
     def read_stream(self, stream: BinaryIO, source: str = "-") -> bytes:
         """A stream's bytes (stdin), at most ``max_bytes``: a longer stream is refused, never cut."""
-        data = stream.read(self.max_bytes + 1)
-        if len(data) > self.max_bytes:
-            raise TooLargeError(f"input exceeds the {self.max_bytes:,}-byte cap", source)
-        return bytes(data)
+        return b"".join(capped(iter(lambda: stream.read(_STEP), b""), self.max_bytes, source, "input"))
 
     def read_list(self, path: Path) -> list[str]:
         """A user's list file (URLs, feeds): one entry per line, ``#`` comments, blank lines skipped.
@@ -422,24 +415,43 @@ class Policy:
 getaddrinfo = socket.getaddrinfo  # the one DNS lookup; tests swap it for a fake resolver
 
 
+def too_large(size: int, cap: int, source: str, what: str = "body") -> None:
+    """Refuse what is known to be over ``cap`` before reading it (a file's size, a Content-Length)."""
+    if size > cap:
+        raise TooLargeError(f"{what} of {size:,} bytes exceeds the {cap:,}-byte cap", source)
+
+
+def capped(chunks: Iterable[bytes], cap: int, source: str, what: str = "body") -> Iterator[bytes]:
+    """``chunks`` passed on until more than ``cap`` bytes went by: then a :class:`TooLargeError`.
+    The one size check of every input (files, stdin, HTTP bodies raw and decoded): refused, never cut."""
+    size = 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > cap:
+            raise TooLargeError(f"{what} exceeds the {cap:,}-byte cap", source)
+        yield chunk
+
+
 def decode_layers(chunks: Iterable[bytes], encodings: list[str], cap: int, source: str) -> Iterator[bytes]:
     """Undo a chain of content codings (as listed in ``Content-Encoding``: the last was applied
-    last) with every layer streamed in bounded steps and capped at ``cap`` output bytes, so no
-    chain of gzip/deflate can expand past the cap in memory. ``identity`` layers are skipped."""
+    last) with every layer streamed in bounded steps and capped at ``cap`` bytes, encoded and
+    decoded, so no chain of gzip/deflate can expand past the cap in memory. ``identity`` layers
+    are skipped."""
     layers = [e for e in (x.strip().lower() for x in encodings) if e and e != "identity"]
     if len(layers) > MAX_CODING_LAYERS:
         raise UnsupportedContent(f"{len(layers)} content-encoding layers (at most {MAX_CODING_LAYERS})", source)
+    chunks = capped(chunks, cap, source)  # a compressed body is never larger than the cap either
     for name in reversed(layers):
         if name not in _CODINGS:
             raise UnsupportedContent(f"content encoding {name!r} is not supported", source)
-        chunks = _inflate(chunks, name, cap, source)
+        chunks = capped(_inflate(chunks, name, source), cap, source, "decoded body")
     return iter(chunks)
 
 
-def _inflate(chunks: Iterable[bytes], name: str, cap: int, source: str) -> Iterator[bytes]:
+def _inflate(chunks: Iterable[bytes], name: str, source: str) -> Iterator[bytes]:
+    """One content coding undone, ``_STEP`` output bytes at a time (its reader caps the total)."""
     wbits = _CODINGS[name]
     d: zlib._Decompress | None = None
-    produced = 0
     try:
         for chunk in chunks:
             data = chunk
@@ -455,15 +467,9 @@ def _inflate(chunks: Iterable[bytes], name: str, cap: int, source: str) -> Itera
                     d = None
                     if name == "deflate" or not data.startswith(b"\x1f\x8b"):
                         data = b""  # trailing bytes that start no new member: ignored, as browsers do
-                produced += len(out)
-                if produced > cap:
-                    raise TooLargeError(f"decoded body exceeds the {cap:,}-byte cap", source)
                 if out:
                     yield out
         while d is not None and not d.eof and (out := d.decompress(b"", _STEP)):
-            produced += len(out)
-            if produced > cap:
-                raise TooLargeError(f"decoded body exceeds the {cap:,}-byte cap", source)
             yield out
     except zlib.error as exc:
         raise FetchError(f"cannot decode {name} body: {exc}", source, "bad_encoding") from None
