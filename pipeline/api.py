@@ -165,6 +165,8 @@ def run(sources: Iterable[str], settings: Settings | None = None, *, mode: str =
             f"sources must be a list of URLs or paths, not one {type(sources).__name__} (summarize() takes one)"
         )
     settings = _settings(settings, mode)
+    if isinstance(sources, Sequence):  # a list is checked whole before any work: never half a run
+        sources = [_source(s, "each source") for s in sources]
     return _run((_source(s, "each source") for s in sources), settings, Models(settings))
 
 

@@ -118,7 +118,7 @@ class JsonlLog:
                 os.fsync(bad.fileno())
                 good.flush()
                 os.fsync(good.fileno())
-            os.close(self.fd)
+            self.close()
             os.replace(tmp, self.path)
             self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         except OSError as exc:
@@ -128,7 +128,7 @@ class JsonlLog:
 
     def rewrite(self, records: Iterable[dict[str, object]]) -> None:
         """Replace the whole file atomically (a kill leaves the old file or the new one)."""
-        os.close(self.fd)
+        self.close()
         write_atomic(self.path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
         try:
             self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -148,7 +148,9 @@ class JsonlLog:
             raise state_error(exc, "sync", self.path) from None
 
     def close(self) -> None:
-        os.close(self.fd)
+        if self.fd >= 0:  # closing twice (an error path, then the run's end) is harmless
+            os.close(self.fd)
+            self.fd = -1
 
 
 def _record(line: bytes) -> dict[str, object] | None:
@@ -278,7 +280,30 @@ def run_batch(
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise state_error(exc, "create the output folder", out_dir) from None
-    results, errors = JsonlLog(out_dir / "results.jsonl"), JsonlLog(out_dir / "errors.jsonl")
+    results = JsonlLog(out_dir / "results.jsonl")
+    try:
+        errors = JsonlLog(out_dir / "errors.jsonl")
+    except BaseException:
+        results.close()
+        raise
+    try:
+        return _plan(results, errors, inputs, settings, store, retry_failed, urls_file, engine)
+    except BaseException:  # nothing to run: the files are closed now, not at the end of a run
+        results.close()
+        errors.close()
+        raise
+
+
+def _plan(
+    results: JsonlLog,
+    errors: JsonlLog,
+    inputs: Iterable[str],
+    settings: Settings,
+    store: Store | None,
+    retry_failed: bool,
+    urls_file: str | None,
+    engine: Engine | None,
+) -> BatchRun:
     state = BatchState()
     for r in results.records():
         state.done_sources.add(str(r["source"]))

@@ -57,7 +57,8 @@ SHORT_ARTICLE_WORDS = 300
 META_OPENER = re.compile(
     r"^(?:(?:In|According to|As (?:stated|reported|described|mentioned) in) (?:the|this) "
     r"(?:article|text|passage|story|piece|news (?:article|story|report))\b"
-    r"|(?:The|This) (?:article|text|passage|news (?:article|story)|summary)\b"
+    # not "The Article 50 talks", "The text of the bill"
+    r"|(?:The|This) (?:article|text|passage|news (?:article|story)|summary)\b(?!\s+(?:\d|of\b))"
     r"|(?:The|This) (?:story|piece|author|writer|report) (?:also )?(?:discuss|describ|highlight|explor|focus|detail|"
     r"mention|talk|cover|outline|examin|provid|present|delv|shed|touch|emphasi[sz]|underscor|reflect)"
     r"|(?:It|This) (?:discusses|describes|highlights|explores|focuses on|details)\b)",
@@ -65,7 +66,7 @@ META_OPENER = re.compile(
 )
 _FURNITURE_ANYWHERE = re.compile(
     r"Scroll down for|Share this with|Copy this link|Click here|Read more:|READ MORE|external links and will open"
-    r"|\((?:CNN|AP|AFP|Reuters)\)|Follow (?:us|@)|Sign up (?:for|to) our",
+    r"|\((?:CNN|AP|AFP|Reuters)\)(?=\s*(?:--|—|–|-|[A-Z]))|Follow (?:us|@)|Sign up (?:for|to) our",  # a dateline
 )
 _SENT_END = re.compile(r"[.!?](?:['’\"”)\]]+)?$")
 _SPLIT = re.compile(r"(?<=[.!?])['’\"”)]*\s+(?=['‘\"“(]?[A-Z0-9])")

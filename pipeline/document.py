@@ -92,7 +92,9 @@ class Article:
         from .errors import PipelineError
 
         self.status = "error"
-        self.failure = exc
+        # only our typed errors are kept (the API re-raises them; they pickle across batch
+        # workers); any other exception is a bug, reported by its message as internal_error
+        self.failure = exc if isinstance(exc, PipelineError) else None
         self.error = exc.reason if isinstance(exc, PipelineError) else "internal_error"
         self.message = exc.message if isinstance(exc, PipelineError) else f"{type(exc).__name__}: {exc}"
         self.raw = None

@@ -9,6 +9,7 @@ stays as extracted: a sentence's offsets always point into it (provenance).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections.abc import Callable, Iterable
@@ -57,7 +58,7 @@ def _sentencizer() -> Any:
 # DailyMail's "Scroll down for video", "Read more:". Cut off the sentence (its start moves past).
 _PREFIX = re.compile(
     r"(?:"
-    r"(?:[A-Z][A-Za-z.'’ -]{1,40},\s*)?(?:[A-Z][A-Za-z.'’ -]{1,30}\s*)?"
+    r"(?:[A-Z][A-Z.'’ -]{1,40}(?:,\s*[A-Z][A-Za-z.'’ -]{1,30})?\s*)?"  # a place in capitals: not "The AP (AP) said"
     r"\((?:CNN|AP|AFP|Reuters|BBC)\)\s*(?:--|—|–|-)?\s*"
     r"|Share this with.{0,120}?Copy this link(?:These are external links and will open in a new window)?\s*"
     r"|(?:Scroll down for videos?|Watch the video(?: below)?:?|Read more:|READ MORE:|Related:|RELATED:)\s+"
@@ -66,9 +67,10 @@ _PREFIX = re.compile(
 # A sentence that is nothing but furniture ("Advertisement", "Click here to…", "Follow us on…").
 _FURNITURE = re.compile(
     r"^(?:Advertisement|Media playback is (?:not supported|unsupported) on (?:this|your) device"
-    r"|Scroll down for videos?|Read more\b.*|READ MORE\b.*|Click here\b.*|Follow (?:us|@|him|her)\b.*"
-    r"|Sign up\b.*|Subscribe\b.*|Share this\b.*|Copy this link\b.*|Watch the video\b.*|Related\b.*"
-    r"|All rights reserved\b.*|Copyright\b.*|©.*|(?:Photo|Picture|Image|Video|Credit|Source)s?:.*"
+    r"|Scroll down for videos?|Read more\b.*|READ MORE\b.*|Click here\b.*|Follow (?:@|(?:us|him|her|me) (?:on|at|@)).*"
+    r"|Sign up (?:for|to|here|now)\b.*|Subscribe (?:to|for|here|now)\b.*|Share this\b.*|Copy this link\b.*"
+    r"|Watch the video\b.*|Related(?::| (?:articles|stories|coverage|content|links)\b).*"
+    r"|All rights reserved\b.*|Copyright (?:©|\(c\)|\d{4}).*|©.*|(?:Photo|Picture|Image|Video|Credit|Source)s?:.*"
     r"|By [A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3}(?: and [A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3})?[.,|]?"
     r"(?: [A-Z][\w ]{0,30})?"
     r"|This (?:article|story) (?:was|has been) (?:amended|updated|corrected)\b.*"
@@ -89,7 +91,9 @@ _REPORTING = (
     r"declared|commented|recalled|urged|joked|quipped|stressed|suggested|will say|would say"
 )
 # "Flying high: Half of the kite…": a short label, a colon, then the caption. Not "He said: 'We…'".
-_LABEL = re.compile(r"^(?:[A-Z][\w'’!-]*)(?: [\w'’!-]+){0,3}: (?=[A-Z\"'‘“0-9])")
+# A label has no function words: "The reason was simple: Nobody…" and "His message to voters: We…" are prose.
+_NOT_LABEL = r"(?!(?i:the|a|an|was|is|are|were|to|of|his|her|their|our|my|its|this|that|he|she|they|we|it|i)\b)"
+_LABEL = re.compile(rf"^{_NOT_LABEL}(?:[A-Z][\w'’!-]*)(?: {_NOT_LABEL}[\w'’!-]+){{0,3}}: (?=[A-Z\"'‘“0-9])")
 _SPEECH_LABEL = re.compile(rf"\b(?:{_REPORTING})\b", re.I)
 
 
@@ -275,7 +279,8 @@ _ATTRIBUTION = re.compile(
 )
 MAX_SENTENCE_WORDS = 50  # 96% of the dev articles' sentences are shorter; longer ones are glued captions or lists
 MAX_UNIT_WORDS = 80  # a quote of several sentences is shown whole only up to this length
-MAX_UNIT_SENTENCES = 4
+MAX_UNIT_SENTENCES = 4  # ... and of at most this many sentences
+MAX_QUOTE_SENTENCES = 40  # a longer quotation is followed to its end (no middle sentence shown as fact), not past this
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,13 +367,16 @@ def units(text: str, sentences: list[Sentence]) -> list[Unit]:
         s = sentences[i]
         j = i
         # extend while a quotation opened in this unit is still open at its end
-        while j + 1 < len(sentences) and sentences[j + 1].paragraph == s.paragraph and j - i < MAX_UNIT_SENTENCES:
+        while j + 1 < len(sentences) and sentences[j + 1].paragraph == s.paragraph and j - i + 1 < MAX_QUOTE_SENTENCES:
             joined = " ".join(x.text for x in sentences[i : j + 1])
             stray = quote_marks(joined).stray
             if not (stray and _opens(joined, stray[-1])):
                 break
             j += 1
-        out.append(_unit(text, sentences, i, j))
+        unit = _unit(text, sentences, i, j)
+        if unit.problem is None and j - i + 1 > MAX_UNIT_SENTENCES:
+            unit = dataclasses.replace(unit, problem="quote too long")
+        out.append(unit)
         i = j + 1
     return _attach_speakers(text, sentences, out)
 

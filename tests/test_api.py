@@ -62,6 +62,8 @@ WRONG_TYPES = {
     "run(one string)": lambda tmp: list(newsbrief.run(str(SAMPLES / "german-bsi.html"), mode="fast")),
     "run(5)": lambda tmp: list(newsbrief.run(5, mode="fast")),
     "run([5])": lambda tmp: list(newsbrief.run([5], mode="fast")),
+    # a list is refused before its first source is read, not after half of it was summarized
+    "run([ok, 5]) at once": lambda tmp: newsbrief.run([str(SAMPLES / "german-bsi.html"), 5], mode="fast"),
     "verify(5, ...)": lambda tmp: newsbrief.verify(5, "A sentence."),
     "verify(..., 5)": lambda tmp: newsbrief.verify(str(SAMPLES / "german-bsi.html"), 5),
     "Index(5)": lambda tmp: newsbrief.Index(5),

@@ -95,6 +95,17 @@ def test_damaged_lines_are_set_aside_and_reported_on_resume(fake_models, tmp_pat
     assert r.exit_code == 0 and "damaged line" not in r.stderr and "0 summarized, 0 failed, 4 already done" in r.stderr
 
 
+def test_a_batch_that_cannot_start_leaves_no_file_open(tmp_path, settings):
+    from pipeline.batch import run_batch
+    from pipeline.errors import PipelineError
+
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(3):
+        with pytest.raises(PipelineError):  # the URL list is missing: refused while planning
+            run_batch([], tmp_path / "out", settings, urls_file=str(tmp_path / "missing.txt"))
+    assert len(os.listdir("/proc/self/fd")) == before
+
+
 def test_all_failed_exit_code(fake_models, tmp_path):
     (tmp_path / "p").mkdir()
     (tmp_path / "p" / "x.html").write_bytes(b"\x00")

@@ -97,6 +97,43 @@ def test_segmentation_cuts_glued_furniture_and_leaves_out_pure_furniture():
     assert all(text[s.start : s.end] == s.text for s in sents)  # provenance still points into the text
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The Associated Press (AP) reported that 12 people died in the flooding.",
+        "Related charges were filed against two other men on Friday.",
+        "Copyright lawyers say the ruling is narrow and will be appealed.",
+        "Follow her advice and you will be fine, the coach told reporters.",
+        "The reason was simple: Nobody wanted to pay for the new stadium.",
+        "His message to voters: We will win this election in May.",
+        "The Article 50 talks will begin in June, officials in Brussels said.",
+        "The text of the bill was published on Monday by the committee.",
+    ],
+)
+def test_prose_that_looks_like_furniture_is_kept(sentence):
+    assert [s.text for s in split_sentences(sentence)] == [sentence]  # not cut, not left out
+    assert not {"furniture", "meta_opener"} & kinds([LEAD], [[sentence, *CLEAN]])
+    assert reframe(sentence) == sentence
+
+
+def test_a_named_report_keeps_its_attribution_and_a_reframed_sentence_is_still_checked():
+    assert reframe("The report says that unemployment rose to 5% in March.") == (
+        "The report says that unemployment rose to 5% in March."
+    )
+    assert reframe("The article reports that unemployment rose.") == "Unemployment rose."
+    text = "Unemployment rose to 5% in March, the report said.\nThe minister blamed the strikes."
+    seen: list[list[str]] = []
+
+    class Relations:  # what the gate asks of the relation checker
+        def check(self, text, sentences):
+            seen.append(list(sentences))
+            return [type("Verdict", (), {"supported": True, "reason": None})() for _ in sentences]
+
+    finalize(Article(source="t", text=text), ["The article reports that unemployment rose to 5% in March."],
+             [["The minister blamed the strikes."]], 1.0, relations=Relations())  # fmt: skip
+    assert "Unemployment rose to 5% in March." in [s for batch in seen for s in batch]
+
+
 def test_captions_are_recognised_and_never_chosen_by_fast_mode():
     assert is_caption("Jamie Silvonek (left), 14, was charged on Monday.")
     assert is_caption("Grim discovery: Street cleaners found the remains on Friday.")
@@ -158,6 +195,13 @@ def test_a_quotation_of_several_sentences_is_one_unit_with_its_speaker():
     )
     assert "He said: 'There is an SNP candidate here. She says vote SNP and get SNP MPs.'" in shown
     assert all(u.problem is None for u in us)
+
+
+def test_no_sentence_from_the_middle_of_a_long_quotation_is_shown_as_fact():
+    said = " ".join(f"We will build {n} new schools." for n in ("two", "three", "four", "five", "six", "seven"))
+    text = f'The minister spoke on Monday. He said: "{said}" The vote is on Friday.'
+    us = units(text, split_sentences(text))
+    assert [u.problem for u in us] == [None, "quote too long", None]  # one unit, to its closing mark
 
 
 def test_a_quote_shifted_across_lines_gets_its_opening_mark_back():

@@ -161,6 +161,6 @@ def test_a_summary_emptied_by_the_relation_check_falls_back_to_readable_lead_sen
     res = finalize(ART, [], [["ENISA drafted the EUCS scheme in March."]], 1.0, relations=WrongRoles())
     assert res.paragraphs[0][0].text == "ENISA published a draft in March that dropped the sovereignty rules."
     res = finalize(RUN_ON, [], [["ENISA drafted the EUCS scheme in March."]], 1.0, relations=WrongRoles())
-    assert res.gated[-1]["action"] == "summary empty after the gate, used lead sentences"
+    assert res.gated[-1]["action"] == "summary empty after the gate (the TLDR is all the lead says)"
     # the only readable sentence became the TLDR: the summary does not say it a second time
     assert [s.text for s in res.tldr] == ["France asked for a legal opinion on EUCS."] and res.paragraphs == []

@@ -194,12 +194,12 @@ FALLBACK_MAX_WORDS = MAX_SENTENCE_WORDS
 # "The article reports that X." says X: the frame is cut; a sentence that only talks about the
 # article ("The article discusses the closures.") says nothing the brief's other sentences do not
 _META_THAT = re.compile(
-    r"^(?:(?:The|This) (?:article|text|report|story|piece|author|writer)|It) (?:also )?"
+    r"^(?:(?:The|This) (?:article|text|story|piece|author|writer)|It) (?:also )?"
     r"(?:reports|says|states|notes|explains|mentions|adds|reveals|confirms|highlights|emphasi[sz]es|suggests) that\s+",
     re.I,
 )
 _META_ACCORDING = re.compile(
-    r"^(?:According to|As (?:stated|reported|mentioned) in) (?:the|this) (?:article|text|report|story),?\s+", re.I
+    r"^(?:According to|As (?:stated|reported|mentioned) in) (?:the|this) (?:article|text|story),?\s+", re.I
 )
 
 
@@ -321,7 +321,9 @@ def finalize(
         if kept:
             paras.append(kept)
     if relations is not None:
-        replaced = {str(g.get("kept")) for g in gated}
+        # article sentences pasted in are the article's own words; a generated sentence with a
+        # frame or an aside cut is still generated, and checked
+        replaced = {str(g.get("kept")) for g in gated if g["action"] == "replaced"}
         drop = _check_relations(src, [s for s in tldr_out if s.text not in replaced], relations, gated, alone=True)
         drop |= _check_relations(src, [s for p in paras for s in p if s.text not in replaced], relations, gated)
         tldr_out = [s for s in tldr_out if id(s) not in drop]
@@ -356,7 +358,8 @@ def finalize(
     if not paras and src.sentences:  # everything gated: the lead is the honest fallback
         lead = [u for u in _lead(src, words=80) if not any(near_duplicate(u.text, t.text) for t in tldr_out)]
         paras = [[_quote(x) for x in lead]] if lead else []
-        gated.append({"text": "", "unsupported": [], "action": "summary empty after the gate, used lead sentences"})
+        used_lead = ", used lead sentences" if lead else " (the TLDR is all the lead says)"
+        gated.append({"text": "", "unsupported": [], "action": f"summary empty after the gate{used_lead}"})
     if len(paras) == 1 and len(paras[0]) > 1:  # the summary has 2-3 paragraphs
         paras = paragraphs_of(paras[0])
     return SummaryResult(tldr_out, paras, coverage, gated)
