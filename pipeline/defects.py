@@ -54,14 +54,19 @@ CLASSES = (
 RUN_ON_WORDS = 50
 SHORT_ARTICLE_WORDS = 300
 
+# a connective may come first: "Finally, the article discusses…", "Also, it mentions…"
+CONNECTIVE = (
+    r"(?:(?:Finally|Additionally|Also|Moreover|Furthermore|In addition|Lastly|Overall|However|Meanwhile),?\s+)?"
+)
 META_OPENER = re.compile(
-    r"^(?:(?:In|According to|As (?:stated|reported|described|mentioned) in) (?:the|this) "
+    rf"^{CONNECTIVE}(?:(?:In|According to|As (?:stated|reported|described|mentioned) in) (?:the|this) "
     r"(?:article|text|passage|story|piece|news (?:article|story|report))\b"
     # not "The Article 50 talks", "The text of the bill"
     r"|(?:The|This) (?:article|text|passage|news (?:article|story)|summary)\b(?!\s+(?:\d|of\b))"
     r"|(?:The|This) (?:story|piece|author|writer|report) (?:also )?(?:discuss|describ|highlight|explor|focus|detail|"
     r"mention|talk|cover|outline|examin|provid|present|delv|shed|touch|emphasi[sz]|underscor|reflect)"
-    r"|(?:It|This) (?:discusses|describes|highlights|explores|focuses on|details)\b)",
+    r"|(?:It|This) (?:also )?(?:discusses|describes|highlights|explores|focuses on|details|mentions|touches on|"
+    r"covers|reports on|goes on to)\b)",
     re.I,
 )
 _FURNITURE_ANYWHERE = re.compile(

@@ -40,10 +40,14 @@ def test_a_clean_brief_has_no_defect():
         "This article describes how Mozart was portrayed as a punk by the orchestra.",
         "In this article, the author explains the new apprenticeship rules.",
         "The text highlights the risks of the new scheme for cloud providers.",
+        # written after a connective, or with "it" for the article (a quality brief, 2026-11-30)
+        "Finally, the article discusses drone technology being used at sea by the Pentagon.",
+        "It also mentions the discovery of a new frog with similarities to Kermit the Frog.",
     ],
 )
 def test_meta_openers_are_found(sentence):
     assert kinds([LEAD], [[sentence, *CLEAN]]) == {"meta_opener"}
+    assert reframe(sentence) is None  # the gate drops it
 
 
 def test_the_gate_cuts_a_meta_frame_and_drops_a_sentence_that_only_talks_about_the_article():

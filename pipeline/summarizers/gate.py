@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ..defects import META_OPENER, loop
+from ..defects import CONNECTIVE, META_OPENER, loop
 from ..document import Article, SummarySentence
 from ..text import (
     FUNCTION_WORDS,
@@ -194,7 +194,7 @@ FALLBACK_MAX_WORDS = MAX_SENTENCE_WORDS
 # "The article reports that X." says X: the frame is cut; a sentence that only talks about the
 # article ("The article discusses the closures.") says nothing the brief's other sentences do not
 _META_THAT = re.compile(
-    r"^(?:(?:The|This) (?:article|text|story|piece|author|writer)|It) (?:also )?"
+    rf"^{CONNECTIVE}(?:(?:The|This) (?:article|text|story|piece|author|writer)|It) (?:also )?"
     r"(?:reports|says|states|notes|explains|mentions|adds|reveals|confirms|highlights|emphasi[sz]es|suggests) that\s+",
     re.I,
 )
