@@ -160,13 +160,16 @@ def db_option(fn: F) -> F:
     )(fn)
 
 
+def brief_options(fn: F) -> F:
+    """The options of the commands that write briefs: mode and model, --db, redirects, --no-index."""
+    fn = private_option("redirects")(db_option(mode_options(fn)))
+    return click.option("--no-index", is_flag=True, help="Do not add the briefs to the index.")(fn)
+
+
 @main.command()
 @click.argument("sources", nargs=-1, required=True)
 @click.option("-f", "--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
-@click.option("--no-index", is_flag=True, help="Do not add the briefs to the index.")
-@private_option("redirects")
-@db_option
-@mode_options
+@brief_options
 @click.pass_context
 @guarded
 def summarize(
@@ -224,10 +227,7 @@ def summarize(
 )  # fmt: skip
 @click.option("--address", help="Ray cluster address (default: start Ray locally on this machine).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-@click.option("--no-index", is_flag=True, help="Do not add the briefs to the index.")
-@private_option("redirects")
-@db_option
-@mode_options
+@brief_options
 @click.pass_context
 @guarded
 def batch(
