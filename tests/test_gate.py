@@ -100,6 +100,18 @@ def test_a_relation_error_with_a_run_on_support_is_dropped_and_a_readable_one_re
     assert [g["action"] for g in res.gated] == ["replaced"]
 
 
+def test_a_lost_tldr_is_the_lead_sentence_moved_up_from_the_summary_not_a_lesser_one():
+    text = (
+        "Gordon Brown has warned that the SNP wants a second referendum on independence.\n"
+        "Mr Brown was speaking at a joint event with Douglas Alexander at Elderslie Village Hall.\n"
+        "He also said that Labour will hold an economic summit after the General Election."
+    )
+    lead, hall, summit = (s.text for s in split_sentences(text))
+    res = finalize(Article(source="t", text=text), ["<|im_start|>"], [[lead, summit]], 1.0)
+    assert [s.text for s in res.tldr] == [lead]
+    assert [s.text for p in res.paragraphs for s in p] == [summit]  # said once, as the TLDR
+
+
 def test_provenance_points_at_the_supporting_sentences():
     tldr = ["ENISA dropped the sovereignty rules from its March draft."]
     res = finalize(ART, tldr, [["France asked for a legal opinion on EUCS."]], 1.0)

@@ -340,10 +340,11 @@ def finalize(
                 kept.append(s)
             p[:] = kept
         paras = [p for p in paras if p]
-    if not tldr_out and src.sentences:  # nothing usable: the first sentence that reads on its own
-        said = [s.text for p in paras for s in p]
+    if not tldr_out and src.sentences:  # nothing usable: the first sentence that reads on its own,
+        # moved up from the summary when the summary has it (below): a later, lesser sentence
+        # ("Mr Brown was speaking during a joint event…") made a weak TLDR
         pick = next((u for u in _readable(src) if MIN_FALLBACK_WORDS + 2 <= u.words <= tldr_words
-                     and stands_alone(u.text) and not any(near_duplicate(u.text, t) for t in said)), None)  # fmt: skip
+                     and stands_alone(u.text)), None)  # fmt: skip
         tldr_out = [_quote(pick or _readable(src)[0])]
         gated.append({"text": " ".join(tldr), "unsupported": [], "action": "empty, used lead sentence"})
     said_tldr = " ".join(t.text for t in tldr_out)
