@@ -81,6 +81,7 @@ def test_the_gate_cuts_a_meta_frame_and_drops_a_sentence_that_only_talks_about_t
         "Critical: A guard at the U.S. Census Bureau was shot and critically wounded on Thursday.",
         "Abase Hussen, left, took his daughter Amira, right, to a demonstration when she was 13.",
         "The video is at the top of this story.",
+        "By Danny ShawBBC home affairs correspondentTheresa May's whole life tariff is welcomed by officers.",
     ],
 )
 def test_furniture_and_captions_are_found(sentence):

@@ -112,6 +112,23 @@ def test_a_lost_tldr_is_the_lead_sentence_moved_up_from_the_summary_not_a_lesser
     assert [s.text for p in res.paragraphs for s in p] == [summit]  # said once, as the TLDR
 
 
+def test_a_summary_left_with_one_sentence_gets_the_next_new_lead_sentence():
+    lead = "Gordon Brown has warned that the SNP wants a second referendum on independence."
+    summit = "He also said that Labour will hold an economic summit after the General Election."
+    filler = " ".join(
+        f"Voters in district {i} will choose between {i + 2} candidates on polling day." for i in range(30)
+    )
+    text = f"{lead}\n{summit}\n{filler}"
+    res = finalize(Article(source="t", text=text), [lead], [[summit.replace("He also", "Mr Brown")]], 1.0)
+    said = [s.text for p in res.paragraphs for s in p]
+    assert len(said) == 2 and said[1].startswith("Voters in district 0")  # the next sentence with news
+    assert "added a lead sentence" in res.gated[-1]["action"]
+    short = finalize(
+        Article(source="t", text=f"{lead}\n{summit}\nVoters go to the polls in May."), [lead], [[summit]], 1.0
+    )
+    assert len([s for p in short.paragraphs for s in p]) == 1  # a short article may have a one-sentence summary
+
+
 def test_provenance_points_at_the_supporting_sentences():
     tldr = ["ENISA dropped the sovereignty rules from its March draft."]
     res = finalize(ART, tldr, [["France asked for a legal opinion on EUCS."]], 1.0)

@@ -361,9 +361,33 @@ def finalize(
         paras = [[_quote(x) for x in lead]] if lead else []
         used_lead = ", used lead sentences" if lead else " (the TLDR is all the lead says)"
         gated.append({"text": "", "unsupported": [], "action": f"summary empty after the gate{used_lead}"})
+    paras = _filled(paras, tldr_out, src, gated)
     if len(paras) == 1 and len(paras[0]) > 1:  # the summary has 2-3 paragraphs
         paras = paragraphs_of(paras[0])
     return SummaryResult(tldr_out, paras, coverage, gated)
+
+
+# an article this long gets an Article Summary of two sentences at least (a reader of one
+# sentence under the TLDR wonders what was left out)
+FULL_ARTICLE_WORDS = 300
+
+
+def _filled(
+    paras: list[list[SummarySentence]], tldr: list[SummarySentence], src: Source, gated: list[dict[str, object]]
+) -> list[list[SummarySentence]]:
+    """A summary the gate left with one sentence, for an article of ``FULL_ARTICLE_WORDS`` or
+    more, gets the article's next readable sentence that says something new, in article order."""
+    flat = [s for p in paras for s in p]
+    if len(flat) != 1 or len(src.text.split()) < FULL_ARTICLE_WORDS:
+        return paras
+    said = [t.text for t in tldr] + [s.text for s in flat]
+    fresh = (u for u in _readable(src) if u.words <= MAX_SENTENCE_WORDS and not adds_nothing(u.text, " ".join(said)))
+    new = next((u for u in fresh if not any(near_duplicate(u.text, x) for x in said)), None)
+    if new is None:
+        return paras
+    gated.append({"text": "", "unsupported": [], "action": "one sentence left after the gate, added a lead sentence"})
+    both = sorted([flat[0], _quote(new)], key=lambda s: s.support[0][0] if s.support else 0)
+    return [both]
 
 
 class RelationChecker(Protocol):
