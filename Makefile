@@ -40,7 +40,7 @@ bench: install
 eval: install
 	$(PY) -m pipeline.cli eval --shared $(SHARED) --json bench/eval.json
 
-# quality mode on the first 60 articles of each summarization set (~55 min on 2 cores; the
+# quality mode on the first 60 articles of each summarization set (~95 min on 2 cores; the
 # 95% interval of 12+12 was about ±5 R1, too wide to steer by). QUALITY_LIMIT=12 for a quick look.
 QUALITY_LIMIT ?= 60
 eval-quality: install
