@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ..defects import CONNECTIVE, META_OPENER, loop
+from ..defects import CONNECTIVE, META_OPENER, SHORT_ARTICLE_WORDS, loop
 from ..document import Article, SummarySentence
 from ..text import (
     FUNCTION_WORDS,
@@ -367,18 +367,14 @@ def finalize(
     return SummaryResult(tldr_out, paras, coverage, gated)
 
 
-# an article this long gets an Article Summary of two sentences at least (a reader of one
-# sentence under the TLDR wonders what was left out)
-FULL_ARTICLE_WORDS = 300
-
-
 def _filled(
     paras: list[list[SummarySentence]], tldr: list[SummarySentence], src: Source, gated: list[dict[str, object]]
 ) -> list[list[SummarySentence]]:
-    """A summary the gate left with one sentence, for an article of ``FULL_ARTICLE_WORDS`` or
-    more, gets the article's next readable sentence that says something new, in article order."""
+    """A summary the gate left with one sentence, for an article of ``SHORT_ARTICLE_WORDS`` or
+    more (what the reader-defect check calls too short), gets the article's next readable
+    sentence that says something new, in article order."""
     flat = [s for p in paras for s in p]
-    if len(flat) != 1 or len(src.text.split()) < FULL_ARTICLE_WORDS:
+    if len(flat) != 1 or len(src.text.split()) < SHORT_ARTICLE_WORDS:
         return paras
     said = [t.text for t in tldr] + [s.text for s in flat]
     fresh = (u for u in _readable(src) if u.words <= MAX_SENTENCE_WORDS and not adds_nothing(u.text, " ".join(said)))
