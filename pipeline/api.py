@@ -155,6 +155,26 @@ def verify(article: str | Article, summary: str | Sequence[str], settings: Setti
     return Verifier.load(settings).check(article.text, sentences)
 
 
+def verify_sources(
+    article_source: str, summary_source: str, settings: Settings, stdin: Any = None
+) -> tuple[Article, Iterator[Verdict]]:
+    """What ``newsbrief verify`` checks: the summary from a file or ``-`` (``stdin``), read under
+    the input policy (refused over the cap, never cut) and its usage errors raised before any model
+    loads; then the article (a URL, a path or ``-``); then each verdict as it is found."""
+    from pathlib import Path
+
+    from .policy import Policy
+    from .relations import Verifier
+
+    if article_source == "-" and summary_source == "-":
+        raise UsageError("the article and the summary cannot both come from stdin")
+    policy = Policy.trusted(settings)
+    summary = policy.read_stream(stdin) if summary_source == "-" else policy.read_file(Path(summary_source))
+    sentences = summary_to_check(summary, settings)
+    article = read_one(article_source, settings, stdin if article_source == "-" else None)
+    return article, Verifier.load(settings).stream(article.text, sentences)
+
+
 def run(sources: Iterable[str], settings: Settings | None = None, *, mode: str = "auto") -> Iterator[Article]:
     """Summarize many sources (URLs, paths), streaming one :class:`Article` per document in
     order. Failures are records too (``.status == "error"``, ``.error``, ``.message``): one bad

@@ -17,56 +17,41 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Any
 
 import click
 
 from . import __version__
-from .errors import ExtractionError, Locked, PipelineError, SourceError, SummaryError, UsageError
-from .render import terminal_line
-from .text import strip_controls
-
-EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_ALL_FAILED, EXIT_SETUP, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
-EXIT_LOCKED = 5  # digest / batch --out: another run holds the lock
-# error class -> exit code, most specific first; any other PipelineError (a model, the index, a
-# folder, a missing extra) is a setup problem. The input itself failing is what "no source
-# succeeded" means: `verify --article missing.html` exits 3 like `summarize missing.html`.
-EXIT_CODES: tuple[tuple[type[PipelineError], int], ...] = (
-    (UsageError, EXIT_USAGE),
-    (Locked, EXIT_LOCKED),
-    (SourceError, EXIT_ALL_FAILED),
-    (ExtractionError, EXIT_ALL_FAILED),
-    (SummaryError, EXIT_ALL_FAILED),
+from .cli_utils import (
+    EXISTING_FILE,
+    EXISTING_FOLDER,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    FILE,
+    FOLDER,
+    MAX_SHOWN,
+    F,
+    SafeFormatter,
+    brief_options,
+    db_option,
+    exit_code_of,
+    format_option,
+    mode_options,
+    open_index,
+    outcome_code,
+    private_option,
+    settings_from,
 )
-MAX_SHOWN = 300  # characters of a source shown in a terminal line (a 2 KB link is still one line)
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def outcome_code(ok: int, failed: int) -> int:
-    if failed == 0:
-        return EXIT_OK
-    return EXIT_PARTIAL if ok else EXIT_ALL_FAILED
-
-
-terminal_safe = terminal_line  # the one rule for text bound for a terminal (render.py)
+from .errors import PipelineError
+from .render import terminal_line as terminal_safe  # the one rule for text bound for a terminal
 
 
 def error_line(source: str | None, message: str, reason: str | None = None) -> None:
     prefix = f"{terminal_safe(source, MAX_SHOWN)}: " if source else ""
     line = f"newsbrief: error: {prefix}{terminal_safe(message)}" + (f" [{reason}]" if reason else "")
     click.echo(line, err=True)
-
-
-class SafeFormatter(logging.Formatter):
-    """Log lines carry URLs and titles from pages: strip control sequences there too."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        return strip_controls(super().format(record))
-
-
-def exit_code_of(exc: PipelineError) -> int:
-    return next((code for cls, code in EXIT_CODES if isinstance(exc, cls)), EXIT_SETUP)
 
 
 def guarded(fn: F) -> F:
@@ -89,18 +74,11 @@ def guarded(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def settings_from(ctx: click.Context, **flags: Any) -> Any:
-    from .settings import load_settings
-
-    return load_settings(flags)
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="newsbrief")
 @click.option("-v", "--verbose", count=True, help="Log progress to stderr (-vv for debug).")
-@click.option("--config", type=click.Path(dir_okay=False, exists=True), help="Config file (default: user config dir).")
-@click.pass_context
-def main(ctx: click.Context, verbose: int, config: str | None) -> None:
+@click.option("--config", type=EXISTING_FILE, help="Config file (default: user config dir).")
+def main(verbose: int, config: Path | None) -> None:
     """newsbrief: offline article summaries (title, date, read time, TLDR, summary, entities).
 
     \b
@@ -110,23 +88,13 @@ def main(ctx: click.Context, verbose: int, config: str | None) -> None:
       newsbrief summarize saved.html --format json
       newsbrief models
     """
-    ctx.ensure_object(dict)
     if config:
-        os.environ["NEWSBRIEF_CONFIG"] = config
+        os.environ["NEWSBRIEF_CONFIG"] = str(config)
     level = logging.WARNING - 10 * verbose
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(SafeFormatter("newsbrief: %(levelname)s: %(message)s"))
     logging.basicConfig(level=max(level, logging.DEBUG), handlers=[handler])
     logging.getLogger("pipeline").setLevel(max(level, logging.DEBUG))
-
-
-def mode_options(fn: F) -> F:
-    fn = click.option("--threads", type=int, help="CPU threads for the models (default: all cores).")(fn)
-    fn = click.option("--model", help="Summarizer model: a name from `newsbrief models` or a local path.")(fn)
-    fn = click.option(
-        "--mode", type=click.Choice(["fast", "quality", "auto"]), help="fast = extractive, quality = LLM writer."
-    )(fn)
-    return fn
 
 
 def report(articles: Iterable[Any], emit: Callable[[Any], None]) -> tuple[int, int]:
@@ -141,39 +109,12 @@ def report(articles: Iterable[Any], emit: Callable[[Any], None]) -> tuple[int, i
     return ok, failed
 
 
-def open_index(settings: Any, readonly: bool = False) -> Any:
-    from .store import Store
-
-    return Store(settings.db_path(), readonly=readonly)
-
-
-def private_option(what: str) -> Callable[[F], F]:
-    """``--allow-private-addresses`` (unset: the setting decides, NEWSBRIEF_ALLOW_PRIVATE)."""
-    return click.option(
-        "--allow-private-addresses", is_flag=True, default=None, help=f"Allow {what} on private/loopback hosts."
-    )
-
-
-def db_option(fn: F) -> F:
-    return click.option(
-        "--db", type=click.Path(dir_okay=False), help="Index file (default: $NEWSBRIEF_DB or user data dir)."
-    )(fn)
-
-
-def brief_options(fn: F) -> F:
-    """The options of the commands that write briefs: mode and model, --db, redirects, --no-index."""
-    fn = private_option("redirects")(db_option(mode_options(fn)))
-    return click.option("--no-index", is_flag=True, help="Do not add the briefs to the index.")(fn)
-
-
 @main.command()
 @click.argument("sources", nargs=-1, required=True)
-@click.option("-f", "--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@format_option("md", "json")
 @brief_options
-@click.pass_context
 @guarded
 def summarize(
-    ctx: click.Context,
     sources: tuple[str, ...],
     fmt: str,
     no_index: bool,
@@ -195,7 +136,7 @@ def summarize(
     from .core import indexed, run
     from .render import markdown, to_json
 
-    settings = settings_from(ctx, **flags)
+    settings = settings_from(**flags)
     first = True
 
     def emit(article: Any) -> None:
@@ -215,9 +156,7 @@ def summarize(
 
 @main.command()
 @click.argument("inputs", nargs=-1)
-@click.option(
-    "--out", "out_dir", type=click.Path(file_okay=False), required=True, help="Folder for results.jsonl/errors.jsonl."
-)
+@click.option("--out", "out_dir", type=FOLDER, required=True, help="Folder for results.jsonl/errors.jsonl.")
 @click.option("--urls", "urls_file", type=click.Path(dir_okay=False, exists=True), help="File with one URL per line.")
 @click.option("--retry-failed", is_flag=True, help="Re-attempt the sources listed in errors.jsonl.")
 @click.option("--workers", type=int, help="Extraction worker processes (default: cores - 1); Ray: model actors.")
@@ -228,12 +167,10 @@ def summarize(
 @click.option("--address", help="Ray cluster address (default: start Ray locally on this machine).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @brief_options
-@click.pass_context
 @guarded
 def batch(
-    ctx: click.Context,
     inputs: tuple[str, ...],
-    out_dir: str,
+    out_dir: Path,
     urls_file: str | None,
     retry_failed: bool,
     workers: int | None,
@@ -256,20 +193,18 @@ def batch(
       newsbrief batch saved_pages/ --out out/ --retry-failed
       newsbrief batch saved_pages/ --out out/ --engine ray --workers 2
     """
-    from pathlib import Path
-
     from tqdm import tqdm
 
     from .batch import make_engine, out_lock, run_batch
 
     if not inputs and not urls_file:
         raise click.UsageError("give folders/files or --urls FILE")
-    settings = settings_from(ctx, **flags)
+    settings = settings_from(**flags)
     chosen = make_engine(engine, workers, address)  # a missing extra fails here, before --out is made
     with contextlib.ExitStack() as stack:
-        stack.enter_context(out_lock(Path(out_dir)))  # a second batch into the same --out exits 5
+        stack.enter_context(out_lock(out_dir))  # a second batch into the same --out exits 5
         store = None if no_index else stack.enter_context(open_index(settings))
-        run = run_batch(inputs, Path(out_dir), settings, chosen, urls_file, retry_failed, store)
+        run = run_batch(inputs, out_dir, settings, chosen, urls_file, retry_failed, store)
         with tqdm(total=len(run.todo), unit="article", disable=True if quiet else None, file=sys.stderr) as bar:
             for a in run:
                 if a.status != "ok" and quiet:
@@ -285,13 +220,10 @@ def batch(
 @click.option("--entity", help="Only articles mentioning this entity (name, acronym or long form).")
 @click.option("--since", help="Only articles from the last 7d, 24h, 30m, 2w, or since a date.")
 @click.option("--limit", type=int, default=20, show_default=True)
-@click.option("-f", "--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@format_option("md", "json")
 @db_option
-@click.pass_context
 @guarded
-def search(
-    ctx: click.Context, query: str, entity: str | None, since: str | None, limit: int, fmt: str, db: str | None
-) -> None:
+def search(query: str, entity: str | None, since: str | None, limit: int, fmt: str, db: str | None) -> None:
     """Search the index: full text (title, TLDR, summary, body; ranked) and/or by entity.
 
     \b
@@ -304,7 +236,7 @@ def search(
 
     if not query.strip() and not entity and not since:
         raise click.UsageError("give a QUERY, --entity or --since")
-    settings = settings_from(ctx, db=db)
+    settings = settings_from(db=db)
     with open_index(settings, readonly=True) as store:
         hits = store.search(query, entity=entity, since=since, limit=limit, max_terms=settings.max_query_terms)
     for line in hit_lines(hits, fmt):
@@ -317,11 +249,10 @@ def search(
 @click.option("--top", type=int, default=20, show_default=True)
 @click.option("--label", help="Only this label (ORG, GPE, PERSON, PRODUCT, CVE, ...).")
 @click.option("--since", help="Only articles from the last 7d, 24h, ... or since a date.")
-@click.option("-f", "--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@format_option("md", "json")
 @db_option
-@click.pass_context
 @guarded
-def entities_cmd(ctx: click.Context, top: int, label: str | None, since: str | None, fmt: str, db: str | None) -> None:
+def entities_cmd(top: int, label: str | None, since: str | None, fmt: str, db: str | None) -> None:
     """List the most mentioned entities in the index with their article counts.
 
     \b
@@ -331,7 +262,7 @@ def entities_cmd(ctx: click.Context, top: int, label: str | None, since: str | N
     """
     from .render import entity_table
 
-    settings = settings_from(ctx, db=db)
+    settings = settings_from(db=db)
     with open_index(settings, readonly=True) as store:
         rows = store.entities(top=top, label=label, since=since)
     for line in entity_table(rows, fmt):
@@ -340,11 +271,10 @@ def entities_cmd(ctx: click.Context, top: int, label: str | None, since: str | N
 
 @main.command()
 @click.argument("article_id", type=int)
-@click.option("-f", "--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@format_option("md", "json")
 @db_option
-@click.pass_context
 @guarded
-def show(ctx: click.Context, article_id: int, fmt: str, db: str | None) -> None:
+def show(article_id: int, fmt: str, db: str | None) -> None:
     """Print a stored brief by its index id (from `newsbrief search`).
 
     \b
@@ -353,16 +283,15 @@ def show(ctx: click.Context, article_id: int, fmt: str, db: str | None) -> None:
     """
     from .render import markdown, to_json
 
-    settings = settings_from(ctx, db=db)
+    settings = settings_from(db=db)
     with open_index(settings, readonly=True) as store:
         article = store.get(article_id)
     click.echo(to_json(article) if fmt == "json" else markdown(article), nl=fmt == "json")
 
 
 @main.command("models")
-@click.pass_context
 @guarded
-def models_cmd(ctx: click.Context) -> None:
+def models_cmd() -> None:
     """List known models and whether each is installed.
 
     \b
@@ -371,14 +300,13 @@ def models_cmd(ctx: click.Context) -> None:
     """
     from .render import model_lines
 
-    for line in model_lines(settings_from(ctx)):
+    for line in model_lines(settings_from()):
         click.echo(line)
 
 
 @main.command()
-@click.pass_context
 @guarded
-def doctor(ctx: click.Context) -> None:
+def doctor() -> None:
     """Check that the default models load and run offline.
 
     \b
@@ -391,36 +319,34 @@ def doctor(ctx: click.Context) -> None:
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     t0 = time.perf_counter()
-    for role, model_id, detail in check_models(settings_from(ctx)):  # raises a setup error on failure
+    for role, model_id, detail in check_models(settings_from()):  # raises a setup error on failure
         click.echo(f"{role:<11} {model_id}: ok ({detail})")
     click.echo(f"models loaded and ran offline in {time.perf_counter() - t0:.1f}s")
 
 
 @main.command()
 @click.option(
-    "--feeds", "feeds_file", type=click.Path(dir_okay=False, exists=True), required=True,
+    "--feeds", "feeds_file", type=EXISTING_FILE, required=True,
     help="File with RSS/Atom feed URLs, site homepages (their feed is discovered) or article URLs.",
 )  # fmt: skip
 @click.option("--since", default="24h", show_default=True, help="Only items published in the last 24h, 7d, ...")
-@click.option("--out", "out_path", type=click.Path(dir_okay=False), help="Write the digest here (default: stdout).")
-@click.option("-f", "--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True)
+@click.option("--out", "out_path", type=FILE, help="Write the digest here (default: stdout).")
+@format_option("md", "html")
 @click.option("--budget", help="Time budget (90s, 15m, 1h): then finish with what is done and list the rest.")
-@click.option("--atom", "atom_path", type=click.Path(dir_okay=False), help="Also write an Atom feed of the digest.")
+@click.option("--atom", "atom_path", type=FILE, help="Also write an Atom feed of the digest.")
 @private_option("feed items and redirects")
 @db_option
 @mode_options
-@click.pass_context
 @guarded
 def digest(
-    ctx: click.Context,
-    feeds_file: str,
+    feeds_file: Path,
     since: str,
-    out_path: str | None,
+    out_path: Path | None,
     fmt: str,
     budget: str | None,
-    atom_path: str | None,
-    **flags: Any,  # --mode --model --threads --db --allow-private-addresses: settings
-) -> None:
+    atom_path: Path | None,
+    **flags: Any,
+) -> None:  # fmt: skip  (flags: --mode --model --threads --db --allow-private-addresses)
     """Summarize what is new in your feeds into one Markdown or HTML page (cron-safe).
 
     Each run handles only items it has not seen (remembered in the index); articles already in the
@@ -431,21 +357,14 @@ def digest(
     Example (crontab, every morning at 6):
       0 6 * * * newsbrief digest --feeds ~/feeds.txt --since 24h --budget 15m --format html --out ~/digest.html
     """
-    from pathlib import Path
-
     from . import digest as dg
 
-    settings = settings_from(ctx, **flags)
     # written first, remembered after: a digest that cannot be written is published next run
-    result = dg.run(Path(feeds_file), settings, since, budget, fmt, Path(out_path) if out_path else None,
-                    Path(atom_path) if atom_path else None, emit=lambda text: click.echo(text, nl=False))  # fmt: skip
+    result = dg.run(feeds_file, settings_from(**flags), since, budget, fmt, out_path, atom_path,
+                    emit=lambda text: click.echo(text, nl=False))  # fmt: skip
     for f in result.failures:
         error_line(f.source, f.message, f.reason)
-    click.echo(
-        f"newsbrief: digest: {len(result.articles)} new ({result.reused} reused, {result.degraded} in fast mode), "
-        f"{len(result.failures)} failed, {len(result.skipped)} skipped",
-        err=True,
-    )
+    click.echo(f"newsbrief: digest: {result.tally()}", err=True)
     sys.exit(outcome_code(len(result.articles), len(result.failures)))
 
 
@@ -456,15 +375,10 @@ def digest(
     "--allow-host", "allow_hosts", multiple=True, metavar="NAME",
     help="Also answer to this Host name (the machine's name or address when listening on every interface).",
 )  # fmt: skip
-@click.option(
-    "--digests", "digests_dir", type=click.Path(file_okay=False, exists=True), help="Folder of digests to serve."
-)
+@click.option("--digests", "digests_dir", type=EXISTING_FOLDER, help="Folder of digests to serve.")
 @db_option
-@click.pass_context
 @guarded
-def serve(
-    ctx: click.Context, host: str, port: int, allow_hosts: tuple[str, ...], digests_dir: str | None, db: str | None
-) -> None:
+def serve(host: str, port: int, allow_hosts: tuple[str, ...], digests_dir: Path | None, db: str | None) -> None:
     """Browse the index in a local web reader: search, entities over time, every summary
     sentence linked to the article sentences it comes from. Read-only; JSON at every URL
     (?format=json). Answers only to 127.0.0.1, localhost, [::1], the --host and --allow-host
@@ -476,8 +390,6 @@ def serve(
       newsbrief serve --digests ~/digests --port 9000
       newsbrief serve --host 0.0.0.0 --allow-host reader.lan
     """
-    from pathlib import Path
-
     from .errors import MissingExtra
 
     try:
@@ -486,14 +398,11 @@ def serve(
         from . import serve as reader
     except ImportError:
         raise MissingExtra("the reader needs the optional extra: pip install 'newsbrief[serve]'", "serve") from None
-    settings = settings_from(ctx, db=db)
-    open_index(settings, readonly=True).close()  # a missing or unreadable index fails here, clearly
-    hosts = reader.allowed_hosts(host, allow_hosts)
-    app = reader.create_app(settings.db_path(), Path(digests_dir) if digests_dir else None, hosts)
-    sock = reader.listen(host, port)  # a port in use fails here, before we say we are serving
+    db_path = settings_from(db=db).db_path()
+    app, sock, hosts = reader.start(db_path, host, port, allow_hosts, digests_dir)
     where = "only this machine can connect" if reader.is_local(host) else "reachable from the network"
     click.echo(
-        f"newsbrief: serving {settings.db_path()} read-only at {reader.listen_url(host, port)} ({where}; "
+        f"newsbrief: serving {db_path} read-only at {reader.listen_url(host, port)} ({where}; "
         f"answers to Host {', '.join(hosts)})",
         err=True,
     )
@@ -506,13 +415,10 @@ def serve(
     "--summary", "summary_file", required=True,
     help="The summary to check: a file or - (one sentence per line, or a paragraph).",
 )  # fmt: skip
-@click.option("-f", "--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@format_option("md", "json")
 @private_option("redirects")
-@click.pass_context
 @guarded
-def verify(
-    ctx: click.Context, article_source: str, summary_file: str, fmt: str, allow_private_addresses: bool | None
-) -> None:
+def verify(article_source: str, summary_file: str, fmt: str, allow_private_addresses: bool | None) -> None:
     """Check every sentence of a summary against its article: which sentences to trust.
 
     Each sentence is aligned to the article sentence(s) supporting it, then its names, numbers,
@@ -526,37 +432,22 @@ def verify(
       pbpaste | newsbrief verify --article saved.html --summary - --format json
     """
     import json
-    from pathlib import Path
 
-    from .api import read_one, summary_to_check
-    from .policy import Policy
-    from .relations import Verifier
+    from .api import verify_sources
     from .render import verdict_text
 
-    if article_source == "-" and summary_file == "-":
-        raise UsageError("the article and the summary cannot both come from stdin")
-    settings = settings_from(ctx, allow_private_addresses=allow_private_addresses)
-    policy = Policy.trusted(settings)
-    # capped like any input (refused when longer, never cut); a file must be a regular file
-    stdin = summary_file == "-"
-    summary = policy.read_stream(sys.stdin.buffer) if stdin else policy.read_file(Path(summary_file))
-    sentences = summary_to_check(summary, settings)  # a usage error (empty, binary, …) before any model loads
-    article = read_one(article_source, settings, sys.stdin.buffer if article_source == "-" else None)
+    settings = settings_from(allow_private_addresses=allow_private_addresses)
+    article, verdicts = verify_sources(article_source, summary_file, settings, sys.stdin.buffer)
     all_supported = True
-    for v in Verifier.load(settings).stream(article.text, sentences):  # each verdict as it is found
+    for v in verdicts:  # each verdict as it is found
         all_supported &= v.supported
         click.echo(json.dumps(v.as_dict(), ensure_ascii=False) if fmt == "json" else verdict_text(v, article.text))
     sys.exit(EXIT_OK if all_supported else EXIT_PARTIAL)
 
 
 @main.command("eval")
-@click.option(
-    "--shared",
-    type=click.Path(file_okay=False, exists=True),
-    default="../shared/eval",
-    show_default=True,
-    help="Folder with the dev sets and score.py.",
-)
+@click.option("--shared", type=EXISTING_FOLDER, default="../shared/eval",
+              show_default=True, help="Folder with the dev sets and score.py.")  # fmt: skip
 @click.option(
     "--task", "tasks", multiple=True, type=click.Choice(["extraction", "summarization", "entities", "faithfulness"])
 )
@@ -569,24 +460,11 @@ def verify(
     help="Score only the first N documents of each set (of each dataset in summarization). "
     "Floors are checked only for the limit they were pinned at (none for fast, see eval_floors.toml).",
 )
-@click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Write the full results here.")
-@click.option(
-    "--briefs",
-    "briefs_out",
-    type=click.Path(dir_okay=False),
-    help="Write every brief (JSONL: mode, id, TLDR, summary, gated) to read them next to their articles.",
-)
-@click.pass_context
+@click.option("--json", "json_out", type=FILE, help="Write the full results here.")
+@click.option("--briefs", "briefs_out", type=FILE, help="Write every brief (JSONL) to read next to its article.")
 @guarded
-def eval_cmd(
-    ctx: click.Context,
-    shared: str,
-    tasks: tuple[str, ...],
-    modes: tuple[str, ...],
-    limit: int | None,
-    json_out: str | None,
-    briefs_out: str | None,
-) -> None:
+def eval_cmd(shared: Path, tasks: tuple[str, ...], modes: tuple[str, ...], limit: int | None,
+             json_out: Path | None, briefs_out: Path | None) -> None:  # fmt: skip
     """Score extraction, summaries and entities on the shared dev sets; fail below the floors.
 
     Prints a table next to lead baselines (equal length and lead-3/lead-1) and exits 1 when a
@@ -596,17 +474,13 @@ def eval_cmd(
     Example:
       newsbrief eval --shared ../shared/eval --json bench/eval.json
     """
-    import json
-    from pathlib import Path
-
     from . import evaluate
 
-    results = evaluate.run(Path(shared), settings_from(ctx), tasks, modes, limit,
-                           Path(briefs_out) if briefs_out else None)  # fmt: skip
+    results = evaluate.run(shared, settings_from(), tasks, modes, limit, briefs_out)
     click.echo(evaluate.table(results))
     values = evaluate.metrics(results)
     if json_out:
-        Path(json_out).write_text(json.dumps({"metrics": values, "results": results}, indent=1))
+        evaluate.save(json_out, values, results)
     failures = evaluate.check_floors(values, limit)
     for line in failures:
         click.echo(f"newsbrief: eval: {line}", err=True)

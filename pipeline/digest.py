@@ -89,6 +89,12 @@ class Digest:
     def nothing_new(self) -> bool:
         return not self.articles and not self.failures and not self.skipped
 
+    def tally(self) -> str:
+        return (
+            f"{len(self.articles)} new ({self.reused} reused, {self.degraded} in fast mode), "
+            f"{len(self.failures)} failed, {len(self.skipped)} skipped"
+        )
+
     def top_entities(self, n: int = 10) -> list[tuple[str, str, int]]:
         """(name, label, articles mentioning it), most frequent first."""
         counts: Counter[tuple[str, str]] = Counter()

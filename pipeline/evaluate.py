@@ -277,6 +277,11 @@ def run(
     return results
 
 
+def save(path: Path, values: dict[str, float], results: dict[str, Any]) -> None:
+    """The named metrics and the full results as one JSON file (``--json``)."""
+    path.write_text(json.dumps({"metrics": values, "results": results}, indent=1))
+
+
 def metrics(results: dict[str, Any]) -> dict[str, float]:
     """Flatten the results into the named numbers the floors refer to."""
     out: dict[str, float] = {}

@@ -92,6 +92,17 @@ def listen(host: str, port: int) -> socket.socket:
         raise UsageError(f"cannot listen on {where}: {why} (choose another --host or --port)", "serve") from None
 
 
+def start(db: Path, host: str, port: int, extra_hosts: Iterable[str] = (), digests_dir: Path | None = None) -> Any:
+    """The reader's app and its listening socket, or the error saying why not (the index missing
+    or unreadable, the port in use) before anything claims the reader is up."""
+    from .store import Store
+
+    Store(db, readonly=True).close()
+    hosts = allowed_hosts(host, extra_hosts)
+    app = create_app(db, digests_dir, hosts)
+    return app, listen(host, port), hosts
+
+
 def run(app: Any, sock: socket.socket) -> None:
     """Serve ``app`` on the socket :func:`listen` made, until interrupted."""
     import uvicorn
