@@ -205,8 +205,17 @@ def doctor(settings: Settings | None = None) -> Iterator[tuple[str, str, str]]:
     yield "fast", fast.model["summarizer"], f"{len(fast.tldr_text.split())}-word TLDR"
     yield "ner", fast.model["ner"], ", ".join(e.text for e in fast.entities)
     from .models import resolve
-    from .summarizers import BACKENDS
+    from .summarizers import BACKENDS, remote_writer
 
+    if remote_writer(settings):
+        from .summarizers.remote import RemoteChat
+
+        server = RemoteChat.connect(settings)  # a setup error in one line: unreachable, no such model
+        reply = server.chat([{"role": "user", "content": "Say OK."}], 4)
+        tokens = f"tokens from its /tokenize ({server.tokenizer})" if server.tokenizer else "tokens estimated"
+        said = " ".join(reply.text.split())[:40]
+        yield "quality", server.model_id, f"{server.url}: context {server.context}, {tokens}, replied {said!r}"
+        return
     spec = resolve(settings.quality_model, "summarizer", settings.models_dir)  # a setup error if missing
     if spec.backend == "llamacpp":
         from .summarizers.llamacpp import LlamaCppChat

@@ -5,7 +5,8 @@ plus ``timings``); ``DIR/errors.jsonl`` one ``{source, reason, message}`` per fa
 goes out in one ``write`` on an append-only file and each batch is fsynced, so a run killed at any
 moment (SIGKILL included) leaves at most one torn last line, which the next run cuts off before
 resuming. Re-running skips every source already in ``results.jsonl`` (and, after extraction,
-every content hash already there); ``retry_failed`` re-attempts what is in ``errors.jsonl``.
+every content hash already there); ``retry_failed`` re-attempts what is in ``errors.jsonl`` (a
+failure of the LLM server, ``model_error``, is re-attempted by every run).
 Extraction runs in worker processes; the models run batched in this process, loaded once.
 """
 
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from .core import Models, already_done, enrich, indexed, read
 from .document import Article
-from .errors import UsageError
+from .errors import UsageError, WriterFailed
 from .fetch import is_url
 from .fsutil import run_lock, state_error, write_atomic
 from .policy import Policy
@@ -294,6 +295,9 @@ def run_batch(
         raise
 
 
+RETRIED = frozenset({WriterFailed.reason})  # failures a plain rerun re-attempts
+
+
 def _plan(
     results: JsonlLog,
     errors: JsonlLog,
@@ -314,10 +318,9 @@ def _plan(
         if jsonl.damaged:  # resumable again; the lines are kept aside, their sources are done again
             jsonl.set_aside()
             state.damaged += jsonl.damaged
-    if retry_failed:
-        open_errors = {}
-    else:
-        state.failed_sources = set(open_errors)
+    # a writer-server failure is not the article's fault: every run tries it again, like --retry-failed
+    open_errors = {} if retry_failed else {s: r for s, r in open_errors.items() if r.get("reason") not in RETRIED}
+    state.failed_sources = set(open_errors)
     errors.rewrite(open_errors.values())  # one line per open failure, in first-seen order
     sources = expand_inputs(inputs, Policy.trusted(settings), urls_file)
     todo = [s for s in sources if s not in state.done_sources and s not in state.failed_sources]

@@ -38,6 +38,7 @@ from .cli_utils import (
     db_option,
     exit_code_of,
     format_option,
+    llm_options,
     mode_options,
     open_index,
     outcome_code,
@@ -118,7 +119,7 @@ def summarize(
     sources: tuple[str, ...],
     fmt: str,
     no_index: bool,
-    **flags: Any,  # --mode --model --threads --db --allow-private-addresses: settings
+    **flags: Any,  # --mode --model --threads --llm-url --llm-model --db --allow-private-addresses: settings
 ) -> None:
     """Summarize articles: URLs, saved .html/.htm/.txt files, or - for stdin.
 
@@ -178,7 +179,7 @@ def batch(
     address: str | None,
     quiet: bool,
     no_index: bool,
-    **flags: Any,  # --mode --model --threads --db --allow-private-addresses: settings
+    **flags: Any,  # --mode --model --threads --llm-url --llm-model --db --allow-private-addresses: settings
 ) -> None:
     """Summarize folders of saved pages, files or URL lists into DIR/results.jsonl, resumably.
 
@@ -462,21 +463,24 @@ def verify(article_source: str, summary_file: str, fmt: str, allow_private_addre
 )
 @click.option("--json", "json_out", type=FILE, help="Write the full results here.")
 @click.option("--briefs", "briefs_out", type=FILE, help="Write every brief (JSONL) to read next to its article.")
+@llm_options
 @guarded
 def eval_cmd(shared: Path, tasks: tuple[str, ...], modes: tuple[str, ...], limit: int | None,
-             json_out: Path | None, briefs_out: Path | None) -> None:  # fmt: skip
+             json_out: Path | None, briefs_out: Path | None, **flags: Any) -> None:  # fmt: skip
     """Score extraction, summaries and entities on the shared dev sets; fail below the floors.
 
     Prints a table next to lead baselines (equal length and lead-3/lead-1) and exits 1 when a
     metric is below its floor in pipeline/eval_floors.toml.
 
     \b
-    Example:
+    \b
+    Examples:
       newsbrief eval --shared ../shared/eval --json bench/eval.json
+      newsbrief eval --task summarization --mode quality --limit 60 --llm-url http://127.0.0.1:8080
     """
     from . import evaluate
 
-    results = evaluate.run(shared, settings_from(), tasks, modes, limit, briefs_out)
+    results = evaluate.run(shared, settings_from(**flags), tasks, modes, limit, briefs_out)
     click.echo(evaluate.table(results))
     values = evaluate.metrics(results)
     if json_out:

@@ -74,7 +74,15 @@ def format_option(*choices: str) -> Callable[[F], F]:
     )
 
 
+def llm_options(fn: F) -> F:
+    """Where quality mode writes: an OpenAI-compatible LLM server instead of the bundled model."""
+    fn = click.option("--llm-model", help="The server's model (default: the one it lists first).")(fn)
+    ask = "Write quality briefs on this OpenAI-compatible LLM server (llama.cpp, Ollama, vLLM)."
+    return click.option("--llm-url", metavar="URL", help=ask)(fn)
+
+
 def mode_options(fn: F) -> F:
+    fn = llm_options(fn)
     fn = click.option("--threads", type=int, help="CPU threads for the models (default: all cores).")(fn)
     fn = click.option("--model", help="Summarizer model: a name from `newsbrief models` or a local path.")(fn)
     fn = click.option(

@@ -126,7 +126,7 @@ def indexed(articles: Iterable[Article], store: Store | None, batch_size: int) -
     return articles if store is None else store.pipe(articles, batch_size)  # type: ignore[return-value]
 
 
-def enrich(articles: Iterable[Article], models: Models, batch_size: int) -> Iterator[Article]:
+def enrich(articles: Iterable[Article], models: Models, batch_size: int, first: int = 1) -> Iterator[Article]:
     """summarize + tag entities in batches; yields every record, in input order, each batch as
     soon as it is done.
 
@@ -134,9 +134,10 @@ def enrich(articles: Iterable[Article], models: Models, batch_size: int) -> Iter
     (the LLM writer: its slots, 1 by default): a model that gains nothing from batching works one
     article at a time, so each finished brief leaves at once (a kill loses at most the one in
     flight) instead of waiting for 15 others (16 LLM briefs, 12 minutes, were lost that way).
-    The first batch is a single record: the summarizer is loaded by then and says its size."""
+    The first batch is ``first`` records (one, unless the caller knows the size): the summarizer
+    is loaded by then and says its size."""
     it = iter(articles)
-    size = 1
+    size = first
     while chunk := list(itertools.islice(it, size)):
         good = [a for a in chunk if a.status == "ok"]
         if good:
@@ -146,7 +147,7 @@ def enrich(articles: Iterable[Article], models: Models, batch_size: int) -> Iter
             per = (time.perf_counter() - t0) / len(good)
             for a in good:
                 a.timings["summarize"] = per
-                if not a.tldr_text.strip():
+                if a.status == "ok" and not a.tldr_text.strip():
                     # an ok brief always has a TLDR (the summary may be empty when the TLDR is all
                     # a very short text has); text with no usable sentence is an error
                     a.fail(SummaryError("no sentence of the text could be used for a summary (is it prose?)",

@@ -21,6 +21,7 @@ file itself is the user's own, read like any list file.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import re
@@ -37,7 +38,7 @@ from .fetch import FEED_TYPES, HTML_TYPES, Response, fetch
 from .policy import Policy, decode_text
 from .settings import Settings
 from .store import Store, timestamp, utc_now
-from .summarizers import prefer
+from .summarizers import prefer, remote_writer
 
 log = logging.getLogger(__name__)
 
@@ -218,7 +219,7 @@ def build(
 ) -> Digest:
     """Collect new items and summarize them within the budget (added to the index as they are
     done); returns the digest, whose items :func:`publish` remembers once it is written."""
-    from .core import Models, enrich, indexed, read
+    from .core import Models, enrich, read
 
     start = clock()
     deadline = start + budget if budget else None
@@ -243,46 +244,65 @@ def build(
     seen = store.seen_urls(list(items), retry_statuses=retry)
     new = [i for i in items.values() if i.url not in seen]
 
-    est = 0.0  # running mean of seconds per article summarized by `models` (not the fast fallback)
+    # articles written at once: an LLM server takes llm_concurrency; the in-process writer one
+    at_once = models.settings.llm_concurrency if remote_writer(models.settings) else 1
+    est = 0.0  # running mean of seconds per group summarized by `models` (not the fast fallback)
     done = 0
-    for item in new:
+    queue = iter(new)
+    for item in queue:
         now = clock()
         if deadline is not None and now >= deadline:
             digest.skipped.append(item.url)
             continue
-        if item.error is not None:  # a link that is no URL to fetch: listed, remembered, never read
-            digest.failures.append(Failure(item.url, item.error.reason, item.error.message))
-            digest.seen.append((item.url, item.feed, "failed"))
-            continue
-        known = store.find_by_url(item.url)
-        if known is not None:
-            digest.articles.append(known)
-            digest.reused += 1
-            digest.seen.append((item.url, item.feed, "reused"))
+        group = []
+        for nxt in itertools.chain([item], queue):
+            if nxt.error is not None:  # a link that is no URL to fetch: listed, remembered, never read
+                digest.failures.append(Failure(nxt.url, nxt.error.reason, nxt.error.message))
+                digest.seen.append((nxt.url, nxt.feed, "failed"))
+            elif (known := store.find_by_url(nxt.url)) is not None:
+                digest.articles.append(known)
+                digest.reused += 1
+                digest.seen.append((nxt.url, nxt.feed, "reused"))
+            else:
+                group.append(nxt)
+            if len(group) == at_once:
+                break
+        if not group:
             continue
         chosen = models
         if deadline is not None and est and deadline - now < 1.5 * est and models.settings.mode != "fast":
             chosen = fast_models
-            digest.degraded += 1
+            digest.degraded += len(group)
         t0 = clock()
-        article = next(enrich(read([item.url], settings, policy=own if item.own else untrusted), chosen, 1))
-        if article.status == "ok":
-            article.title = article.title or item.title
-            article.date = article.date or (item.published or "")[:10] or None
-            article = next(indexed([article], store, 1))
-            digest.seen.append((item.url, item.feed, "ok"))
-            digest.articles.append(article)
-            if chosen is models:  # fast-mode timings would make the next quality article look affordable
-                done += 1
-                est += (clock() - t0 - est) / done
-        else:
-            digest.failures.append(Failure(item.url, article.error or "error", article.message or "failed"))
-            if article.error in PERMANENT:  # a 404 stays a 404: do not retry it every night
-                digest.seen.append((item.url, item.feed, "failed"))
-            elif article.error == REFUSED_ADDRESS:
-                digest.seen.append((item.url, item.feed, REFUSED_ADDRESS))
+        reads = itertools.chain.from_iterable(
+            read([g.url], settings, policy=own if g.own else untrusted) for g in group
+        )  # fmt: skip
+        for item_, article in zip(group, enrich(reads, chosen, at_once, at_once), strict=True):
+            _settle(digest, store, item_, article)
+        if chosen is models:  # fast-mode timings would make the next quality article look affordable
+            done += 1
+            est += (clock() - t0 - est) / done
     digest.articles.sort(key=lambda a: a.date or "", reverse=True)
     return digest
+
+
+def _settle(digest: Digest, store: Store, item: Item, article: Article) -> None:
+    """Record one summarized item: indexed and listed, or a failure (remembered as seen only
+    when retrying cannot help: a 404 stays a 404; an LLM server failure is retried next run)."""
+    from .core import indexed
+
+    if article.status == "ok":
+        article.title = article.title or item.title
+        article.date = article.date or (item.published or "")[:10] or None
+        article = next(indexed([article], store, 1))
+        digest.seen.append((item.url, item.feed, "ok"))
+        digest.articles.append(article)
+        return
+    digest.failures.append(Failure(item.url, article.error or "error", article.message or "failed"))
+    if article.error in PERMANENT:
+        digest.seen.append((item.url, item.feed, "failed"))
+    elif article.error == REFUSED_ADDRESS:
+        digest.seen.append((item.url, item.feed, REFUSED_ADDRESS))
 
 
 def publish(

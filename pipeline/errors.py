@@ -13,7 +13,9 @@
     │   └── ExtractionTimeout     parsing the page took longer than ``extract_timeout``
     ├── SummaryError              the summarizer found nothing to say about the text
     ├── ModelError                a model could not be resolved or loaded (setup problem)
-    │   └── ModelNotFound         name not in the manifest and not a path; lists what exists
+    │   ├── ModelNotFound         name not in the manifest and not a path; lists what exists
+    │   └── WriterFailed          the LLM server failed on one article (refused, HTTP error,
+    │                             timeout, a reply not as the API promises): that article's error
     ├── MissingExtra              an optional extra (``newsbrief[ray]``) is not installed
     ├── StoreError                the SQLite index is corrupt, locked or unwritable
     │   └── NoSuchArticle         no article with that id in the index
@@ -86,6 +88,13 @@ class ModelError(PipelineError):
 
 class ModelNotFound(ModelError):
     reason = "model_not_found"
+
+
+class WriterFailed(ModelError):
+    """One article's request to the LLM server failed; the record fails, the run goes on, and a
+    rerun retries it (the article is fine; the server may be back)."""
+
+    reason = "model_error"
 
 
 class MissingExtra(PipelineError):

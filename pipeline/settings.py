@@ -56,6 +56,11 @@ class Settings:
     llm_slots: int  # articles the LLM writes at once (llama.cpp parallel slots)
     llm_dry: float  # DRY repetition penalty of the writer's decoding (0 = off)
     llm_lock: bool  # llama.cpp generations on this machine take turns (two jobs at once do not thrash)
+    llm_url: str  # an OpenAI-compatible LLM server to write quality briefs ("" = the bundled model in-process)
+    llm_model: str  # the server's model to use ("" = the one it lists)
+    llm_api_key_env: str  # NAME of the environment variable holding the server's key ("" = no key)
+    llm_concurrency: int  # articles sent to the server at once
+    llm_timeout: float  # seconds one request to the server may take, retries included
     relation_check: bool  # generative summaries: replace sentences whose relations their source contradicts
     threads: int  # CPU threads for the models (0 = all cores)
     batch_size: int  # articles per model batch
@@ -167,6 +172,12 @@ def load_settings(
         )
     if not 1 <= merged["llm_slots"] <= 16:
         raise PipelineError(f"llm_slots must be between 1 and 16, not {merged['llm_slots']}")
+    if not 1 <= merged["llm_concurrency"] <= 64:
+        raise PipelineError(f"llm_concurrency must be between 1 and 64, not {merged['llm_concurrency']}")
+    if not merged["llm_timeout"] > 0:
+        raise PipelineError(f"llm_timeout must be more than 0 seconds, not {merged['llm_timeout']}")
+    if merged["llm_url"] and not merged["llm_url"].lower().startswith(("http://", "https://")):
+        raise PipelineError(f"llm_url must be an http(s) URL, not {merged['llm_url']!r}")
     if not 0 <= merged["llm_dry"] <= 5:
         raise PipelineError(f"llm_dry must be between 0 (off) and 5, not {merged['llm_dry']}")
     return Settings(**merged)

@@ -21,7 +21,7 @@ def prefer(settings: Settings, mode: str) -> Settings:
     only when its model is installed. An explicit mode or ``model`` is left alone."""
     if settings.mode != "auto" or settings.model:
         return settings
-    if mode == "quality":
+    if mode == "quality" and not settings.llm_url:  # a server the user configured is always "installed"
         spec = manifest().get(settings.quality_model)
         if spec is None or not is_installed(spec, settings.models_dir) or spec.backend not in BACKENDS:
             mode = "fast"
@@ -59,7 +59,18 @@ def _hf(spec: ModelSpec, settings: Settings) -> Summarizer:
 BACKENDS = {"extractive": _extractive, "llamacpp": _llamacpp, "hf": _hf}
 
 
+def remote_writer(settings: Settings) -> bool:
+    """Does quality mode write on the user's LLM server (``llm_url``) rather than in-process?
+    An explicit ``model`` (a local one) wins."""
+    return bool(settings.llm_url) and not settings.model and prefer(settings, "quality").mode == "quality"
+
+
 def load_summarizer(settings: Settings) -> Summarizer:
+    if remote_writer(settings):
+        from .recipe import RecipeSummarizer
+        from .remote import RemoteChat
+
+        return RecipeSummarizer(RemoteChat.connect(settings), settings)
     spec = choose_model(settings)
     try:
         factory = BACKENDS[spec.backend]

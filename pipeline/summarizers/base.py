@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..document import Article, SummarySentence
+from ..errors import PipelineError
 
 
 @dataclass(slots=True)
@@ -15,6 +16,7 @@ class SummaryResult:
     paragraphs: list[list[SummarySentence]]
     coverage: float = 1.0  # share of the text it was given that the model read
     gated: list[dict[str, object]] = field(default_factory=list)  # what the faithfulness gate changed
+    error: PipelineError | None = None  # this article failed (its LLM server request); the others did not
 
 
 class Summarizer(Protocol):
@@ -30,6 +32,9 @@ class Summarizer(Protocol):
 def apply(summarizer: Summarizer, articles: Sequence[Article]) -> None:
     """Run a batch and write the results into the records."""
     for article, result in zip(articles, summarizer.summarize_batch(articles), strict=True):
+        if result.error is not None:
+            article.fail(result.error)
+            continue
         article.tldr = result.tldr
         article.summary = result.paragraphs
         article.coverage *= result.coverage  # extraction may already have cut a huge text

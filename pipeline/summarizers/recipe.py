@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..document import Article
-from ..errors import ModelError
+from ..errors import ModelError, WriterFailed
 from ..settings import Settings
 from ..text import share_read, take_words
 from .base import SummaryResult
@@ -158,13 +158,21 @@ class RecipeSummarizer:
 
     def summarize_batch(self, articles: Sequence[Article]) -> list[SummaryResult]:
         """Results in input order. With several llama.cpp slots, that many articles are written
-        at once (one thread each, pinned to a slot whose cache keeps its article between calls)."""
+        at once (one thread each, pinned to a slot whose cache keeps its article between calls); on
+        an LLM server, ``llm_concurrency`` requests at once."""
         slots = getattr(self.chat, "slots", 1)
         if slots <= 1 or len(articles) <= 1:
-            return [self.summarize_one(a) for a in articles]
+            return [self._one(a) for a in articles]
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=slots, thread_name_prefix="llm-slot")
-        return list(self._pool.map(self.summarize_one, articles))
+        return list(self._pool.map(self._one, articles))
+
+    def _one(self, article: Article) -> SummaryResult:
+        """An article whose LLM server request failed is that article's error; the batch goes on."""
+        try:
+            return self.summarize_one(article)
+        except WriterFailed as exc:
+            return SummaryResult([], [], error=WriterFailed(exc.message, article.source))
 
     def summarize_one(self, article: Article) -> SummaryResult:
         src = Source.of(article.text)

@@ -1,0 +1,280 @@
+"""The quality writer on an LLM server the user runs: any OpenAI-compatible HTTP API
+(llama.cpp's ``llama-server``, Ollama, vLLM, a hosted API).
+
+Implements :class:`~pipeline.summarizers.recipe.ChatModel`, so the recipe (facts → TLDR →
+paragraphs, chunking with map-reduce, coverage), the faithfulness gate, the relation check and
+provenance run exactly as with the bundled model. What the server says is untrusted input like a
+page: replies are size-capped, bounded by one deadline per request (the fetcher's transport), their
+control characters stripped, and anything not shaped as the API promises is that article's
+:class:`~pipeline.errors.WriterFailed`, never a crash of the run. The API key is read from the
+environment variable the user names and goes only into the Authorization header: never into a
+message, a log line or an error.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ..errors import ModelError, PipelineError, WriterFailed
+from ..policy import Policy
+from ..settings import Settings
+from ..text import strip_controls
+from .recipe import Generation, Message
+
+log = logging.getLogger(__name__)
+
+REPLY_CAP = 2_000_000  # bytes of one reply; a chat completion of a few hundred tokens is a few KB
+RETRY_STATUS = frozenset({429, 503})  # busy or loading: worth waiting for; anything else is not
+RETRIES = 3
+BACKOFF = 1.0  # seconds before the first retry, doubled each time (or the server's Retry-After)
+# A reasoning model (Qwen3, DeepSeek-R1 on Ollama) may put its thinking in the content.
+_THINK = re.compile(r"<think>.*?(?:</think>|\Z)", re.S)
+
+
+def estimate_tokens(text: str) -> int:
+    """Tokens ``text`` can take at most, for a server that cannot tokenize (Ollama's OpenAI API):
+    a BPE token of English or code is rarely under 2.5 characters (measured against the bundled
+    model's tokenizer: ``tests/test_remote.py``), a character outside ASCII can be two tokens."""
+    ascii_chars = sum(1 for c in text if c < "\x80")
+    return math.ceil(ascii_chars / 2.5) + 2 * (len(text) - ascii_chars) + 1
+
+
+def endpoints(url: str) -> tuple[str, str]:
+    """(server root, OpenAI API base) from what the user gave: ``http://h:8080`` or ``…/v1``."""
+    base = url.strip().rstrip("/")
+    root = base[: -len("/v1")] if base.endswith("/v1") else base
+    return root, root + "/v1"
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    status: int
+    data: Any  # the decoded JSON (None when the body is not JSON)
+    retry_after: float | None = None
+
+
+class RemoteChat:
+    """One OpenAI-compatible endpoint; thread-safe (a client per request), ``slots`` requests at once."""
+
+    def __init__(
+        self,
+        url: str,
+        model: str,
+        context: int,
+        settings: Settings,
+        api_key: str = "",
+        tokenizer: str = "",
+    ) -> None:
+        self.url = re.sub(r"//[^/@]*@", "//", url)  # as shown in messages: never a user:key@ part
+        self.root, self.api = endpoints(url)
+        self.model = model
+        self.model_id = model
+        self.context = context
+        self.slots = settings.llm_concurrency  # the recipe writes this many articles at once
+        self.timeout = settings.llm_timeout
+        self.tokenizer = tokenizer  # "llama.cpp", "vllm" or "" (estimate)
+        self._headers = {"Accept-Encoding": "gzip, deflate", "User-Agent": settings.user_agent}
+        if api_key:
+            self._headers["Authorization"] = f"Bearer {api_key}"
+        # the user's own endpoint: loopback and private addresses are the normal case
+        self._policy = replace(Policy.trusted(settings), max_bytes=REPLY_CAP, timeout=settings.llm_timeout)
+
+    # ------------------------------------------------------------------ connecting
+    @classmethod
+    def connect(cls, settings: Settings) -> RemoteChat:
+        """Ask the server which model, context and tokenizer it has; a :class:`ModelError` (a
+        setup problem, said in one line) when it cannot be reached or has no such model."""
+        key = ""
+        if settings.llm_api_key_env:
+            key = os.environ.get(settings.llm_api_key_env, "")
+            if not key:
+                raise ModelError(f"the environment variable {settings.llm_api_key_env} (llm_api_key_env) is empty")
+        chat = cls(settings.llm_url, settings.llm_model, settings.llm_context, settings, key)
+        try:
+            listed = chat._get(chat.api + "/models")
+        except WriterFailed as exc:
+            raise ModelError(exc.message) from None
+        models = [m for m in (listed.data or {}).get("data", []) if isinstance(m, dict)] if listed.status == 200 else []
+        ids = [str(m.get("id")) for m in models if m.get("id")]
+        if listed.status in (401, 403):
+            raise ModelError(f"LLM server {chat.url}: HTTP {listed.status} (is llm_api_key_env set?)")
+        if not chat.model:
+            if not ids:
+                raise ModelError(f"LLM server {chat.url} lists no model: set llm_model (--llm-model)")
+            chat.model = ids[0]
+        elif ids and chat.model not in ids:
+            raise ModelError(f"LLM server {chat.url} has no model {chat.model!r}; it has: {', '.join(ids[:10])}")
+        chat.model_id = chat.model
+        entry = next((m for m in models if m.get("id") == chat.model), {})
+        chat.context = chat._server_context(entry) or settings.llm_context
+        chat.tokenizer = chat._probe_tokenizer()
+        log.info("LLM server %s: model %s, context %d, tokens %s", chat.url, chat.model, chat.context,
+                 chat.tokenizer or "estimated")  # fmt: skip
+        return chat
+
+    def _server_context(self, entry: dict[str, Any]) -> int:
+        """The context one request may use: vLLM lists ``max_model_len``; llama.cpp's /props says
+        each slot's ``n_ctx``. 0 when the server does not say (then ``llm_context``)."""
+        if isinstance(entry.get("max_model_len"), int):
+            return int(entry["max_model_len"])
+        try:
+            props = self._get(self.root + "/props")
+        except WriterFailed:
+            return 0
+        settings = (props.data or {}).get("default_generation_settings") if props.status == 200 else None
+        n_ctx = settings.get("n_ctx") if isinstance(settings, dict) else None
+        return n_ctx if isinstance(n_ctx, int) and n_ctx > 0 else 0
+
+    def _probe_tokenizer(self) -> str:
+        for kind in ("llama.cpp", "vllm"):
+            try:
+                if self._tokenize("Hello, world.", kind) > 0:
+                    return kind
+            except (WriterFailed, KeyError, TypeError, ValueError):
+                continue
+        return ""
+
+    # ------------------------------------------------------------------ ChatModel
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        if not self.tokenizer:
+            return [estimate_tokens(t) for t in texts]
+        try:
+            return [self._tokenize(t, self.tokenizer) for t in texts]
+        except (KeyError, TypeError, ValueError):
+            raise WriterFailed(f"LLM server {self.url}: /tokenize replied with no token list") from None
+
+    def chat(self, messages: Sequence[Message], max_tokens: int) -> Generation:
+        body = {
+            "model": self.model,
+            "messages": list(messages),
+            "max_tokens": max_tokens,
+            "temperature": 0.0,  # greedy: the same brief every time, as with the bundled model
+            "stream": False,
+        }
+        t0 = time.perf_counter()
+        reply = self._post(self.api + "/chat/completions", body)
+        data = reply.data
+        if reply.status != 200:
+            raise WriterFailed(f"LLM server {self.url}: HTTP {reply.status}{_error_text(data)}")
+        if not isinstance(data, dict):
+            raise WriterFailed(f"LLM server {self.url}: the reply is not a JSON object")
+        choices = data.get("choices")
+        first = choices[0] if isinstance(choices, list) and choices else None
+        message = first.get("message") if isinstance(first, dict) else None
+        content = message.get("content") if isinstance(message, dict) else None
+        if not isinstance(content, str):
+            raise WriterFailed(f"LLM server {self.url}: the reply has no choices[0].message.content")
+        usage = _dict(data.get("usage"))
+        details = _dict(usage.get("prompt_tokens_details"))
+        return Generation(
+            strip_controls(_THINK.sub("", content)),
+            _int(usage.get("prompt_tokens")),
+            _int(details.get("cached_tokens")),
+            _int(usage.get("completion_tokens")),
+            time.perf_counter() - t0,
+        )
+
+    # ------------------------------------------------------------------ HTTP
+    def _tokenize(self, text: str, kind: str) -> int:
+        body: dict[str, Any] = {"content": text, "add_special": False}  # llama.cpp's shape
+        if kind == "vllm":
+            body = {"model": self.model, "prompt": text, "add_special_tokens": False}
+        reply = self._post(self.root + "/tokenize", body, retry=False)
+        if reply.status != 200 or not isinstance(reply.data, dict):
+            raise ValueError("no tokenizer")
+        if kind == "vllm":
+            return int(reply.data["count"])
+        return len(reply.data["tokens"])
+
+    def _get(self, url: str) -> Reply:
+        return self._request("GET", url, None, retry=False)
+
+    def _post(self, url: str, body: dict[str, Any], retry: bool = True) -> Reply:
+        return self._request("POST", url, body, retry)
+
+    def _request(self, method: str, url: str, body: dict[str, Any] | None, retry: bool) -> Reply:
+        """One request (a 429/503 retried with backoff while the deadline allows), its JSON body
+        read under the cap and the deadline; every failure a :class:`WriterFailed` in one line."""
+        deadline = time.monotonic() + self.timeout
+        for attempt in range(RETRIES + 1):
+            reply = self._once(method, url, body, deadline)
+            if not retry or reply.status not in RETRY_STATUS or attempt == RETRIES:
+                return reply
+            wait = reply.retry_after if reply.retry_after is not None else BACKOFF * 2**attempt
+            if time.monotonic() + wait >= deadline:
+                return reply
+            log.info("LLM server %s: HTTP %d, retrying in %.1fs", self.url, reply.status, wait)
+            time.sleep(wait)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _once(self, method: str, url: str, body: dict[str, Any] | None, deadline: float) -> Reply:
+        import httpcore
+        import httpx
+
+        from ..fetch import PolicyTransport
+        from ..policy import decode_layers, too_large
+
+        where = f"LLM server {self.url}"
+        try:
+            with (
+                httpx.Client(
+                    timeout=httpx.Timeout(self.timeout),
+                    headers=self._headers,
+                    follow_redirects=False,
+                    trust_env=False,  # the article goes only where the user said, never via a proxy env
+                    transport=PolicyTransport(self._policy, url, deadline),
+                ) as client,
+                client.stream(method, url, json=body) as resp,
+            ):
+                declared = resp.headers.get("content-length", "")
+                too_large(int(declared) if declared.isdigit() else 0, REPLY_CAP, where, "reply")
+                raw = bytearray()
+                encodings = resp.headers.get_list("content-encoding", split_commas=True)
+                for part in decode_layers(resp.iter_raw(), encodings, REPLY_CAP, where):
+                    raw += part
+                    if time.monotonic() > deadline:  # a reply that trickles forever
+                        raise httpx.ReadTimeout("deadline")
+                retry_after = resp.headers.get("retry-after", "")
+                status = resp.status_code
+        except PipelineError as exc:  # over the cap, a refused address
+            raise WriterFailed(f"{where}: {exc.message}") from None
+        except (httpx.TimeoutException, httpcore.TimeoutException):
+            raise WriterFailed(f"{where}: no complete reply within {self.timeout:g}s (llm_timeout)") from None
+        except (httpx.HTTPError, httpcore.NetworkError, httpcore.ProtocolError, OSError) as exc:
+            reason = "connection refused" if isinstance(exc, httpx.ConnectError) else f"network error: {exc}"
+            raise WriterFailed(f"{where}: {reason}") from None
+        except ValueError as exc:  # a malformed URL
+            raise WriterFailed(f"{where}: {exc}") from None
+        try:
+            data = json.loads(bytes(raw))
+        except ValueError:
+            if status == 200:
+                raise WriterFailed(f"{where}: the reply is not JSON") from None
+            data = None
+        wait = float(retry_after) if retry_after.replace(".", "", 1).isdigit() else None
+        return Reply(status, data, wait)
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) else 0
+
+
+def _error_text(data: Any) -> str:
+    """The server's own error message, shortened and made safe (it is shown to the user)."""
+    err = data.get("error") if isinstance(data, dict) else None
+    message = err.get("message") if isinstance(err, dict) else err
+    if not isinstance(message, str) or not message.strip():
+        return ""
+    return ": " + " ".join(strip_controls(message).split())[:200]

@@ -1,0 +1,391 @@
+"""Quality mode on an OpenAI-compatible LLM server: a hostile stub on 127.0.0.1 for every failure
+class, and the bundled GGUF behind llama.cpp's own HTTP server for the real path."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import logging
+import re
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import SAMPLES, SEED
+
+from pipeline.cli import main
+from pipeline.errors import ModelError, WriterFailed
+from pipeline.extract import extract
+from pipeline.policy import Policy
+from pipeline.sources import read_file
+from pipeline.summarizers.recipe import ASK_FACTS, ASK_TLDR, RecipeSummarizer
+from pipeline.summarizers.remote import RemoteChat, endpoints, estimate_tokens
+
+KEY = "sk-test-7d1e0c5a9b"  # a key the tests hand the writer through the environment
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
+
+
+def echo_reply(messages: list[dict[str, str]]) -> str:
+    """What a well-behaved writer answers: the article's own sentences (so the gate keeps them)."""
+    first = messages[1]["content"]
+    body = first.split("Article:\n", 1)[-1].split(f"\n\n{ASK_FACTS}")[0]
+    sents = _sentences(body) or ["Nothing."]
+    ask = messages[-1]["content"]
+    if ask.endswith(ASK_FACTS):
+        return "\n".join(f"- {s}" for s in sents[:3])
+    if ask == ASK_TLDR:
+        return sents[0]
+    return " ".join(sents[1:3]) + "\n\n" + " ".join(sents[3:5])
+
+
+class Stub(http.server.BaseHTTPRequestHandler):
+    """An OpenAI-compatible server that misbehaves on purpose: the first path segment of the URL
+    the writer is given picks how (``http://127.0.0.1:PORT/<mode>``)."""
+
+    chats = 0  # chat completions answered, across modes
+    busy_left = 0  # "busy": answers 429 this many times first
+    in_flight = 0  # "slow": requests being answered now, and the most at once
+    most_at_once = 0
+    mu = threading.Lock()
+    pages: dict[str, bytes] = {}  # GET /site/<name>: feeds and articles for digests
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def send(self, code: int, body: bytes | dict, **headers: str) -> None:
+        data = json.dumps(body).encode() if isinstance(body, dict) else body
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in headers.items():
+            self.send_header(k.replace("_", "-"), v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        mode, _, rest = self.path.strip("/").partition("/")
+        if mode == "site" and rest in Stub.pages:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rss+xml" if rest.endswith(".xml") else "text/html")
+            self.end_headers()
+            self.wfile.write(Stub.pages[rest])
+        elif mode == "auth" and self.headers.get("Authorization") != f"Bearer {KEY}":
+            self.send(401, {"error": {"message": "bad key"}})
+        elif rest == "v1/models":
+            self.send(200, {"object": "list", "data": [{"id": "stub-model", "object": "model"}]})
+        else:
+            self.send(404, {"error": "no such route"})
+
+    def do_POST(self) -> None:
+        mode, _, rest = self.path.strip("/").partition("/")
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+        if rest != "v1/chat/completions":
+            self.send(404, {"error": "no such route"})  # no /tokenize: the writer estimates
+            return
+        if mode == "auth" and self.headers.get("Authorization") != f"Bearer {KEY}":
+            self.send(401, {"error": {"message": "bad key"}})
+        elif mode == "busy" and Stub.busy_left > 0:
+            Stub.busy_left -= 1
+            self.send(429, {"error": {"message": "slow down"}}, Retry_After="0")
+        elif mode == "down":
+            self.send(503, {"error": {"message": "loading model"}}, Retry_After="5")
+        elif mode == "boom":
+            self.send(500, {"error": {"message": "boom \x1b]52;c;aGk=\x07 at layer 3"}})
+        elif mode == "badjson":
+            self.send(200, b"<html>not an API</html>")
+        elif mode == "nochoices":
+            self.send(200, {"choices": []})
+        elif mode == "huge":
+            self.send(200, b'{"choices": [{"message": {"content": "' + b"a" * 10_000_000 + b'"}}]}')
+        elif mode == "flood":  # no Content-Length, and no end
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            for _ in range(1000):
+                self.wfile.write(b"a" * 65536)
+        elif mode == "trickle":  # headers, then a byte at a time, never the end
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            for _ in range(600):
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                time.sleep(0.05)
+        elif mode == "slow":  # a server that batches: answers several requests at once
+            with Stub.mu:
+                Stub.in_flight += 1
+                Stub.most_at_once = max(Stub.most_at_once, Stub.in_flight)
+            time.sleep(0.2)
+            with Stub.mu:
+                Stub.in_flight -= 1
+            self.send(200, {"choices": [{"message": {"content": echo_reply(body["messages"])}}]})
+        elif mode == "think":
+            text = "<think>The user wants a summary; I will invent nothing.</think>" + echo_reply(body["messages"])
+            self.send(200, {"choices": [{"message": {"role": "assistant", "content": text}}]})
+        else:
+            Stub.chats += 1
+            text = echo_reply(body["messages"])
+            usage = {"prompt_tokens": 50, "completion_tokens": len(text.split())}
+            self.send(200, {"model": "stub-model", "choices": [{"message": {"content": text}}], "usage": usage})
+
+
+class StubServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # the writer hangs up on purpose (caps, deadlines)
+
+
+def serve(port: int = 0) -> tuple[StubServer, str]:
+    httpd = StubServer(("127.0.0.1", port), Stub)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
+
+
+@pytest.fixture(scope="module")
+def stub() -> Iterator[str]:
+    httpd, url = serve()
+    yield url
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_endpoints_accept_the_root_or_the_v1_base():
+    assert endpoints("http://h:8080") == ("http://h:8080", "http://h:8080/v1")
+    assert endpoints("http://h:8080/v1/") == ("http://h:8080", "http://h:8080/v1")
+    assert endpoints(" http://h/ollama/v1") == ("http://h/ollama", "http://h/ollama/v1")
+
+
+def test_connect_finds_the_model_and_estimates_tokens_without_a_tokenizer(stub, settings):
+    chat = RemoteChat.connect(settings.replace(llm_url=stub + "/ok"))
+    assert chat.model_id == "stub-model" and chat.tokenizer == "" and chat.context == settings.llm_context
+    assert chat.count_tokens(["one two three"]) == [estimate_tokens("one two three")]
+    with pytest.raises(ModelError, match="has no model 'llama3'; it has: stub-model"):
+        RemoteChat.connect(settings.replace(llm_url=stub + "/ok", llm_model="llama3"))
+
+
+@pytest.mark.parametrize(
+    ("mode", "message"),
+    [
+        ("boom", r"HTTP 500: boom \]52;c;aGk= at layer 3$"),  # the server's words, control codes stripped
+        ("down", "HTTP 503: loading model"),  # Retry-After 5 s is beyond the 2 s deadline: not waited for
+        ("badjson", "the reply is not JSON"),
+        ("nochoices", r"the reply has no choices\[0\].message.content"),
+        ("huge", "reply of 10,000,043 bytes exceeds the 2,000,000-byte cap"),  # said by its Content-Length
+        ("flood", "body exceeds the 2,000,000-byte cap"),  # no length: counted as it arrives
+        ("trickle", r"no complete reply within 2s \(llm_timeout\)"),
+    ],
+)
+def test_every_bad_reply_is_a_typed_error_of_the_request(stub, settings, mode, message):
+    chat = RemoteChat(stub + f"/{mode}", "stub-model", 4096, settings.replace(llm_timeout=2.0))
+    with pytest.raises(WriterFailed, match=message) as info:
+        chat.chat([{"role": "user", "content": "Hello"}], 8)
+    assert info.value.reason == "model_error" and "\x1b" not in info.value.message
+
+
+def test_connection_refused_is_a_setup_error_at_connect_and_a_typed_error_per_request(settings):
+    url = f"http://127.0.0.1:{free_port()}"
+    with pytest.raises(ModelError, match=f"LLM server {url}: connection refused"):
+        RemoteChat.connect(settings.replace(llm_url=url))
+    with pytest.raises(WriterFailed, match="connection refused"):
+        RemoteChat(url, "m", 4096, settings).chat([{"role": "user", "content": "Hi"}], 4)
+
+
+def test_busy_server_is_retried_with_backoff(stub, settings, monkeypatch):
+    Stub.busy_left = 2
+    chat = RemoteChat(stub + "/busy", "stub-model", 4096, settings)
+    reply = chat.chat([{"role": "system", "content": "x"}, {"role": "user", "content": "Article:\nA b c."}], 8)
+    assert Stub.busy_left == 0 and reply.text  # two 429s, then the answer
+
+
+def test_reasoning_is_not_taken_for_the_answer(stub, settings):
+    chat = RemoteChat(stub + "/think", "stub-model", 4096, settings)
+    article = {"role": "user", "content": f"Article:\nIt rained. Then sun.\n\n{ASK_FACTS}"}
+    msgs = [{"role": "system", "content": "x"}, article, {"role": "user", "content": ASK_TLDR}]
+    assert chat.chat(msgs, 60).text == "It rained."
+
+
+def test_the_key_comes_from_the_named_variable_and_is_never_shown(stub, settings, monkeypatch, caplog):
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(ModelError, match="NB_TEST_KEY .*is empty") as info:
+        RemoteChat.connect(settings.replace(llm_url=stub + "/auth", llm_api_key_env="NB_TEST_KEY"))
+    monkeypatch.setenv("NB_TEST_KEY", KEY + "x")  # a wrong key: refused, and not echoed
+    with pytest.raises(ModelError, match="HTTP 401") as info:
+        RemoteChat.connect(settings.replace(llm_url=stub + "/auth", llm_api_key_env="NB_TEST_KEY"))
+    assert KEY not in str(info.value)
+    monkeypatch.setenv("NB_TEST_KEY", KEY)
+    chat = RemoteChat.connect(settings.replace(llm_url=stub + "/auth", llm_api_key_env="NB_TEST_KEY"))
+    assert chat.model_id == "stub-model" and KEY not in caplog.text and KEY not in chat.url
+
+
+def _articles(folder: Path, n: int) -> list[Path]:
+    folder.mkdir()
+    towns = ["Lyon", "Porto", "Ghent", "Turku", "Cork", "Graz", "Bari", "Split", "Brno", "Pecs"]
+    out = []
+    for i in range(n):
+        town = towns[i % len(towns)]
+        text = (
+            f"The council of {town} approved budget number {i + 100} on Monday after a long debate. "
+            f"The plan moves {i + 3} million euros to repairs of schools and bridges in {town}. "
+            f"Opposition members said the repairs had been delayed for {i + 2} years already. "
+            f"Work on the first bridge will start in {2030 + i % 5}, the mayor of {town} said. "
+            f"Residents will be able to comment on the plan until the end of the month."
+        )
+        (folder / f"a{i:02d}.txt").write_text(f"Budget {i} approved in {town}\n\n{text}\n")
+        out.append(folder / f"a{i:02d}.txt")
+    return out
+
+
+@pytest.mark.models
+def test_a_batch_with_the_server_killed_halfway_loses_nothing(tmp_path, monkeypatch):
+    """Articles in flight when the server dies are that article's model_error; the run goes on,
+    and the next plain run writes exactly those."""
+    _articles(tmp_path / "in", 12)
+    port = free_port()
+    httpd, url = serve(port)
+    Stub.chats = 0
+    original = Stub.do_POST
+
+    def dies_after_five_articles(self):  # 3 calls per article: facts, TLDR, paragraphs
+        if Stub.chats >= 15:  # the server goes away mid-batch: this request and all later ones fail
+            threading.Thread(target=lambda: (httpd.shutdown(), httpd.server_close())).start()
+            self.close_connection = True
+            return
+        original(self)
+
+    monkeypatch.setattr(Stub, "do_POST", dies_after_five_articles)
+    args = ["batch", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--mode", "quality", "--no-index",
+            "-q", "--llm-url", url + "/ok"]  # fmt: skip
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 1, r.output
+    done = [json.loads(x) for x in (tmp_path / "out/results.jsonl").read_text().splitlines()]
+    failed = [json.loads(x) for x in (tmp_path / "out/errors.jsonl").read_text().splitlines()]
+    assert len(done) == 5 and len(failed) == 7 and {f["reason"] for f in failed} == {"model_error"}
+    assert all(d["model"]["summarizer"] == "stub-model" for d in done)
+    monkeypatch.setattr(Stub, "do_POST", original)
+    httpd, _ = serve(port)  # the server is back
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 0, r.output
+    done = [json.loads(x) for x in (tmp_path / "out/results.jsonl").read_text().splitlines()]
+    assert len({d["source"] for d in done}) == 12 and (tmp_path / "out/errors.jsonl").read_text() == ""
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _site(stub: str, n: int) -> str:
+    """A feed of ``n`` articles served by the stub; returns the feed's URL."""
+    from test_digest import page, rss
+
+    items = []
+    for i in range(n):
+        Stub.pages[f"a{i}.html"] = page(f"Rules {i} delayed", f"Scheme {i}")
+        items.append((f"Rules {i} delayed", f"{stub}/site/a{i}.html", 1.0))
+    Stub.pages["feed.xml"] = rss(items)
+    return f"{stub}/site/feed.xml"
+
+
+def test_a_digest_keeps_llm_concurrency_requests_in_flight_and_retries_failures(stub, settings, tmp_path):
+    from fakes import rule_tagger
+
+    from pipeline import digest as dg
+    from pipeline.core import Models
+    from pipeline.store import Store, parse_since
+
+    feed = _site(stub, 4)
+    since = parse_since("7d")
+    base = settings.replace(mode="quality", llm_concurrency=2, relation_check=False, allow_private_addresses=True)
+    with Store(tmp_path / "index.db") as store:
+        Stub.most_at_once = 0
+        fine = base.replace(llm_url=stub + "/slow")
+        d = dg.build([feed], fine, store, since, models=Models(fine, tagger=rule_tagger()))
+        assert len(d.articles) == 4 and not d.failures and Stub.most_at_once == 2
+        assert {a.model["summarizer"] for a in d.articles} == {"stub-model"}
+    with Store(tmp_path / "other.db") as store:
+        broken = base.replace(llm_url=stub + "/boom")
+        d = dg.build([feed], broken, store, since, models=Models(broken, tagger=rule_tagger()))
+        assert not d.articles and [f.reason for f in d.failures] == ["model_error"] * 4
+        assert d.seen == []  # not remembered: the next run tries them again
+
+
+def test_cli_says_in_one_line_when_the_server_is_not_there(settings):
+    url = f"http://127.0.0.1:{free_port()}"
+    r = CliRunner().invoke(main, ["summarize", "--no-index", "--mode", "quality", "--llm-url", url, str(SEED)])
+    assert r.exit_code == 4
+    assert r.stderr.strip() == f"newsbrief: error: LLM server {url}: connection refused [model_error]"
+
+
+# ---- the bundled GGUF behind llama.cpp's own HTTP server ----
+
+
+@pytest.fixture(scope="module")
+def llama_server() -> Iterator[str]:
+    from llm_server import start
+
+    proc, url = start("gemma3-270m", free_port())
+    yield url
+    proc.kill()
+    proc.wait()
+
+
+def _article(path: Path, settings):
+    return extract(read_file(path, Policy.trusted(settings)), settings)
+
+
+@pytest.mark.llm
+def test_the_served_model_writes_the_same_brief_as_in_process(llama_server, settings):
+    from pipeline.models import resolve
+    from pipeline.summarizers.llamacpp import LlamaCppChat
+
+    served = RemoteChat.connect(settings.replace(llm_url=llama_server))
+    spec = resolve("gemma3-270m", "summarizer")
+    assert served.model_id == spec.id and served.context == 4096 and served.tokenizer == "llama.cpp"
+    local = LlamaCppChat.load(spec, settings)
+    texts = ["France asked ENISA for a legal opinion.", "欧盟网络安全局周一发布了一份草案。"]
+    assert served.count_tokens(texts) == local.count_tokens(texts)
+    arts = [_article(SEED, settings), _article(SAMPLES / "plain-article.txt", settings)]
+    for art in arts:
+        a = RecipeSummarizer(local, settings).summarize_one(art)
+        b = RecipeSummarizer(served, settings).summarize_one(art)
+        assert [s.text for s in a.tldr] == [s.text for s in b.tldr]
+        assert [[s.text for s in p] for p in a.paragraphs] == [[s.text for s in p] for p in b.paragraphs]
+        assert a.gated == b.gated and b.tldr
+
+
+@pytest.mark.llm
+def test_doctor_checks_the_served_model(llama_server):
+    r = CliRunner().invoke(main, ["doctor"], env={"NEWSBRIEF_LLM_URL": llama_server + "/v1"})
+    assert r.exit_code == 0, r.output
+    assert "quality     gemma3-270m" in r.stdout and "context 4096, tokens from its /tokenize" in r.stdout
+
+
+@pytest.mark.llm
+def test_the_estimate_is_above_real_token_counts(llama_server, settings):
+    """For servers without /tokenize: never fewer tokens than the real tokenizers count (the
+    served Gemma's and the bundled Qwen's), on every sentence of the samples and other scripts."""
+    from pipeline.models import resolve
+    from pipeline.summarizers.llamacpp import LlamaCppChat
+    from pipeline.text import split_sentences
+
+    texts = ["CVE-2024-3094 (CVSS 10.0) affects xz 5.6.0/5.6.1; see https://example.com/a?b=1.",
+             "欧盟网络安全局周一发布了一份草案。", "Агентство опубликовало проект в понедельник.",
+             "الوكالة نشرت مسودة يوم الاثنين."]  # fmt: skip
+    for path in [SEED, SAMPLES / "plain-article.txt", SAMPLES / "german-bsi.html", SAMPLES / "long-article.html"]:
+        texts += [s.text for s in split_sentences(_article(path, settings).text)]
+    served = RemoteChat.connect(settings.replace(llm_url=llama_server))
+    qwen = LlamaCppChat.load(resolve(settings.quality_model, "summarizer"), settings)
+    for counts in (served.count_tokens(texts), qwen.count_tokens(texts)):
+        assert all(estimate_tokens(t) >= n for t, n in zip(texts, counts, strict=True))
