@@ -315,10 +315,17 @@ def _writer_config(cfg: dict[str, object]) -> dict[str, object]:
         summ.stats = type(summ.stats)()
         return summ
 
-    def brief(r: object) -> str:
-        return json.dumps([[s.text for s in r.tldr], [[s.text for s in p] for p in r.paragraphs]])  # type: ignore[attr-defined]
-
+    brief = _brief
     arts = [Article(source=str(i), text=t) for i, t in enumerate(texts)]
+    if cfg.get("per_article"):  # the in-process side of bench_server
+        summ = writer()
+        secs, briefs = [], []
+        for a in arts:
+            t0 = time.perf_counter()
+            [res] = summ.summarize_batch([a])
+            secs.append(time.perf_counter() - t0)
+            briefs.append(brief(res))
+        return {"seconds": secs, "briefs": briefs}
     if "speculative" in cfg:
         names = list(cfg["speculative"])  # type: ignore[call-overload]
         writers = {name: writer(llm_speculative=name) for name in names}
@@ -369,6 +376,68 @@ def _writer_config(cfg: dict[str, object]) -> dict[str, object]:
     }
 
 
+def bench_server(shared: Path, n: int = 12, levels: tuple[int, ...] = (2, 4), n_levels: int = 4) -> dict[str, object]:
+    """Quality mode through llama.cpp's own HTTP server (the bundled GGUF, 4 slots) against the
+    in-process writer, one after the other, never both generating at once: per-article seconds on
+    ``n`` dev articles (median of the paired ratio), how many briefs differ byte for byte (same
+    GGUF, temperature 0), then articles/min at ``llm_concurrency`` 2 and 4 on the first ``n_levels``
+    against concurrency 1 on the same articles. On 2 cores expect no gain from concurrency: the
+    point is the path; on a GPU server the same command measures what batching buys."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from llm_server import start
+
+    from pipeline.document import Article
+    from pipeline.settings import load_settings
+    from pipeline.summarizers.recipe import RecipeSummarizer
+    from pipeline.summarizers.remote import RemoteChat
+
+    local = _child({"shared": str(shared), "n": n, "per_article": True})  # the model unloads with its process
+    texts = dev_articles(shared, n)
+    arts = [Article(source=str(i), text=t) for i, t in enumerate(texts)]
+    base = load_settings({"mode": "quality"})
+    proc, url = start(base.quality_model, 18750 + os.getpid() % 1000, parallel=max(levels))
+    try:
+
+        def writer(k: int) -> RecipeSummarizer:
+            settings = base.replace(llm_url=url, llm_concurrency=k)
+            summ = RecipeSummarizer(RemoteChat.connect(settings), settings)
+            summ.summarize_batch([Article(source="warm", text=texts[0])])  # spaCy + the checker load once
+            return summ
+
+        one = writer(1)
+        secs, briefs = [], []
+        for a in arts:
+            t0 = time.perf_counter()
+            [res] = one.summarize_batch([a])
+            secs.append(time.perf_counter() - t0)
+            briefs.append(_brief(res))
+        ratios = [s / t for s, t in zip(secs, local["seconds"], strict=True)]  # type: ignore[arg-type]
+        out: dict[str, object] = {
+            "articles": n,
+            "in_process_seconds_median": round(statistics.median(local["seconds"]), 2),  # type: ignore[arg-type]
+            "server_seconds_median": round(statistics.median(secs), 2),
+            "server_vs_in_process_time_ratio_median": round(statistics.median(ratios), 3),
+            "briefs_differing_from_in_process": sum(x != y for x, y in zip(briefs, local["briefs"], strict=True)),  # type: ignore[arg-type]
+            "concurrency_1_articles_per_minute": round(60 * n / sum(secs), 2),
+        }
+        anchor = sum(secs[:n_levels])
+        for k in levels:
+            summ = writer(k)
+            t0 = time.perf_counter()
+            summ.summarize_batch(arts[:n_levels])
+            took = time.perf_counter() - t0
+            out[f"concurrency_{k}_articles_per_minute"] = round(60 * n_levels / took, 2)
+            out[f"concurrency_{k}_vs_1_on_{n_levels}_articles"] = round(anchor / took, 3)
+        return out
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def _brief(r: object) -> str:
+    return json.dumps([[s.text for s in r.tldr], [[s.text for s in p] for p in r.paragraphs]])  # type: ignore[attr-defined]
+
+
 def dev_articles(shared: Path, n: int) -> list[str]:
     with gzip.open(shared / "summarization.dev.jsonl.gz", "rt") as f:
         rows = [json.loads(line) for line in f]
@@ -382,7 +451,7 @@ def main() -> None:
     ap.add_argument("--skip-quality", action="store_true", help="Skip the LLM (quality mode) section.")
     ap.add_argument(
         "--only",
-        choices=["limits", "serve", "entity_index", "shared_cpu", "writer"],
+        choices=["limits", "serve", "entity_index", "shared_cpu", "writer", "server"],
         help="Run one section, update it in --out.",
     )  # the keys of `sections` below
     args = ap.parse_args()
@@ -398,6 +467,7 @@ def main() -> None:
             "entity_index": bench_entity_index,
             "shared_cpu": lambda work: bench_shared_cpu(work, shared),
             "writer": lambda work: bench_writer(shared),
+            "server": lambda work: bench_server(shared),
         }
         with tempfile.TemporaryDirectory() as tmp:
             old[args.only] = sections[args.only](Path(tmp))
@@ -482,6 +552,7 @@ def main() -> None:
     if not args.skip_quality:
         res["quality"] = bench_quality(texts, pool)
         res["writer"] = bench_writer(Path(args.shared))
+        res["server"] = bench_server(Path(args.shared))
         with tempfile.TemporaryDirectory() as tmp:
             res["shared_cpu"] = bench_shared_cpu(Path(tmp), Path(args.shared))
 

@@ -77,7 +77,7 @@ class Stub(http.server.BaseHTTPRequestHandler):
             self.wfile.write(Stub.pages[rest])
         elif mode == "auth" and self.headers.get("Authorization") != f"Bearer {KEY}":
             self.send(401, {"error": {"message": "bad key"}})
-        elif rest == "v1/models":
+        elif rest == "v1/models" and mode != "nothing":  # "nothing": a server without a model list
             self.send(200, {"object": "list", "data": [{"id": "stub-model", "object": "model"}]})
         else:
             self.send(404, {"error": "no such route"})
@@ -176,6 +176,9 @@ def test_connect_finds_the_model_and_estimates_tokens_without_a_tokenizer(stub, 
     assert chat.count_tokens(["one two three"]) == [estimate_tokens("one two three")]
     with pytest.raises(ModelError, match="has no model 'llama3'; it has: stub-model"):
         RemoteChat.connect(settings.replace(llm_url=stub + "/ok", llm_model="llama3"))
+    with pytest.raises(ModelError, match="/nothing/v1 lists no model: set llm_model"):
+        RemoteChat.connect(settings.replace(llm_url=stub + "/nothing/v1"))  # no /v1/models route
+    assert RemoteChat.connect(settings.replace(llm_url=stub + "/nothing/v1", llm_model="m")).model_id == "m"
 
 
 @pytest.mark.parametrize(
@@ -254,34 +257,34 @@ def _articles(folder: Path, n: int) -> list[Path]:
 def test_a_batch_with_the_server_killed_halfway_loses_nothing(tmp_path, monkeypatch):
     """Articles in flight when the server dies are that article's model_error; the run goes on,
     and the next plain run writes exactly those."""
-    _articles(tmp_path / "in", 12)
+    _articles(tmp_path / "in", 50)
     port = free_port()
     httpd, url = serve(port)
     Stub.chats = 0
     original = Stub.do_POST
 
-    def dies_after_five_articles(self):  # 3 calls per article: facts, TLDR, paragraphs
-        if Stub.chats >= 15:  # the server goes away mid-batch: this request and all later ones fail
+    def dies_halfway(self):  # 3 calls per article: facts, TLDR, paragraphs
+        if Stub.chats >= 75:  # the server goes away mid-batch: this request and all later ones fail
             threading.Thread(target=lambda: (httpd.shutdown(), httpd.server_close())).start()
             self.close_connection = True
             return
         original(self)
 
-    monkeypatch.setattr(Stub, "do_POST", dies_after_five_articles)
+    monkeypatch.setattr(Stub, "do_POST", dies_halfway)
     args = ["batch", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--mode", "quality", "--no-index",
             "-q", "--llm-url", url + "/ok"]  # fmt: skip
     r = CliRunner().invoke(main, args)
     assert r.exit_code == 1, r.output
     done = [json.loads(x) for x in (tmp_path / "out/results.jsonl").read_text().splitlines()]
     failed = [json.loads(x) for x in (tmp_path / "out/errors.jsonl").read_text().splitlines()]
-    assert len(done) == 5 and len(failed) == 7 and {f["reason"] for f in failed} == {"model_error"}
+    assert len(done) == 25 and len(failed) == 25 and {f["reason"] for f in failed} == {"model_error"}
     assert all(d["model"]["summarizer"] == "stub-model" for d in done)
     monkeypatch.setattr(Stub, "do_POST", original)
     httpd, _ = serve(port)  # the server is back
     r = CliRunner().invoke(main, args)
     assert r.exit_code == 0, r.output
     done = [json.loads(x) for x in (tmp_path / "out/results.jsonl").read_text().splitlines()]
-    assert len({d["source"] for d in done}) == 12 and (tmp_path / "out/errors.jsonl").read_text() == ""
+    assert len({d["source"] for d in done}) == 50 and (tmp_path / "out/errors.jsonl").read_text() == ""
     httpd.shutdown()
     httpd.server_close()
 

@@ -106,6 +106,8 @@ class RemoteChat:
         ids = [str(m.get("id")) for m in models if m.get("id")]
         if listed.status in (401, 403):
             raise ModelError(f"LLM server {chat.url}: HTTP {listed.status} (is llm_api_key_env set?)")
+        if listed.status not in (200, 404):  # 404: no model list (then llm_model names the model)
+            raise ModelError(f"LLM server {chat.url}: HTTP {listed.status}{_error_text(listed.data)}")
         if not chat.model:
             if not ids:
                 raise ModelError(f"LLM server {chat.url} lists no model: set llm_model (--llm-model)")
