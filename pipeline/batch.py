@@ -318,11 +318,14 @@ def _plan(
         if jsonl.damaged:  # resumable again; the lines are kept aside, their sources are done again
             jsonl.set_aside()
             state.damaged += jsonl.damaged
-    # a writer-server failure is not the article's fault: every run tries it again, like --retry-failed
-    open_errors = {} if retry_failed else {s: r for s, r in open_errors.items() if r.get("reason") not in RETRIED}
+    sources = expand_inputs(inputs, Policy.trusted(settings), urls_file)
+    # a writer-server failure is not the article's fault: every run that has the source tries it
+    # again, as --retry-failed does (the failures of sources not in this run stay listed)
+    wanted = set(sources)
+    again = {s for s, r in open_errors.items() if r.get("reason") in RETRIED and s in wanted}
+    open_errors = {} if retry_failed else {s: r for s, r in open_errors.items() if s not in again}
     state.failed_sources = set(open_errors)
     errors.rewrite(open_errors.values())  # one line per open failure, in first-seen order
-    sources = expand_inputs(inputs, Policy.trusted(settings), urls_file)
     todo = [s for s in sources if s not in state.done_sources and s not in state.failed_sources]
     state.previously_failed = sum(1 for s in sources if s in state.failed_sources and s not in state.done_sources)
     state.skipped = len(sources) - len(todo) - state.previously_failed

@@ -96,6 +96,8 @@ def main(verbose: int, config: Path | None) -> None:
     handler.setFormatter(SafeFormatter("newsbrief: %(levelname)s: %(message)s"))
     logging.basicConfig(level=max(level, logging.DEBUG), handlers=[handler])
     logging.getLogger("pipeline").setLevel(max(level, logging.DEBUG))
+    # httpx logs every request URL at INFO: not ours to show (a page's or the LLM server's URLs)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def report(articles: Iterable[Any], emit: Callable[[Any], None]) -> tuple[int, int]:

@@ -277,32 +277,41 @@ def build(
         reads = itertools.chain.from_iterable(
             read([g.url], settings, policy=own if g.own else untrusted) for g in group
         )  # fmt: skip
-        for item_, article in zip(group, enrich(reads, chosen, at_once, at_once), strict=True):
-            _settle(digest, store, item_, article)
-        if chosen is models:  # fast-mode timings would make the next quality article look affordable
+        briefs = enrich(reads, chosen, at_once, at_once)
+        written = [_settle(digest, store, g, a) for g, a in zip(group, briefs, strict=True)]
+        # only a group that wrote a brief with `models` teaches the estimate: a failed fetch takes
+        # no time, and fast-mode timings would make the next quality article look affordable
+        if chosen is models and any(written):
             done += 1
             est += (clock() - t0 - est) / done
     digest.articles.sort(key=lambda a: a.date or "", reverse=True)
     return digest
 
 
-def _settle(digest: Digest, store: Store, item: Item, article: Article) -> None:
-    """Record one summarized item: indexed and listed, or a failure (remembered as seen only
-    when retrying cannot help: a 404 stays a 404; an LLM server failure is retried next run)."""
+def _settle(digest: Digest, store: Store, item: Item, article: Article) -> bool:
+    """Record one summarized item: indexed and listed (True), or a failure, remembered as seen
+    only when retrying cannot help (a 404 stays a 404; an LLM server failure is retried next run).
+    Two items of one group that turn out to be the same page (a redirect) are listed once."""
     from .core import indexed
 
     if article.status == "ok":
         article.title = article.title or item.title
         article.date = article.date or (item.published or "")[:10] or None
+        twin = next((a for a in digest.articles if a.url == article.url), None) if article.url else None
+        if twin is not None:
+            digest.reused += 1
+            digest.seen.append((item.url, item.feed, "reused"))
+            return False
         article = next(indexed([article], store, 1))
         digest.seen.append((item.url, item.feed, "ok"))
         digest.articles.append(article)
-        return
+        return True
     digest.failures.append(Failure(item.url, article.error or "error", article.message or "failed"))
     if article.error in PERMANENT:
         digest.seen.append((item.url, item.feed, "failed"))
     elif article.error == REFUSED_ADDRESS:
         digest.seen.append((item.url, item.feed, REFUSED_ADDRESS))
+    return False
 
 
 def publish(

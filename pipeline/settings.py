@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -174,10 +175,11 @@ def load_settings(
         raise PipelineError(f"llm_slots must be between 1 and 16, not {merged['llm_slots']}")
     if not 1 <= merged["llm_concurrency"] <= 64:
         raise PipelineError(f"llm_concurrency must be between 1 and 64, not {merged['llm_concurrency']}")
-    if not merged["llm_timeout"] > 0:
-        raise PipelineError(f"llm_timeout must be more than 0 seconds, not {merged['llm_timeout']}")
-    if merged["llm_url"] and not merged["llm_url"].lower().startswith(("http://", "https://")):
-        raise PipelineError(f"llm_url must be an http(s) URL, not {merged['llm_url']!r}")
+    if not 0 < merged["llm_timeout"] <= 86400:
+        raise PipelineError(f"llm_timeout must be between 0 and 86400 seconds, not {merged['llm_timeout']}")
+    if merged["llm_url"] and not re.match(r"https?://[^/@\s]+(/\S*)?$", merged["llm_url"].strip(), re.I):
+        # a user:password@ part would be shown and logged with the URL: the key goes in llm_api_key_env
+        raise PipelineError("llm_url must be an http(s) URL without a user:password@ part (the key: llm_api_key_env)")
     if not 0 <= merged["llm_dry"] <= 5:
         raise PipelineError(f"llm_dry must be between 0 (off) and 5, not {merged['llm_dry']}")
     return Settings(**merged)

@@ -21,6 +21,7 @@ from pipeline.errors import ModelError, WriterFailed
 from pipeline.extract import extract
 from pipeline.policy import Policy
 from pipeline.sources import read_file
+from pipeline.summarizers import remote
 from pipeline.summarizers.recipe import ASK_FACTS, ASK_TLDR, RecipeSummarizer
 from pipeline.summarizers.remote import RemoteChat, endpoints, estimate_tokens
 
@@ -49,6 +50,7 @@ class Stub(http.server.BaseHTTPRequestHandler):
     the writer is given picks how (``http://127.0.0.1:PORT/<mode>``)."""
 
     chats = 0  # chat completions answered, across modes
+    posts = 0  # every POST, answered or refused
     busy_left = 0  # "busy": answers 429 this many times first
     in_flight = 0  # "slow": requests being answered now, and the most at once
     most_at_once = 0
@@ -70,7 +72,9 @@ class Stub(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         mode, _, rest = self.path.strip("/").partition("/")
-        if mode == "site" and rest in Stub.pages:
+        if mode == "listy":  # JSON, but not the shapes the API promises
+            self.send(200, b'[{"id": "m"}]' if rest == "v1/models" else b"[1]")
+        elif mode == "site" and rest in Stub.pages:
             self.send_response(200)
             self.send_header("Content-Type", "application/rss+xml" if rest.endswith(".xml") else "text/html")
             self.end_headers()
@@ -85,14 +89,21 @@ class Stub(http.server.BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         mode, _, rest = self.path.strip("/").partition("/")
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
-        if rest != "v1/chat/completions":
+        Stub.posts += 1
+        if mode == "vllmbig" and rest == "tokenize":
+            self.send(200, b'{"count": 1e400, "tokens": 7}')
+        elif rest != "v1/chat/completions":
             self.send(404, {"error": "no such route"})  # no /tokenize: the writer estimates
             return
         if mode == "auth" and self.headers.get("Authorization") != f"Bearer {KEY}":
             self.send(401, {"error": {"message": "bad key"}})
         elif mode == "busy" and Stub.busy_left > 0:
             Stub.busy_left -= 1
-            self.send(429, {"error": {"message": "slow down"}}, Retry_After="0")
+            self.send(429, {"error": {"message": "slow down"}})  # no Retry-After: our own backoff
+        elif mode == "echo":  # a server that quotes the request back in its error
+            self.send(500, {"error": {"message": f"bad request: Authorization: {self.headers.get('Authorization')}"}})
+        elif mode == "weird":  # a Retry-After no float() takes, and JSON deeper than Python's stack
+            self.send(200, b"[" * 200_000, Retry_After="\xb2")
         elif mode == "down":
             self.send(503, {"error": {"message": "loading model"}}, Retry_After="5")
         elif mode == "boom":
@@ -208,11 +219,29 @@ def test_connection_refused_is_a_setup_error_at_connect_and_a_typed_error_per_re
         RemoteChat(url, "m", 4096, settings).chat([{"role": "user", "content": "Hi"}], 4)
 
 
-def test_busy_server_is_retried_with_backoff(stub, settings, monkeypatch):
-    Stub.busy_left = 2
+def test_busy_server_is_retried_with_backoff_and_nothing_else_is(stub, settings, monkeypatch):
+    waits: list[float] = []
+    monkeypatch.setattr(remote.time, "sleep", waits.append)
+    Stub.busy_left, Stub.posts = 2, 0
     chat = RemoteChat(stub + "/busy", "stub-model", 4096, settings)
     reply = chat.chat([{"role": "system", "content": "x"}, {"role": "user", "content": "Article:\nA b c."}], 8)
-    assert Stub.busy_left == 0 and reply.text  # two 429s, then the answer
+    assert reply.text and Stub.posts == 3 and waits == [remote.BACKOFF, 2 * remote.BACKOFF]  # two 429s, then the answer
+    Stub.posts = 0
+    with pytest.raises(WriterFailed, match="HTTP 500"):
+        RemoteChat(stub + "/boom", "stub-model", 4096, settings).chat([{"role": "user", "content": "Hi"}], 8)
+    assert Stub.posts == 1 and len(waits) == 2  # a 500 is not retried
+
+
+def test_replies_in_no_promised_shape_are_typed_errors_not_tracebacks(stub, settings):
+    with pytest.raises(WriterFailed, match="the reply is not JSON"):
+        RemoteChat(stub + "/weird", "m", 4096, settings).chat([{"role": "user", "content": "Hi"}], 8)
+    with pytest.raises(ModelError, match="lists no model"):
+        RemoteChat.connect(settings.replace(llm_url=stub + "/listy"))
+    chat = RemoteChat.connect(settings.replace(llm_url=stub + "/listy", llm_model="m"))
+    assert chat.context == settings.llm_context  # /props was a list: the setting holds
+    assert RemoteChat.connect(settings.replace(llm_url=stub + "/vllmbig")).tokenizer == ""  # a count of 1e400
+    assert [remote._seconds(v) for v in ("2", "1.5", "\xb2", "nan", "-1", "1e400", "Wed, 21 Oct 2015")] == [
+        2.0, 1.5, None, None, None, None, None]  # fmt: skip
 
 
 def test_reasoning_is_not_taken_for_the_answer(stub, settings):
@@ -226,6 +255,19 @@ def test_the_key_comes_from_the_named_variable_and_is_never_shown(stub, settings
     caplog.set_level(logging.DEBUG)
     with pytest.raises(ModelError, match="NB_TEST_KEY .*is empty") as info:
         RemoteChat.connect(settings.replace(llm_url=stub + "/auth", llm_api_key_env="NB_TEST_KEY"))
+    with pytest.raises(ModelError, match="must be the NAME of an environment variable") as info:
+        RemoteChat.connect(settings.replace(llm_url=stub + "/auth", llm_api_key_env=KEY))  # the key itself
+    assert KEY not in str(info.value)
+    monkeypatch.setenv("NB_TEST_KEY", KEY[:4] + "\x1b" + KEY[4:])
+    with pytest.raises(ModelError, match="the key in NB_TEST_KEY has spaces, control") as info:
+        RemoteChat.connect(settings.replace(llm_url=stub + "/auth", llm_api_key_env="NB_TEST_KEY"))
+    assert KEY[4:] not in str(info.value)
+    monkeypatch.setenv("NB_TEST_KEY", KEY + "\r\n")  # a CRLF .env file: the key is what is left
+    assert RemoteChat.connect(settings.replace(llm_url=stub + "/auth", llm_api_key_env="NB_TEST_KEY")).model
+    echo = RemoteChat(stub + "/echo", "m", 4096, settings, api_key=KEY)
+    with pytest.raises(WriterFailed, match=r"Bearer \*\*\*") as info:  # the server quoted it back
+        echo.chat([{"role": "user", "content": "Hi"}], 4)
+    assert KEY not in str(info.value)
     monkeypatch.setenv("NB_TEST_KEY", KEY + "x")  # a wrong key: refused, and not echoed
     with pytest.raises(ModelError, match="HTTP 401") as info:
         RemoteChat.connect(settings.replace(llm_url=stub + "/auth", llm_api_key_env="NB_TEST_KEY"))
@@ -322,6 +364,42 @@ def test_a_digest_keeps_llm_concurrency_requests_in_flight_and_retries_failures(
         d = dg.build([feed], broken, store, since, models=Models(broken, tagger=rule_tagger()))
         assert not d.articles and [f.reason for f in d.failures] == ["model_error"] * 4
         assert d.seen == []  # not remembered: the next run tries them again
+
+
+def test_the_in_process_digest_budget_learns_only_from_briefs_written(stub, settings, tmp_path):
+    """No LLM server: a digest still writes one article at a time, and a failed fetch (no time)
+    does not make the next quality article look affordable. 100 s a quality brief, 1 s a fast
+    one, 250 s of budget; feed: 1 article, 9 dead links, 3 articles."""
+    from fakes import LeadSummarizer, rule_tagger
+    from test_digest import rss
+
+    from pipeline import digest as dg
+    from pipeline.core import Models
+    from pipeline.store import Store, parse_since
+
+    now = [0.0]
+
+    class Timed(LeadSummarizer):
+        def __init__(self, cost: float) -> None:
+            super().__init__()
+            self.cost = cost
+
+        def summarize_batch(self, articles):
+            now[0] += self.cost * len(articles)
+            return super().summarize_batch(articles)
+
+    _site(stub, 4)
+    links = [f"{stub}/site/a0.html", *(f"{stub}/site/gone{i}.html" for i in range(9))]
+    links += [f"{stub}/site/a{i}.html" for i in (1, 2, 3)]
+    Stub.pages["budget.xml"] = rss([(f"Item {i}", link, 1.0) for i, link in enumerate(links)])
+    quality = settings.replace(mode="quality", allow_private_addresses=True)
+    models = Models(quality, summarizer=Timed(100), tagger=rule_tagger())
+    fast = Models(quality.replace(mode="fast"), summarizer=Timed(1), tagger=rule_tagger())
+    with Store(tmp_path / "index.db") as store:
+        d = dg.build([f"{stub}/site/budget.xml"], quality, store, parse_since("7d"), budget=250,
+                     models=models, fast_models=fast, clock=lambda: now[0])  # fmt: skip
+    assert len(d.articles) == 4 and len(d.failures) == 9 and not d.skipped
+    assert d.degraded == 2 and now[0] <= 250 and models.summarizer.batches == [1, 1]
 
 
 def test_cli_says_in_one_line_when_the_server_is_not_there(settings):

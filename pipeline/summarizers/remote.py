@@ -73,7 +73,7 @@ class RemoteChat:
         api_key: str = "",
         tokenizer: str = "",
     ) -> None:
-        self.url = re.sub(r"//[^/@]*@", "//", url)  # as shown in messages: never a user:key@ part
+        self.url = url  # settings refuse a user:password@ part: the key has its own variable
         self.root, self.api = endpoints(url)
         self.model = model
         self.model_id = model
@@ -82,6 +82,7 @@ class RemoteChat:
         self.timeout = settings.llm_timeout
         self.tokenizer = tokenizer  # "llama.cpp", "vllm" or "" (estimate)
         self._headers = {"Accept-Encoding": "gzip, deflate", "User-Agent": settings.user_agent}
+        self._key = api_key
         if api_key:
             self._headers["Authorization"] = f"Bearer {api_key}"
         # the user's own endpoint: loopback and private addresses are the normal case
@@ -92,22 +93,18 @@ class RemoteChat:
     def connect(cls, settings: Settings) -> RemoteChat:
         """Ask the server which model, context and tokenizer it has; a :class:`ModelError` (a
         setup problem, said in one line) when it cannot be reached or has no such model."""
-        key = ""
-        if settings.llm_api_key_env:
-            key = os.environ.get(settings.llm_api_key_env, "")
-            if not key:
-                raise ModelError(f"the environment variable {settings.llm_api_key_env} (llm_api_key_env) is empty")
-        chat = cls(settings.llm_url, settings.llm_model, settings.llm_context, settings, key)
+        chat = cls(settings.llm_url, settings.llm_model, settings.llm_context, settings, api_key(settings))
         try:
             listed = chat._get(chat.api + "/models")
         except WriterFailed as exc:
             raise ModelError(exc.message) from None
-        models = [m for m in (listed.data or {}).get("data", []) if isinstance(m, dict)] if listed.status == 200 else []
+        data = _dict(listed.data).get("data") if listed.status == 200 else None
+        models = [m for m in data if isinstance(m, dict)] if isinstance(data, list) else []
         ids = [str(m.get("id")) for m in models if m.get("id")]
         if listed.status in (401, 403):
             raise ModelError(f"LLM server {chat.url}: HTTP {listed.status} (is llm_api_key_env set?)")
         if listed.status not in (200, 404):  # 404: no model list (then llm_model names the model)
-            raise ModelError(f"LLM server {chat.url}: HTTP {listed.status}{_error_text(listed.data)}")
+            raise ModelError(f"LLM server {chat.url}: HTTP {listed.status}{chat._error_text(listed.data)}")
         if not chat.model:
             if not ids:
                 raise ModelError(f"LLM server {chat.url} lists no model: set llm_model (--llm-model)")
@@ -131,16 +128,17 @@ class RemoteChat:
             props = self._get(self.root + "/props")
         except WriterFailed:
             return 0
-        settings = (props.data or {}).get("default_generation_settings") if props.status == 200 else None
-        n_ctx = settings.get("n_ctx") if isinstance(settings, dict) else None
-        return n_ctx if isinstance(n_ctx, int) and n_ctx > 0 else 0
+        n_ctx = _dict(_dict(props.data).get("default_generation_settings")).get("n_ctx")
+        if props.status != 200:
+            return 0
+        return n_ctx if isinstance(n_ctx, int) and 0 < n_ctx < 10_000_000 else 0
 
     def _probe_tokenizer(self) -> str:
         for kind in ("llama.cpp", "vllm"):
             try:
-                if self._tokenize("Hello, world.", kind) > 0:
+                if self._tokenize("Hello, world.", kind, retry=False) > 0:
                     return kind
-            except (WriterFailed, KeyError, TypeError, ValueError):
+            except WriterFailed:
                 continue
         return ""
 
@@ -148,10 +146,7 @@ class RemoteChat:
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         if not self.tokenizer:
             return [estimate_tokens(t) for t in texts]
-        try:
-            return [self._tokenize(t, self.tokenizer) for t in texts]
-        except (KeyError, TypeError, ValueError):
-            raise WriterFailed(f"LLM server {self.url}: /tokenize replied with no token list") from None
+        return [self._tokenize(t, self.tokenizer) for t in texts]
 
     def chat(self, messages: Sequence[Message], max_tokens: int) -> Generation:
         body = {
@@ -165,15 +160,15 @@ class RemoteChat:
         reply = self._post(self.api + "/chat/completions", body)
         data = reply.data
         if reply.status != 200:
-            raise WriterFailed(f"LLM server {self.url}: HTTP {reply.status}{_error_text(data)}")
+            raise self._failed(f"HTTP {reply.status}{self._error_text(data)}")
         if not isinstance(data, dict):
-            raise WriterFailed(f"LLM server {self.url}: the reply is not a JSON object")
+            raise self._failed("the reply is not a JSON object")
         choices = data.get("choices")
         first = choices[0] if isinstance(choices, list) and choices else None
         message = first.get("message") if isinstance(first, dict) else None
         content = message.get("content") if isinstance(message, dict) else None
         if not isinstance(content, str):
-            raise WriterFailed(f"LLM server {self.url}: the reply has no choices[0].message.content")
+            raise self._failed("the reply has no choices[0].message.content")
         usage = _dict(data.get("usage"))
         details = _dict(usage.get("prompt_tokens_details"))
         return Generation(
@@ -185,16 +180,20 @@ class RemoteChat:
         )
 
     # ------------------------------------------------------------------ HTTP
-    def _tokenize(self, text: str, kind: str) -> int:
+    def _tokenize(self, text: str, kind: str, retry: bool = True) -> int:
+        """Tokens of ``text`` by the server's own tokenizer (llama.cpp's or vLLM's /tokenize)."""
         body: dict[str, Any] = {"content": text, "add_special": False}  # llama.cpp's shape
         if kind == "vllm":
             body = {"model": self.model, "prompt": text, "add_special_tokens": False}
-        reply = self._post(self.root + "/tokenize", body, retry=False)
-        if reply.status != 200 or not isinstance(reply.data, dict):
-            raise ValueError("no tokenizer")
-        if kind == "vllm":
-            return int(reply.data["count"])
-        return len(reply.data["tokens"])
+        reply = self._post(self.root + "/tokenize", body, retry=retry)
+        if reply.status != 200:
+            raise self._failed(f"/tokenize: HTTP {reply.status}{self._error_text(reply.data)}")
+        data = _dict(reply.data)
+        tokens = data.get("tokens")
+        n = data.get("count") if kind == "vllm" else len(tokens) if isinstance(tokens, list) else None
+        if not isinstance(n, int) or not 0 <= n < 10_000_000:
+            raise self._failed("/tokenize replied with no token count")
+        return n
 
     def _get(self, url: str) -> Reply:
         return self._request("GET", url, None, retry=False)
@@ -224,7 +223,6 @@ class RemoteChat:
         from ..fetch import PolicyTransport
         from ..policy import decode_layers, too_large
 
-        where = f"LLM server {self.url}"
         try:
             with (
                 httpx.Client(
@@ -237,32 +235,46 @@ class RemoteChat:
                 client.stream(method, url, json=body) as resp,
             ):
                 declared = resp.headers.get("content-length", "")
-                too_large(int(declared) if declared.isdigit() else 0, REPLY_CAP, where, "reply")
+                too_large(int(declared) if declared.isascii() and declared.isdigit() else 0, REPLY_CAP, "", "reply")
                 raw = bytearray()
                 encodings = resp.headers.get_list("content-encoding", split_commas=True)
-                for part in decode_layers(resp.iter_raw(), encodings, REPLY_CAP, where):
+                for part in decode_layers(resp.iter_raw(), encodings, REPLY_CAP, ""):
                     raw += part
                     if time.monotonic() > deadline:  # a reply that trickles forever
                         raise httpx.ReadTimeout("deadline")
                 retry_after = resp.headers.get("retry-after", "")
                 status = resp.status_code
         except PipelineError as exc:  # over the cap, a refused address
-            raise WriterFailed(f"{where}: {exc.message}") from None
+            raise self._failed(exc.message) from None
         except (httpx.TimeoutException, httpcore.TimeoutException):
-            raise WriterFailed(f"{where}: no complete reply within {self.timeout:g}s (llm_timeout)") from None
+            raise self._failed(f"no complete reply within {self.timeout:g}s (llm_timeout)") from None
         except (httpx.HTTPError, httpcore.NetworkError, httpcore.ProtocolError, OSError) as exc:
             reason = "connection refused" if isinstance(exc, httpx.ConnectError) else f"network error: {exc}"
-            raise WriterFailed(f"{where}: {reason}") from None
-        except ValueError as exc:  # a malformed URL
-            raise WriterFailed(f"{where}: {exc}") from None
+            raise self._failed(reason) from None
+        except ValueError as exc:  # a malformed URL or header
+            raise self._failed(str(exc)) from None
         try:
             data = json.loads(bytes(raw))
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than Python's stack
             if status == 200:
-                raise WriterFailed(f"{where}: the reply is not JSON") from None
+                raise self._failed("the reply is not JSON") from None
             data = None
-        wait = float(retry_after) if retry_after.replace(".", "", 1).isdigit() else None
-        return Reply(status, data, wait)
+        return Reply(status, data, _seconds(retry_after))
+
+    def _failed(self, message: str) -> WriterFailed:
+        """This server's error, in one line, never showing the key (a server may echo it back,
+        and an HTTP library may quote a header it refused)."""
+        text = f"LLM server {self.url}: {' '.join(strip_controls(message).split())}"
+        return WriterFailed(text.replace(self._key, "***") if self._key else text)
+
+    def _error_text(self, data: Any) -> str:
+        """The server's own error message, shortened and made safe (it is shown to the user)."""
+        err = data.get("error") if isinstance(data, dict) else None
+        message = err.get("message") if isinstance(err, dict) else err
+        if not isinstance(message, str) or not message.strip():
+            return ""
+        text = " ".join(strip_controls(message).split())[:200]
+        return ": " + (text.replace(self._key, "***") if self._key else text)
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -273,10 +285,29 @@ def _int(value: Any) -> int:
     return value if isinstance(value, int) else 0
 
 
-def _error_text(data: Any) -> str:
-    """The server's own error message, shortened and made safe (it is shown to the user)."""
-    err = data.get("error") if isinstance(data, dict) else None
-    message = err.get("message") if isinstance(err, dict) else err
-    if not isinstance(message, str) or not message.strip():
+def _seconds(value: str) -> float | None:
+    """A Retry-After of delay-seconds (an HTTP date or anything else: None, our own backoff)."""
+    try:
+        wait = float(value) if value.isascii() else math.nan
+    except ValueError:
+        return None
+    return min(wait, 3600.0) if math.isfinite(wait) and wait >= 0 else None
+
+
+_VAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def api_key(settings: Settings) -> str:
+    """The key from the environment variable ``llm_api_key_env`` names ("" = none), or a
+    :class:`ModelError` that names the variable and never shows the key."""
+    name = settings.llm_api_key_env
+    if not name:
         return ""
-    return ": " + " ".join(strip_controls(message).split())[:200]
+    if not _VAR.fullmatch(name):  # someone pasted the key itself: do not echo it
+        raise ModelError("llm_api_key_env must be the NAME of an environment variable (letters, digits, _), not a key")
+    key = os.environ.get(name, "").strip()  # a CRLF .env file leaves a \r
+    if not key:
+        raise ModelError(f"the environment variable {name} (llm_api_key_env) is empty")
+    if not all("\x21" <= c <= "\x7e" for c in key):
+        raise ModelError(f"the key in {name} has spaces, control or non-ASCII characters")
+    return key
