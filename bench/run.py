@@ -432,6 +432,7 @@ def bench_server(shared: Path, n: int = 12, levels: tuple[int, ...] = (2, 4), n_
     finally:
         proc.kill()
         proc.wait()
+        proc.stdout.close()  # type: ignore[union-attr]
 
 
 def _brief(r: object) -> str:

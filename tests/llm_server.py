@@ -8,6 +8,7 @@ Started as a subprocess so a test can kill it halfway through a batch.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -29,9 +30,8 @@ def main(name: str, port: int, parallel: int = 1, context: int = 4096, threads: 
     params.cache_ram_mib = 0
     params.warmup = False
     params.verbosity = -1
-    if threads:
-        params.cpuparams.n_threads = threads
-        params.cpuparams_batch.n_threads = threads
+    # as many threads as the in-process writer uses (all cores): same speed, same arithmetic
+    params.cpuparams.n_threads = params.cpuparams_batch.n_threads = threads or os.cpu_count() or 1
     params.hostnames = ["127.0.0.1"]
     params.port = port
     server = xllamacpp.Server(params)

@@ -420,6 +420,7 @@ def llama_server() -> Iterator[str]:
     yield url
     proc.kill()
     proc.wait()
+    proc.stdout.close()  # type: ignore[union-attr]
 
 
 def _article(path: Path, settings):
