@@ -24,6 +24,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -318,13 +319,7 @@ def _writer_config(cfg: dict[str, object]) -> dict[str, object]:
     brief = _brief
     arts = [Article(source=str(i), text=t) for i, t in enumerate(texts)]
     if cfg.get("per_article"):  # the in-process side of bench_server
-        summ = writer()
-        secs, briefs = [], []
-        for a in arts:
-            t0 = time.perf_counter()
-            [res] = summ.summarize_batch([a])
-            secs.append(time.perf_counter() - t0)
-            briefs.append(brief(res))
+        secs, briefs = _one_by_one(writer(), arts)
         return {"seconds": secs, "briefs": briefs}
     if "speculative" in cfg:
         names = list(cfg["speculative"])  # type: ignore[call-overload]
@@ -404,13 +399,7 @@ def bench_server(shared: Path, n: int = 12, levels: tuple[int, ...] = (2, 4), n_
             summ.summarize_batch([Article(source="warm", text=texts[0])])  # spaCy + the checker load once
             return summ
 
-        one = writer(1)
-        secs, briefs = [], []
-        for a in arts:
-            t0 = time.perf_counter()
-            [res] = one.summarize_batch([a])
-            secs.append(time.perf_counter() - t0)
-            briefs.append(_brief(res))
+        secs, briefs = _one_by_one(writer(1), arts)
         ratios = [s / t for s, t in zip(secs, local["seconds"], strict=True)]  # type: ignore[arg-type]
         out: dict[str, object] = {
             "articles": n,
@@ -433,6 +422,17 @@ def bench_server(shared: Path, n: int = 12, levels: tuple[int, ...] = (2, 4), n_
         proc.kill()
         proc.wait()
         proc.stdout.close()  # type: ignore[union-attr]
+
+
+def _one_by_one(summ: Any, arts: list[Any]) -> tuple[list[float], list[str]]:
+    """Each article through ``summ`` on its own: its seconds and its brief."""
+    secs, briefs = [], []
+    for a in arts:
+        t0 = time.perf_counter()
+        [res] = summ.summarize_batch([a])
+        secs.append(time.perf_counter() - t0)
+        briefs.append(_brief(res))
+    return secs, briefs
 
 
 def _brief(r: object) -> str:

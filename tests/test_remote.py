@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import SAMPLES, SEED
+from conftest import SAMPLES, SEED, Handler
 
 from pipeline.cli import main
 from pipeline.errors import ModelError, WriterFailed
@@ -45,7 +45,7 @@ def echo_reply(messages: list[dict[str, str]]) -> str:
     return " ".join(sents[1:3]) + "\n\n" + " ".join(sents[3:5])
 
 
-class Stub(http.server.BaseHTTPRequestHandler):
+class Stub(Handler):
     """An OpenAI-compatible server that misbehaves on purpose: the first path segment of the URL
     the writer is given picks how (``http://127.0.0.1:PORT/<mode>``)."""
 
@@ -57,18 +57,8 @@ class Stub(http.server.BaseHTTPRequestHandler):
     mu = threading.Lock()
     pages: dict[str, bytes] = {}  # GET /site/<name>: feeds and articles for digests
 
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def send(self, code: int, body: bytes | dict, **headers: str) -> None:
-        data = json.dumps(body).encode() if isinstance(body, dict) else body
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for k, v in headers.items():
-            self.send_header(k.replace("_", "-"), v)
-        self.end_headers()
-        self.wfile.write(data)
+    def send(self, code: int, body: bytes | dict, ctype: str = "application/json", **headers: str) -> None:  # type: ignore[override]
+        super().send(code, json.dumps(body).encode() if isinstance(body, dict) else body, ctype, **headers)
 
     def do_GET(self) -> None:
         mode, _, rest = self.path.strip("/").partition("/")

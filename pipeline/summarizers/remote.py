@@ -232,7 +232,7 @@ class RemoteChat:
         import httpcore
         import httpx
 
-        from ..fetch import PolicyTransport
+        from ..fetch import PolicyTransport, _left
         from ..policy import decode_layers, too_large
 
         try:
@@ -252,8 +252,7 @@ class RemoteChat:
                 encodings = resp.headers.get_list("content-encoding", split_commas=True)
                 for part in decode_layers(resp.iter_raw(), encodings, REPLY_CAP, ""):
                     raw += part
-                    if time.monotonic() > deadline:  # a reply that trickles forever
-                        raise httpx.ReadTimeout("deadline")
+                    _left(deadline, None, httpx.ReadTimeout)  # a reply that trickles forever: the fetcher's rule
                 retry_after = resp.headers.get("retry-after", "")
                 status = resp.status_code
         except PipelineError as exc:  # over the cap, a refused address
