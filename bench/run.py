@@ -319,8 +319,8 @@ def _writer_config(cfg: dict[str, object]) -> dict[str, object]:
     brief = _brief
     arts = [Article(source=str(i), text=t) for i, t in enumerate(texts)]
     if cfg.get("per_article"):  # the in-process side of bench_server
-        secs, briefs = _one_by_one(writer(), arts)
-        return {"seconds": secs, "briefs": briefs}
+        seconds, texts_out = _one_by_one(writer(), arts)
+        return {"seconds": seconds, "briefs": texts_out}
     if "speculative" in cfg:
         names = list(cfg["speculative"])  # type: ignore[call-overload]
         writers = {name: writer(llm_speculative=name) for name in names}
@@ -400,13 +400,15 @@ def bench_server(shared: Path, n: int = 12, levels: tuple[int, ...] = (2, 4), n_
             return summ
 
         secs, briefs = _one_by_one(writer(1), arts)
-        ratios = [s / t for s, t in zip(secs, local["seconds"], strict=True)]  # type: ignore[arg-type]
+        local_secs: list[float] = local["seconds"]  # type: ignore[assignment]
+        local_briefs: list[str] = local["briefs"]  # type: ignore[assignment]
+        ratios = [s / t for s, t in zip(secs, local_secs, strict=True)]
         out: dict[str, object] = {
             "articles": n,
-            "in_process_seconds_median": round(statistics.median(local["seconds"]), 2),  # type: ignore[arg-type]
+            "in_process_seconds_median": round(statistics.median(local_secs), 2),
             "server_seconds_median": round(statistics.median(secs), 2),
             "server_vs_in_process_time_ratio_median": round(statistics.median(ratios), 3),
-            "briefs_differing_from_in_process": sum(x != y for x, y in zip(briefs, local["briefs"], strict=True)),  # type: ignore[arg-type]
+            "briefs_differing_from_in_process": sum(x != y for x, y in zip(briefs, local_briefs, strict=True)),
             "concurrency_1_articles_per_minute": round(60 * n / sum(secs), 2),
         }
         anchor = sum(secs[:n_levels])
@@ -421,7 +423,8 @@ def bench_server(shared: Path, n: int = 12, levels: tuple[int, ...] = (2, 4), n_
     finally:
         proc.kill()
         proc.wait()
-        proc.stdout.close()  # type: ignore[union-attr]
+        if proc.stdout is not None:
+            proc.stdout.close()
 
 
 def _one_by_one(summ: Any, arts: list[Any]) -> tuple[list[float], list[str]]:
