@@ -57,7 +57,7 @@ class Stub(Handler):
     mu = threading.Lock()
     pages: dict[str, bytes] = {}  # GET /site/<name>: feeds and articles for digests
 
-    def send(self, code: int, body: bytes | dict, ctype: str = "application/json", **headers: str) -> None:  # type: ignore[override]
+    def send(self, code: int, body: bytes | dict, ctype: str = "application/json", **headers: str) -> None:
         super().send(code, json.dumps(body).encode() if isinstance(body, dict) else body, ctype, **headers)
 
     def do_GET(self) -> None:
