@@ -448,6 +448,47 @@ def dev_articles(shared: Path, n: int) -> list[str]:
     return [r["article"] for r in rows[:n]]
 
 
+def bench_stories(work: Path, sizes: tuple[int, ...] = (1_000, 10_000), per_story: int = 5) -> dict[str, object]:
+    """Cost of story grouping for a night of 1k and 10k items (generated: ``per_story`` reports
+    of each event, noisy copies of its embedding, naming two of 20 big names and two names of
+    their own, spread over 24 hours): ms per item and peak memory (tracemalloc) of the grouping
+    itself; growth from 1k to 10k near 1x (per item) means it is not quadratic."""
+    import tracemalloc
+
+    import numpy as np
+
+    from pipeline.story import Item, group, idf_from
+
+    rng = np.random.default_rng(7)
+    out: dict[str, object] = {"per_story": per_story}
+    for n in sizes:
+        centers = rng.normal(size=(n // per_story, 384)).astype(np.float32)
+        items = []
+        for i in range(n):
+            e = i % len(centers)
+            v = centers[e] + 0.8 * rng.normal(size=384).astype(np.float32) * np.linalg.norm(centers[e]) / 20
+            names = {f"big{e % 20}": 2.0, f"big{(e * 7) % 20}": 1.0, f"event{e}": 3.0, f"place{e}": 1.0}
+            items.append(Item(f"k{i}", f"2024-05-01T{i * 24 // n:02d}:{i % 60:02d}:00", v / np.linalg.norm(v), names))
+        df: dict[str, int] = {}
+        for it in items:
+            for k in it.entities:
+                df[k] = df.get(k, 0) + 1
+        tracemalloc.start()
+        t0 = time.perf_counter()
+        labels = group(items, idf_from(df, n))
+        seconds = time.perf_counter() - t0
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        out[f"ms_per_item_at_{n}"] = round(1000 * seconds / n, 3)
+        out[f"peak_mb_at_{n}"] = round(peak / 2**20, 1)
+        out[f"stories_at_{n}"] = len(set(labels))
+        out[f"true_stories_at_{n}"] = len(centers)
+    out["growth_per_item"] = round(
+        float(str(out[f"ms_per_item_at_{sizes[-1]}"])) / float(str(out[f"ms_per_item_at_{sizes[0]}"])), 2
+    )
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="bench/results.json")
@@ -455,7 +496,7 @@ def main() -> None:
     ap.add_argument("--skip-quality", action="store_true", help="Skip the LLM (quality mode) section.")
     ap.add_argument(
         "--only",
-        choices=["limits", "serve", "entity_index", "shared_cpu", "writer", "server"],
+        choices=["limits", "serve", "entity_index", "shared_cpu", "writer", "server", "stories"],
         help="Run one section, update it in --out.",
     )  # the keys of `sections` below
     args = ap.parse_args()
@@ -472,6 +513,7 @@ def main() -> None:
             "shared_cpu": lambda work: bench_shared_cpu(work, shared),
             "writer": lambda work: bench_writer(shared),
             "server": lambda work: bench_server(shared),
+            "stories": bench_stories,
         }
         with tempfile.TemporaryDirectory() as tmp:
             old[args.only] = sections[args.only](Path(tmp))

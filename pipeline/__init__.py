@@ -11,6 +11,7 @@ As a library::
     print([(e.text, e.label) for e in brief.entities])
 
 ``summarize(source=None, *, text=None, title=None, mode="auto", settings=None) -> Article``,
+``stories(since="24h", settings=None) -> list[dict]`` (articles grouped by the event they report),
 ``run(sources, settings=None) -> Iterator[Article]``, :class:`Settings` / :func:`load_settings`
 (flag-free precedence: env > user config > packaged defaults), :class:`Index` (the SQLite index:
 ``search``, ``entities``, ``get``) and the error classes. Heavy libraries (torch, transformers,
@@ -29,6 +30,7 @@ __all__ = [
     "summarize",
     "run",
     "verify",
+    "stories",
     "Settings",
     "load_settings",
     "Article",
@@ -55,6 +57,7 @@ _WHERE = {
     "summarize": ".api",
     "run": ".api",
     "verify": ".api",
+    "stories": ".api",
     "Settings": ".settings",
     "load_settings": ".settings",
     "Article": ".document",

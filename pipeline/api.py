@@ -226,3 +226,23 @@ def doctor(settings: Settings | None = None) -> Iterator[tuple[str, str, str]]:
     else:
         BACKENDS[spec.backend](spec, settings)
         yield "quality", spec.id, "loaded"
+
+
+def stories(since: str = "24h", settings: Settings | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    """The index's stories with an article since ``since`` (``24h``, ``7d``, a date), biggest
+    first. Articles of that period not yet in a story are grouped first (the sentence encoder of
+    fast mode loads for that), so a batch's or a summarize's articles have their stories too.
+    Each story: ``id``, ``title``, ``first_seen``, ``last_seen``, ``size``, ``articles`` and the
+    ``brief`` a digest wrote for it (or None)."""
+    from . import story as grouping
+    from .store import Store, parse_since
+
+    settings = settings or load_settings()
+    cutoff = parse_since(_text(since, "since") or "24h")
+    with Store(settings.db_path()) as store:
+        fresh = store.ungrouped(cutoff)
+        if fresh:
+            models = Models(settings.replace(mode="fast", model=""))
+            encode = models.summarizer.encode  # type: ignore[attr-defined]
+            grouping.assign(store, fresh, encode, grouping.Options(window_hours=settings.story_window))
+        return store.stories(cutoff, limit)

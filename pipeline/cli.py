@@ -272,6 +272,45 @@ def entities_cmd(top: int, label: str | None, since: str | None, fmt: str, db: s
         click.echo(line)
 
 
+@main.command("stories")
+@click.option(
+    "--since",
+    default="24h",
+    show_default=True,
+    help="Stories with an article in the last 24h, 7d, ... or since a date.",
+)
+@click.option("--limit", type=int, default=50, show_default=True)
+@format_option("md", "json")
+@db_option
+@guarded
+def stories_cmd(since: str, limit: int, fmt: str, db: str | None) -> None:
+    """List stories: the index's articles grouped by the event they report, biggest first.
+
+    Articles not yet in a story (from batch or summarize) are grouped first.
+
+    \b
+    Examples:
+      newsbrief stories --since 24h
+      newsbrief stories --since 7d --format json
+    """
+    import json
+
+    from .api import stories
+    from .policy import public_url
+    from .render import safe
+
+    for s in stories(since, settings_from(db=db), limit):
+        if fmt == "json":
+            click.echo(json.dumps(s, ensure_ascii=False))
+            continue
+        n = len(s["articles"])
+        click.echo(f"- **{safe(s['title'] or 'Untitled')}** (story {s['id']}, {n} article{'s' if n != 1 else ''}, "
+                   f"last {s['last_seen'][:10]})")  # fmt: skip
+        for a in s["articles"]:
+            where = public_url(a["url"]) or ""
+            click.echo(f"  - {safe(a['title'] or 'Untitled')} ({a['date'] or '?'}, id {a['id']}) {where}".rstrip())
+
+
 @main.command()
 @click.argument("article_id", type=int)
 @format_option("md", "json")
@@ -452,7 +491,10 @@ def verify(article_source: str, summary_file: str, fmt: str, allow_private_addre
 @click.option("--shared", type=EXISTING_FOLDER, default="../shared/eval",
               show_default=True, help="Folder with the dev sets and score.py.")  # fmt: skip
 @click.option(
-    "--task", "tasks", multiple=True, type=click.Choice(["extraction", "summarization", "entities", "faithfulness"])
+    "--task",
+    "tasks",
+    multiple=True,
+    type=click.Choice(["extraction", "summarization", "entities", "faithfulness", "stories"]),
 )
 @click.option(
     "--mode", "modes", multiple=True, type=click.Choice(["fast", "quality"]), help="Summarizer modes to score."

@@ -32,12 +32,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from . import story
 from .document import Article
 from .errors import FetchError, PipelineError, SourceError, UsageError
 from .fetch import FEED_TYPES, HTML_TYPES, Response, fetch
 from .policy import Policy, decode_text
 from .settings import Settings
 from .store import Store, timestamp, utc_now
+from .story import StoryBrief
 from .summarizers import prefer, remote_writer
 
 log = logging.getLogger(__name__)
@@ -85,6 +87,7 @@ class Digest:
     degraded: int = 0  # summarized in fast mode because the budget ran short
     # (url, feed, status) of the items handled: remembered by publish() once the files exist
     seen: list[tuple[str, str, str]] = field(default_factory=list)
+    stories: list[StoryBrief] = field(default_factory=list)  # the articles grouped, one brief each
 
     @property
     def nothing_new(self) -> bool:
@@ -92,7 +95,8 @@ class Digest:
 
     def tally(self) -> str:
         return (
-            f"{len(self.articles)} new ({self.reused} reused, {self.degraded} in fast mode), "
+            f"{len(self.articles)} new ({self.reused} reused, {self.degraded} in fast mode) in {len(self.stories)} "
+            f"stor{'y' if len(self.stories) == 1 else 'ies'}, "
             f"{len(self.failures)} failed, {len(self.skipped)} skipped"
         )
 
@@ -285,6 +289,19 @@ def build(
             done += 1
             est += (clock() - t0 - est) / done
     digest.articles.sort(key=lambda a: a.date or "", reverse=True)
+
+    # one brief per story: several articles about one event are written up once, from all of them
+    # (in fast mode when the budget is spent)
+    def writer() -> Any:  # the same budget rule as for an article: fast when another would not fit
+        short = deadline is not None and (clock() >= deadline or (est and deadline - clock() < 1.5 * est))
+        if short and models.settings.mode != "fast":  # (the brief's `model` says which wrote it)
+            return fast_models.summarizer
+        return models.summarizer
+
+    digest.stories = story.briefs(
+        digest.articles, store, lambda texts: fast_models.summarizer.encode(texts), writer,
+        story.Options(window_hours=settings.story_window),
+    )  # fmt: skip
     return digest
 
 

@@ -6,7 +6,11 @@
   the same way *at equal length* (the first N words of the article, N = our output's length for
   that document) and the classic lead-3 / lead-1; the reader defects of every brief
   (:mod:`pipeline.defects`);
-- entities: our spaCy + rules spans vs CoNLL gold (labels mapped with score.py's spaCy map).
+- entities: our spaCy + rules spans vs CoNLL gold (labels mapped with score.py's spaCy map);
+- stories: story grouping (:mod:`pipeline.stories`) on ECB+ (Cybulska & Vossen 2014, CC BY 3.0;
+  ``bench/data/stories-ecbplus.jsonl.gz``, made by ``bench/make_story_set.py``), B-cubed
+  precision/recall/F1 next to a title-and-lead TF-IDF single-pass baseline in the same run; both
+  are tuned on the odd-numbered topics and scored on the even ones.
 
 Floors live in ``eval_floors.toml``; :func:`check_floors` lists every metric below its floor.
 """
@@ -20,6 +24,7 @@ import json
 import logging
 import time
 import tomllib
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from importlib import resources
 from pathlib import Path
@@ -222,7 +227,100 @@ def eval_faithfulness(gold: list[dict[str, Any]], verifier: Any, seed: int = 13)
     }
 
 
-TASKS = ("extraction", "summarization", "entities", "faithfulness")
+TASKS = ("extraction", "summarization", "entities", "faithfulness", "stories")
+STORY_SET = Path(__file__).resolve().parents[1] / "bench" / "data" / "stories-ecbplus.jsonl.gz"  # a checkout's
+
+
+def _tfidf_baseline(texts: Sequence[str], order: Sequence[int], threshold: float) -> list[int]:
+    """The simple baseline: single-pass grouping on TF-IDF cosine of the same title + lead text
+    (each text joins the most similar story centroid at or above ``threshold``)."""
+    import math
+    import re
+    from collections import Counter
+
+    from .text import FUNCTION_WORDS
+
+    bags = [Counter(w for w in re.findall(r"[a-z0-9]+", t.lower()) if w not in FUNCTION_WORDS) for t in texts]
+    df = Counter(w for b in bags for w in b)
+    vecs = []
+    for b in bags:
+        v = {w: (1 + math.log(c)) * math.log((len(bags) + 1) / (df[w] + 1)) for w, c in b.items()}
+        norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
+        vecs.append({w: x / norm for w, x in v.items()})
+    centroids: list[Counter[str]] = []
+    label = [0] * len(texts)
+    for i in order:
+        best, score = -1, threshold
+        for k, c in enumerate(centroids):
+            norm = math.sqrt(sum(x * x for x in c.values())) or 1.0
+            s = sum(x * c.get(w, 0.0) for w, x in vecs[i].items()) / norm
+            if s >= score:
+                best, score = k, s
+        if best < 0:
+            centroids.append(Counter())
+            best = len(centroids) - 1
+        centroids[best].update(vecs[i])
+        label[i] = best
+    return label
+
+
+def eval_stories(path: Path, models: Any, seeds: int = 5) -> dict[str, Any]:
+    """Story grouping on a labelled set (JSONL: id, story, title, text), against the baseline.
+
+    The set has no dates, so arrival order is a seeded shuffle within one day (the window never
+    closes); a single-pass grouper depends on that order, so every figure is the mean over
+    ``seeds`` orders. Odd-numbered topics tune (the defaults and the baseline's threshold are
+    picked there), even-numbered ones are the score."""
+    import random
+    import statistics
+
+    from . import story
+
+    if not path.is_file():
+        raise PipelineError("the labelled story set is not here (it ships with a source checkout)", str(path))
+    rows = read_jsonl(path)
+    articles = [Article(source=r["id"], title=r.get("title"), text=r["text"]) for r in rows]
+    t0 = time.perf_counter()
+    models.tagger.tag_batch(articles)
+    items = story.items_of(articles, models.summarizer.encode, [""] * len(rows))
+    features = time.perf_counter() - t0
+    df = Counter(k for it in items for k in it.entities)
+    idf = story.idf_from(df, len(items))
+    texts = [story.lead(a.title, a.text) for a in articles]
+    out: dict[str, Any] = {
+        "set": path.name,
+        "articles": len(rows),
+        "seeds": seeds,
+        "features_seconds": round(features, 1),
+    }
+    runs: dict[str, dict[str, list[dict[str, float]]]] = {"tune": {}, "test": {}}
+    seconds = 0.0
+    for seed in range(seeds):
+        minutes = list(range(len(rows)))
+        random.Random(seed).shuffle(minutes)
+        for item, row, m in zip(items, rows, minutes, strict=True):
+            item.key, item.when = row["id"], f"2024-01-01T{m // 60 % 24:02d}:{m % 60:02d}:00"
+        for part, parity in (("tune", 1), ("test", 0)):
+            sel = [i for i, r in enumerate(rows) if int(str(r["story"]).rstrip("+")) % 2 == parity]
+            gold = [rows[i]["story"] for i in sel]
+            t1 = time.perf_counter()
+            runs[part].setdefault("ours", []).append(story.bcubed(story.group([items[i] for i in sel], idf), gold))
+            seconds += time.perf_counter() - t1
+            order = sorted(range(len(sel)), key=lambda j: items[sel[j]].when + items[sel[j]].key)
+            for th in ("0.1", "0.15", "0.2", "0.3"):
+                labels = _tfidf_baseline([texts[i] for i in sel], order, float(th))
+                runs[part].setdefault(th, []).append(story.bcubed(labels, gold))
+
+    def mean(results: list[dict[str, float]]) -> dict[str, float]:
+        return {k: round(statistics.fmean(r[k] for r in results), 4) for k in results[0]}
+
+    best = max((k for k in runs["tune"] if k != "ours"), key=lambda k: mean(runs["tune"][k])["f1"])
+    out.update(
+        ours=mean(runs["test"]["ours"]), baseline=mean(runs["test"][best]), baseline_threshold=float(best),
+        tune={"ours": mean(runs["tune"]["ours"]), "baseline": mean(runs["tune"][best])},
+        ms_per_article=round(1000 * seconds / (seeds * len(rows)), 3),
+    )  # fmt: skip
+    return out
 
 
 def run(
@@ -257,6 +355,8 @@ def run(
         verifier = Verifier.load(settings)  # also finds dropped attributions for the defect check
     if "faithfulness" in tasks:
         results["faithfulness"] = eval_faithfulness(gold("summarization"), verifier)
+    if "stories" in tasks:
+        results["stories"] = eval_stories(STORY_SET, Models(settings.replace(mode="fast", model="")))
     if "summarization" in tasks:
         results["summarization"] = {}
         with contextlib.ExitStack() as stack:
@@ -296,6 +396,12 @@ def metrics(results: dict[str, Any]) -> dict[str, float]:
             out[f"faithfulness.recall.{kind}"] = r["rate"]
         for kind, a in f["false_alarm"].items():
             out[f"faithfulness.false_alarm.{kind}"] = a["rate"]
+    if "stories" in results:
+        st = results["stories"]
+        for k in ("precision", "recall", "f1"):
+            out[f"stories.{k}"] = round(st["ours"][k], 4)
+        out["stories.baseline_f1"] = round(st["baseline"]["f1"], 4)
+        out["stories.f1_minus_baseline"] = round(st["ours"]["f1"] - st["baseline"]["f1"], 4)
     for mode, res in results.get("summarization", {}).items():
         out[f"{mode}.unsupported_after_gate"] = res["unsupported_after_gate"]
         if "defects" in res:
@@ -361,6 +467,16 @@ def table(results: dict[str, Any]) -> str:
     if "entities" in results:
         m = results["entities"]["micro"]
         lines.append(f"entities    P/R/F1 {m['precision']:.3f}/{m['recall']:.3f}/{m['f1']:.3f} (CoNLL labels)")
+    if "stories" in results:
+        st = results["stories"]
+        for name, r in (
+            ("ours", st["ours"]),
+            (f"TF-IDF baseline (threshold {st['baseline_threshold']})", st["baseline"]),
+        ):
+            lines.append(
+                f"stories     {name}: B-cubed P/R/F1 {r['precision']:.3f}/{r['recall']:.3f}/{r['f1']:.3f}, "
+                f"{r['stories']} stories for {r['gold_stories']} gold ({st['set']}, held-out topics)"
+            )
     for mode, res in results.get("summarization", {}).items():
         lines.append(
             f"summaries ({mode}, {res['articles']} articles, {res['seconds_per_article']:.2f} s/article, "

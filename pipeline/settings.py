@@ -63,6 +63,7 @@ class Settings:
     llm_concurrency: int  # articles sent to the server at once
     llm_timeout: float  # seconds one request to the server may take, retries included
     relation_check: bool  # generative summaries: replace sentences whose relations their source contradicts
+    story_window: float  # hours a story takes new articles after its last one
     threads: int  # CPU threads for the models (0 = all cores)
     batch_size: int  # articles per model batch
     db: str  # SQLite index path ("" = user data dir)
@@ -180,6 +181,8 @@ def load_settings(
     if merged["llm_url"] and not re.match(r"https?://[^/@\s]+(/\S*)?$", merged["llm_url"].strip(), re.I):
         # a user:password@ part would be shown and logged with the URL: the key goes in llm_api_key_env
         raise PipelineError("llm_url must be an http(s) URL without a user:password@ part (the key: llm_api_key_env)")
+    if not 0 < merged["story_window"] <= 24 * 365:
+        raise PipelineError(f"story_window must be between 0 and 8760 hours, not {merged['story_window']}")
     if not 0 <= merged["llm_dry"] <= 5:
         raise PipelineError(f"llm_dry must be between 0 (off) and 5, not {merged['llm_dry']}")
     return Settings(**merged)

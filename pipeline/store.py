@@ -9,6 +9,8 @@ Schema (usable from any SQLite tool; ``sqlite3 index.db .schema``)::
     entity_aliases(alias_key, entity_id)               -- long forms and other surfaces → entity
     article_entities(article_id, entity_id, count)
     articles_fts  (FTS5 over title, tldr, summary, body; kept in sync by triggers)
+    stories(id, title, first_seen, last_seen, size, vector BLOB, profile JSON, cves JSON, brief JSON)
+    story_articles(article_id PRIMARY KEY, story_id, score)  -- an article is in one story
     schema_migrations(version, applied_at)
 
 Articles are keyed by the content hash of the normalized main text plus URL: adding the same
@@ -28,15 +30,19 @@ import os
 import re
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import quote
 
 from .document import Article, Entity
 from .errors import NoSuchArticle, StoreError, UsageError
 from .text import key as entity_key
+
+if TYPE_CHECKING:
+    from .story import Story
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +106,23 @@ MIGRATIONS: list[str] = [
     # or built an automatic index for every lookup: 2.5 ms an entity at 7k entities, growing)
     """
     CREATE INDEX entity_aliases_entity ON entity_aliases(entity_id, alias_key);
+    """,
+    # 6: stories (pipeline/story.py): articles grouped by what they report. A story keeps what
+    # grouping needs to take tomorrow's articles (the summed embedding, the entity profile, its
+    # CVEs) and the brief written for it last
+    """
+    CREATE TABLE stories (
+        id INTEGER PRIMARY KEY, title TEXT, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
+        size INTEGER NOT NULL, vector BLOB NOT NULL, profile TEXT NOT NULL, cves TEXT NOT NULL,
+        brief TEXT
+    );
+    CREATE INDEX stories_last ON stories(last_seen);
+    CREATE TABLE story_articles (
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        story_id INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+        score REAL NOT NULL
+    );
+    CREATE INDEX story_articles_story ON story_articles(story_id);
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -216,7 +239,7 @@ class Store:
                 self.db = sqlite3.connect(self.path, timeout=timeout)
             self.db.row_factory = sqlite3.Row
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot open the index ({exc}); the file was left untouched", str(self.path)) from None
+            raise self._unopenable(exc) from None
         except OSError as exc:  # its folder cannot be made (read-only, a file in the way)
             raise StoreError(f"cannot create the index's folder: {exc.strerror or exc}", str(self.path)) from None
         try:
@@ -231,7 +254,12 @@ class Store:
             raise
         except sqlite3.DatabaseError as exc:
             self.db.close()
-            raise StoreError(f"cannot open the index ({exc}); the file was left untouched", str(self.path)) from None
+            raise self._unopenable(exc) from None
+
+    def _unopenable(self, exc: sqlite3.DatabaseError) -> StoreError:
+        if "malformed" in str(exc).lower():  # an index whose schema pages are damaged
+            return StoreError(f"the index is damaged ({exc}); move it away to start a new one", str(self.path))
+        return StoreError(f"cannot open the index ({exc}); the file was left untouched", str(self.path))
 
     def _open_readonly(self, timeout: float) -> sqlite3.Connection:
         """Read-only, even for a user who may not write next to the file: WAL mode needs a
@@ -557,6 +585,149 @@ class Store:
             (entity_id, limit),
         )
         return [Brief(*r) for r in rows]
+
+    # ---------------------------------------------------------------- stories
+    @_typed("read")
+    def open_stories(self, since: str) -> list[Story]:
+        """Stories whose last article is at or after ``since``: the ones new articles may join."""
+        import numpy as np
+
+        from .story import Story
+
+        rows = self.db.execute(
+            "SELECT id, title, first_seen, last_seen, size, vector, profile, cves FROM stories"
+            " WHERE last_seen >= ? ORDER BY last_seen, id",
+            (since,),
+        )
+        out = []
+        for r in rows:
+            vector = np.frombuffer(r["vector"], dtype=np.float32).copy()
+            profile = Counter({str(k): float(v) for k, v in json.loads(r["profile"]).items()})
+            out.append(
+                Story(r["id"], r["first_seen"], r["last_seen"], vector, profile, set(json.loads(r["cves"])),
+                      r["size"], title=r["title"])
+            )  # fmt: skip
+        return out
+
+    @_typed("read")
+    def placed(self, hashes: Sequence[str]) -> dict[str, tuple[int, str, int | None]]:
+        """content hash -> (article id, when, story id or None) of stored articles."""
+        out = {}
+        for h in hashes:
+            row = self.db.execute(
+                "SELECT a.id, COALESCE(a.date, a.added_at), s.story_id FROM articles a"
+                " LEFT JOIN story_articles s ON s.article_id = a.id WHERE a.content_hash = ?",
+                (h,),
+            ).fetchone()
+            if row is not None:
+                out[h] = (int(row[0]), str(row[1]), row[2])
+        return out
+
+    @_typed("write to")
+    def set_story_brief(self, story_id: int, brief: dict[str, Any]) -> None:
+        with self.db:
+            self.db.execute(
+                "UPDATE stories SET brief = ? WHERE id = ?", (json.dumps(brief, ensure_ascii=False), story_id)
+            )
+
+    @_typed("read")
+    def story_members(self, story_id: int, limit: int) -> list[tuple[int, Article]]:
+        """The newest ``limit`` articles of a story (id, article with its text), oldest first."""
+        rows = self.db.execute(
+            "SELECT a.brief, a.body, a.id FROM story_articles s JOIN articles a ON a.id = s.article_id"
+            " WHERE s.story_id = ? ORDER BY COALESCE(a.date, a.added_at) DESC, a.id DESC LIMIT ?",
+            (story_id, limit),
+        ).fetchall()
+        return [(int(r[2]), self._brief(r, f"article {r[2]}")) for r in reversed(rows)]
+
+    @_typed("write to")
+    def save_story(self, story: Story, links: Sequence[tuple[int, float]]) -> int:
+        """Store a story's state and its new members ``(article id, score)`` in one transaction;
+        returns its id. An article already in a story stays where it is."""
+        import numpy as np
+
+        state = (
+            story.title, story.first, story.last, story.size, np.asarray(story.total, dtype=np.float32).tobytes(),
+            json.dumps(dict(story.profile)), json.dumps(sorted(story.cves)),
+        )  # fmt: skip
+        with self.db:
+            if story.id is None:
+                cur = self.db.execute(
+                    "INSERT INTO stories (title, first_seen, last_seen, size, vector, profile, cves)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    state,
+                )
+                story.id = int(cur.lastrowid or 0)
+            else:
+                self.db.execute(
+                    "UPDATE stories SET title = ?, first_seen = ?, last_seen = ?, size = ?, vector = ?, profile = ?,"
+                    " cves = ? WHERE id = ?",
+                    (*state, story.id),
+                )
+            self.db.executemany(
+                "INSERT OR IGNORE INTO story_articles (article_id, story_id, score) VALUES (?, ?, ?)",
+                [(article_id, story.id, score) for article_id, score in links],
+            )
+        return story.id
+
+    @_typed("read")
+    def ungrouped(self, since: str, limit: int = 100_000) -> list[tuple[int, str, Article]]:
+        """``(id, when, article)`` of stored articles since ``since`` that are in no story yet,
+        oldest first (their text included: grouping reads the lead)."""
+        rows = self.db.execute(
+            "SELECT a.brief, a.body, a.id, COALESCE(a.date, a.added_at) AS t FROM articles a"
+            " LEFT JOIN story_articles s ON s.article_id = a.id WHERE s.article_id IS NULL"
+            " AND COALESCE(a.date, a.added_at) >= ? ORDER BY t, a.id LIMIT ?",
+            (since, limit),
+        )
+        return [(int(r["id"]), r["t"], self._brief(r, f"article {r['id']}")) for r in rows]
+
+    @_typed("read")
+    def entity_df(self, keys: Iterable[str]) -> tuple[dict[str, int], int]:
+        """How many stored articles mention each entity key (by name or alias), and how many
+        articles there are: the document frequencies story grouping weighs names by."""
+        df = {}
+        for k in set(keys):
+            row = self.db.execute(
+                f"SELECT COUNT(DISTINCT article_id) FROM article_entities WHERE entity_id IN ({_ENTITIES_NAMED})",
+                (k, k),
+            ).fetchone()
+            df[k] = int(row[0])
+        return df, self.count()
+
+    @_typed("read")
+    def stories(self, since: str, limit: int = 100) -> list[dict[str, Any]]:
+        """Stories with an article at or after ``since``, the biggest and newest first: id,
+        title, first/last seen, size and their articles (id, title, url, sitename, date)."""
+        rows = self.db.execute(
+            "SELECT id, title, first_seen, last_seen, size, brief FROM stories WHERE last_seen >= ?"
+            " ORDER BY size DESC, last_seen DESC, id LIMIT ?",
+            (since, limit),
+        ).fetchall()
+        return [self._story(r) for r in rows]
+
+    @_typed("read")
+    def story(self, story_id: int) -> dict[str, Any]:
+        if not isinstance(story_id, int) or isinstance(story_id, bool) or not 0 < story_id <= MAX_ROWID:
+            raise NoSuchArticle(f"no story {story_id!r} in the index", str(self.path))
+        row = self.db.execute(
+            "SELECT id, title, first_seen, last_seen, size, brief FROM stories WHERE id = ?", (story_id,)
+        ).fetchone()
+        if row is None:
+            raise NoSuchArticle(f"no story {story_id} in the index", str(self.path))
+        return self._story(row)
+
+    def _story(self, row: sqlite3.Row) -> dict[str, Any]:
+        members = self.db.execute(
+            "SELECT a.id, a.title, a.url, a.sitename, COALESCE(a.date, substr(a.added_at, 1, 10)) AS date, a.tldr"
+            " FROM story_articles s JOIN articles a ON a.id = s.article_id WHERE s.story_id = ?"
+            " ORDER BY COALESCE(a.date, a.added_at), a.id",
+            (row["id"],),
+        )
+        out = {k: row[k] for k in ("id", "title", "first_seen", "last_seen", "size")}
+        out["articles"] = [dict(m) for m in members]
+        out["brief"] = json.loads(row["brief"]) if row["brief"] else None
+        return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+import zlib
 from collections.abc import Sequence
+
+import numpy as np
 
 from pipeline.document import Article, SummarySentence
 from pipeline.entities import EntityTagger, add_rulers
@@ -24,6 +28,16 @@ class LeadSummarizer:
         for a in articles:
             sents = [SummarySentence(s.text, [(s.start, s.end)]) for s in split_sentences(a.text)]
             out.append(SummaryResult(sents[:1], paragraphs_of(sents[:4])))
+        return out
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit bag-of-words vectors (words hashed into 384 dimensions): texts sharing their words
+        are close, like the real sentence encoder's embeddings of the same report."""
+        out = np.zeros((len(texts), 384), dtype=np.float32)
+        for i, t in enumerate(texts):
+            for w in re.findall(r"[a-z]{4,}", t.lower()):
+                out[i, zlib.crc32(w.encode()) % 384] += 1.0
+            out[i] /= max(float(np.linalg.norm(out[i])), 1e-9)
         return out
 
 

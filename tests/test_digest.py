@@ -253,9 +253,10 @@ def test_html_digest_in_a_real_browser(site, tmp_path, fake_models):
 )
 def test_page_controlled_titles_are_escaped_in_every_format(fmt, escaped):
     from pipeline.document import Article
+    from pipeline.story import write
 
     art = Article(source="x", url="http://example.com/a", title="<script>alert(1)</script> Hi", text="t")
-    d = dg.Digest("2026-01-01", "2026-01-02T00:00:00Z", articles=[art])
+    d = dg.Digest("2026-01-01", "2026-01-02T00:00:00Z", articles=[art], stories=[write([art], None)])
     out = dg.render(d, fmt)
     assert escaped in out and "<script>" not in out
 
@@ -306,3 +307,31 @@ def test_kill_9_during_digest_then_resume_keeps_index_valid_and_complete(site, t
     assert con.execute("SELECT COUNT(*), COUNT(DISTINCT url) FROM articles").fetchone() == (n, n)
     assert con.execute("SELECT COUNT(*) FROM feed_items WHERE status IN ('ok', 'reused')").fetchone()[0] == n
     assert stored() == n and out.read_text().startswith("# News digest")
+
+
+def test_a_digest_of_six_articles_about_two_stories_shows_two_stories_with_their_sources(site, tmp_path, fake_models):
+    base, routes = site
+    quake = ("The USGS said an earthquake of magnitude 6.1 struck {place} on Sunday, damaging houses and roads. "
+             "Rescue teams searched collapsed buildings in {place} through the night, officials said.")  # fmt: skip
+    vote = ("Parliament in {place} voted on Tuesday to approve the EUCS cybersecurity certification law. "
+            "The certification law for cloud providers passed after months of debate in {place}.")  # fmt: skip
+    links = []
+    for i in range(3):
+        for name, text in (("quake", quake), ("vote", vote)):
+            place = "Lisbon" if name == "quake" else "Warsaw"
+            routes[f"/{name}{i}"] = html(
+                f"<html><head><title>{name} report {i}</title></head><body><article><h1>{name} report {i}</h1>"
+                f"<p>{text.format(place=place)} Report number {i} adds its own details.</p>"
+                f"<p>{text.format(place=place)}</p>"
+                "</article></body></html>".encode()
+            )  # fmt: skip
+            links.append((f"{name} {i}", f"{base}/{name}{i}", 1 + i))
+    routes["/feed.xml"] = xml(rss(links))
+    feeds = tmp_path / "feeds.txt"
+    feeds.write_text(f"{base}/feed.xml\n")
+    out = tmp_path / "digest.md"
+    r = invoke("--feeds", str(feeds), "--since", "24h", "--out", str(out))
+    assert r.exit_code == 0, r.output
+    text = out.read_text()
+    assert "6 new articles in 2 stories" in text and text.count("3 sources: ") == 2, text
+    assert "in 2 stories" in r.stderr

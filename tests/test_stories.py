@@ -1,0 +1,208 @@
+"""Stories: grouping (pipeline/stories.py), their briefs, the index, the digest and the command."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from fakes import LeadSummarizer
+
+from pipeline import story as st
+from pipeline.cli import main
+from pipeline.document import Article, Entity
+from pipeline.store import Store
+
+
+def unit(seed: int, near: np.ndarray | None = None, noise: float = 0.0) -> np.ndarray:
+    v = np.random.default_rng(seed).normal(size=384).astype(np.float32)
+    if near is not None:
+        v = near + noise * v / np.linalg.norm(v)
+    return v / np.linalg.norm(v)
+
+
+def item(key: str, when: str, vector: np.ndarray, entities: dict[str, float] | None = None, cves=()) -> st.Item:
+    return st.Item(key, when, vector, entities or {}, frozenset(cves))
+
+
+FLAT = st.idf_from({}, 1)
+
+
+def test_close_reports_join_one_story_and_another_event_starts_its_own():
+    a, b = unit(1), unit(2)
+    items = [
+        item("a1", "2024-05-01T08:00:00", unit(11, a, 0.5), {"tara reid": 3}),
+        item("b1", "2024-05-01T09:00:00", unit(21, b, 0.5), {"lindsay lohan": 3}),
+        item("a2", "2024-05-01T10:00:00", unit(12, a, 0.5), {"tara reid": 2}),
+        item("b2", "2024-05-01T11:00:00", unit(22, b, 0.5), {"lindsay lohan": 1}),
+    ]
+    labels = st.group(items, FLAT)
+    assert labels[0] == labels[2] != labels[1] == labels[3]
+    assert st.group(list(reversed(items)), FLAT) == list(reversed(labels))  # time order, not input order
+
+
+def test_a_big_shared_name_does_not_merge_two_events():
+    """Two events that both name France and Microsoft (the common names), told apart by the rest."""
+    df = {"france": 900, "microsoft": 800, "anssi": 3, "outlook": 4, "eucs": 2, "enisa": 5}
+    idf = st.idf_from(df, 1000)
+    breach, policy = unit(1), unit(2)
+    items = []
+    for i in range(4):
+        items.append(item(f"b{i}", f"2024-05-01T0{i}:00:00", unit(10 + i, breach, 0.9),
+                          {"france": 4, "microsoft": 5, "anssi": 2, "outlook": 3}))  # fmt: skip
+        items.append(item(f"p{i}", f"2024-05-01T0{i}:30:00", unit(20 + i, policy, 0.9),
+                          {"france": 5, "microsoft": 4, "eucs": 3, "enisa": 2}))  # fmt: skip
+    labels = st.group(items, idf)
+    assert len({labels[i] for i in range(0, 8, 2)}) == 1 and len({labels[i] for i in range(1, 8, 2)}) == 1
+    assert labels[0] != labels[1]
+    # the common names alone are not enough: without the rare ones the texts decide
+    unlike = [item("x", "2024-05-01T00:00:00", unit(1), {"france": 3, "microsoft": 3}),
+              item("y", "2024-05-01T01:00:00", unit(2), {"france": 3, "microsoft": 3})]  # fmt: skip
+    assert len(set(st.group(unlike, idf))) == 2
+
+
+def test_a_cve_the_article_is_about_is_a_hard_key_and_a_roundup_is_not():
+    first = item("a", "2024-05-01T00:00:00", unit(1), {}, {"CVE-2024-3094"})
+    same_cve = item("b", "2024-05-01T01:00:00", unit(2), {}, {"CVE-2024-3094"})
+    roundup = item("c", "2024-05-01T02:00:00", unit(3), {}, {"CVE-2024-3094", "CVE-2024-1", "CVE-2024-2", "CVE-2024-4"})
+    assert st.group([first, same_cve, roundup], FLAT) == [0, 0, 1]
+
+
+def test_a_story_closes_after_its_window():
+    v = unit(1)
+    items = [item("a", "2024-05-01T00:00:00", v, {"x": 1}), item("b", "2024-05-05T00:00:00", v, {"x": 1})]
+    assert st.group(items, FLAT) == [0, 1]  # 96 h later: a new story (window 72 h)
+    assert st.group(items, FLAT, st.Options(window_hours=120)) == [0, 0]
+
+
+def test_candidates_are_bounded_however_many_stories_share_a_name():
+    grouper = st.Grouper(FLAT, st.Options(max_posting=10, recent=5, threshold=0.99))
+    for i in range(50):
+        grouper.add(item(f"s{i}", f"2024-05-01T00:{i:02d}:00", unit(i), {"us": 1}))
+    probe = item("p", "2024-05-01T01:00:00", unit(999), {"us": 1})
+    assert len(grouper._candidates(probe)) == 5  # "us" is in 50 stories: too common to find any
+
+
+def art(title: str, text: str, url: str, entities: dict[str, int] | None = None, date: str = "2024-05-01") -> Article:
+    ents = [Entity(k, "ORG", c, k) for k, c in (entities or {}).items()]
+    return Article(source=url, url=url, title=title, text=text, date=date, entities=ents, word_count=len(text.split()))
+
+
+BREACH = (
+    "Attackers stole data of 2 million customers from the retailer Acme on Monday. "
+    "The company said the attackers used a flaw in its payment portal. "
+    "Police in Lyon opened an investigation into the breach."
+)
+
+
+def test_story_brief_names_its_sources_corroborates_and_flags_disagreement():
+    a = art("Acme breach", BREACH + " The flaw has a CVSS score of 9.8, the vendor said.", "https://a.example/1")
+    b = art(
+        "Acme hacked",
+        "Attackers stole data of 2 million customers from the retailer Acme on Monday. "
+        "Security researchers rated the flaw CVSS 9.1 in their advisory. Customers were told to change passwords.",
+        "https://b.example/2",
+    )
+    copy = art("Acme breach (wire)", a.text, "https://c.example/3")  # another outlet pasting a's text
+    brief = st.write([a, b, copy], LeadSummarizer())
+    assert [s.copy_of for s in brief.sources] == [None, None, 0] and brief.independent == 2
+    first = brief.tldr[0]
+    assert first.text.startswith("Attackers stole data") and set(first.sources) == {0, 1, 2} and first.corroborated
+    assert a.text[first.support[0][1] : first.support[0][2]] == first.text  # offsets into the source's own text
+    said_by_a_and_its_copy = [s for p in brief.summary for s in p if s.sources == [0, 2]]
+    assert said_by_a_and_its_copy and not any(
+        s.corroborated for s in said_by_a_and_its_copy
+    )  # a copy is no second source
+    # the brief says 9.8 (from a); b says 9.1 for the same thing: flagged, not picked
+    assert any("9.8" in s.text for p in brief.summary for s in p)
+    assert brief.disagreements == [{"what": "cvss", "values": {"9.8": [0], "9.1": [1]}}]
+    assert brief.as_dict()["sources"][2]["copy_of"] == 0
+
+
+def test_a_single_article_story_is_that_articles_brief():
+    a = art("Acme breach", BREACH, "https://a.example/1")
+    LeadSummarizer().summarize_batch([a])
+    from pipeline.summarizers.base import apply
+
+    apply(LeadSummarizer(), [a])
+    brief = st.write([a], None)
+    assert brief.tldr_text == a.tldr_text and brief.summary_paragraphs == a.summary_paragraphs
+    assert len(brief.sources) == 1 and brief.disagreements == []
+
+
+def test_stories_are_kept_in_the_index_and_tomorrows_article_continues_one(tmp_path):
+    fake = LeadSummarizer()
+    day1 = [art("Acme breach", BREACH, "https://a.example/1", {"Acme": 3}, "2024-05-01"),
+            art("Acme hacked", BREACH.replace("Monday", "Monday night"), "https://b.example/1", {"Acme": 2},
+                "2024-05-01"),
+            art("Rain in Oslo", "It rained in Oslo all week and the rivers rose by a metre.", "https://c.example/1",
+                {"Oslo": 2}, "2024-05-01")]  # fmt: skip
+    day2 = [art("Acme breach update", "Acme said on Tuesday that 2 million customers were affected by the breach. "
+                "Attackers stole data from the retailer Acme.", "https://d.example/1", {"Acme": 2},
+                "2024-05-02")]  # fmt: skip
+    with Store(tmp_path / "i.db") as store:
+        for a in day1 + day2:
+            fake.summarize_batch([a])
+        store.add_batch(day1)
+        first = st.briefs(day1, store, fake.encode, lambda: fake)
+        assert sorted(len(b.sources) for b in first) == [1, 2] and not any(b.update for b in first)
+        store.add_batch(day2)
+        second = st.briefs(day2, store, fake.encode, lambda: fake)
+        (update,) = second
+        assert update.update and len(update.sources) == 3  # the story of day 1, now with 3 articles
+        rows = store.stories("2024-04-30")
+        assert [r["size"] for r in rows] == [3, 1] and rows[0]["brief"]["update"] is True
+
+
+def test_stories_command_groups_what_is_in_the_index(tmp_path, fake_models, monkeypatch):
+    db = tmp_path / "i.db"
+    with Store(db) as store:
+        store.add_batch([
+            art("Acme breach", BREACH, "https://a.example/1", {"Acme": 3}, "2099-01-01"),
+            art("Acme hacked", BREACH.replace("Monday", "Monday night"), "https://b.example/1", {"Acme": 2},
+                "2099-01-01"),
+        ])  # fmt: skip
+    r = CliRunner().invoke(main, ["stories", "--since", "2098-12-31", "--db", str(db), "--format", "json"])
+    assert r.exit_code == 0, r.output
+    import json
+
+    (story,) = [json.loads(line) for line in r.output.splitlines()]
+    assert story["size"] == 2 and {a["url"] for a in story["articles"]} == {
+        "https://a.example/1",
+        "https://b.example/1",
+    }
+    r = CliRunner().invoke(main, ["stories", "--since", "2098-12-31", "--db", str(db)])
+    assert "(story 1, 2 articles" in r.output
+
+
+@pytest.mark.models
+def test_real_models_keep_two_events_sharing_big_names_apart(tmp_path):
+    """The shared-name test with the real encoder and tagger: a Microsoft breach in France and
+    the French cloud-certification fight both name France and Microsoft; three reports each."""
+    from pipeline.core import Models
+    from pipeline.settings import load_settings
+
+    breach = [
+        "Hackers breached Microsoft Outlook accounts of French ministries, France's ANSSI said on Monday. "
+        "The attackers used stolen tokens to read mail of officials in Paris for three weeks.",
+        "France's cyber agency ANSSI blamed a state-backed group for the Outlook intrusion at Microsoft. "
+        "Mailboxes of several French ministries were read with forged authentication tokens.",
+        "Microsoft confirmed that attackers read Outlook mail at French government bodies. "
+        "ANSSI, the French agency, is investigating the token theft with Microsoft engineers.",
+    ]
+    policy = [
+        "France pushed the EU to keep sovereignty rules in the EUCS cloud certification scheme. "
+        "Microsoft and other US providers oppose the immunity requirements, ENISA's draft shows.",
+        "The EUCS scheme drafted by ENISA splits member states: France wants SecNumCloud-style rules. "
+        "Microsoft lobbied against the clause that would bar non-EU cloud providers.",
+        "EU states failed to agree on the EUCS cloud label; France insists on immunity from foreign laws. "
+        "Microsoft said the scheme should not discriminate against US cloud providers, ENISA noted.",
+    ]
+    models = Models(load_settings().replace(mode="fast", model=""))
+    arts = [Article(source=f"b{i}", title=None, text=t) for i, t in enumerate(breach)]
+    arts += [Article(source=f"p{i}", title=None, text=t) for i, t in enumerate(policy)]
+    models.tagger.tag_batch(arts)
+    items = st.items_of(arts, models.summarizer.encode, [f"2024-05-01T0{i}:00:00" for i in range(6)])
+    df = {k: 1 for it in items for k in it.entities}
+    df.update({"france": 500, "microsoft": 400})  # an index where both names are everywhere
+    labels = st.group(items, st.idf_from(df, 1000))
+    assert len(set(labels[:3])) == 1 and len(set(labels[3:])) == 1 and labels[0] != labels[3], labels
