@@ -88,6 +88,7 @@ class Digest:
     # (url, feed, status) of the items handled: remembered by publish() once the files exist
     seen: list[tuple[str, str, str]] = field(default_factory=list)
     stories: list[StoryBrief] = field(default_factory=list)  # the articles grouped, one brief each
+    item_of: dict[str, str] = field(default_factory=dict)  # content hash -> the item URL it came from
 
     @property
     def nothing_new(self) -> bool:
@@ -248,14 +249,15 @@ def build(
     seen = store.seen_urls(list(items), retry_statuses=retry)
     new = [i for i in items.values() if i.url not in seen]
 
-    # articles written at once: an LLM server takes llm_concurrency; the in-process writer one
-    at_once = models.settings.llm_concurrency if remote_writer(models.settings) else 1
-    est = 0.0  # running mean of seconds per group summarized by `models` (not the fast fallback)
-    done = 0
+    # 1. every new article is read, briefed in fast mode and indexed (cheap: ~0.2 s each), so the
+    # index has it and grouping can see it; 2. the articles are grouped into stories and each
+    # story gets one brief in the run's mode, written from all its sources: quality mode spends
+    # the budget once per story, not once per article that reports it
+    # with a budget, one article at a time: the deadline is checked before each read
+    size = 1 if deadline is not None else settings.batch_size
     queue = iter(new)
     for item in queue:
-        now = clock()
-        if deadline is not None and now >= deadline:
+        if deadline is not None and clock() >= deadline:
             digest.skipped.append(item.url)
             continue
         group = []
@@ -267,42 +269,63 @@ def build(
                 digest.articles.append(known)
                 digest.reused += 1
                 digest.seen.append((nxt.url, nxt.feed, "reused"))
+                digest.item_of[known.content_hash] = nxt.url
             else:
                 group.append(nxt)
-            if len(group) == at_once:
+            if len(group) == size:
                 break
         if not group:
             continue
-        chosen = models
-        if deadline is not None and est and deadline - now < 1.5 * est and models.settings.mode != "fast":
-            chosen = fast_models
-            digest.degraded += len(group)
-        t0 = clock()
         reads = itertools.chain.from_iterable(
             read([g.url], settings, policy=own if g.own else untrusted) for g in group
         )  # fmt: skip
-        briefs = enrich(reads, chosen, at_once, at_once)
-        written = [_settle(digest, store, g, a) for g, a in zip(group, briefs, strict=True)]
-        # only a group that wrote a brief with `models` teaches the estimate: a failed fetch takes
-        # no time, and fast-mode timings would make the next quality article look affordable
-        if chosen is models and any(written):
-            done += 1
-            est += (clock() - t0 - est) / done
+        briefs = enrich(reads, fast_models, size, size)
+        for g, a in zip(group, briefs, strict=True):
+            _settle(digest, store, g, a)
     digest.articles.sort(key=lambda a: a.date or "", reverse=True)
 
-    # one brief per story: several articles about one event are written up once, from all of them
-    # (in fast mode when the budget is spent)
-    def writer() -> Any:  # the same budget rule as for an article: fast when another would not fit
-        short = deadline is not None and (clock() >= deadline or (est and deadline - clock() < 1.5 * est))
-        if short and models.settings.mode != "fast":  # (the brief's `model` says which wrote it)
-            return fast_models.summarizer
-        return models.summarizer
+    # stories written at once: an LLM server takes llm_concurrency; the in-process writer one
+    at_once = models.settings.llm_concurrency if remote_writer(models.settings) else 1
+    est = 0.0  # running mean of seconds per group of stories written by `models` (not the fast fallback)
+    done = 0
+
+    def summarize(texts: list[Article]) -> None:
+        """The stories' briefs in the run's mode, or in fast mode when another would not fit the
+        budget (a single article's fast brief is then kept as it is)."""
+        nonlocal est, done
+        chosen = models
+        now = clock()
+        if (
+            deadline is not None
+            and models.settings.mode != "fast"
+            and (now >= deadline or (est and deadline - now < 1.5 * est))
+        ):
+            chosen = fast_models
+            digest.degraded += len(texts)
+        todo = [t for t in texts if t.model.get("summarizer") != _model_id(chosen)]
+        if not todo:
+            return
+        t0 = clock()
+        list(enrich(todo, chosen, at_once, at_once))  # failures stay on their text: finish() sees them
+        if chosen is models and any(t.status == "ok" for t in todo):
+            done += 1
+            est += (clock() - t0 - est) / done
 
     digest.stories = story.briefs(
-        digest.articles, store, lambda texts: fast_models.summarizer.encode(texts), writer,
-        story.Options(window_hours=settings.story_window),
+        digest.articles, store, lambda texts: fast_models.summarizer.encode(texts), summarize,
+        story.Options(window_hours=settings.story_window), at_once,
     )  # fmt: skip
+    for b in digest.stories:
+        if b.failure is not None:  # listed; an LLM server failure is retried by the next run
+            digest.failures.append(Failure(b.url or b.title or "story", b.failure.reason, b.failure.message))
+            if b.failure.reason not in PERMANENT:
+                unseen = {digest.item_of.get(h) for h in b.hashes}
+                digest.seen = [s for s in digest.seen if s[0] not in unseen]
     return digest
+
+
+def _model_id(models: Any) -> str:
+    return str(getattr(models.summarizer, "model_id", ""))
 
 
 def _settle(digest: Digest, store: Store, item: Item, article: Article) -> bool:
@@ -321,6 +344,7 @@ def _settle(digest: Digest, store: Store, item: Item, article: Article) -> bool:
             return False
         article = next(indexed([article], store, 1))
         digest.seen.append((item.url, item.feed, "ok"))
+        digest.item_of[article.content_hash] = item.url
         digest.articles.append(article)
         return True
     digest.failures.append(Failure(item.url, article.error or "error", article.message or "failed"))

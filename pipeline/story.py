@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from .document import Article
+from .errors import PipelineError, SummaryError
 from .text import key as entity_key
 
 LEAD_WORDS = 120  # title + this many words of the text are embedded (ECB+ odd topics: 60 -> 0.83, 120 -> 0.87 F1)
@@ -349,6 +350,8 @@ class StoryBrief:
     disagreements: list[dict[str, Any]] = field(default_factory=list)  # {what, values: {value: [source]}}
     model: dict[str, str] = field(default_factory=dict)
     gated: list[dict[str, Any]] = field(default_factory=list)
+    failure: PipelineError | None = None  # its own brief failed: it shows its first article's
+    hashes: list[str] = field(default_factory=list)  # content hashes of the articles it was written from
 
     @property
     def url(self) -> str | None:
@@ -504,33 +507,46 @@ def disagreements(
     return [{"what": w, "values": v} for w, v in found.items()]
 
 
-def write(
-    articles: Sequence[Article], summarizer: Any, sources: Sequence[Source] | None = None, max_chars: int = 120_000
-) -> StoryBrief:
-    """One brief for a story from all its articles, with the model any brief is written with.
+@dataclass(slots=True)
+class Draft:
+    """A story before its brief is written: the text the summarizer reads and where it came from."""
 
-    The summarizer reads the story's text (:func:`story_text`), so the gate and the relation
-    check hold each sentence against the union of the sources; each sentence's support is then
-    mapped back to the sources and their sentences, and a sentence two independent sources say is
-    corroborated. A single-article story is that article's own brief."""
-    from .summarizers.base import apply
+    articles: list[Article]
+    sources: list[Source]
+    union: Article  # what the summarizer reads: the article itself when the story has one
+    pieces: list[_Piece] | None  # where each sentence of the union comes from (None: one article)
+
+
+def draft(articles: Sequence[Article], sources: Sequence[Source] | None = None, max_chars: int = 120_000) -> Draft:
+    """The text a story's brief is written from: one article's own text, or :func:`story_text`
+    of several (and which source copies which)."""
+    from dataclasses import replace
 
     sources = list(sources) if sources is not None else [
         Source(a.title, a.url, _host(a.url), a.date) for a in articles
     ]  # fmt: skip
     if len(articles) == 1:
-        a = articles[0]
-        one = [[StorySentence(s.text, [(0, x, y) for x, y in s.support], [0]) for s in p] for p in [a.tldr, *a.summary]]
-        return StoryBrief(a.title, a.date, sources, one[0], one[1:], a.reading_minutes, model=a.model, gated=a.gated)
+        return Draft(list(articles), sources, replace(articles[0]), None)
     text, pieces, copies = story_text(articles, max_chars)
     for s, c in zip(sources, copies, strict=True):
         s.copy_of = c
     lead = articles[0]
     union = Article(source="story", url=lead.url, title=lead.title, date=lead.date, text=text,
                     word_count=len(text.split()), language=lead.language)  # fmt: skip
-    apply(summarizer, [union])
+    return Draft(list(articles), sources, union, pieces)
+
+
+def finish(d: Draft) -> StoryBrief:
+    """The brief of a draft whose ``union`` was summarized: each sentence's support mapped back to
+    the sources and their sentences; a sentence two independent sources say is corroborated."""
+    union, sources, pieces = d.union, d.sources, d.pieces
     if union.status != "ok":
-        raise union.failure or RuntimeError(union.message or "the story brief failed")
+        raise union.failure or SummaryError(union.message or "the story brief failed", union.source)
+    if pieces is None:
+        one = [[StorySentence(s.text, [(0, x, y) for x, y in s.support], [0]) for s in p]
+               for p in [union.tldr, *union.summary]]  # fmt: skip
+        return StoryBrief(union.title, union.date, sources, one[0], one[1:], union.reading_minutes,
+                          model=union.model, gated=union.gated)  # fmt: skip
 
     def mapped(s: Any) -> StorySentence:
         support, said = [], []
@@ -546,12 +562,23 @@ def write(
     tldr = [mapped(s) for s in union.tldr]
     summary = [[mapped(s) for s in p] for p in union.summary]
     claims = [s.text for s in tldr] + [s.text for p in summary for s in p]
-    date = max((a.date for a in articles if a.date), default=None)
-    words = len(" ".join(claims).split())
-    found = disagreements(articles, sources, claims)
-    minutes = max(1, round(words / 230))
-    return StoryBrief(lead.title, date, sources, tldr, summary, minutes, disagreements=found, model=union.model,
+    date = max((a.date for a in d.articles if a.date), default=None)
+    found = disagreements(d.articles, sources, claims)
+    minutes = max(1, round(len(" ".join(claims).split()) / 230))
+    return StoryBrief(union.title, date, sources, tldr, summary, minutes, disagreements=found, model=union.model,
                       gated=union.gated)  # fmt: skip
+
+
+def write(articles: Sequence[Article], summarizer: Any, sources: Sequence[Source] | None = None) -> StoryBrief:
+    """One brief for a story from all its articles, written by ``summarizer`` (any mode): it reads
+    the story's text, so the gate and the relation check hold each sentence against the union of
+    the sources. ``summarizer=None``: a single article's own brief, as it is."""
+    from .summarizers.base import apply
+
+    d = draft(articles, sources)
+    if summarizer is not None:
+        apply(summarizer, [d.union])
+    return finish(d)
 
 
 def _host(url: str | None) -> str | None:
@@ -608,15 +635,14 @@ MAX_STORY_SOURCES = 8  # articles a story brief is written from (the newest)
 
 def briefs(
     articles: Sequence[Article], store: Any, encode: Callable[[Sequence[str]], np.ndarray],
-    writer: Callable[[], Any], options: Options | None = None,
+    summarize: Callable[[list[Article]], None], options: Options | None = None, chunk: int = 1,
 ) -> list[StoryBrief]:  # fmt: skip
     """The stories of a run's stored articles, one brief each, biggest story first: the articles
     not yet in a story are grouped (:func:`assign`), and a story with an earlier article is an
-    update. ``writer()`` gives the summarizer for a story of several articles; when it fails on
-    one (a hostile page, the LLM server), that story is shown with its first article's brief and
-    all its sources, and the others go on."""
-    from .errors import PipelineError
-
+    update. ``summarize(texts)`` writes the briefs of ``chunk`` stories' texts at once (the caller
+    picks the model and keeps the budget; a text it leaves alone keeps its own brief). When a
+    story's brief fails (a hostile page, the LLM server), the story shows its first article's
+    brief with all its sources, and the others go on."""
     placed = store.placed([a.content_hash for a in articles])
     known = {a.content_hash: a for a in articles if a.content_hash in placed}
     fresh = [(placed[h][0], placed[h][1], a) for h, a in known.items() if placed[h][2] is None]
@@ -630,21 +656,28 @@ def briefs(
         if story_id is not None:  # grouped by an earlier run (an article reused from the index)
             members.setdefault(story_id, []).append(aid)
             update.setdefault(story_id, True)
-    out = []
+    drafts: list[tuple[int, Draft]] = []
     for story_id, ids in members.items():
         stored = store.story_members(story_id, MAX_STORY_SOURCES)
         if not update[story_id]:
             stored = [(aid, a) for aid, a in stored if aid in ids]
-        chosen = [a for _, a in stored]
         sources = [Source(a.title, a.url, _host(a.url), a.date, aid) for aid, a in stored]
-        try:
-            brief = write(chosen, writer() if len(chosen) > 1 else None, sources)
-        except PipelineError:
-            brief = write(chosen[:1], None, sources[:1])
-            brief.sources = sources
-        brief.update, brief.story_id = update[story_id], story_id
-        store.set_story_brief(story_id, brief.as_dict())
-        out.append(brief)
-    out.sort(key=lambda b: b.date or "", reverse=True)
-    out.sort(key=lambda b: -len(b.sources))  # stable: the biggest first, each size newest first
+        drafts.append((story_id, draft([a for _, a in stored], sources)))
+    # the biggest stories first (the budget may end), each size newest first
+    drafts.sort(key=lambda sd: max((a.date or "" for a in sd[1].articles), default=""), reverse=True)
+    drafts.sort(key=lambda sd: -len(sd[1].sources))
+    out = []
+    for start in range(0, len(drafts), max(1, chunk)):
+        part = drafts[start : start + max(1, chunk)]
+        summarize([d.union for _, d in part])
+        for story_id, d in part:
+            try:
+                brief = finish(d)
+            except PipelineError as exc:
+                brief = write(d.articles[:1], None, d.sources[:1])
+                brief.sources, brief.failure = d.sources, exc
+            brief.update, brief.story_id = update[story_id], story_id
+            brief.hashes = [a.content_hash for a in d.articles]
+            store.set_story_brief(story_id, brief.as_dict())
+            out.append(brief)
     return out

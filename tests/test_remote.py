@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -321,19 +322,46 @@ def test_a_batch_with_the_server_killed_halfway_loses_nothing(tmp_path, monkeypa
     httpd.server_close()
 
 
+EVENTS = [
+    ("Earthquake shakes Lisbon", "An earthquake of magnitude 6.1 shook Lisbon and damaged old houses near the river"),
+    ("Warsaw passes cloud law", "Lawmakers in Warsaw passed a cloud certification law for hosting providers"),
+    ("Storm closes Oslo airport", "A winter storm closed the airport of Oslo and stranded thousands of travellers"),
+    ("Tokyo bank raises rates", "The central bank in Tokyo raised interest rates for the first time in years"),
+    ("Chile copper mine strike", "Workers at a copper mine in northern Chile went on strike over pay and safety"),
+]
+
+
 def _site(stub: str, n: int) -> str:
-    """A feed of ``n`` articles served by the stub; returns the feed's URL."""
-    from test_digest import page, rss
+    """A feed of ``n`` articles about ``n`` different events, served by the stub; returns its URL."""
+    from html import escape
+
+    from test_digest import rss
 
     items = []
     for i in range(n):
-        Stub.pages[f"a{i}.html"] = page(f"Rules {i} delayed", f"Scheme {i}")
-        items.append((f"Rules {i} delayed", f"{stub}/site/a{i}.html", 1.0))
+        title, lead = EVENTS[i]
+        body = (f"<p>{lead} on Monday, officials said.</p><p>{lead}, witnesses told reporters, and more "
+                f"details were expected later. {lead} after weeks of warnings.</p>")  # fmt: skip
+        Stub.pages[f"a{i}.html"] = (f"<html><head><title>{escape(title)}</title></head><body><article>"
+                                    f"<h1>{escape(title)}</h1>{body}</article></body></html>").encode()  # fmt: skip
+        items.append((title, f"{stub}/site/a{i}.html", 1.0))
     Stub.pages["feed.xml"] = rss(items)
     return f"{stub}/site/feed.xml"
 
 
+def _fast() -> Any:
+    """Fast mode behind the real interfaces: every article of a digest gets its fast brief first."""
+    from fakes import LeadSummarizer, rule_tagger
+
+    from pipeline.core import Models
+    from pipeline.settings import load_settings
+
+    return Models(load_settings().replace(mode="fast"), summarizer=LeadSummarizer(), tagger=rule_tagger())
+
+
 def test_a_digest_keeps_llm_concurrency_requests_in_flight_and_retries_failures(stub, settings, tmp_path):
+    """Four stories, two written at once; a server that fails: each story shows its first
+    article's fast brief, the failure is listed, and the next run writes them again."""
     from fakes import rule_tagger
 
     from pipeline import digest as dg
@@ -346,20 +374,24 @@ def test_a_digest_keeps_llm_concurrency_requests_in_flight_and_retries_failures(
     with Store(tmp_path / "index.db") as store:
         Stub.most_at_once = 0
         fine = base.replace(llm_url=stub + "/slow")
-        d = dg.build([feed], fine, store, since, models=Models(fine, tagger=rule_tagger()))
-        assert len(d.articles) == 4 and not d.failures and Stub.most_at_once == 2
-        assert {a.model["summarizer"] for a in d.articles} == {"stub-model"}
+        d = dg.build([feed], fine, store, since, models=Models(fine, tagger=rule_tagger()), fast_models=_fast())
+        assert len(d.articles) == 4 and len(d.stories) == 4 and not d.failures and Stub.most_at_once == 2
+        assert {b.model["summarizer"] for b in d.stories} == {"stub-model"}
     with Store(tmp_path / "other.db") as store:
         broken = base.replace(llm_url=stub + "/boom")
-        d = dg.build([feed], broken, store, since, models=Models(broken, tagger=rule_tagger()))
-        assert not d.articles and [f.reason for f in d.failures] == ["model_error"] * 4
-        assert d.seen == []  # not remembered: the next run tries them again
+        d = dg.build([feed], broken, store, since, models=Models(broken, tagger=rule_tagger()), fast_models=_fast())
+        assert len(d.stories) == 4 and [f.reason for f in d.failures] == ["model_error"] * 4
+        assert {b.model["summarizer"] for b in d.stories} == {"fake-lead"}  # the fast brief, shown
+        assert d.seen == []  # not remembered: the next run writes them again
+        again = dg.build([feed], fine.replace(llm_url=stub + "/slow"), store, since,
+                         models=Models(fine, tagger=rule_tagger()), fast_models=_fast())  # fmt: skip
+        assert again.reused == 4 and {b.model["summarizer"] for b in again.stories} == {"stub-model"}
 
 
-def test_the_in_process_digest_budget_learns_only_from_briefs_written(stub, settings, tmp_path):
-    """No LLM server: a digest still writes one article at a time, and a failed fetch (no time)
-    does not make the next quality article look affordable. 100 s a quality brief, 1 s a fast
-    one, 250 s of budget; feed: 1 article, 9 dead links, 3 articles."""
+def test_the_in_process_digest_budget_buys_stories_in_quality_mode_while_it_lasts(stub, settings, tmp_path):
+    """No LLM server: stories are written one at a time, each in quality mode while another
+    fits the budget, then in fast mode; a failed fetch costs nothing. 100 s a quality brief, 1 s
+    a fast one, 250 s of budget; feed: 1 article, 9 dead links, 3 articles (4 events)."""
     from fakes import LeadSummarizer, rule_tagger
     from test_digest import rss
 
@@ -373,6 +405,7 @@ def test_the_in_process_digest_budget_learns_only_from_briefs_written(stub, sett
         def __init__(self, cost: float) -> None:
             super().__init__()
             self.cost = cost
+            self.model_id = f"fake-{cost:g}s"
 
         def summarize_batch(self, articles):
             now[0] += self.cost * len(articles)
@@ -388,8 +421,11 @@ def test_the_in_process_digest_budget_learns_only_from_briefs_written(stub, sett
     with Store(tmp_path / "index.db") as store:
         d = dg.build([f"{stub}/site/budget.xml"], quality, store, parse_since("7d"), budget=250,
                      models=models, fast_models=fast, clock=lambda: now[0])  # fmt: skip
-    assert len(d.articles) == 4 and len(d.failures) == 9 and not d.skipped
-    assert d.degraded == 2 and now[0] <= 250 and models.summarizer.batches == [1, 1]
+    assert len(d.articles) == 4 and len(d.stories) == 4 and len(d.failures) == 9 and not d.skipped
+    # 4 s of fast briefs, one quality story (104 s); a second would end at 254 s (146 s left < 1.5 x
+    # 100): the other three keep their articles' fast briefs, written already (no time spent)
+    assert models.summarizer.batches == [1] and d.degraded == 3 and now[0] == 104
+    assert sorted(b.model["summarizer"] for b in d.stories) == ["fake-100s"] + ["fake-1s"] * 3
 
 
 def test_cli_says_in_one_line_when_the_server_is_not_there(settings):

@@ -11,6 +11,7 @@ from pipeline import story as st
 from pipeline.cli import main
 from pipeline.document import Article, Entity
 from pipeline.store import Store
+from pipeline.summarizers.base import apply
 
 
 def unit(seed: int, near: np.ndarray | None = None, noise: float = 0.0) -> np.ndarray:
@@ -120,9 +121,6 @@ def test_story_brief_names_its_sources_corroborates_and_flags_disagreement():
 
 def test_a_single_article_story_is_that_articles_brief():
     a = art("Acme breach", BREACH, "https://a.example/1")
-    LeadSummarizer().summarize_batch([a])
-    from pipeline.summarizers.base import apply
-
     apply(LeadSummarizer(), [a])
     brief = st.write([a], None)
     assert brief.tldr_text == a.tldr_text and brief.summary_paragraphs == a.summary_paragraphs
@@ -143,10 +141,10 @@ def test_stories_are_kept_in_the_index_and_tomorrows_article_continues_one(tmp_p
         for a in day1 + day2:
             fake.summarize_batch([a])
         store.add_batch(day1)
-        first = st.briefs(day1, store, fake.encode, lambda: fake)
+        first = st.briefs(day1, store, fake.encode, lambda texts: apply(fake, texts))
         assert sorted(len(b.sources) for b in first) == [1, 2] and not any(b.update for b in first)
         store.add_batch(day2)
-        second = st.briefs(day2, store, fake.encode, lambda: fake)
+        second = st.briefs(day2, store, fake.encode, lambda texts: apply(fake, texts))
         (update,) = second
         assert update.update and len(update.sources) == 3  # the story of day 1, now with 3 articles
         rows = store.stories("2024-04-30")
