@@ -223,10 +223,19 @@ def batch(
 @click.option("--entity", help="Only articles mentioning this entity (name, acronym or long form).")
 @click.option("--since", help="Only articles from the last 7d, 24h, 30m, 2w, or since a date.")
 @click.option("--limit", type=int, default=20, show_default=True)
+@click.option(
+    "--stories",
+    "as_stories",
+    is_flag=True,
+    help="Return the stories of the matching articles (each once, best match first); articles not in a "
+    "story yet are left out (`newsbrief stories` groups them).",
+)
 @format_option("md", "json")
 @db_option
 @guarded
-def search(query: str, entity: str | None, since: str | None, limit: int, fmt: str, db: str | None) -> None:
+def search(
+    query: str, entity: str | None, since: str | None, limit: int, as_stories: bool, fmt: str, db: str | None
+) -> None:
     """Search the index: full text (title, TLDR, summary, body; ranked) and/or by entity.
 
     \b
@@ -234,17 +243,21 @@ def search(query: str, entity: str | None, since: str | None, limit: int, fmt: s
       newsbrief search "cloud certification"
       newsbrief search --entity ECCG
       newsbrief search ransomware --since 7d --format json
+      newsbrief search ransomware --stories
     """
-    from .render import hit_lines
+    from .render import hit_lines, story_lines
 
     if not query.strip() and not entity and not since:
         raise click.UsageError("give a QUERY, --entity or --since")
     settings = settings_from(db=db)
     with open_index(settings, readonly=True) as store:
-        hits = store.search(query, entity=entity, since=since, limit=limit, max_terms=settings.max_query_terms)
-    for line in hit_lines(hits, fmt):
+        if as_stories:
+            found: list[Any] = store.search_stories(query, entity, since, limit, settings.max_query_terms)
+        else:
+            found = store.search(query, entity, since, limit, settings.max_query_terms)
+    for line in story_lines(found, fmt) if as_stories else hit_lines(found, fmt):
         click.echo(line)
-    if not hits and fmt == "md":
+    if not found and fmt == "md":
         click.echo("no matches", err=True)
 
 
@@ -293,22 +306,11 @@ def stories_cmd(since: str, limit: int, fmt: str, db: str | None) -> None:
       newsbrief stories --since 24h
       newsbrief stories --since 7d --format json
     """
-    import json
-
     from .api import stories
-    from .policy import public_url
-    from .render import safe
+    from .render import story_lines
 
-    for s in stories(since, settings_from(db=db), limit):
-        if fmt == "json":
-            click.echo(json.dumps(s, ensure_ascii=False))
-            continue
-        n = len(s["articles"])
-        click.echo(f"- **{safe(s['title'] or 'Untitled')}** (story {s['id']}, {n} article{'s' if n != 1 else ''}, "
-                   f"last {s['last_seen'][:10]})")  # fmt: skip
-        for a in s["articles"]:
-            where = public_url(a["url"]) or ""
-            click.echo(f"  - {safe(a['title'] or 'Untitled')} ({a['date'] or '?'}, id {a['id']}) {where}".rstrip())
+    for line in story_lines(stories(since, settings_from(db=db), limit), fmt):
+        click.echo(line)
 
 
 @main.command()

@@ -79,6 +79,21 @@ def hit_lines(hits: Iterable[Any], fmt: str) -> Iterator[str]:
             yield f"    {safe(h.snippet or h.tldr)}"
 
 
+def story_lines(stories: Iterable[dict[str, Any]], fmt: str) -> Iterator[str]:
+    """`newsbrief stories` and `search --stories`: a line per story and one per article under it,
+    or one JSON object per story."""
+    for s in stories:
+        if fmt == "json":
+            yield json.dumps(s, ensure_ascii=False)
+            continue
+        n = len(s["articles"])
+        yield (f"- **{safe(s['title'] or 'Untitled')}** (story {s['id']}, {n} article{'s' if n != 1 else ''}, "
+               f"last {s['last_seen'][:10]})")  # fmt: skip
+        for a in s["articles"]:
+            where = public_url(a["url"]) or ""
+            yield f"  - {safe(a['title'] or 'Untitled')} ({safe(a['date']) or '?'}, id {a['id']}) {where}".rstrip()
+
+
 def entity_table(rows: Iterable[dict[str, Any]], fmt: str) -> Iterator[str]:
     """`newsbrief entities`: one aligned line (or JSON object) per entity."""
     for r in rows:

@@ -7,6 +7,9 @@ Every page has a stable URL and the same data as JSON (``Accept: application/jso
     /search?q=…       the CLI's bm25 search (any string)
     /article/<id>     the brief beside the article text; each TLDR/summary sentence points at
                       the source sentences its provenance names (highlighted on hover/focus)
+    /stories          the stories of the last 7 days, biggest first
+    /story/<id>       a story's brief, the sources that say each sentence, and each source's text
+                      with the sentences the brief used from it marked
     /entity/<name>    canonical name, long form, aliases, mentions per day (SVG), its articles
     /digests/         the digests `digest` wrote, if told where (``digests_dir``), served as they are
 
@@ -33,7 +36,7 @@ from .document import Article
 from .errors import NoSuchArticle, StoreError, UsageError
 from .policy import public_url
 from .render import human_date
-from .store import Store
+from .store import Store, parse_since
 from .text import strip_controls
 
 CSP = (
@@ -191,6 +194,65 @@ def article_view(article: Article, article_id: int) -> dict[str, Any]:
     }
 
 
+def story_view(story: dict[str, Any], texts: dict[int, str]) -> dict[str, Any]:
+    """What the story page shows (and returns as JSON): the brief's sentences with the sources
+    that say them (numbered from 1, as on the page), and each source's text (``texts``, by
+    article id) cut at the spans the brief used from it, so the page marks them. A story with no
+    brief yet has only its articles."""
+    brief = story.get("brief") or {}
+    sources = brief.get("sources") or []
+    spans: dict[int, list[tuple[int, int]]] = {}
+
+    def sentence(s: dict[str, Any]) -> dict[str, Any]:
+        support = [(int(i), int(a), int(b)) for i, a, b in s.get("support") or [] if 0 <= int(i) < len(sources)]
+        for i, a, b in support:
+            spans.setdefault(i, []).append((a, b))
+        return {
+            "text": s.get("text") or "",
+            "sources": [int(i) + 1 for i in s.get("sources") or []],
+            "corroborated": bool(s.get("corroborated")),
+            "spans": [f"{i}-{a}-{b}" for i, a, b in support],  # the ids of its marks in the sources' texts
+        }
+
+    sentences = brief.get("sentences") or {}
+    tldr = [sentence(s) for s in sentences.get("tldr") or []]
+    summary = [[sentence(s) for s in p] for p in sentences.get("summary") or []]
+    out_sources = []
+    for i, src in enumerate(sources):
+        aid = src.get("article_id")
+        text = texts.get(aid) if isinstance(aid, int) else None
+        body = None
+        if text is not None:  # plain pieces, the used ones with an id: the template escapes each
+            body = [{"text": t, "span": sid and f"{i}-{sid}"} for t, sid in body_segments(text, spans.get(i, []))]
+        copy_of = src.get("copy_of")
+        out_sources.append({
+            "n": i + 1, "title": src.get("title"), "url": public_url(src.get("url")), "host": src.get("host"),
+            "date": src.get("date"), "article_id": aid if text is not None else None,
+            "copy_of": copy_of + 1 if isinstance(copy_of, int) else None, "used": len(spans.get(i, [])),
+            "body": body,
+        })  # fmt: skip
+    disagree = [{"what": d.get("what") or "", "values": [{"value": v, "sources": [int(i) + 1 for i in who]}
+                                                         for v, who in (d.get("values") or {}).items()]}
+                for d in brief.get("disagreements") or []]  # fmt: skip
+    title = brief.get("title") or story.get("title")
+    date = brief.get("date") or story.get("last_seen")
+    return {
+        "id": story["id"],
+        "title": title,
+        "update": bool(brief.get("update")),
+        "date": date,
+        "human_date": human_date(date),
+        "size": story["size"],
+        "has_brief": bool(brief),
+        "tldr": tldr,
+        "summary": summary,
+        "sources": out_sources,
+        "disagreements": disagree,
+        "model": brief.get("model") or {},
+        "articles": story["articles"],
+    }
+
+
 def quote_path(text: str) -> str:
     from urllib.parse import quote
 
@@ -261,7 +323,39 @@ def create_app(db: Path, digests_dir: Path | None = None, hosts: Sequence[str] =
             a = store.get(article_id)
         except (ValueError, NoSuchArticle):  # a damaged index is the StoreError page, not a 404
             return not_found(request, "article")
-        return page("reader_article.html.j2", request, article_view(a, article_id))
+        data = article_view(a, article_id)
+        story_id = store.story_of(article_id)
+        s = store.story(story_id) if story_id is not None else None
+        # a story of this one article is the article itself: no link
+        data["story"] = {"id": s["id"], "title": s["title"], "size": s["size"]} if s and s["size"] > 1 else None
+        return page("reader_article.html.j2", request, data)
+
+    def stories(store: Store, request: Request) -> Response:
+        rows = store.stories(parse_since("7d"), limit=100)
+        listed = [{"id": s["id"], "title": s["title"], "size": s["size"], "last_seen": s["last_seen"],
+                   "update": bool((s["brief"] or {}).get("update")), "tldr": (s["brief"] or {}).get("tldr")}
+                  for s in rows]  # fmt: skip
+        return page("reader_stories.html.j2", request, {"stories": listed})
+
+    def story(store: Store, request: Request) -> Response:
+        try:
+            found = store.story(int(request.path_params["id"]))
+        except (ValueError, NoSuchArticle):
+            return not_found(request, "story")
+        texts = {}
+        for src in (found["brief"] or {}).get("sources") or []:
+            aid = src.get("article_id")
+            if isinstance(aid, int) and aid not in texts:
+                try:
+                    texts[aid] = store.get(aid).text
+                except NoSuchArticle:
+                    continue  # the article left the index: its source is listed without its text
+        try:
+            data = story_view(found, texts)
+        except (ValueError, TypeError, AttributeError) as exc:  # its brief's JSON was damaged
+            error = f"story {found['id']} is damaged in the index ({type(exc).__name__})"
+            return page("reader_error.html.j2", request, {"error": error, "status": 503}, 503)
+        return page("reader_story.html.j2", request, data)
 
     def entity(store: Store, request: Request) -> Response:
         e = store.entity(request.path_params["name"])
@@ -306,6 +400,8 @@ def create_app(db: Path, digests_dir: Path | None = None, hosts: Sequence[str] =
         Route("/", with_index(home)),
         Route("/search", with_index(search)),
         Route("/article/{id}", with_index(article)),
+        Route("/stories", with_index(stories)),
+        Route("/story/{id}", with_index(story)),
         Route("/entity/{name:path}", with_index(entity)),
         Route("/digests/", digests),
         Route("/digests/{name}", digest_file),

@@ -717,6 +717,45 @@ class Store:
             raise NoSuchArticle(f"no story {story_id} in the index", str(self.path))
         return self._story(row)
 
+    @_typed("read")
+    def story_of(self, article_id: int) -> int | None:
+        """The id of the story an article is in (None: in none yet, or no such article)."""
+        if not isinstance(article_id, int) or isinstance(article_id, bool) or not 0 < article_id <= MAX_ROWID:
+            return None
+        row = self.db.execute("SELECT story_id FROM story_articles WHERE article_id = ?", (article_id,)).fetchone()
+        return None if row is None else int(row[0])
+
+    @_typed("search")
+    def search_stories(
+        self, text: str = "", entity: str | None = None, since: str | None = None, limit: int = 20,
+        max_terms: int = 16,
+    ) -> list[dict[str, Any]]:  # fmt: skip
+        """The stories of the articles :meth:`search` finds, each once, in the order of its best
+        ranked article, as :meth:`stories` returns them. Articles in no story are left out. Many
+        hits may share a story: the search widens until it has ``limit`` stories or no more hits."""
+        want = max(4 * limit, 50)
+        while True:
+            hits = self.search(text, entity=entity, since=since, limit=want, max_terms=max_terms)
+            ids = [h.id for h in hits]
+            rows = self.db.execute(
+                "SELECT article_id, story_id FROM story_articles WHERE article_id IN (SELECT value FROM json_each(?))",
+                (json.dumps(ids),),
+            ).fetchall()
+            of = {int(a): int(s) for a, s in rows}
+            order = list(dict.fromkeys(of[i] for i in ids if i in of))[: max(0, limit)]
+            if len(order) >= limit or len(hits) < want:
+                break
+            want *= 4
+        found = {
+            r["id"]: r
+            for r in self.db.execute(
+                "SELECT id, title, first_seen, last_seen, size, brief FROM stories"
+                " WHERE id IN (SELECT value FROM json_each(?))",
+                (json.dumps(order),),
+            )
+        }
+        return [self._story(found[i]) for i in order if i in found]
+
     def _story(self, row: sqlite3.Row) -> dict[str, Any]:
         members = self.db.execute(
             "SELECT a.id, a.title, a.url, a.sitename, COALESCE(a.date, substr(a.added_at, 1, 10)) AS date, a.tldr"

@@ -322,3 +322,98 @@ def test_in_a_real_browser(live, tmp_path):
         assert page.locator("#title").inner_text().startswith("<script>")
         assert not errors, errors
         browser.close()
+
+
+# ---------------------------------------------------------------- stories
+
+
+@pytest.fixture
+def stories_client(tmp_path) -> TestClient:
+    """Two reports of one event (a hostile title on the first; they give the CVSS differently), an
+    unrelated article (a story of one), and two articles grouped into a story with no brief yet."""
+    from fakes import LeadSummarizer
+
+    from pipeline import story as st
+    from pipeline.summarizers.base import apply
+
+    day = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+
+    def art(title: str, text: str, url: str, entity: str) -> Article:
+        return Article(source=url, url=url, title=title, text=text, date=day, word_count=len(text.split()),
+                       entities=[Entity(entity, "ORG", 2, entity)])  # fmt: skip
+
+    stole = "Attackers stole data of 2 million customers from the retailer Acme on Monday."
+    arts = [
+        art("<script>alert(1)</script> Acme breach", f"{stole} The flaw has a CVSS score of 9.8, the vendor said.",
+            "https://a.example/1", "Acme"),
+        art("Acme hacked", f"{stole} Security researchers rated the flaw CVSS 9.1 in their advisory. "
+            "Customers were told to change passwords.", "javascript:alert(2)", "Acme"),
+        art("Rain in Oslo", "It rained in Oslo all week and the rivers rose.", "https://c.example/1", "Oslo"),
+    ]  # fmt: skip
+    later = [art("Lyon floods", "The river in Lyon flooded the old town on Sunday.", "https://d.example/1", "Lyon"),
+             art("Lyon flooded", "The old town of Lyon was flooded by the river on Sunday.", "https://e.example/1",
+                 "Lyon")]  # fmt: skip
+    fake = LeadSummarizer()
+    db = tmp_path / "stories.db"
+    with Store(db) as store:
+        apply(fake, arts + later)
+        store.add_batch(arts)
+        st.briefs(arts, store, fake.encode, lambda texts: apply(fake, texts))
+        store.add_batch(later)
+        st.assign(store, store.ungrouped("2000-01-01"), fake.encode)  # grouped, no brief written
+    return TestClient(create_app(db), base_url="http://127.0.0.1:8750")
+
+
+def test_story_page_names_its_sources_and_marks_what_each_said(stories_client):
+    data = stories_client.get("/story/1?format=json").json()
+    assert data["title"].startswith("<script>") and not data["update"]
+    assert [(s["n"], s["article_id"]) for s in data["sources"]] == [(1, 1), (2, 2)]
+    assert data["sources"][1]["url"] is None  # a javascript: link is no link
+    assert data["disagreements"] == [{"what": "cvss", "values": [{"value": "9.8", "sources": [1]},
+                                                                 {"value": "9.1", "sources": [2]}]}]  # fmt: skip
+    sentences = [*data["tldr"], *(s for p in data["summary"] for s in p)]
+    html = stories_client.get("/story/1").text
+    for src in data["sources"]:
+        marked = [seg for seg in src["body"] if seg["span"]]
+        assert marked, src  # each source has a sentence the brief used, marked in its text
+        for seg in marked:
+            said = [s for s in sentences if seg["span"] in s["spans"]]
+            assert said and said[0]["text"] == seg["text"] and src["n"] in said[0]["sources"]
+            assert f'<mark class="src used" id="src-{seg["span"]}">{seg["text"]}</mark>' in html
+    assert 'href="/article/1"' in html and 'href="/article/2"' in html and "2 sources" in html
+    assert 'href="https://a.example/1"' in html and "javascript:" not in html
+    assert '<a href="#source-1">[1]</a></sup><sup class="cite"><a href="#source-2">[2]</a>' in html  # said by both
+    assert "corroborated" in html and "Sources disagree" in html
+
+
+def test_story_page_keeps_a_hostile_title_as_text(stories_client):
+    for url in ("/story/1", "/stories", "/article/2"):
+        html = stories_client.get(url).text
+        assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; Acme breach" in html, url
+
+
+def test_a_story_without_a_brief_lists_its_articles(stories_client):
+    data = stories_client.get("/story/3?format=json").json()
+    assert not data["has_brief"] and [a["title"] for a in data["articles"]] == ["Lyon floods", "Lyon flooded"]
+    html = stories_client.get("/story/3").text
+    assert 'href="/article/4"' in html and 'href="/article/5"' in html and "No brief" in html
+
+
+@pytest.mark.parametrize("story_id", ["999", "abc", "0", "-1", "99999999999999999999"])
+def test_an_unknown_story_is_404(stories_client, story_id):
+    r = stories_client.get(f"/story/{story_id}")
+    assert r.status_code == 404 and "no such story" in r.text
+    assert stories_client.get(f"/story/{story_id}?format=json").json()["status"] == 404
+
+
+def test_stories_are_listed_and_an_article_links_its_story(stories_client):
+    html = stories_client.get("/").text
+    assert '<a href="/stories">' in html  # in the nav
+    listed = stories_client.get("/stories?format=json").json()["stories"]
+    assert [s["size"] for s in listed] == [2, 2, 1]  # biggest first
+    assert 'href="/story/1"' in stories_client.get("/stories").text
+    for article_id, story_id in ((1, 1), (2, 1), (5, 3)):
+        html = stories_client.get(f"/article/{article_id}").text
+        assert f'Part of a story: <a href="/story/{story_id}">' in html and "(2 sources)" in html
+    assert stories_client.get("/article/2?format=json").json()["story"]["id"] == 1
+    assert "Part of a story" not in stories_client.get("/article/3").text  # a story of one article

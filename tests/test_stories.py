@@ -204,3 +204,32 @@ def test_real_models_keep_two_events_sharing_big_names_apart(tmp_path):
     df.update({"france": 500, "microsoft": 400})  # an index where both names are everywhere
     labels = st.group(items, st.idf_from(df, 1000))
     assert len(set(labels[:3])) == 1 and len(set(labels[3:])) == 1 and labels[0] != labels[3], labels
+
+
+def test_search_stories_returns_each_matching_story_once_best_match_first(tmp_path):
+    import json
+
+    fake = LeadSummarizer()
+    db = tmp_path / "i.db"
+    with Store(db) as store:
+        store.add_batch([
+            art("Acme breach", BREACH, "https://a.example/1", {"Acme": 3}),
+            art("Acme hacked", BREACH.replace("Monday", "Monday night"), "https://b.example/1", {"Acme": 2}),
+            art("Rain in Oslo", "It rained in Oslo all week and the rivers rose by a metre.", "https://c.example/1",
+                {"Oslo": 2}),
+        ])  # fmt: skip
+        st.assign(store, store.ungrouped("2000-01-01"), fake.encode)
+        store.add_batch([art("Acme again", BREACH.replace("Lyon", "Paris"), "https://d.example/1", {"Acme": 1})])
+
+    def search(*args: str) -> list[str]:
+        r = CliRunner().invoke(main, ["search", *args, "--stories", "--db", str(db)])
+        assert r.exit_code == 0, r.output
+        return r.stdout.splitlines()
+
+    # the newest article first (no query): Oslo's story, then Acme's once; the article in no story is left out
+    found = [json.loads(line) for line in search("--since", "2000-01-01", "--format", "json")]
+    assert [(s["id"], s["size"]) for s in found] == [(2, 1), (1, 2)]
+    assert {a["title"] for a in found[1]["articles"]} == {"Acme breach", "Acme hacked"}
+    (line, *articles) = search("Lyon investigation")
+    assert line.startswith("- **Acme breach** (story 1, 2 articles") and len(articles) == 2
+    assert search("Paris") == []  # only the article in no story says Paris
