@@ -233,3 +233,21 @@ def test_search_stories_returns_each_matching_story_once_best_match_first(tmp_pa
     (line, *articles) = search("Lyon investigation")
     assert line.startswith("- **Acme breach** (story 1, 2 articles") and len(articles) == 2
     assert search("Paris") == []  # only the article in no story says Paris
+
+
+def test_a_fact_another_source_tells_in_other_words_is_said_once_and_corroborated():
+    a = art("Acme breach", BREACH, "https://a.example/1")
+    b = art(
+        "Acme hit",
+        "On Monday attackers stole customer data from retailer Acme, about 2 million records. "
+        "Shares of Acme fell by a tenth in Paris trading after the news.",
+        "https://b.example/2",
+    )
+    fake = LeadSummarizer()
+    lexical = st.write([a, b], fake)  # without embeddings only word-for-word repeats are caught
+    assert any(s.text.startswith("On Monday attackers") for p in lexical.summary for s in p)
+    brief = st.write([a, b], fake, encode=fake.encode)
+    said = [s.text for s in brief.tldr] + [s.text for p in brief.summary for s in p]
+    assert not any(t.startswith("On Monday attackers") for t in said)  # not said twice
+    assert brief.tldr[0].sources == [0, 1] and brief.tldr[0].corroborated
+    assert any(t.startswith("Shares of Acme fell") for t in said)  # what b adds is kept
