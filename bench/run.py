@@ -489,6 +489,49 @@ def bench_stories(work: Path, sizes: tuple[int, ...] = (1_000, 10_000), per_stor
     return out
 
 
+def bench_story_digest(work: Path, n_stories: int = 40, per_story: int = 5) -> dict[str, object]:
+    """What stories add to a fast-mode digest: ECB+ articles (``per_story`` reports of each of
+    ``n_stories`` events) get their fast briefs and are indexed, as a digest does; then grouping
+    and the story briefs (fast mode) are timed against that. Models are loaded before timing."""
+    import gzip
+
+    from pipeline.core import Models, enrich
+    from pipeline.document import Article
+    from pipeline.settings import load_settings
+    from pipeline.store import Store
+    from pipeline.story import briefs
+    from pipeline.summarizers.base import apply
+
+    with gzip.open(ROOT / "bench" / "data" / "stories-ecbplus.jsonl.gz", "rt") as f:
+        rows = [json.loads(line) for line in f]
+    by: dict[str, list[dict[str, str]]] = {}
+    for r in rows:
+        by.setdefault(r["story"], []).append(r)
+    chosen = [r for k in sorted(by)[:n_stories] for r in by[k][:per_story]]
+    urls = [f"https://x{i}.example/{r['id']}" for i, r in enumerate(chosen)]
+    arts = [Article(source=u, url=u, title=r.get("title"), text=r["text"], date="2024-05-01",
+                    word_count=len(r["text"].split())) for u, r in zip(urls, chosen, strict=True)]  # fmt: skip
+    models = Models(load_settings().replace(mode="fast", model=""))
+    summ = models.summarizer
+    list(enrich(arts[:2], models, 2, 2))  # load both models
+    summ.remember()  # as the digest does: the stories' pass reuses the articles' sentence embeddings
+    t0 = time.perf_counter()
+    done = list(enrich(arts, models, 16, 16))
+    fast = time.perf_counter() - t0
+    with Store(work / "story-digest.db") as store:
+        store.add_batch(done)
+        t1 = time.perf_counter()
+        with summ.reusing():  # type: ignore[attr-defined]
+            out = briefs(done, store, summ.encode, lambda texts: apply(summ, texts))  # type: ignore[attr-defined]
+        grouped = time.perf_counter() - t1
+    return {
+        "articles": len(arts), "events": n_stories, "stories": len(out),
+        "multi_source_stories": sum(1 for b in out if len(b.sources) > 1),
+        "fast_briefs_s": round(fast, 2), "stories_s": round(grouped, 2),
+        "stories_share_of_fast_digest": round(grouped / fast, 3),
+    }  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="bench/results.json")
@@ -496,7 +539,7 @@ def main() -> None:
     ap.add_argument("--skip-quality", action="store_true", help="Skip the LLM (quality mode) section.")
     ap.add_argument(
         "--only",
-        choices=["limits", "serve", "entity_index", "shared_cpu", "writer", "server", "stories"],
+        choices=["limits", "serve", "entity_index", "shared_cpu", "writer", "server", "stories", "story_digest"],
         help="Run one section, update it in --out.",
     )  # the keys of `sections` below
     args = ap.parse_args()
@@ -514,6 +557,7 @@ def main() -> None:
             "writer": lambda work: bench_writer(shared),
             "server": lambda work: bench_server(shared),
             "stories": bench_stories,
+            "story_digest": bench_story_digest,
         }
         with tempfile.TemporaryDirectory() as tmp:
             old[args.only] = sections[args.only](Path(tmp))

@@ -21,6 +21,7 @@ file itself is the user's own, read like any list file.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import math
@@ -253,6 +254,11 @@ def build(
     # index has it and grouping can see it; 2. the articles are grouped into stories and each
     # story gets one brief in the run's mode, written from all its sources: quality mode spends
     # the budget once per story, not once per article that reports it
+    if models.settings.mode == "fast" and not models.settings.model and fast_models is not models:
+        models = fast_models  # one encoder for the articles' briefs and the stories' (and its memo)
+    remember = getattr(fast_models.summarizer if new else None, "remember", None)
+    if remember is not None:
+        remember()  # the stories' pass reuses the sentence embeddings of the articles' briefs
     # with a budget, one article at a time: the deadline is checked before each read
     size = 1 if deadline is not None else settings.batch_size
     queue = iter(new)
@@ -311,10 +317,12 @@ def build(
             done += 1
             est += (clock() - t0 - est) / done
 
-    digest.stories = story.briefs(
-        digest.articles, store, lambda texts: fast_models.summarizer.encode(texts), summarize,
-        story.Options(window_hours=settings.story_window), at_once,
-    )  # fmt: skip
+    reusing = getattr(fast_models.summarizer, "reusing", None) if digest.articles else None
+    with reusing() if reusing is not None else contextlib.nullcontext():
+        digest.stories = story.briefs(
+            digest.articles, store, lambda texts: fast_models.summarizer.encode(texts), summarize,
+            story.Options(window_hours=settings.story_window), at_once,
+        )  # fmt: skip
     for b in digest.stories:
         if b.failure is not None:  # listed; an LLM server failure is retried by the next run
             digest.failures.append(Failure(b.url or b.title or "story", b.failure.reason, b.failure.message))

@@ -425,13 +425,20 @@ def _words(text: str) -> list[str]:
     return [w.lower().strip("'’") for w in _WORD.findall(text)]
 
 
+@functools.lru_cache(maxsize=8192)
+def _shape(text: str) -> tuple[frozenset[str], str]:
+    """A sentence's words as a set and as normalized text (cached: a story compares every
+    sentence of its sources with every other)."""
+    words = _words(text)
+    return frozenset(words), " ".join(words)
+
+
 def near_duplicate(a: str, b: str) -> bool:
     """The same sentence, or the same but for a few words: one contains the other (of six words
     or more), or they share 80% of their words."""
-    wa, wb = set(_words(a)), set(_words(b))
+    (wa, na), (wb, nb) = _shape(a), _shape(b)
     if not wa or not wb:
         return False
-    na, nb = " ".join(_words(a)), " ".join(_words(b))
     if na == nb or (min(len(wa), len(wb)) >= 6 and (na in nb or nb in na)):
         return True
     return len(wa & wb) / len(wa | wb) >= 0.8

@@ -251,3 +251,38 @@ def test_a_fact_another_source_tells_in_other_words_is_said_once_and_corroborate
     assert not any(t.startswith("On Monday attackers") for t in said)  # not said twice
     assert brief.tldr[0].sources == [0, 1] and brief.tldr[0].corroborated
     assert any(t.startswith("Shares of Acme fell") for t in said)  # what b adds is kept
+
+
+@pytest.mark.models
+def test_real_fast_story_brief_says_a_retold_fact_once_and_corroborates_it():
+    """Two outlets on one event (real MiniLM, int8, as fast mode runs): the second retells the
+    first's lead in its own words (cosine 0.72 with this encoder) and adds one fact of its own."""
+    from pipeline.core import Models
+    from pipeline.settings import load_settings
+
+    a = art("Mafia boss found dead", (
+        "A Mafia boss in Palermo hanged himself in jail hours after he was arrested in a police raid. "
+        "He was one of 99 suspects detained on Tuesday in an operation against Cosa Nostra's new leadership. "
+        "Investigators said wiretaps had recorded the suspects discussing a new ruling commission."),
+        "https://a.example/1")  # fmt: skip
+    b = art("Palermo suspect dead in cell", (
+        "A key suspected Mafia boss arrested Tuesday in a Sicilian police raid has been found dead, hanging in "
+        "his prison cell in Palermo. Prison guards found the body early on Wednesday morning during a routine check. "
+        "His lawyer said the family would ask for an independent autopsy."),
+        "https://b.example/2")  # fmt: skip
+    summarizer = Models(load_settings().replace(mode="fast", model="")).summarizer
+    brief = st.write([a, b], summarizer, encode=summarizer.encode)  # type: ignore[attr-defined]
+    said = [s for s in brief.tldr] + [s for p in brief.summary for s in p]
+    assert not any(s.text.startswith("A key suspected Mafia boss") for s in said), [s.text for s in said]
+    retold = next(s for s in said if s.text.startswith("A Mafia boss in Palermo"))
+    assert retold.sources == [0, 1] and retold.corroborated
+    assert all(a.text[x:y] in (s.text for s in said) for i, x, y in retold.support if i == 0)
+
+
+def test_an_unreadable_date_in_the_index_does_not_break_grouping(tmp_path):
+    fake = LeadSummarizer()
+    a = art("Acme breach", BREACH, "https://a.example/1", {"Acme": 3}, "not a date")
+    with Store(tmp_path / "i.db") as store:
+        store.add_batch([a])
+        (brief,) = st.briefs([a], store, fake.encode, lambda texts: apply(fake, texts))
+    assert brief.sources[0].url == "https://a.example/1"

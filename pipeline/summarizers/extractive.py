@@ -9,9 +9,11 @@ construction: every output sentence is a source sentence with its character offs
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -174,6 +176,26 @@ class ExtractiveSummarizer:
         self.model_id = model_id
         self.opts = opts
         self.batch_tokens = batch_tokens
+        # sentence embeddings kept for reuse (see remember()): None = off
+        self.memo: OrderedDict[str, np.ndarray] | None = None
+        self.memo_size = 0
+        self.reuse = False
+
+    def remember(self, size: int = 20_000) -> None:
+        """Keep the embeddings of the last ``size`` sentences encoded (~30 MB at 20k), so a later
+        pass over the same sentences (a digest's story briefs, after every article's own brief)
+        reuses them under :meth:`reusing` instead of encoding them again. Outside ``reusing``
+        every text is still encoded as it always is (an article's brief does not depend on what
+        was encoded before it)."""
+        self.memo, self.memo_size = OrderedDict(), size
+
+    @contextlib.contextmanager
+    def reusing(self) -> Iterator[None]:
+        self.reuse = True
+        try:
+            yield
+        finally:
+            self.reuse = False
 
     @classmethod
     def load(cls, spec: ModelSpec, settings: Settings, quantize: bool = False) -> ExtractiveSummarizer:
@@ -203,6 +225,27 @@ class ExtractiveSummarizer:
         return cls(tokenizer, model, spec.id + (" int8" if quantize else ""), opts)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length mean-pooled embeddings (remembered and reused: :meth:`remember`)."""
+        if self.memo is None:
+            return self._encode(texts)
+        memo = self.memo
+        if self.reuse:
+            missing = [t for t in dict.fromkeys(texts) if t not in memo]
+            fresh = self._encode(missing)
+            found = {t: memo[t] for t in texts if t in memo}
+            found.update(zip(missing, fresh, strict=True))
+            out = np.stack([found[t] for t in texts]) if texts else self._encode(texts)
+        else:
+            out = self._encode(texts)
+            missing, fresh = list(texts), out
+        for t, v in zip(missing, fresh, strict=True):
+            memo[t] = v
+            memo.move_to_end(t)
+        while len(memo) > self.memo_size:
+            memo.popitem(last=False)
+        return out
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length mean-pooled embeddings, computed in length-sorted token-budget minibatches."""
         import torch
 
