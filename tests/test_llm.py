@@ -196,6 +196,31 @@ def test_gemma_smoke_through_the_llamacpp_path(settings):
 
 
 @pytest.mark.llm
+def test_a_story_brief_through_the_llamacpp_writer_is_gated_against_all_its_sources(settings):
+    """Two reports of one event, written up once by the real writer (Gemma through llama.cpp):
+    every sentence passes the gate against the sources and its support points into them."""
+    from pipeline.document import Article
+    from pipeline.story import write
+
+    a = Article(source="a", url="https://a.example/1", title="Paris jeweller robbed", text=(
+        "Four robbers stole nearly all the jewellery on display at the Harry Winston store in Paris on Thursday. "
+        "Two of the men were disguised as women, police said. The haul was worth more than 80 million euros."
+    ))  # fmt: skip
+    b = Article(source="b", url="https://b.example/2", title="Harry Winston heist", text=(
+        "The Harry Winston store near the Champs-Elysees in Paris was stormed by four robbers on Thursday afternoon. "
+        "Staff were threatened with a handgun and locked in a back room. No one was injured in the robbery."
+    ))  # fmt: skip
+    brief = write([a, b], _llama("gemma3-270m", settings))
+    said = [*brief.tldr, *(s for p in brief.summary for s in p)]
+    assert said and brief.model["summarizer"].startswith("gemma3-270m")
+    union = Source.of(a.text + "\n" + b.text)
+    assert all(unsupported(s.text, union) == [] for s in said), [s.text for s in said]
+    texts = [a.text, b.text]
+    assert all(texts[i][x:y].strip() for s in said for i, x, y in s.support)
+    assert {i for s in said for i in s.sources} <= {0, 1}
+
+
+@pytest.mark.llm
 def test_qwen_writes_a_faithful_brief_of_the_seed():
     r = CliRunner().invoke(main, ["summarize", "--no-index", "--format", "json", str(SEED)])
     assert r.exit_code == 0, r.output
