@@ -231,15 +231,19 @@ def doctor(settings: Settings | None = None) -> Iterator[tuple[str, str, str]]:
 def stories(since: str = "24h", settings: Settings | None = None, limit: int = 100) -> list[dict[str, Any]]:
     """The index's stories with an article since ``since`` (``24h``, ``7d``, a date), biggest
     first. Articles of that period not yet in a story are grouped first (the sentence encoder of
-    fast mode loads for that), so a batch's or a summarize's articles have their stories too.
+    fast mode loads for that), so a batch's or a summarize's articles have their stories too;
+    it takes the digest's lock (:class:`~pipeline.errors.Locked` while a digest runs).
     Each story: ``id``, ``title``, ``first_seen``, ``last_seen``, ``size``, ``articles`` and the
     ``brief`` a digest wrote for it (or None)."""
     from . import story as grouping
+    from .digest import lock_path
+    from .fsutil import run_lock
     from .store import Store, parse_since
 
     settings = settings or load_settings()
     cutoff = parse_since(_text(since, "since") or "24h")
-    with Store(settings.db_path()) as store:
+    # grouping writes the stories a digest writes too: one at a time (a running digest: Locked)
+    with run_lock(lock_path(settings.db_path()), "digest run"), Store(settings.db_path()) as store:
         fresh = store.ungrouped(cutoff)
         if fresh:
             models = Models(settings.replace(mode="fast", model=""))

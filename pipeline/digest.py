@@ -312,7 +312,12 @@ def build(
         if not todo:
             return
         t0 = clock()
-        list(enrich(todo, chosen, at_once, at_once))  # failures stay on their text: finish() sees them
+        try:  # a failure stays on its text (finish() shows the story's fallback brief), the others go on
+            list(enrich(todo, chosen, at_once, at_once))
+        except PipelineError as exc:  # raised for the whole group (a prompt that does not fit, …)
+            for t in todo:
+                if t.status == "ok" and not t.tldr:
+                    t.fail(exc)
         if chosen is models and any(t.status == "ok" for t in todo):
             done += 1
             est += (clock() - t0 - est) / done
@@ -323,12 +328,13 @@ def build(
             digest.articles, store, lambda texts: fast_models.summarizer.encode(texts), summarize,
             story.Options(window_hours=settings.story_window), at_once,
         )  # fmt: skip
+    unseen: set[str | None] = set()
     for b in digest.stories:
         if b.failure is not None:  # listed; an LLM server failure is retried by the next run
             digest.failures.append(Failure(b.url or b.title or "story", b.failure.reason, b.failure.message))
             if b.failure.reason not in PERMANENT:
-                unseen = {digest.item_of.get(h) for h in b.hashes}
-                digest.seen = [s for s in digest.seen if s[0] not in unseen]
+                unseen.update(digest.item_of.get(h) for h in b.hashes)
+    digest.seen = [s for s in digest.seen if s[0] not in unseen]
     return digest
 
 

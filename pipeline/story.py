@@ -170,12 +170,13 @@ class Grouper:
 
     def _join(self, story: Story, item: Item) -> None:
         story.total = story.total + item.vector
-        new_keys = self._keys(item.entities, item.cves)
+        key_cves = _key_cves(item)  # a roundup's CVEs are no key of its story either
+        new_keys = self._keys(item.entities, key_cves)
         story.profile.update(_weights(item.entities))
         story.norm = None
         if len(story.profile) > 2 * MAX_PROFILE:  # keep the heaviest keys: bounded per story
             story.profile = Counter(dict(story.profile.most_common(MAX_PROFILE)))
-        story.cves |= set(item.cves)
+        story.cves |= set(key_cves)
         story.size += 1
         story.members.append(item)
         story.first = min(story.first, item.when)
@@ -190,9 +191,12 @@ class Grouper:
             if len(posting) <= self.opts.max_posting:
                 shared.update(posting)
         live = list(range(max(0, len(self.open) - self.opts.recent), len(self.open)))
-        picked = [p for p, _ in sorted(shared.items(), key=lambda kv: (-kv[1], kv[0]))]
+        picked = [p for p, _ in sorted(shared.items(), key=lambda kv: (-kv[1], kv[0])) if p not in self._dead]
         out = list(dict.fromkeys(picked[: self.opts.max_candidates] + live))
-        return [p for p in out if p not in self._dead]
+        # nor a story that began more than a window after this article (an old article grouped late)
+        return [
+            p for p in out if p not in self._dead and _hours(item.when, self.open[p].first) <= self.opts.window_hours
+        ]
 
     def _best(self, item: Item) -> tuple[Story | None, float]:
         cands = self._candidates(item)
@@ -374,7 +378,7 @@ class StoryBrief:
     model: dict[str, str] = field(default_factory=dict)
     gated: list[dict[str, Any]] = field(default_factory=list)
     failure: PipelineError | None = None  # its own brief failed: it shows its first article's
-    hashes: list[str] = field(default_factory=list)  # content hashes of the articles it was written from
+    hashes: list[str] = field(default_factory=list)  # content hashes of this run's articles in it
 
     @property
     def url(self) -> str | None:
@@ -422,14 +426,16 @@ def _norm(text: str) -> str:
 
 
 def _copies(sentences: list[list[Any]]) -> list[int | None]:
-    """For each source, the earlier source it copies (most of its sentences word for word)."""
+    """For each source, the earlier source it copies: most of its own sentences (two at least) are
+    that source's, word for word. A short wire item whose sentence a longer report starts with is
+    not a copy of the report, nor the report of it."""
     seen: list[set[str]] = []
     out: list[int | None] = []
     for sents in sentences:
         mine = {_norm(s.text) for s in sents}
         copy = next(
             (j for j, theirs in enumerate(seen) if out[j] is None and mine
-             and len(mine & theirs) >= COPY_SHARE * min(len(mine), len(theirs))),
+             and len(mine & theirs) >= max(2, COPY_SHARE * len(mine))),
             None,
         )  # fmt: skip
         out.append(copy)
@@ -607,7 +613,8 @@ def draft(
         Source(a.title, a.url, _host(a.url), a.date) for a in articles
     ]  # fmt: skip
     if len(articles) == 1:
-        return Draft(list(articles), sources, replace(articles[0]), None)
+        a = articles[0]
+        return Draft(list(articles), sources, replace(a, model=dict(a.model), gated=list(a.gated)), None)
     text, pieces, copies = story_text(articles, max_chars, encode)
     for s, c in zip(sources, copies, strict=True):
         s.copy_of = c
@@ -743,28 +750,35 @@ def briefs(
         if story_id is not None:  # grouped by an earlier run (an article reused from the index)
             members.setdefault(story_id, []).append(aid)
             update.setdefault(story_id, True)
-    drafts: list[tuple[int, Draft]] = []
+    by_id = {placed[h][0]: a for h, a in known.items()}
+    drafts: list[tuple[int, Draft, list[str]]] = []
     for story_id, ids in members.items():
-        stored = store.story_members(story_id, MAX_STORY_SOURCES)
-        if not update[story_id]:
-            stored = [(aid, a) for aid, a in stored if aid in ids]
-        sources = [Source(a.title, a.url, _host(a.url), a.date, aid) for aid, a in stored]
-        drafts.append((story_id, draft([a for _, a in stored], sources, encode=encode)))
+        # tonight's articles first (an update leads with the news), then the story's newest
+        # earlier ones; the brief reads MAX_STORY_SOURCES of them, and lists every one of tonight's
+        mine = [(aid, by_id[aid]) for aid in dict.fromkeys(ids)]
+        earlier = []
+        if update[story_id] and len(mine) < MAX_STORY_SOURCES:
+            earlier = [(aid, a) for aid, a in store.story_members(story_id, MAX_STORY_SOURCES) if aid not in by_id]
+        chosen = (mine + earlier)[:MAX_STORY_SOURCES]
+        d = draft([a for _, a in chosen], [Source(a.title, a.url, _host(a.url), a.date, aid) for aid, a in chosen],
+                  encode=encode)  # fmt: skip
+        d.sources += [Source(a.title, a.url, _host(a.url), a.date, aid) for aid, a in mine[MAX_STORY_SOURCES:]]
+        drafts.append((story_id, d, [a.content_hash for _, a in mine]))
     # the biggest stories first (the budget may end), each size newest first
     drafts.sort(key=lambda sd: max((a.date or "" for a in sd[1].articles), default=""), reverse=True)
     drafts.sort(key=lambda sd: -len(sd[1].sources))
     out = []
     for start in range(0, len(drafts), max(1, chunk)):
         part = drafts[start : start + max(1, chunk)]
-        summarize([d.union for _, d in part])
-        for story_id, d in part:
+        summarize([d.union for _, d, _ in part])
+        for story_id, d, tonight in part:
             try:
                 brief = finish(d)
             except PipelineError as exc:
                 brief = write(d.articles[:1], None, d.sources[:1])
                 brief.sources, brief.failure = d.sources, exc
             brief.update, brief.story_id = update[story_id], story_id
-            brief.hashes = [a.content_hash for a in d.articles]
+            brief.hashes = tonight
             store.set_story_brief(story_id, brief.as_dict())
             out.append(brief)
     return out

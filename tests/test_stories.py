@@ -286,3 +286,53 @@ def test_an_unreadable_date_in_the_index_does_not_break_grouping(tmp_path):
         store.add_batch([a])
         (brief,) = st.briefs([a], store, fake.encode, lambda texts: apply(fake, texts))
     assert brief.sources[0].url == "https://a.example/1"
+
+
+def test_a_roundups_cves_do_not_pull_unrelated_cve_stories_together():
+    roundup = item("r", "2024-05-01T00:00:00", unit(1), {}, {f"CVE-2024-100{i}" for i in range(10)})
+    xz = item("x", "2024-05-01T01:00:00", unit(2), {}, {"CVE-2024-1003"})
+    apache = item("a", "2024-05-01T02:00:00", unit(3), {}, {"CVE-2024-1007"})
+    xz_again = item("x2", "2024-05-01T03:00:00", unit(4), {}, {"CVE-2024-1003"})
+    assert st.group([roundup, xz, apache, xz_again], FLAT) == [0, 1, 2, 1]
+
+
+def test_an_old_article_grouped_late_does_not_join_a_story_that_began_after_its_window():
+    v = unit(1)
+    later = item("new", "2024-06-01T00:00:00", v, {"acme": 1})
+    grouper = st.Grouper(FLAT)
+    grouper.resume(
+        st.Story(7, later.when, later.when, v.copy(), __import__("collections").Counter({"acme": 1.0}), size=1)
+    )
+    story, _ = grouper.add(item("old", "2024-03-01T00:00:00", v, {"acme": 1}))
+    assert story.id is None  # a story of its own, not story 7
+
+
+def test_a_short_item_is_no_copy_of_the_report_that_starts_with_its_sentence():
+    wire = art("Acme", BREACH.split(". ")[0] + ".", "https://wire.example/1")
+    report = art("Acme breach", BREACH, "https://a.example/1")
+    brief = st.write([wire, report], LeadSummarizer())
+    assert [s.copy_of for s in brief.sources] == [None, None]
+
+
+def test_every_article_of_tonight_is_listed_in_its_story_even_past_the_sources_read(tmp_path):
+    fake = LeadSummarizer()
+    many = [art(f"Acme breach {i}", BREACH.replace("Monday", f"Monday ({i})"), f"https://s{i}.example/1",
+                {"Acme": 3}, "2024-05-01") for i in range(st.MAX_STORY_SOURCES + 3)]  # fmt: skip
+    with Store(tmp_path / "i.db") as store:
+        store.add_batch(many)
+        (brief,) = st.briefs(many, store, fake.encode, lambda texts: apply(fake, texts))
+    assert len(brief.sources) == len(many) and len(brief.hashes) == len(many)
+
+
+def test_stories_command_waits_for_no_digest_it_is_refused_while_one_runs(tmp_path, fake_models):
+    from pipeline.digest import lock_path
+    from pipeline.fsutil import run_lock
+
+    db = tmp_path / "i.db"
+    with Store(db) as store:
+        store.add_batch([art("Acme breach", BREACH, "https://a.example/1", {"Acme": 3}, "2099-01-01")])
+    with run_lock(lock_path(db), "digest run"):
+        r = CliRunner().invoke(main, ["stories", "--since", "2098-12-31", "--db", str(db)])
+    assert r.exit_code == 5, r.output
+    with Store(db) as store:
+        assert store.stories("2098-12-31") == []  # nothing was written

@@ -233,6 +233,8 @@ class ExtractiveSummarizer:
             missing = [t for t in dict.fromkeys(texts) if t not in memo]
             fresh = self._encode(missing)
             found = {t: memo[t] for t in texts if t in memo}
+            for t in found:
+                memo.move_to_end(t)  # least recently used goes first
             found.update(zip(missing, fresh, strict=True))
             out = np.stack([found[t] for t in texts]) if texts else self._encode(texts)
         else:
