@@ -457,9 +457,11 @@ def story_text(
     sentence another source said already, word for word, nearly, or in other words (embedding
     cosine PARAPHRASE, when ``encode`` is given) is not repeated: it counts as said by that
     source too. Returns the text, where each of its sentences comes from, and the copies."""
-    from .text import near_duplicate, split_sentences
+    from .text import near_duplicate, split_sentences, units
 
-    sentences = [split_sentences(a.text)[:MAX_SOURCE_SENTENCES] for a in articles]
+    # reading units, not bare sentences: a quotation of several sentences stays whole with its
+    # speaker (no half quote in a story's text), and these are the texts fast mode encoded
+    sentences = [units(a.text, split_sentences(a.text)[:MAX_SOURCE_SENTENCES]) for a in articles]
     copies = _copies(sentences)
     # embeddings for the sentences a brief could show (the ones fast mode encoded for each
     # article's own brief, so a digest reuses them); the others are compared word for word
