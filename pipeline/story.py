@@ -292,13 +292,11 @@ def items_of(
     articles: Sequence[Article], encode: Callable[[Sequence[str]], np.ndarray], when: Sequence[str]
 ) -> list[Item]:
     """Grouping items of extracted, entity-tagged articles (``when``: each one's time)."""
-    from urllib.parse import urlsplit
-
     vectors = [lead_vector(a, encode) for a in articles]
     return [
         Item(
             a.content_hash, w, vectors[i], entity_counts(a), cves_of(a),
-            urlsplit(a.url).hostname if a.url else None,
+            _host(a.url),
         )
         for i, (a, w) in enumerate(zip(articles, when, strict=True))
     ]  # fmt: skip
@@ -343,6 +341,10 @@ class Source:
     date: str | None
     article_id: int | None = None
     copy_of: int | None = None  # index of the source it copies word for word (not a corroboration)
+
+    @classmethod
+    def of(cls, article: Article, article_id: int | None = None) -> Source:
+        return cls(article.title, article.url, _host(article.url), article.date, article_id)
 
     def as_dict(self) -> dict[str, Any]:
         from .policy import public_url
@@ -504,9 +506,11 @@ def story_text(
 
 
 def _showable(text: str) -> bool:
-    from .text import problem
+    """A sentence fast mode could show, and so encoded for its article's brief (its candidates)."""
+    from .summarizers.extractive import MIN_WORDS
+    from .text import MAX_UNIT_WORDS, problem
 
-    return problem(text) is None and 6 <= len(text.split()) <= 80
+    return problem(text) is None and MIN_WORDS <= len(text.split()) <= MAX_UNIT_WORDS
 
 
 def _piece_text(articles: Sequence[Article], p: _Piece) -> str:
@@ -612,7 +616,7 @@ def draft(
     from dataclasses import replace
 
     sources = list(sources) if sources is not None else [
-        Source(a.title, a.url, _host(a.url), a.date) for a in articles
+        Source.of(a) for a in articles
     ]  # fmt: skip
     if len(articles) == 1:
         a = articles[0]
@@ -762,9 +766,9 @@ def briefs(
         if update[story_id] and len(mine) < MAX_STORY_SOURCES:
             earlier = [(aid, a) for aid, a in store.story_members(story_id, MAX_STORY_SOURCES) if aid not in by_id]
         chosen = (mine + earlier)[:MAX_STORY_SOURCES]
-        d = draft([a for _, a in chosen], [Source(a.title, a.url, _host(a.url), a.date, aid) for aid, a in chosen],
+        d = draft([a for _, a in chosen], [Source.of(a, aid) for aid, a in chosen],
                   encode=encode)  # fmt: skip
-        d.sources += [Source(a.title, a.url, _host(a.url), a.date, aid) for aid, a in mine[MAX_STORY_SOURCES:]]
+        d.sources += [Source.of(a, aid) for aid, a in mine[MAX_STORY_SOURCES:]]
         drafts.append((story_id, d, [a.content_hash for _, a in mine]))
     # the biggest stories first (the budget may end), each size newest first
     drafts.sort(key=lambda sd: max((a.date or "" for a in sd[1].articles), default=""), reverse=True)

@@ -22,10 +22,13 @@ import numpy as np
 from ..document import Article, SummarySentence
 from ..models import ModelSpec, package_dir, use_threads
 from ..settings import Settings
-from ..text import Unit, adds_nothing, near_duplicate, share_read, split_sentences, stands_alone, units
+from ..text import MAX_UNIT_WORDS, Unit, adds_nothing, near_duplicate, share_read, split_sentences, stands_alone, units
 from .base import SummaryResult, paragraphs_of
 
 log = logging.getLogger(__name__)
+
+
+MIN_WORDS = 6  # words of the shortest sentence fast mode shows (and so encodes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +45,8 @@ class RankerOptions:
     tldr_w_position: float = 0.2
     w_title: float = 0.4  # weight of similarity to the title
     redundancy: float = 0.3  # MMR penalty on similarity to already chosen sentences
-    min_words: int = 6  # shorter sentences are not candidates (datelines, captions)
-    max_words: int = 80  # a unit (one sentence, or a quotation of several) longer than this is not one
+    min_words: int = MIN_WORDS  # shorter sentences are not candidates (datelines, captions)
+    max_words: int = MAX_UNIT_WORDS  # a unit (one sentence, or a quotation of several) longer than this is not one
     max_sentences: int = 1500  # sentences read per article (bounds cost of huge pages)
     max_chars: int = 300_000  # characters split into sentences per article (bounds memory)
 
