@@ -41,6 +41,7 @@ import numpy as np
 
 from .document import Article
 from .errors import PipelineError, SummaryError
+from .text import Unit
 from .text import key as entity_key
 
 LEAD_WORDS = 120  # title + this many words of the text are embedded (ECB+ odd topics: 60 -> 0.83, 120 -> 0.87 F1)
@@ -257,21 +258,20 @@ def lead(title: str | None, text: str, words: int = LEAD_WORDS) -> str:
 
 def lead_vector(article: Article, encode: Callable[[Sequence[str]], np.ndarray]) -> np.ndarray:
     """The article's direction: the normalized sum of the embeddings of its title and its first
-    sentences (those a brief could show) up to LEAD_WORDS words. Fast mode encodes those same
-    sentences for the article's own brief, so a digest reuses them: encoding the lead as one text
-    instead scored B-cubed F1 0.878 against 0.865 on ECB+'s held-out topics, but tripled what
-    stories add to a fast digest's time (34% against 16%, bench "story_digest")."""
-    from .text import split_sentences
+    units (sentences, or whole quotations) a brief could show, up to LEAD_WORDS words. Fast mode
+    encodes those same units for the article's own brief, so a digest reuses them: encoding the
+    lead as one text instead scored B-cubed F1 0.878 against 0.865 on ECB+'s held-out topics, but
+    tripled what stories add to a fast digest's time (34% against 16%, bench "story_digest")."""
+    from .text import reading_units
 
     texts = [article.title] if article.title else []
     words = 0
-    for sent in split_sentences(article.text[: LEAD_WORDS * 20]):
+    for unit in reading_units(article.text):  # found for its brief already (kept)
         if words >= LEAD_WORDS:
             break
-        if not _showable(sent.text):
-            continue  # a dateline, a caption: not what the article reports (nor encoded for its brief)
-        texts.append(sent.text)
-        words += len(sent.text.split())
+        if _candidate(unit):  # not a dateline, a caption: not what the article reports
+            texts.append(unit.text)
+            words += unit.words
     if not texts:
         texts = [article.text[:1000] or "-"]
     total = encode(texts).sum(axis=0)
@@ -459,17 +459,18 @@ def story_text(
     sentence another source said already, word for word, nearly, or in other words (embedding
     cosine PARAPHRASE, when ``encode`` is given) is not repeated: it counts as said by that
     source too. Returns the text, where each of its sentences comes from, and the copies."""
-    from .text import near_duplicate, split_sentences, units
+    from .text import Said, reading_units, split_sentences
 
     # reading units, not bare sentences: a quotation of several sentences stays whole with its
     # speaker (no half quote in a story's text), and these are the texts fast mode encoded
-    sentences = [units(a.text, split_sentences(a.text)[:MAX_SOURCE_SENTENCES]) for a in articles]
+    split = [split_sentences(a.text) for a in articles]
+    sentences = [[u for u in reading_units(a.text) if u.last < MAX_SOURCE_SENTENCES] for a in articles]
     copies = _copies(sentences)
     # embeddings for the sentences a brief could show (the ones fast mode encoded for each
     # article's own brief, so a digest reuses them); the others are compared word for word
     vectors: list[list[np.ndarray | None]] = []
     if encode is not None:
-        shown = [(i, j) for i, sents in enumerate(sentences) for j, s in enumerate(sents) if _showable(s.text)]
+        shown = [(i, j) for i, sents in enumerate(sentences) for j, s in enumerate(sents) if _candidate(s)]
         flat = encode([sentences[i][j].text for i, j in shown]) if shown else np.zeros((0, 384))
         vectors = [[None] * len(sents) for sents in sentences]
         for (i, j), v in zip(shown, flat, strict=True):
@@ -478,10 +479,21 @@ def story_text(
     kept: list[np.ndarray | None] = []  # the embedding of each piece (None: compared word for word)
     paragraphs: list[str] = []
     offset = 0
+    parts: list[str] = []  # the sentences of the paragraph being built
+    said = Said()  # the text of each piece
+
+    def close() -> None:
+        nonlocal offset
+        if parts:
+            paragraphs.append(" ".join(parts))
+            offset += len(paragraphs[-1]) + 1
+            parts.clear()
+
     for i, sents in enumerate(sentences):
-        parts: list[str] = []
+        close()
         for j, s in enumerate(sents):
-            twin = next((p for p in pieces if near_duplicate(s.text, _piece_text(articles, p))), None)
+            found = said.find(s.text)
+            twin = pieces[found] if found is not None else None
             mine = vectors[i][j] if vectors else None
             others = [k for k, p in enumerate(pieces) if p.source != i and kept[k] is not None]
             if twin is None and mine is not None and others:
@@ -492,29 +504,25 @@ def story_text(
                 if twin.source != i:
                     twin.also.add(i)
                 continue
-            if offset + len(s.text) + 1 > max_chars:
-                break
+            if j and split[i][s.first].paragraph != split[i][sents[j - 1].last].paragraph:
+                close()  # the source's paragraphs stay paragraphs: a dateline line is not glued to a sentence
             start = offset + sum(len(x) + 1 for x in parts)
+            if start + len(s.text) + 1 > max_chars:
+                break
             pieces.append(_Piece(start, start + len(s.text), i, (s.start, s.end)))
+            said.add(s.text)
             kept.append(mine)
             parts.append(s.text)
-        if parts:
-            paragraph = " ".join(parts)
-            paragraphs.append(paragraph)
-            offset += len(paragraph) + 1
+    close()
     return "\n".join(paragraphs), pieces, copies
 
 
-def _showable(text: str) -> bool:
-    """A sentence fast mode could show, and so encoded for its article's brief (its candidates)."""
+def _candidate(unit: Unit) -> bool:
+    """A unit fast mode could show, and so encoded for its article's brief (its candidates)."""
     from .summarizers.extractive import MIN_WORDS
-    from .text import MAX_UNIT_WORDS, problem
+    from .text import MAX_UNIT_WORDS
 
-    return problem(text) is None and MIN_WORDS <= len(text.split()) <= MAX_UNIT_WORDS
-
-
-def _piece_text(articles: Sequence[Article], p: _Piece) -> str:
-    return articles[p.source].text[p.span[0] : p.span[1]]
+    return unit.problem is None and MIN_WORDS <= unit.words <= MAX_UNIT_WORDS
 
 
 _NUMBER = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)*)(?![\w.]*\d)")

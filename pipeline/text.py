@@ -14,7 +14,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -201,13 +201,62 @@ def quote_marks(text: str) -> Quotes:
 # ---------------------------------------------------------------- sentences
 
 
+class _Recent(Generic[T]):
+    """What was computed lately from a text (its sentences, its reading units), kept up to a
+    budget of characters of text (least recently used first out). One text is read several times
+    on its way: for its brief, by the gate, then in a digest for its story's grouping, text and
+    number check; splitting is the costliest step of a fast brief after encoding (spaCy tokenizes
+    every paragraph). A text over an eighth of the budget is not kept."""
+
+    def __init__(self, budget: int) -> None:
+        import threading
+        from collections import OrderedDict
+
+        self.budget = budget
+        self.size = 0
+        self.kept: OrderedDict[str, T] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, text: str) -> T | None:
+        with self.lock:
+            found = self.kept.get(text)
+            if found is not None:
+                self.kept.move_to_end(text)
+            return found
+
+    def put(self, text: str, value: T) -> None:
+        if len(text) > self.budget // 8:
+            return  # a huge page is split once and not kept
+        with self.lock:
+            if text not in self.kept:
+                self.kept[text] = value
+                self.size += len(text)
+            while self.size > self.budget:
+                old, _ = self.kept.popitem(last=False)
+                self.size -= len(old)
+
+
+# about 600 articles of 6,000 characters: a night's digest of that size splits each one once
+_recent: _Recent[tuple[Sentence, ...]] = _Recent(4_000_000)
+_recent_units: _Recent[tuple[Unit, ...]] = _Recent(4_000_000)
+
+
 def split_sentences(text: str) -> list[Sentence]:
-    """Sentences in order, never crossing a paragraph (line) boundary.
+    """Sentences in order, never crossing a paragraph (line) boundary (a text split lately is not
+    split again).
 
     Beyond spaCy's sentencizer: an opening quote mark it glues to the end of the previous
     sentence (`…last week. "Next…`) moves to the sentence it opens; a sentence cut after a quote
     (`"Stop!" | he said.`) is joined again; furniture glued to a sentence's start
     (datelines, share widgets) is cut off, and a sentence that is only furniture is left out."""
+    found = _recent.get(text)
+    if found is None:
+        found = tuple(_split(text))
+        _recent.put(text, found)
+    return list(found)
+
+
+def _split(text: str) -> list[Sentence]:
     nlp = _sentencizer()
     out: list[Sentence] = []
     offset = 0
@@ -384,6 +433,16 @@ def units(text: str, sentences: list[Sentence]) -> list[Unit]:
     return _attach_speakers(text, sentences, out)
 
 
+def reading_units(text: str) -> list[Unit]:
+    """``units(text, split_sentences(text))``; a text whose units were found lately is not read
+    again (an article's brief finds them, then its story's text)."""
+    found = _recent_units.get(text)
+    if found is None:
+        found = tuple(units(text, split_sentences(text)))
+        _recent_units.put(text, found)
+    return list(found)
+
+
 def _opens(text: str, pos: int) -> bool:
     role = _role(text, pos)
     return role is not None and role[1] == "open"
@@ -442,6 +501,41 @@ def near_duplicate(a: str, b: str) -> bool:
     if na == nb or (min(len(wa), len(wb)) >= 6 and (na in nb or nb in na)):
         return True
     return len(wa & wb) / len(wa | wb) >= 0.8
+
+
+class Said:
+    """Texts said so far, in order, to find the first one a new text nearly repeats
+    (:func:`near_duplicate`) without comparing it with every one of them: a story's text checks
+    each sentence of its sources against all it took in before (100,000 pairs for 40 stories)."""
+
+    def __init__(self) -> None:
+        self.shapes: list[tuple[frozenset[str], str]] = []
+        self.exact: dict[str, int] = {}  # normalized text -> the first text that has it
+
+    def add(self, text: str) -> None:
+        shape = _shape(text)
+        if shape[0]:
+            self.exact.setdefault(shape[1], len(self.shapes))
+        self.shapes.append(shape)
+
+    def find(self, text: str) -> int | None:
+        """The index of the first text ``text`` nearly repeats, or None."""
+        wa, na = _shape(text)
+        if not wa:
+            return None
+        stop = self.exact.get(na, len(self.shapes))  # an exact repeat ends the search there
+        before = self.shapes[:stop]
+        la = len(wa)
+        first = [stop]
+        if la >= 6:  # one contains the other
+            first += [k for k, (wb, nb) in enumerate(before) if len(wb) >= 6 and (na in nb or nb in na)][:1]
+        # 80% of the words shared: only between sizes within 80% of each other
+        first += [
+            k for k, (wb, _) in enumerate(before)
+            if 4 * la <= 5 * len(wb) and 4 * len(wb) <= 5 * la and len(wa & wb) / len(wa | wb) >= 0.8
+        ][:1]  # fmt: skip
+        k = min(first)
+        return k if k < len(self.shapes) else None
 
 
 # words that carry no content of their own (the gate's too)

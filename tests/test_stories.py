@@ -253,6 +253,24 @@ def test_a_fact_another_source_tells_in_other_words_is_said_once_and_corroborate
     assert any(t.startswith("Shares of Acme fell") for t in said)  # what b adds is kept
 
 
+def test_a_story_text_keeps_its_sources_paragraphs_so_a_dateline_is_not_glued_to_a_sentence():
+    a = art("Acme breach", BREACH, "https://a.example/1")
+    b = art(
+        "Acme hit",
+        "December 15th, 2008, 7:35 am\nShares of Acme fell by a tenth in Paris trading after the news. "
+        "Analysts expect more losses.\nThe retailer will report its results in March.",
+        "https://b.example/2",
+    )
+    text, pieces, _ = st.story_text([a, b], 10_000)
+    lines = text.split("\n")
+    assert "Shares of Acme fell by a tenth in Paris trading after the news. Analysts expect more losses." in lines
+    assert "The retailer will report its results in March." in lines
+    assert not any("7:35 am Shares" in line for line in lines)
+    for p in pieces:  # every piece still maps to its source's own text
+        source = [a, b][p.source].text
+        assert text[p.start : p.end] == " ".join(source[p.span[0] : p.span[1]].split())
+
+
 @pytest.mark.models
 def test_real_fast_story_brief_says_a_retold_fact_once_and_corroborates_it():
     """Two outlets on one event (real MiniLM, int8, as fast mode runs): the second retells the

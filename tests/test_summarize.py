@@ -5,7 +5,7 @@ from conftest import SAMPLES, SEED
 from pipeline.document import Article, SummarySentence
 from pipeline.summarizers.base import paragraphs_of
 from pipeline.summarizers.extractive import Prepared, RankerOptions, mmr, prepare, select
-from pipeline.text import split_sentences
+from pipeline.text import Said, _Recent, _split, near_duplicate, split_sentences
 
 
 def test_split_sentences_offsets_point_into_the_text():
@@ -20,6 +20,45 @@ def test_split_sentences_offsets_point_into_the_text():
     for s in sents:
         assert text[s.start : s.end] == s.text
     assert [s.paragraph for s in sents] == [0, 0, 1, 1]
+
+
+def test_a_text_split_again_gives_the_same_sentences_and_the_callers_list_is_its_own():
+    text = SEED.read_text()
+    first = split_sentences(text)
+    first.clear()  # a caller changing its list changes nothing for the next caller
+    again = split_sentences(text)
+    assert again and again == split_sentences(text) and [s.text for s in again] == [s.text for s in _split(text)]
+
+
+def test_recently_split_texts_are_kept_within_a_budget_of_characters():
+    kept: _Recent[str] = _Recent(240)  # eight texts of 30 characters
+    for c in "abcdefgh":
+        kept.put(c * 30, c.upper())
+    assert kept.get("a" * 30) == "A"  # now the most recently used
+    kept.put("i" * 30, "I")  # over the budget: the least recently used goes
+    assert kept.get("b" * 30) is None and kept.get("a" * 30) == "A" and kept.get("i" * 30) == "I"
+    kept.put("j" * 31, "J")  # a text bigger than an eighth of the budget is not kept at all
+    assert kept.get("j" * 31) is None and kept.size <= 240
+
+
+def test_said_finds_the_first_near_repeat_as_comparing_with_each_would():
+    sentences = [s.text for s in split_sentences(SEED.read_text())]
+    retold = [
+        sentences[3].replace("the", "a", 1),  # nearly the same
+        " ".join(sentences[5].split()[2:]),  # a part of a sentence said
+        sentences[7] + " Officials added nothing more.",  # a sentence said, with more
+        sentences[3],  # said word for word
+        "A sentence nobody wrote before in this text at all.",
+    ]
+    said, before = Said(), []
+    found = []
+    for t in sentences + retold:
+        k = said.find(t)
+        assert k == next((i for i, b in enumerate(before) if near_duplicate(t, b)), None)
+        found.append(k)
+        said.add(t)
+        before.append(t)
+    assert found[-5:-1] == [3, 5, 7, 3] and found[-1] is None
 
 
 @pytest.mark.parametrize("n, sizes", [(0, []), (1, [1]), (3, [2, 1]), (5, [3, 2]), (7, [3, 2, 2])])

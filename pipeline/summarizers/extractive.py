@@ -22,7 +22,17 @@ import numpy as np
 from ..document import Article, SummarySentence
 from ..models import ModelSpec, package_dir, use_threads
 from ..settings import Settings
-from ..text import MAX_UNIT_WORDS, Unit, adds_nothing, near_duplicate, share_read, split_sentences, stands_alone, units
+from ..text import (
+    MAX_UNIT_WORDS,
+    Unit,
+    adds_nothing,
+    near_duplicate,
+    reading_units,
+    share_read,
+    split_sentences,
+    stands_alone,
+    units,
+)  # fmt: skip
 from .base import SummaryResult, paragraphs_of
 
 log = logging.getLogger(__name__)
@@ -67,7 +77,7 @@ def prepare(article: Article, opts: RankerOptions) -> Prepared:
     read = all_sents[: opts.max_sentences]
     # candidates are what a reader may be shown: no caption, furniture, half a quote or run-on
     # (pipeline.text.problem); a quotation of several sentences is one candidate, with its speaker
-    whole = units(text, read)
+    whole = reading_units(text) if len(read) == len(all_sents) and not truncated else units(text, read)
     cands = [u for u in whole if u.problem is None and opts.min_words <= u.words <= opts.max_words]
     if len(cands) < 3:  # short or oddly written article: any readable unit, then any of a sentence's length
         cands = [u for u in whole if u.problem is None and u.words >= 3] or [
