@@ -100,7 +100,7 @@ def test_story_brief_names_its_sources_corroborates_and_flags_disagreement():
     b = art(
         "Acme hacked",
         "Attackers stole data of 2 million customers from the retailer Acme on Monday. "
-        "Security researchers rated the flaw CVSS 9.1 in their advisory. Customers were told to change passwords.",
+        "Researchers rated the flaw's CVSS score 9.1 in their advisory. Customers were told to change passwords.",
         "https://b.example/2",
     )
     copy = art("Acme breach (wire)", a.text, "https://c.example/3")  # another outlet pasting a's text
@@ -115,8 +115,46 @@ def test_story_brief_names_its_sources_corroborates_and_flags_disagreement():
     )  # a copy is no second source
     # the brief says 9.8 (from a); b says 9.1 for the same thing: flagged, not picked
     assert any("9.8" in s.text for p in brief.summary for s in p)
-    assert brief.disagreements == [{"what": "cvss", "values": {"9.8": [0], "9.1": [1]}}]
+    assert brief.disagreements == [{"what": "cvss score", "values": {"9.8": [0], "9.1": [1]}}]
     assert brief.as_dict()["sources"][2]["copy_of"] == 0
+
+
+def _disagree(claim: str, *sources: str) -> list[dict]:
+    arts = [art(f"Report {i}", t, f"https://{i}.example/") for i, t in enumerate([claim, *sources])]
+    return st.disagreements(arts, [st.Source.of(a) for a in arts], [claim])
+
+
+def test_two_reports_giving_a_different_toll_for_the_same_thing_disagree():
+    found = _disagree(
+        "At least 10 people were killed in the earthquake, officials said.",
+        "At least 12 people were killed in the earthquake, state media said.",
+    )
+    assert found == [{"what": "people", "values": {"10": [0], "12": [1]}}]
+
+
+@pytest.mark.parametrize(
+    "claim, other",
+    [  # numbers of two statements of one story (ECB+ stories, where they were flagged before)
+        (  # two people's ages
+            "The bodies of Robyn Mendes, 48, and his mother, Catherine Gomes, 61, were found by police yesterday.",
+            "Gary Gomes, 35, will face murder and kidnapping charges after police found the bodies yesterday.",
+        ),
+        (  # an age at death and an age years before
+            "W. Mark Felt, known as Deep Throat, died Thursday at the age of 95, sources told CNN.",
+            "In 2005, at the age of 91, Felt told Vanity Fair magazine that he was Deep Throat.",
+        ),
+        (  # the dates of two turns of a story
+            "Seacom announced on Twitter today (14 October 2011) that it restored all its business customers.",
+            "Seacom announced on Twitter on 20 October 2011 that it restored all its customers.",
+        ),
+        (  # a dateline shares a word with everything
+            "Seacom announced in October 2011 that 12 days of repairs were needed.",
+            "October 20, 2011",
+        ),
+    ],
+)
+def test_numbers_of_two_different_statements_are_no_disagreement(claim, other):
+    assert _disagree(claim, other) == []
 
 
 def test_a_single_article_story_is_that_articles_brief():
