@@ -315,12 +315,65 @@ def eval_stories(path: Path, models: Any, seeds: int = 5) -> dict[str, Any]:
         return {k: round(statistics.fmean(r[k] for r in results), 4) for k in results[0]}
 
     best = max((k for k in runs["tune"] if k != "ours"), key=lambda k: mean(runs["tune"][k])["f1"])
+    out["briefs"] = story_brief_audit(articles, rows, models.summarizer)
     out.update(
         ours=mean(runs["test"]["ours"]), baseline=mean(runs["test"][best]), baseline_threshold=float(best),
         tune={"ours": mean(runs["tune"]["ours"]), "baseline": mean(runs["tune"][best])},
         ms_per_article=round(1000 * seconds / (seeds * len(rows)), 3),
     )  # fmt: skip
     return out
+
+
+def _defect_lines(d: dict[str, Any]) -> list[str]:
+    per = ", ".join(f"{k} {d['count'][k]}" for k in d["count"] if d["count"][k])
+    lines = [f"  reader defects: {d['with_any']} of {d['briefs']} briefs ({d['any']:.1%}) have one: {per or 'none'}"]
+    for i, brief in enumerate(d["worst"][:3]):
+        lines.append(f"    worst #{i + 1} ({brief['id']}):")
+        for defect in brief["defects"][:4]:
+            shown = defect["text"] if len(defect["text"]) <= 160 else defect["text"][:157] + "..."
+            extra = f" [{defect['detail']}]" if defect["detail"] else ""
+            lines.append(f"      {defect['kind']}{extra}: {shown}")
+    return lines
+
+
+def story_brief_audit(articles: Sequence[Article], rows: Sequence[dict[str, Any]], summarizer: Any) -> dict[str, Any]:
+    """Fast story briefs of the gold stories of the held-out (even) topics, each written from its
+    first MAX_STORY_SOURCES articles as a digest would: the reader defects of each brief (against
+    the story's text), how many sentences two independent sources say (corroborated), and how
+    many numbers the sources disagree on. ECB+ has no copies and few dates: this measures what a
+    reader sees, not the grouping."""
+    from . import defects, story
+    from .summarizers.base import apply
+
+    by: dict[str, list[Article]] = {}
+    for a, r in zip(articles, rows, strict=True):
+        if int(str(r["story"]).rstrip("+")) % 2 == 0:
+            by.setdefault(str(r["story"]), []).append(a)
+    found, ids, sentences, corroborated, disagreeing = [], [], 0, 0, 0
+    t0 = time.perf_counter()
+    remember = getattr(summarizer, "remember", None)
+    if remember is not None:
+        remember()  # the sources' sentences are encoded once: for the story's text, then its brief
+    with getattr(summarizer, "reusing", contextlib.nullcontext)():
+        for key in sorted(by):
+            d = story.draft(by[key][: story.MAX_STORY_SOURCES], encode=getattr(summarizer, "encode", None))
+            apply(summarizer, [d.union])
+            brief = story.finish(d)
+            said = [*brief.tldr, *(s for p in brief.summary for s in p)]
+            found.append(defects.find([s.text for s in brief.tldr], [[s.text for s in p] for p in brief.summary],
+                                      d.union.text))  # fmt: skip
+            ids.append(f"story {key}")
+            sentences += len(said)
+            corroborated += sum(s.corroborated for s in said)
+            disagreeing += bool(brief.disagreements)
+    report = defects.report(found, ids)
+    return {
+        **report,
+        "sentences": sentences,
+        "corroborated_share": round(corroborated / max(1, sentences), 4),
+        "with_disagreements": disagreeing,
+        "seconds_per_story": round((time.perf_counter() - t0) / max(1, len(found)), 3),
+    }
 
 
 def run(
@@ -402,6 +455,11 @@ def metrics(results: dict[str, Any]) -> dict[str, float]:
             out[f"stories.{k}"] = round(st["ours"][k], 4)
         out["stories.baseline_f1"] = round(st["baseline"]["f1"], 4)
         out["stories.f1_minus_baseline"] = round(st["ours"]["f1"] - st["baseline"]["f1"], 4)
+        if "briefs" in st:
+            out["stories.briefs.defects.any"] = round(st["briefs"]["any"], 4)
+            for kind, rate in st["briefs"]["rate"].items():
+                out[f"stories.briefs.defects.{kind}"] = round(rate, 4)
+            out["stories.briefs.corroborated_share"] = st["briefs"]["corroborated_share"]
     for mode, res in results.get("summarization", {}).items():
         out[f"{mode}.unsupported_after_gate"] = res["unsupported_after_gate"]
         if "defects" in res:
@@ -477,6 +535,14 @@ def table(results: dict[str, Any]) -> str:
                 f"stories     {name}: B-cubed P/R/F1 {r['precision']:.3f}/{r['recall']:.3f}/{r['f1']:.3f}, "
                 f"{r['stories']} stories for {r['gold_stories']} gold ({st['set']}, held-out topics)"
             )
+        if "briefs" in st:
+            b = st["briefs"]
+            lines.append(
+                f"  story briefs (fast, the held-out gold stories, {b['seconds_per_story']:.2f} s/story): "
+                f"{b['corroborated_share']:.0%} of {b['sentences']} sentences corroborated, "
+                f"{b['with_disagreements']} of {b['briefs']} with sources disagreeing"
+            )
+            lines += _defect_lines(b)
     for mode, res in results.get("summarization", {}).items():
         lines.append(
             f"summaries ({mode}, {res['articles']} articles, {res['seconds_per_article']:.2f} s/article, "
@@ -484,17 +550,7 @@ def table(results: dict[str, Any]) -> str:
             "   R1 / R2 / RLsum   words"
         )
         if "defects" in res:
-            d = res["defects"]
-            per = ", ".join(f"{k} {d['count'][k]}" for k in d["count"] if d["count"][k])
-            lines.append(
-                f"  reader defects: {d['with_any']} of {d['briefs']} briefs ({d['any']:.1%}) have one: {per or 'none'}"
-            )
-            for i, brief in enumerate(d["worst"][:3]):
-                lines.append(f"    worst #{i + 1} ({brief['id']}):")
-                for defect in brief["defects"][:4]:
-                    shown = defect["text"] if len(defect["text"]) <= 160 else defect["text"][:157] + "..."
-                    extra = f" [{defect['detail']}]" if defect["detail"] else ""
-                    lines.append(f"      {defect['kind']}{extra}: {shown}")
+            lines += _defect_lines(res["defects"])
         for ds, what in (("cnndm", "TLDR + Article Summary vs highlights"), ("xsum", "TLDR vs one-liner")):
             lines.append(f"  {ds}: {what}")
             for name, key in (

@@ -392,3 +392,18 @@ def test_stories_command_waits_for_no_digest_it_is_refused_while_one_runs(tmp_pa
     assert r.exit_code == 5, r.output
     with Store(db) as store:
         assert store.stories("2098-12-31") == []  # nothing was written
+
+
+def test_the_story_brief_audit_reads_the_held_out_stories_briefs_as_a_reader_would():
+    from pipeline.evaluate import story_brief_audit
+
+    a = art("Acme breach", BREACH, "https://a.example/1")
+    b = art("Acme hacked", BREACH.split(". ")[0] + ". Shares of Acme fell by a tenth in Paris.", "https://b.example/2")
+    odd = art("Other", "A storm hit the coast of Brittany on Sunday night. Trees fell on roads.", "https://c.example/3")
+    rows = [{"story": "2"}, {"story": "2"}, {"story": "3"}]
+    fake = LeadSummarizer()  # its summary starts with its TLDR's sentence: a defect the reader sees
+    report = story_brief_audit([a, b, odd], rows, fake)
+    assert report["briefs"] == 1  # the odd (tuning) topics are not read
+    assert report["count"]["tldr_repeated"] == 1 and report["any"] == 1.0
+    assert report["worst"][0]["id"] == "story 2"
+    assert 0 < report["corroborated_share"] < 1  # b retells a's first sentence; the rest is one source's
