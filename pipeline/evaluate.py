@@ -349,7 +349,7 @@ def story_brief_audit(articles: Sequence[Article], rows: Sequence[dict[str, Any]
     for a, r in zip(articles, rows, strict=True):
         if int(str(r["story"]).rstrip("+")) % 2 == 0:
             by.setdefault(str(r["story"]), []).append(a)
-    found, ids, sentences, corroborated, disagreeing = [], [], 0, 0, 0
+    found, ids, sentences, corroborated, disagreeing, failed = [], [], 0, 0, 0, 0
     t0 = time.perf_counter()
     remember = getattr(summarizer, "remember", None)
     if remember is not None:
@@ -358,7 +358,11 @@ def story_brief_audit(articles: Sequence[Article], rows: Sequence[dict[str, Any]
         for key in sorted(by):
             d = story.draft(by[key][: story.MAX_STORY_SOURCES], encode=getattr(summarizer, "encode", None))
             apply(summarizer, [d.union])
-            brief = story.finish(d)
+            try:
+                brief = story.finish(d)
+            except PipelineError:
+                failed += 1  # a digest shows the first article's brief instead
+                continue
             said = [*brief.tldr, *(s for p in brief.summary for s in p)]
             found.append(defects.find([s.text for s in brief.tldr], [[s.text for s in p] for p in brief.summary],
                                       d.union.text))  # fmt: skip
@@ -372,6 +376,7 @@ def story_brief_audit(articles: Sequence[Article], rows: Sequence[dict[str, Any]
         "sentences": sentences,
         "corroborated_share": round(corroborated / max(1, sentences), 4),
         "with_disagreements": disagreeing,
+        "failed": failed,
         "seconds_per_story": round((time.perf_counter() - t0) / max(1, len(found)), 3),
     }
 

@@ -346,7 +346,7 @@ def stories_client(tmp_path) -> TestClient:
     arts = [
         art("<script>alert(1)</script> Acme breach", f"{stole} The flaw has a CVSS score of 9.8, the vendor said.",
             "https://a.example/1", "Acme"),
-        art("Acme hacked", f"{stole} Security researchers rated the flaw CVSS 9.1 in their advisory. "
+        art("Acme hacked", f"{stole} Researchers rated the flaw at CVSS score 9.1 in their advisory. "
             "Customers were told to change passwords.", "javascript:alert(2)", "Acme"),
         art("Rain in Oslo", "It rained in Oslo all week and the rivers rose.", "https://c.example/1", "Oslo"),
     ]  # fmt: skip
@@ -369,7 +369,7 @@ def test_story_page_names_its_sources_and_marks_what_each_said(stories_client):
     assert data["title"].startswith("<script>") and not data["update"]
     assert [(s["n"], s["article_id"]) for s in data["sources"]] == [(1, 1), (2, 2)]
     assert data["sources"][1]["url"] is None  # a javascript: link is no link
-    assert data["disagreements"] == [{"what": "cvss", "values": [{"value": "9.8", "sources": [1]},
+    assert data["disagreements"] == [{"what": "cvss score", "values": [{"value": "9.8", "sources": [1]},
                                                                  {"value": "9.1", "sources": [2]}]}]  # fmt: skip
     sentences = [*data["tldr"], *(s for p in data["summary"] for s in p)]
     html = stories_client.get("/story/1").text

@@ -132,6 +132,29 @@ def test_two_reports_giving_a_different_toll_for_the_same_thing_disagree():
     assert found == [{"what": "people", "values": {"10": [0], "12": [1]}}]
 
 
+def test_two_numbers_of_one_kind_disagreeing_in_one_sentence_are_two_entries():
+    found = _disagree(
+        "The blast killed 20 people and injured 150 people in the city centre, police said.",
+        "The blast killed 25 people and injured 180 people in the city centre, police said.",
+    )
+    assert found == [
+        {"what": "people", "values": {"20": [0], "25": [1]}},
+        {"what": "people", "values": {"150": [0], "180": [1]}},
+    ]
+
+
+def test_a_count_next_to_a_month_or_a_name_like_one_is_still_compared():
+    found = _disagree(
+        "In May 300 workers were laid off by the carmaker at its plant, the union said.",
+        "In May 350 workers were laid off by the carmaker at its plant, the union said.",
+    )
+    assert found == [{"what": "workers", "values": {"300": [0], "350": [1]}}]
+    assert _disagree(  # "Mayor" is no month
+        "Mayor Novak said 12 marines were hurt in the blast at the port on the island.",
+        "Mayor Novak said 14 marines were hurt in the blast at the port on the island.",
+    ) == [{"what": "marines", "values": {"12": [0], "14": [1]}}]
+
+
 @pytest.mark.parametrize(
     "claim, other",
     [  # numbers of two statements of one story (ECB+ stories, where they were flagged before)
@@ -299,13 +322,17 @@ def test_a_story_text_keeps_its_sources_paragraphs_so_a_dateline_is_not_glued_to
         "Analysts expect more losses.\nThe retailer will report its results in March.",
         "https://b.example/2",
     )
-    text, pieces, _ = st.story_text([a, b], 10_000)
+    c = art("Acme hit again", "Updated 10:41 GMT\nAttackers stole data of 2 million customers from the retailer "
+            "Acme on Monday. The company's shares fell in early trading.", "https://c.example/3")  # fmt: skip
+    text, pieces, _ = st.story_text([a, b, c], 10_000)
     lines = text.split("\n")
     assert "Shares of Acme fell by a tenth in Paris trading after the news. Analysts expect more losses." in lines
     assert "The retailer will report its results in March." in lines
     assert not any("7:35 am Shares" in line for line in lines)
+    # c's sentence after its dateline line is a's (not repeated): the dateline is still no part of the next one
+    assert not any("GMT The company" in line for line in lines)
     for p in pieces:  # every piece still maps to its source's own text
-        source = [a, b][p.source].text
+        source = [a, b, c][p.source].text
         assert text[p.start : p.end] == " ".join(source[p.span[0] : p.span[1]].split())
 
 
