@@ -631,6 +631,12 @@ class Store:
             )
 
     @_typed("read")
+    def story_size(self, story_id: int) -> int:
+        """How many articles a story has in the index."""
+        row = self.db.execute("SELECT COUNT(*) FROM story_articles WHERE story_id = ?", (story_id,)).fetchone()
+        return int(row[0])
+
+    @_typed("read")
     def story_members(self, story_id: int, limit: int) -> list[tuple[int, Article]]:
         """The newest ``limit`` articles of a story (id, article with its text), oldest first."""
         rows = self.db.execute(

@@ -88,15 +88,9 @@ class Story:
     cves: set[str] = field(default_factory=set)
     size: int = 0
     members: list[Item] = field(default_factory=list)  # the members added in this process
-    earlier: int = 0  # members it had before this process (loaded from the index)
     title: str | None = None
     pos: int = -1  # place among the grouper's open stories
     norm: float | None = None  # of the IDF-weighted profile (idf is fixed for a grouper's run)
-
-    @property
-    def continues(self) -> bool:
-        """Did it have articles before this run (an update to an earlier story)?"""
-        return self.earlier > 0
 
 
 def _weights(entities: dict[str, float]) -> dict[str, float]:
@@ -130,7 +124,6 @@ class Grouper:
 
     def resume(self, story: Story) -> None:
         """An open story from the index (it then takes new articles like one of this run)."""
-        story.earlier = story.size
         self._open(story)
 
     def _open(self, story: Story) -> None:
@@ -795,15 +788,15 @@ def briefs(
     known = {a.content_hash: a for a in articles if a.content_hash in placed}
     fresh = [(placed[h][0], placed[h][1], a) for h, a in known.items() if placed[h][2] is None]
     members: dict[int, list[int]] = {}  # story id -> article ids of this run
-    update: dict[int, bool] = {}
     for g in assign(store, fresh, encode, options):
         assert g.story.id is not None
         members.setdefault(g.story.id, []).extend(aid for aid, _, _ in g.new)
-        update[g.story.id] = g.story.continues
     for aid, _, story_id in (placed[h] for h in known):
         if story_id is not None:  # grouped by an earlier run (an article reused from the index)
             members.setdefault(story_id, []).append(aid)
-            update.setdefault(story_id, True)
+    # an update has articles besides this run's: a story whose brief failed last night (its
+    # articles are read again tonight) is news the reader has not seen, not an update
+    update = {sid: store.story_size(sid) > len(set(ids)) for sid, ids in members.items()}
     by_id = {placed[h][0]: a for h, a in known.items()}
     drafts: list[tuple[int, Draft, list[str]]] = []
     for story_id, ids in members.items():

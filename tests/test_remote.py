@@ -386,6 +386,7 @@ def test_a_digest_keeps_llm_concurrency_requests_in_flight_and_retries_failures(
         again = dg.build([feed], fine.replace(llm_url=stub + "/slow"), store, since,
                          models=Models(fine, tagger=rule_tagger()), fast_models=_fast())  # fmt: skip
         assert again.reused == 4 and {b.model["summarizer"] for b in again.stories} == {"stub-model"}
+        assert not any(b.update for b in again.stories)  # never shown before: no "Update"
 
 
 def test_the_in_process_digest_budget_buys_stories_in_quality_mode_while_it_lasts(stub, settings, tmp_path):
