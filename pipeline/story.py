@@ -521,10 +521,9 @@ def story_text(
 
 def _candidate(unit: Unit) -> bool:
     """A unit fast mode could show, and so encoded for its article's brief (its candidates)."""
-    from .summarizers.extractive import MIN_WORDS
-    from .text import MAX_UNIT_WORDS
+    from .summarizers.extractive import candidate
 
-    return unit.problem is None and MIN_WORDS <= unit.words <= MAX_UNIT_WORDS
+    return candidate(unit)
 
 
 _NUMBER = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)*)(?![\w.]*\d)")

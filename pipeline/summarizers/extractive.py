@@ -41,6 +41,12 @@ log = logging.getLogger(__name__)
 MIN_WORDS = 6  # words of the shortest sentence fast mode shows (and so encodes)
 
 
+def candidate(unit: Unit, min_words: int = MIN_WORDS, max_words: int = MAX_UNIT_WORDS) -> bool:
+    """A unit fast mode may show, and so encodes for the article's brief: readable (no caption,
+    furniture, half a quote or run-on: pipeline.text.problem) and of a sentence's length."""
+    return unit.problem is None and min_words <= unit.words <= max_words
+
+
 @dataclass(frozen=True, slots=True)
 class RankerOptions:
     summary_words: int  # target length of the summary (the setting; its default is in defaults.toml)
@@ -78,7 +84,7 @@ def prepare(article: Article, opts: RankerOptions) -> Prepared:
     # candidates are what a reader may be shown: no caption, furniture, half a quote or run-on
     # (pipeline.text.problem); a quotation of several sentences is one candidate, with its speaker
     whole = reading_units(text) if len(read) == len(all_sents) and not truncated else units(text, read)
-    cands = [u for u in whole if u.problem is None and opts.min_words <= u.words <= opts.max_words]
+    cands = [u for u in whole if candidate(u, opts.min_words, opts.max_words)]
     if len(cands) < 3:  # short or oddly written article: any readable unit, then any of a sentence's length
         cands = [u for u in whole if u.problem is None and u.words >= 3] or [
             u for u in whole if 3 <= u.words <= opts.max_words
