@@ -542,6 +542,8 @@ def main() -> None:
         choices=["limits", "serve", "entity_index", "shared_cpu", "writer", "server", "stories", "story_digest"],
         help="Run one section, update it in --out.",
     )  # the keys of `sections` below
+    ap.add_argument("--story-events", type=int, default=40, help="story_digest: ECB+ events (86 in all).")
+    ap.add_argument("--story-reports", type=int, default=5, help="story_digest: reports of each, at most.")
     args = ap.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if args.only:
@@ -557,7 +559,7 @@ def main() -> None:
             "writer": lambda work: bench_writer(shared),
             "server": lambda work: bench_server(shared),
             "stories": bench_stories,
-            "story_digest": bench_story_digest,
+            "story_digest": lambda work: bench_story_digest(work, args.story_events, args.story_reports),
         }
         with tempfile.TemporaryDirectory() as tmp:
             old[args.only] = sections[args.only](Path(tmp))

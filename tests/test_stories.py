@@ -434,3 +434,14 @@ def test_the_story_brief_audit_reads_the_held_out_stories_briefs_as_a_reader_wou
     assert report["count"]["tldr_repeated"] == 1 and report["any"] == 1.0
     assert report["worst"][0]["id"] == "story 2"
     assert 0 < report["corroborated_share"] < 1  # b retells a's first sentence; the rest is one source's
+
+
+def test_the_eval_tells_twin_events_merged_from_unrelated_events_mixed():
+    from pipeline.evaluate import _scored
+
+    gold = ["12", "12", "12+", "12+", "14", "14"]
+    topics = [g.rstrip("+") for g in gold]
+    twins = _scored([0, 0, 0, 0, 1, 1], gold, topics)  # the two Indian Navy operations in one story
+    assert twins["precision"] < 1.0 and twins["topic_precision"] == 1.0
+    unrelated = _scored([0, 0, 1, 1, 0, 0], gold, topics)  # an earthquake joined the navy story
+    assert unrelated["topic_precision"] < 1.0
