@@ -335,3 +335,47 @@ def test_a_digest_of_six_articles_about_two_stories_shows_two_stories_with_their
     text = out.read_text()
     assert "6 new articles in 2 stories" in text and text.count("3 sources: ") == 2, text
     assert "in 2 stories" in r.stderr
+
+
+def test_a_year_in_a_pages_text_is_not_its_date_reports_of_tonights_story_are_grouped(site, tmp_path, fake_models):
+    # pages without date metadata: their date is guessed from the text, and a year a report
+    # mentions came back as January 1st of it, so tonight's three reports were years apart
+    base, routes = site
+    quake = ("The USGS said an earthquake of magnitude 6.1 struck Lisbon on Sunday, damaging houses and roads. "
+             "Rescue teams searched collapsed buildings in Lisbon through the night, officials said. "
+             "The last quake this strong hit the city in {year}, the agency added.")  # fmt: skip
+    links = []
+    for i, year in enumerate(("1969", "2003", "2011")):
+        routes[f"/quake{i}"] = html(
+            f"<html><head><title>quake report {i}</title></head><body><article><h1>quake report {i}</h1>"
+            f"<p>{quake.format(year=year)} Report number {i} adds its own details.</p>"
+            "</article></body></html>".encode()
+        )  # fmt: skip
+        links.append((f"quake {i}", f"{base}/quake{i}", 1 + i))
+    routes["/feed.xml"] = xml(rss(links))
+    feeds = tmp_path / "feeds.txt"
+    feeds.write_text(f"{base}/feed.xml\n")
+    out = tmp_path / "digest.md"
+    r = invoke("--feeds", str(feeds), "--since", "24h", "--out", str(out), "--db", str(tmp_path / "i.db"))
+    assert r.exit_code == 0, r.output
+    text = out.read_text()
+    assert "3 new articles in 1 story " in text and "3 sources: " in text, text
+    assert "January 1, " not in text, text  # no brief dated by a year its text mentions
+    with Store(tmp_path / "i.db") as store:
+        feed_day = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 3600))
+        dates = {store.get(i).date for i in (1, 2, 3)}
+    assert dates <= {feed_day, time.strftime("%Y-%m-%d", time.gmtime(time.time() - 3 * 3600))}, dates
+
+
+@pytest.mark.parametrize(
+    ("page", "published", "shown"),
+    [
+        ("2026-11-29", "2026-11-30T06:00:00Z", "2026-11-29"),  # the page's own date, close to the feed's
+        ("2003-01-01", "2026-11-30T06:00:00Z", "2026-11-30"),  # a year from the text
+        (None, "2026-11-30T06:00:00Z", "2026-11-30"),
+        ("2003-01-01", None, "2003-01-01"),  # no feed time to go by
+        ("not a date", "2026-11-30T06:00:00Z", "2026-11-30"),
+    ],
+)
+def test_the_digest_date_is_the_pages_unless_the_feed_says_otherwise(page, published, shown):
+    assert dg.dated(page, published) == shown
