@@ -61,10 +61,28 @@ def extract_html(article: Article) -> None:
         lines = lines[1:]  # trafilatura keeps the <h1>; the title is metadata, not body text
     article.text = "\n".join(lines)
     article.author = clean(doc.author)
-    article.date = doc.date or None
+    article.date = _dated(doc.date, article.raw)
     article.sitename = clean(doc.sitename)
     article.url = article.url or public_url(doc.url)  # og:url/canonical are page-controlled
     article.language = doc.language or _html_lang(article.raw)
+
+
+def _dated(found: str | None, html: str) -> str | None:
+    """The page's date, unless it is only a year. With no date in its metadata or its URL, the
+    page's text is searched, and the last resorts there are a copyright year or any year the
+    text mentions, returned as January 1st ("the last quake this strong, in 2003" dates the page
+    2003-01-01). A January 1st the metadata does not give is such a year: no date is better than
+    a wrong one (it would be shown, and a story groups its articles by time)."""
+    if not found or not found.endswith("-01-01"):
+        return found or None
+    from htmldate import find_date  # trafilatura's own date finder
+    from trafilatura.settings import set_date_params
+
+    try:
+        plain = find_date(html, **set_date_params(extensive=False))
+    except Exception:  # noqa: BLE001 - a page the finder chokes on has no date, not a crash
+        plain = None
+    return found if plain == found else None
 
 
 def _cut(text: str, limit: int) -> int:

@@ -97,3 +97,28 @@ def test_refused_scheme_as_source(policy):
 
 def test_count_words():
     assert count_words("It's a state-of-the-art CVE-2024-3094 fix.") == 5
+
+
+QUAKE = (
+    "<p>The USGS said an earthquake of magnitude 6.1 struck Lisbon on Sunday, damaging houses and roads. "
+    "Rescue teams searched collapsed buildings in Lisbon through the night, officials said. "
+    "The last quake this strong hit the city in 2003, the agency added, and more tremors could follow "
+    "in the coming days, according to seismologists who have studied the fault for decades.</p>"
+)
+
+
+@pytest.mark.parametrize(
+    ("head", "lead", "date"),
+    [
+        ("", "", None),  # only a year the text mentions: no date, not 2003-01-01
+        ('<meta property="article:published_time" content="2024-01-01T08:00:00Z">', "", "2024-01-01"),
+        ("", "<p>Published March 14, 2013</p>", "2013-03-14"),  # a date written on the page
+    ],
+)
+def test_a_year_the_text_mentions_is_not_the_pages_date(settings, tmp_path, head, lead, date):
+    page = tmp_path / "quake.html"
+    page.write_text(
+        f"<html><head><title>Quake</title>{head}</head><body><article><h1>Quake</h1>{lead}{QUAKE}</article></body></html>"
+    )
+    a = extract(read_file(page, Policy.trusted(settings)), settings)
+    assert a.date == date
