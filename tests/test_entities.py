@@ -110,3 +110,19 @@ def test_long_texts_are_tagged_in_pieces_with_exact_offsets():
     assert [(m.text, m.start) for m in split[: len(whole)]] == [(m.text, m.start) for m in whole]
     assert all(text[m.start : m.end] == m.text for m in split)
     assert sum(m.text == "ENISA" for m in split) == 30 * 40
+
+
+def test_a_person_named_short_after_the_full_name_is_one_entity_unless_two_share_the_name():
+    def people(*names: str) -> list[Mention]:
+        return [Mention(n, "PERSON", i * 20, i * 20 + len(n), "ner") for i, n in enumerate(names)]
+
+    ents = aggregate(people("Bettie Page", "Page", "Page", "Hugh Hefner", "Bettie"), {}, ["PERSON"])
+    by = {e.canonical: e for e in ents}
+    assert set(by) == {"Bettie Page", "Hugh Hefner", "Bettie"}  # a first name is left alone
+    assert by["Bettie Page"].count == 3 and by["Bettie Page"].aliases == ["Page"]
+    # two people of one family: "Gomes" alone could be either, so it stays apart
+    ents = aggregate(people("Catherine Gomes", "Gary Gomes", "Gomes"), {}, ["PERSON"])
+    assert {e.canonical for e in ents} == {"Catherine Gomes", "Gary Gomes", "Gomes"}
+    # a place that shares a word with a person is not merged into the person
+    ents = aggregate(people("Paris Hilton") + [Mention("Paris", "GPE", 50, 55, "ner")], {}, ["PERSON", "GPE"])
+    assert {e.canonical for e in ents} == {"Paris Hilton", "Paris"}
