@@ -236,8 +236,8 @@ def aggregate(mentions: Iterable[Mention], definitions: dict[str, str], keep: Se
         for k in [k for k in groups if k != sf_key and (k == lf_key or k.endswith(" " + lf_key))]:
             groups[sf_key].extend(groups.pop(k))  # "Dutch National Cyber Security Centre" too
     labels = {k: _label(ms) for k, ms in groups.items()}
-    for short, full in _people_named_short(labels).items():
-        groups[full].extend(groups.pop(short))
+    for surname, person in _people_named_short(labels).items():
+        groups[person].extend(groups.pop(surname))
     entities = []
     for k, ms in groups.items():
         surfaces = Counter(m.text for m in ms)
