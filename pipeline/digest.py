@@ -22,7 +22,6 @@ file itself is the user's own, read like any list file.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import itertools
 import logging
 import math
@@ -154,26 +153,6 @@ def _feed_items(text: str, feed_url: str, policy: Policy) -> list[Item] | None:
     if not items and (parsed.get("bozo") or not parsed.get("version")):
         return None  # not a feed, or too broken to yield a single link
     return items
-
-
-FEED_DATE_SLACK_DAYS = 2  # a page's date this close to its feed's time is the page's own
-
-
-def dated(page: str | None, published: str | None) -> str | None:
-    """The date a digest shows an article with, and groups it by: the page's own, unless the
-    feed's time for the item is more than FEED_DATE_SLACK_DAYS away. A page without date metadata
-    gets a date guessed from its text, and a year it mentions ("the last quake this strong, in
-    2003") comes back as January 1st of that year: two reports of tonight's story would be shown
-    dated years apart and never grouped (a story takes articles within its window). The feed's
-    time is when the item was news, the time the digest's ``--since`` already goes by."""
-    if not published:
-        return page
-    feed = published[:10]
-    try:
-        apart = abs((dt.date.fromisoformat(page[:10]) - dt.date.fromisoformat(feed)).days) if page else None
-    except ValueError:  # an unreadable page date
-        apart = None
-    return page if apart is not None and apart <= FEED_DATE_SLACK_DAYS else feed
 
 
 def _iso(parsed: Any) -> str | None:
@@ -371,7 +350,8 @@ def _settle(digest: Digest, store: Store, item: Item, article: Article) -> bool:
 
     if article.status == "ok":
         article.title = article.title or item.title
-        article.date = dated(article.date, item.published)
+        if item.published and (article.date is None or article.date_from_text):
+            article.date = item.published[:10]  # the feed's date over one the page's text mentions
         twin = next((a for a in digest.articles if a.url == article.url), None) if article.url else None
         if twin is not None:
             digest.reused += 1

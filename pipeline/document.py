@@ -73,6 +73,7 @@ class Article:
     timings: dict[str, float] = field(default_factory=dict)  # stage -> seconds
     stored_hash: str | None = None  # content_hash of a brief read back without its text
     failure: Exception | None = None  # the error a failed record failed with (not serialized)
+    date_from_text: bool = False  # the date was found in the page's text only (not serialized)
 
     @property
     def content_hash(self) -> str:

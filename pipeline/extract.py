@@ -42,7 +42,7 @@ def _html_lang(html: str) -> str | None:
 
 def extract_html(article: Article) -> None:
     import trafilatura
-    from trafilatura.settings import Document
+    from trafilatura.settings import Document, set_date_params
 
     assert article.raw is not None
     doc = trafilatura.bare_extraction(
@@ -52,6 +52,7 @@ def extract_html(article: Article) -> None:
         include_comments=False,
         include_tables=True,
         deduplicate=False,
+        date_extraction_params=set_date_params(extensive=False),  # the text is read apart: _date
     )
     if not isinstance(doc, Document) or not doc.text:
         raise ExtractionError("no article text found on the page", article.source)
@@ -61,28 +62,32 @@ def extract_html(article: Article) -> None:
         lines = lines[1:]  # trafilatura keeps the <h1>; the title is metadata, not body text
     article.text = "\n".join(lines)
     article.author = clean(doc.author)
-    article.date = _dated(doc.date, article.raw)
+    article.date, article.date_from_text = _date(doc.date, article.raw, doc.url or article.url)
     article.sitename = clean(doc.sitename)
     article.url = article.url or public_url(doc.url)  # og:url/canonical are page-controlled
     article.language = doc.language or _html_lang(article.raw)
 
 
-def _dated(found: str | None, html: str) -> str | None:
-    """The page's date, unless it is only a year. With no date in its metadata or its URL, the
-    page's text is searched, and the last resorts there are a copyright year or any year the
-    text mentions, returned as January 1st ("the last quake this strong, in 2003" dates the page
-    2003-01-01). A January 1st the metadata does not give is such a year: no date is better than
-    a wrong one (it would be shown, and a story groups its articles by time)."""
-    if not found or not found.endswith("-01-01"):
-        return found or None
+def _date(found: str | None, html: str, url: str | None) -> tuple[str | None, bool]:
+    """The page's date and whether it was read from its text only. trafilatura is asked for the
+    date its metadata or its URL give; when they give none, the text is searched (htmldate's
+    extensive search), and that finds any date the text mentions: an event's ("on May 1, 2005")
+    rather than the publication's, and as a last resort a copyright year or any year at all,
+    returned as January 1st ("the last quake this strong, in 2003" dated the page 2003-01-01).
+    Such a January 1st is no date (a wrong one would be shown, and a story groups its articles
+    by time); another date from the text is kept, marked, so a feed's date for the item wins."""
+    if found:
+        return found, False
     from htmldate import find_date  # trafilatura's own date finder
     from trafilatura.settings import set_date_params
 
     try:
-        plain = find_date(html, **set_date_params(extensive=False))
+        guess = find_date(html, url=url, **set_date_params(extensive=True))
     except Exception:  # noqa: BLE001 - a page the finder chokes on has no date, not a crash
-        plain = None
-    return found if plain == found else None
+        guess = None
+    if not guess or guess.endswith("-01-01"):
+        return None, False
+    return guess, True
 
 
 def _cut(text: str, limit: int) -> int:

@@ -367,15 +367,24 @@ def test_a_year_in_a_pages_text_is_not_its_date_reports_of_tonights_story_are_gr
     assert dates <= {feed_day, time.strftime("%Y-%m-%d", time.gmtime(time.time() - 3 * 3600))}, dates
 
 
-@pytest.mark.parametrize(
-    ("page", "published", "shown"),
-    [
-        ("2026-11-29", "2026-11-30T06:00:00Z", "2026-11-29"),  # the page's own date, close to the feed's
-        ("2003-01-01", "2026-11-30T06:00:00Z", "2026-11-30"),  # a year from the text
-        (None, "2026-11-30T06:00:00Z", "2026-11-30"),
-        ("2003-01-01", None, "2003-01-01"),  # no feed time to go by
-        ("not a date", "2026-11-30T06:00:00Z", "2026-11-30"),
-    ],
-)
-def test_the_digest_date_is_the_pages_unless_the_feed_says_otherwise(page, published, shown):
-    assert dg.dated(page, published) == shown
+def test_a_date_the_pages_text_mentions_yields_to_the_feeds_and_metadata_does_not(site, tmp_path, fake_models):
+    base, routes = site
+    day = 24 * 3600
+    meta = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 3 * day))  # published, listed later
+    body = BODY.format(topic="EUCS")
+    routes["/told"] = html(
+        f"<html><head><title>Told</title></head><body><article><h1>Told</h1><p>The last vote was on "
+        f"May 1, 2005.</p>{body}</article></body></html>".encode()
+    )  # fmt: skip
+    routes["/meta"] = html(
+        f'<html><head><title>Meta</title><meta property="article:published_time" content="{meta}T08:00:00Z">'
+        f"</head><body><article><h1>Meta</h1>{body}</article></body></html>".encode()
+    )  # fmt: skip
+    routes["/feed.xml"] = xml(rss([("Told", f"{base}/told", 1), ("Meta", f"{base}/meta", 1)]))
+    feeds = tmp_path / "feeds.txt"
+    feeds.write_text(f"{base}/feed.xml\n")
+    r = invoke("--feeds", str(feeds), "--since", "24h", "--db", str(tmp_path / "i.db"))
+    assert r.exit_code == 0, r.output
+    with Store(tmp_path / "i.db") as store:
+        dates = {store.get(i).title: store.get(i).date for i in (1, 2)}
+    assert dates == {"Told": time.strftime("%Y-%m-%d", time.gmtime(time.time() - 3600)), "Meta": meta}, dates

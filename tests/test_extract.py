@@ -108,17 +108,20 @@ QUAKE = (
 
 
 @pytest.mark.parametrize(
-    ("head", "lead", "date"),
+    ("head", "lead", "url", "date", "from_text"),
     [
-        ("", "", None),  # only a year the text mentions: no date, not 2003-01-01
-        ('<meta property="article:published_time" content="2024-01-01T08:00:00Z">', "", "2024-01-01"),
-        ("", "<p>Published March 14, 2013</p>", "2013-03-14"),  # a date written on the page
+        ("", "", None, None, False),  # only a year the text mentions: no date, not 2003-01-01
+        ('<meta property="article:published_time" content="2024-01-01T08:00:00Z">', "", None, "2024-01-01", False),
+        ("", "", "https://news.example/2024/01/01/quake.html", "2024-01-01", False),  # the URL's date
+        ("", "<p>Published March 14, 2013</p>", None, "2013-03-14", True),  # a date written on the page
     ],
 )
-def test_a_year_the_text_mentions_is_not_the_pages_date(settings, tmp_path, head, lead, date):
-    page = tmp_path / "quake.html"
-    page.write_text(
-        f"<html><head><title>Quake</title>{head}</head><body><article><h1>Quake</h1>{lead}{QUAKE}</article></body></html>"
-    )
-    a = extract(read_file(page, Policy.trusted(settings)), settings)
-    assert a.date == date
+def test_a_year_the_text_mentions_is_not_the_pages_date(head, lead, url, date, from_text):
+    from pipeline.document import Article
+    from pipeline.extract import extract_html
+
+    page = f"<article><h1>Quake</h1>{lead}{QUAKE}</article>"
+    raw = f"<html><head><title>Quake</title>{head}</head><body>{page}</body></html>"
+    a = Article(source=url or "quake.html", url=url, raw=raw)
+    extract_html(a)
+    assert (a.date, a.date_from_text) == (date, from_text)
