@@ -236,7 +236,8 @@ def aggregate(mentions: Iterable[Mention], definitions: dict[str, str], keep: Se
         for k in [k for k in groups if k != sf_key and (k == lf_key or k.endswith(" " + lf_key))]:
             groups[sf_key].extend(groups.pop(k))  # "Dutch National Cyber Security Centre" too
     labels = {k: _label(ms) for k, ms in groups.items()}
-    for surname, person in _people_named_short(labels).items():
+    surnames = _people_named_short(labels)
+    for surname, person in surnames.items():
         groups[person].extend(groups.pop(surname))
     entities = []
     for k, ms in groups.items():
@@ -248,7 +249,9 @@ def aggregate(mentions: Iterable[Mention], definitions: dict[str, str], keep: Se
         short = next((m.text for m in ms if key(m.text) == k), None)
         text = short or surfaces.most_common(1)[0][0]
         canon = canonical(text)
-        aliases = sorted({canonical(s) for s in surfaces} - {canon})
+        # a surname is no alias: the index would then file another article's "Smith" (maybe
+        # someone else) under this article's John Smith
+        aliases = sorted({canonical(s) for s in surfaces if key(s) not in surnames} - {canon})
         entities.append(Entity(canon, label, len(ms), canon, canonical(long_form) if long_form else None, aliases))
     entities.sort(key=lambda e: (-e.count, e.canonical.casefold()))
     return entities
