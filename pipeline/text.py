@@ -249,6 +249,11 @@ _recent: _Recent[tuple[Sentence, ...]] = _Recent(4_000_000)
 _recent_units: _Recent[tuple[Unit, ...]] = _Recent(4_000_000)
 
 
+def cache_off() -> None:
+    """Keep no split text (the worst case of a night bigger than the caches; for measuring)."""
+    _recent.budget = _recent_units.budget = 0
+
+
 def split_sentences(text: str) -> list[Sentence]:
     """Sentences in order, never crossing a paragraph (line) boundary (a text split lately is not
     split again).
