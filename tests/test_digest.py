@@ -104,6 +104,18 @@ def invoke(*args: str):
     return CliRunner().invoke(main, ["digest", *args])
 
 
+def serve_feed(base: str, routes: dict, tmp_path, pages: list[tuple[str, bytes]]):
+    """Serve each (path, page) and a feed listing them an hour apart, newest first; the feeds file."""
+    links = []
+    for i, (path, body) in enumerate(pages):
+        routes[path] = html(body)
+        links.append((path.strip("/"), f"{base}{path}", 1 + i))
+    routes["/feed.xml"] = xml(rss(links))
+    feeds = tmp_path / "feeds.txt"
+    feeds.write_text(f"{base}/feed.xml\n")
+    return feeds
+
+
 def test_two_runs_new_articles_then_nothing_new(site, tmp_path, fake_models):
     base, routes = site
     serve_news(base, routes)
@@ -315,20 +327,17 @@ def test_a_digest_of_six_articles_about_two_stories_shows_two_stories_with_their
              "Rescue teams searched collapsed buildings in {place} through the night, officials said.")  # fmt: skip
     vote = ("Parliament in {place} voted on Tuesday to approve the EUCS cybersecurity certification law. "
             "The certification law for cloud providers passed after months of debate in {place}.")  # fmt: skip
-    links = []
+    pages = []
     for i in range(3):
         for name, text in (("quake", quake), ("vote", vote)):
             place = "Lisbon" if name == "quake" else "Warsaw"
-            routes[f"/{name}{i}"] = html(
+            pages.append((f"/{name}{i}",
                 f"<html><head><title>{name} report {i}</title></head><body><article><h1>{name} report {i}</h1>"
                 f"<p>{text.format(place=place)} Report number {i} adds its own details.</p>"
                 f"<p>{text.format(place=place)}</p>"
                 "</article></body></html>".encode()
-            )  # fmt: skip
-            links.append((f"{name} {i}", f"{base}/{name}{i}", 1 + i))
-    routes["/feed.xml"] = xml(rss(links))
-    feeds = tmp_path / "feeds.txt"
-    feeds.write_text(f"{base}/feed.xml\n")
+            ))  # fmt: skip
+    feeds = serve_feed(base, routes, tmp_path, pages)
     out = tmp_path / "digest.md"
     r = invoke("--feeds", str(feeds), "--since", "24h", "--out", str(out))
     assert r.exit_code == 0, r.output
@@ -344,17 +353,14 @@ def test_a_year_in_a_pages_text_is_not_its_date_reports_of_tonights_story_are_gr
     quake = ("The USGS said an earthquake of magnitude 6.1 struck Lisbon on Sunday, damaging houses and roads. "
              "Rescue teams searched collapsed buildings in Lisbon through the night, officials said. "
              "The last quake this strong hit the city in {year}, the agency added.")  # fmt: skip
-    links = []
-    for i, year in enumerate(("1969", "2003", "2011")):
-        routes[f"/quake{i}"] = html(
-            f"<html><head><title>quake report {i}</title></head><body><article><h1>quake report {i}</h1>"
-            f"<p>{quake.format(year=year)} Report number {i} adds its own details.</p>"
-            "</article></body></html>".encode()
-        )  # fmt: skip
-        links.append((f"quake {i}", f"{base}/quake{i}", 1 + i))
-    routes["/feed.xml"] = xml(rss(links))
-    feeds = tmp_path / "feeds.txt"
-    feeds.write_text(f"{base}/feed.xml\n")
+    pages = [
+        (f"/quake{i}",
+         f"<html><head><title>quake report {i}</title></head><body><article><h1>quake report {i}</h1>"
+         f"<p>{quake.format(year=year)} Report number {i} adds its own details.</p>"
+         "</article></body></html>".encode())
+        for i, year in enumerate(("1969", "2003", "2011"))
+    ]  # fmt: skip
+    feeds = serve_feed(base, routes, tmp_path, pages)
     out = tmp_path / "digest.md"
     r = invoke("--feeds", str(feeds), "--since", "24h", "--out", str(out), "--db", str(tmp_path / "i.db"))
     assert r.exit_code == 0, r.output
@@ -372,17 +378,11 @@ def test_a_date_the_pages_text_mentions_yields_to_the_feeds_and_metadata_does_no
     day = 24 * 3600
     meta = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 3 * day))  # published, listed later
     body = BODY.format(topic="EUCS")
-    routes["/told"] = html(
-        f"<html><head><title>Told</title></head><body><article><h1>Told</h1><p>The last vote was on "
-        f"May 1, 2005.</p>{body}</article></body></html>".encode()
-    )  # fmt: skip
-    routes["/meta"] = html(
-        f'<html><head><title>Meta</title><meta property="article:published_time" content="{meta}T08:00:00Z">'
-        f"</head><body><article><h1>Meta</h1>{body}</article></body></html>".encode()
-    )  # fmt: skip
-    routes["/feed.xml"] = xml(rss([("Told", f"{base}/told", 1), ("Meta", f"{base}/meta", 1)]))
-    feeds = tmp_path / "feeds.txt"
-    feeds.write_text(f"{base}/feed.xml\n")
+    told = (f"<html><head><title>Told</title></head><body><article><h1>Told</h1><p>The last vote was on "
+            f"May 1, 2005.</p>{body}</article></body></html>")  # fmt: skip
+    dated = (f'<html><head><title>Meta</title><meta property="article:published_time" content="{meta}T08:00:00Z">'
+             f"</head><body><article><h1>Meta</h1>{body}</article></body></html>")  # fmt: skip
+    feeds = serve_feed(base, routes, tmp_path, [("/told", told.encode()), ("/meta", dated.encode())])
     r = invoke("--feeds", str(feeds), "--since", "24h", "--db", str(tmp_path / "i.db"))
     assert r.exit_code == 0, r.output
     with Store(tmp_path / "i.db") as store:
