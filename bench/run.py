@@ -564,14 +564,16 @@ def main() -> None:
             "stories": bench_stories,
             "story_digest": lambda work: bench_story_digest(work, args.story_events, args.story_reports),
         }
-        name = args.only  # a story_digest of another size is kept beside the default one
-        if name == "story_digest" and (args.story_events, args.story_reports) != (40, 5):
-            name += f"_{args.story_events}x{args.story_reports}"
-        if name.startswith("story_digest") and args.story_cold:
-            from pipeline import text
+        name = args.only  # a story_digest of another size, or cold, is kept beside the default one
+        if args.only == "story_digest":
+            size = (args.story_events, args.story_reports)
+            if size != (ap.get_default("story_events"), ap.get_default("story_reports")):
+                name += "_{}x{}".format(*size)
+            if args.story_cold:
+                from pipeline import text
 
-            text.cache_off()
-            name += "_cold"
+                text.cache_off()
+                name += "_cold"
         with tempfile.TemporaryDirectory() as tmp:
             old[name] = sections[args.only](Path(tmp))
         old[f"{name}_date"] = time.strftime("%Y-%m-%d")

@@ -467,10 +467,8 @@ def metrics(results: dict[str, Any]) -> dict[str, float]:
             out[f"faithfulness.false_alarm.{kind}"] = a["rate"]
     if "stories" in results:
         st = results["stories"]
-        for k in ("precision", "recall", "f1"):
+        for k in ("precision", "recall", "f1", "topic_precision"):
             out[f"stories.{k}"] = round(st["ours"][k], 4)
-        if "topic_precision" in st["ours"]:
-            out["stories.topic_precision"] = round(st["ours"]["topic_precision"], 4)
         out["stories.baseline_f1"] = round(st["baseline"]["f1"], 4)
         out["stories.f1_minus_baseline"] = round(st["ours"]["f1"] - st["baseline"]["f1"], 4)
         if "briefs" in st:
@@ -552,7 +550,7 @@ def table(results: dict[str, Any]) -> str:
             lines.append(
                 f"stories     {name}: B-cubed P/R/F1 {r['precision']:.3f}/{r['recall']:.3f}/{r['f1']:.3f}, "
                 f"{r['stories']} stories for {r['gold_stories']} gold ({st['set']}, held-out topics); "
-                f"precision against topics {r.get('topic_precision', float('nan')):.3f} (1 = no unrelated events mixed)"
+                f"precision against topics {r['topic_precision']:.3f} (1 = no unrelated events mixed)"
             )
         if "briefs" in st:
             b = st["briefs"]
