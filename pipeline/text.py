@@ -309,6 +309,32 @@ _TRAILING_OPEN = re.compile(r"[.!?:;,]['’\"”]?\s+([\"“'‘])\s*$")
 _ENDS = re.compile(r"[.!?]['’\"”]?\s*$")
 
 
+# Abbreviations spaCy's tokenizer splits off their period, so its sentencizer ends a sentence
+# there: "the No. | 5 seed", "Lt. | Col. | Jones". Joined again when what follows is what the
+# abbreviation stands before (a number; a name or another title). Capitalised only: "he said no.
+# 5 people left" is two sentences.
+_BEFORE_NUMBER = re.compile(r"(?<![\w.])(?:No|Nos|Vol|Art|Fig|Figs|Sec|Ch|Op|pp)\.$")
+_BEFORE_NAME = re.compile(
+    r"(?<![\w.])(?:Lt|Col|Maj|Sgt|Capt|Cpl|Pvt|Cmdr|Adm|Brig|Gen|Supt|Insp|Det|Const|Rev|Hon|Fr|Sr|Jr)\.$"
+)
+
+
+# words that start a sentence, never a name: "…was promoted to Sgt. The next day…" stays two
+_STARTERS = frozenset(
+    "The A An He She It They We I You This That These Those But And Or So Then There Here After Before "
+    "In On At As If When While His Her Its Their Our My".split()
+)
+
+
+def _abbreviation(prev: str, nxt: str) -> bool:
+    """``prev`` ends on an abbreviation that ``nxt`` continues (see _BEFORE_NUMBER)."""
+    nxt = nxt.lstrip()
+    if _BEFORE_NUMBER.search(prev):
+        return nxt[:1].isdigit()
+    word = nxt.split(maxsplit=1)[0] if nxt else ""
+    return bool(_BEFORE_NAME.search(prev)) and word[:1].isupper() and word not in _STARTERS
+
+
 def _repair(spans: list[tuple[int, int]], para: str) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     for a, b in spans:
@@ -319,8 +345,8 @@ def _repair(spans: list[tuple[int, int]], para: str) -> list[tuple[int, int]]:
             if m:  # `…last week. "` + `Next…`: the mark opens this sentence
                 a = pa + m.start(1)
                 out[-1] = (pa, pa + m.start(1))
-            elif _ENDS.search(prev) and re.match(r"\s*(?:[a-z]|[,;])", para[a:b]):
-                out[-1] = (pa, b)  # `"Stop!"` + `he said.`, `Which?` + `, said`: one sentence
+            elif _ENDS.search(prev) and re.match(r"\s*(?:[a-z]|[,;])", para[a:b]) or _abbreviation(prev, para[a:b]):
+                out[-1] = (pa, b)  # `"Stop!"` + `he said.`, `Which?` + `, said`, `No.` + `5`: one sentence
                 continue
         out.append((a, b))
     return [(a, len(para[:b].rstrip())) for a, b in out if para[a:b].strip()]

@@ -179,6 +179,26 @@ def test_an_opening_quote_goes_with_the_sentence_it_opens():
     assert [quote_marks(s.text).stray for s in sents] == [[], []]
 
 
+def test_an_abbreviation_before_a_number_or_a_name_ends_no_sentence():
+    # a real lead (ECB+ 29_10ecb): cut after "No." it became a TLDR that ends "…and the No."
+    text = (
+        "Keiwan Ratliff scored on a 35-yard interception return last night to give the Indianapolis Colts "
+        "a 31-24 win over the Jacksonville Jaguars and the No. 5 seed position in the National Football League "
+        "playoffs. Lt. Col. Mark Wright, a spokesman, said Sgt. Maj. Rice was not hurt. He said no. "
+        "5 people were questioned. He was promoted to Sgt. The next day he quit."
+    )
+    assert [s.text for s in split_sentences(text)] == [
+        "Keiwan Ratliff scored on a 35-yard interception return last night to give the Indianapolis Colts "
+        "a 31-24 win over the Jacksonville Jaguars and the No. 5 seed position in the National Football League "
+        "playoffs.",
+        "Lt. Col. Mark Wright, a spokesman, said Sgt. Maj. Rice was not hurt.",
+        "He said no.",
+        "5 people were questioned.",
+        "He was promoted to Sgt.",
+        "The next day he quit.",
+    ]
+
+
 def test_a_quote_is_split_from_its_speaker_only_by_mistake():
     text = "'We have arrested taxi driver Salim on a complaint filed on Saturday.' said the man. He was charged."
     assert [s.text for s in split_sentences(text)] == [
