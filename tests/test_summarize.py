@@ -148,3 +148,47 @@ def test_real_summarizer_on_samples(real_summarizer, settings):
         for s in [*res.tldr, *(s for p in res.paragraphs for s in p)]:
             a, b = s.support[0]
             assert art.text[a:b] == s.text
+
+
+# A report from ECB+ (Cybulska & Vossen 2014, CC BY 3.0; bench/data/stories-ecbplus.jsonl.gz, 18_4ecb):
+# its first sentence is the news, later ones are details of it.
+OFFICE_SHOOTING = (
+    "A former employee recently let go from his job opened fire at an office Christmas party "
+    "Friday, killing one person, police said.\n"
+    '"The suspect, a 61-year-old man, entered the business, which had at least a dozen people '
+    'inside enjoying a Christmas party," police said in a statement.\n'
+    "Police Const. Tim Fanning said the gunman entered the party around 4 p.m.\n"
+    "One man was shot and killed but the other partygoers managed to escape and no one else was "
+    "injured.\n"
+    "\"Police 'locked down ' the neighborhood and negotiated with the suspect, who gave himself up "
+    'to police just after 6: 00 p.m.," Fanning said in the statement.\n'
+    "The business at the location of the shooting is listed as TallGrass Distribution Ltd., a "
+    "natural health product supplier.\n"
+    "Luke Pigeon, who lives in an apartment building next door, said he didn't hear a gunshot but "
+    "heard a commotion outside his window.\n"
+    "\" It wasn't typical, crazy noise that sometimes happens.\n"
+    'You got the feeling there was something definitely, definitely wrong, " Pigeon told The '
+    "Canadian Press.\n"
+    "He looked out his window and saw someone fleeing the building next door.\n"
+    '"All of a sudden in my front yard there were five totally decked out, geared up riot squad '
+    "officers with guns out of the holster, aiming at the second floor of the building right beside "
+    'us," Pigeon said.\n'
+    "He spent the next two hours in his apartment, with armed officers about 10 feet from his front "
+    "window as police tried to negotiate with the suspect.\n"
+    "Finally, he heard activity as the gunman gave himself up.\n"
+    '"They cuffed him on the ground and they took him into a cruiser," he said.\n'
+    '"He was giving them a bit of grief, he was saying that his cuffs hurt."\n'
+    "Police said the victim's name would not be released until next of kin had been notified.\n"
+    "They said the name of the suspect would be released after he is formally charged."
+)
+
+
+@pytest.mark.models
+def test_real_fast_tldr_states_the_news_not_a_detail(real_summarizer):
+    # with the lead prior tuned on XSum (0.2) the TLDR was "One man was shot and killed but the
+    # other partygoers managed to escape and no one else was injured."
+    (res,) = real_summarizer.summarize_batch([Article(source="18_4ecb", text=OFFICE_SHOOTING)])
+    assert [s.text for s in res.tldr] == [
+        "A former employee recently let go from his job opened fire at an office Christmas party Friday, "
+        "killing one person, police said."
+    ]
