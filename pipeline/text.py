@@ -434,7 +434,11 @@ def problem(text: str) -> str | None:
 _LEANS = re.compile(
     r"^\W*(?:But|And|Or|So|Yet|However|Meanwhile|Still|Also|Instead|Moreover|Furthermore|Nevertheless|Nonetheless|"
     r"Even so|In addition|As a result|Therefore|Thus|Then|He|She|It|They|His|Her|Its|Their|Him|Them|This|These|Those|"
-    r"That|Such|The latter|The former|Both|Neither|Another|Others?)\b"
+    r"That|Such|The latter|The former|Both|Neither|Another|Others?|"
+    # a noun that names what the sentence before said: "The action will restore…" (a quality TLDR
+    # the gate pasted in, ECB+ 9_1ecbplus), "The move comes after…"
+    r"The (?:actions?|move|decision|step|measure|announcement|incident|development|changes?)"
+    r"(?! (?:of|by|to|in|on|at|against)\b))\b"
 )
 
 

@@ -363,6 +363,27 @@ def test_the_gate_never_repeats_the_tldr_in_the_summary():
     assert "dropped (repeats the TLDR)" in [g["action"] for g in res.gated]
 
 
+def test_the_summary_does_not_quote_again_the_sentence_the_tldr_was_written_from():
+    # a quality dev brief (CNN): the writer's TLDR, then its source sentence pasted as is
+    buzz = (
+        'Buzz has surrounded HBO\'s new documentary "Going Clear: Scientology and the Prison of Belief," '
+        "but Scientologist John Travolta is not a fan."
+    )
+    member = "Travolta, a prominent member of the Church of Scientology, told the Tampa Bay Times he had not seen it."
+    premiere = "The documentary, directed by Alex Gibney, premiered at the Sundance Film Festival in January."
+    air = "HBO will air the film on March 29."
+    tldr = (
+        "John Travolta, a prominent member of the Church of Scientology, is not a fan of the HBO documentary "
+        '"Going Clear: Scientology and the Prison of Belief."'
+    )
+    text = "\n".join([buzz, member, premiere, air])
+    res = finalize(Article(source="t", text=text), [tldr], [[buzz, member], [premiere, air]], 1.0)
+    assert [s.text for s in res.tldr] == [tldr]
+    # the TLDR's source goes; a sentence the TLDR also borrows from, but was not written from, stays
+    assert [s.text for p in res.paragraphs for s in p] == [member, premiere, air]
+    assert {"text": buzz, "unsupported": [], "action": "dropped (repeats the TLDR)"} in res.gated
+
+
 def _news(n: int) -> Article:
     topics = ["the budget", "the vote", "the court", "the strike", "the storm", "the election", "the deal"]
     body = " ".join(f"Officials in town number {i} said {topics[i % 7]} would be decided on day {i}." for i in range(n))
@@ -386,6 +407,11 @@ def test_a_tldr_reads_on_its_own():
     assert not stands_alone("However, he added that he still had concerns about Apple's security system.")
     assert not stands_alone("But he appeared to have been targeted later, a spokesman said.")
     assert stands_alone("Apple has expanded its two-step verification checks to iCloud.")
+    # a noun that refers back: the gate pasted this in as a quality TLDR (ECB+ 9_1ecbplus)
+    assert not stands_alone("The action will restore an important check-and-balance system.")
+    assert not stands_alone("The move comes after weeks of talks between the two companies.")
+    assert stands_alone("The decision by the Supreme Court was unanimous.")
+    assert stands_alone("The movement grew quickly across the country.")
 
 
 # -- endings, fragments, short summaries ----------------------------------------------------------
