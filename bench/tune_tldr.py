@@ -42,6 +42,7 @@ def main() -> None:
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--weights", type=float, nargs="+", default=[0.2, 0.5, 1.0, 2.0, 3.0])
+    ap.add_argument("--tldr-words", type=int, nargs="+", default=None, help="upper bounds to try at the first weight")
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "eval")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "tune_tldr.json")
     args = ap.parse_args()
@@ -97,8 +98,10 @@ def main() -> None:
         return round(a - scorer.score_summarization(sub, lead)[ds]["rouge1"], 2)
 
     results, anchor = {}, None
-    for w in args.weights:
-        opts = dataclasses.replace(summ.opts, tldr_w_position=w)
+    runs = [(w, summ.opts.tldr_words) for w in args.weights]
+    runs += [(args.weights[0], n) for n in args.tldr_words or []]
+    for w, n in runs:
+        opts = dataclasses.replace(summ.opts, tldr_w_position=w, tldr_words=n)
         per, first = agreement(opts)
         row = {
             "other_leads_r1_mean": round(float(per[:, 0].mean()), 2),
@@ -114,8 +117,9 @@ def main() -> None:
                 diff = list(per[:, col] - anchor[:, col])
                 ci = scorer.bootstrap_ci(diff)
                 row[f"vs_{args.weights[0]}_{k}"] = [round(float(np.mean(diff)), 2), [round(x, 2) for x in ci]]
-        results[str(w)] = row
-        print(w, row, flush=True)
+        name = str(w) if n == summ.opts.tldr_words else f"{w}, at most {n} words"
+        results[name] = row
+        print(name, row, flush=True)
     report = {
         "articles": f"ECB+ {len(anchor) if anchor is not None else 0} with other reports; dev 94 CNN/DM + 80 XSum"
     }
