@@ -314,9 +314,7 @@ _ENDS = re.compile(r"[.!?]['’\"”]?\s*$")
 # abbreviation stands before (a number; a name or another title). Capitalised only: "he said no.
 # 5 people left" is two sentences.
 _BEFORE_NUMBER = re.compile(r"(?<![\w.])(?:No|Nos|Vol|Art|Fig|Figs|Sec|Ch|Op|pp)\.$")
-_BEFORE_NAME = re.compile(
-    r"(?<![\w.])(?:Lt|Col|Maj|Sgt|Capt|Cpl|Pvt|Cmdr|Adm|Brig|Gen|Supt|Insp|Det|Const|Rev|Hon|Fr|Sr|Jr)\.$"
-)
+_BEFORE_NAME = re.compile(r"(?<![\w.])(?:Lt|Col|Maj|Sgt|Capt|Cpl|Pvt|Cmdr|Brig|Supt|Insp|Det|Const|Hon|Fr)\.$")
 
 
 # words that start a sentence, never a name: "…was promoted to Sgt. The next day…" stays two
@@ -331,7 +329,8 @@ def _abbreviation(prev: str, nxt: str) -> bool:
     nxt = nxt.lstrip()
     if _BEFORE_NUMBER.search(prev):
         return nxt[:1].isdigit()
-    word = nxt.split(maxsplit=1)[0] if nxt else ""
+    m = re.match(r"[A-Za-z]+", nxt)
+    word = m.group(0) if m else ""
     return bool(_BEFORE_NAME.search(prev)) and word[:1].isupper() and word not in _STARTERS
 
 

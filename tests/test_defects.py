@@ -185,7 +185,8 @@ def test_an_abbreviation_before_a_number_or_a_name_ends_no_sentence():
         "Keiwan Ratliff scored on a 35-yard interception return last night to give the Indianapolis Colts "
         "a 31-24 win over the Jacksonville Jaguars and the No. 5 seed position in the National Football League "
         "playoffs. Lt. Col. Mark Wright, a spokesman, said Sgt. Maj. Rice was not hurt. He said no. "
-        "5 people were questioned. He was promoted to Sgt. The next day he quit."
+        "5 people were questioned. He was promoted to Sgt. The next day he quit. It was signed by John Smith Sr. "
+        "Police said nothing."
     )
     assert [s.text for s in split_sentences(text)] == [
         "Keiwan Ratliff scored on a 35-yard interception return last night to give the Indianapolis Colts "
@@ -196,6 +197,8 @@ def test_an_abbreviation_before_a_number_or_a_name_ends_no_sentence():
         "5 people were questioned.",
         "He was promoted to Sgt.",
         "The next day he quit.",
+        "It was signed by John Smith Sr.",  # "Sr." follows a name: a sentence may end on it
+        "Police said nothing.",
     ]
 
 
@@ -382,6 +385,10 @@ def test_the_summary_does_not_quote_again_the_sentence_the_tldr_was_written_from
     # the TLDR's source goes; a sentence the TLDR also borrows from, but was not written from, stays
     assert [s.text for p in res.paragraphs for s in p] == [member, premiere, air]
     assert {"text": buzz, "unsupported": [], "action": "dropped (repeats the TLDR)"} in res.gated
+    # a summary the gate left with one sentence is filled up from the article, but not with it
+    long = Article(source="t", text=text + "\n" + _news(30).text)
+    res = finalize(long, [tldr], [[premiere]], 1.0)
+    assert [s.text for p in res.paragraphs for s in p] == [member, premiere]
 
 
 def _news(n: int) -> Article:

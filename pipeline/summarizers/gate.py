@@ -13,7 +13,7 @@ words, as character offsets into ``Article.text``.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -351,20 +351,28 @@ def finalize(
     left = sum(len(p) for p in paras)
     told = content_words(said_tldr)
     told_from = [src.sentences[i] for i in (_written_from(t.text, src) for t in tldr_out) if i is not None]
-    for p in paras:  # the Article Summary never repeats the TLDR (a reader reads both), in its
-        for s in list(p):  # words or in others (then only while two sentences are left)
-            again = adds_nothing(s.text, said_tldr) or _retold(s, told, told_from, src)
-            if any(near_duplicate(s.text, t.text) for t in tldr_out) or (left > 2 and again):
-                gated.append({"text": s.text, "unsupported": [], "action": "dropped (repeats the TLDR)"})
-                p.remove(s)
-                left -= 1
+
+    def retold(s: SummarySentence) -> bool:
+        return any(near_duplicate(s.text, t.text) for t in tldr_out) or _retold(s, told, told_from, src)
+
+    # the Article Summary never repeats the TLDR (a reader reads both): word for word always, in
+    # other words (or the TLDR's source quoted again) while two sentences are left
+    for guarded in (False, True):
+        for p in paras:
+            for s in list(p):
+                near = any(near_duplicate(s.text, t.text) for t in tldr_out)
+                again = adds_nothing(s.text, said_tldr) or _retold(s, told, told_from, src)
+                if (near and not guarded) or (guarded and left > 2 and again):
+                    gated.append({"text": s.text, "unsupported": [], "action": "dropped (repeats the TLDR)"})
+                    p.remove(s)
+                    left -= 1
     paras = [p for p in paras if p]
     if not paras and src.sentences:  # everything gated: the lead is the honest fallback
-        lead = [u for u in _lead(src, words=80) if not any(near_duplicate(u.text, t.text) for t in tldr_out)]
+        lead = [u for u in _lead(src, words=80) if not retold(_quote(u))]
         paras = [[_quote(x) for x in lead]] if lead else []
         used_lead = ", used lead sentences" if lead else " (the TLDR is all the lead says)"
         gated.append({"text": "", "unsupported": [], "action": f"summary empty after the gate{used_lead}"})
-    paras = _filled(paras, tldr_out, src, gated)
+    paras = _filled(paras, tldr_out, src, gated, retold)
     if len(paras) == 1 and len(paras[0]) > 1:  # the summary has 2-3 paragraphs
         paras = paragraphs_of(paras[0])
     return SummaryResult(tldr_out, paras, coverage, gated)
@@ -402,16 +410,24 @@ def _retold(s: SummarySentence, told: frozenset[str], told_from: Sequence[Senten
 
 
 def _filled(
-    paras: list[list[SummarySentence]], tldr: list[SummarySentence], src: Source, gated: list[dict[str, object]]
+    paras: list[list[SummarySentence]],
+    tldr: list[SummarySentence],
+    src: Source,
+    gated: list[dict[str, object]],
+    retold: Callable[[SummarySentence], bool] = lambda s: False,
 ) -> list[list[SummarySentence]]:
     """A summary the gate left with one sentence, for an article of ``SHORT_ARTICLE_WORDS`` or
     more (what the reader-defect check calls too short), gets the article's next readable
-    sentence that says something new, in article order."""
+    sentence that says something new, in article order (never one ``retold`` says the TLDR did)."""
     flat = [s for p in paras for s in p]
     if len(flat) != 1 or len(src.text.split()) < SHORT_ARTICLE_WORDS:
         return paras
     said = [t.text for t in tldr] + [s.text for s in flat]
-    fresh = (u for u in _readable(src) if u.words <= MAX_SENTENCE_WORDS and not adds_nothing(u.text, " ".join(said)))
+    fresh = (
+        u
+        for u in _readable(src)
+        if u.words <= MAX_SENTENCE_WORDS and not adds_nothing(u.text, " ".join(said)) and not retold(_quote(u))
+    )
     new = next((u for u in fresh if not any(near_duplicate(u.text, x) for x in said)), None)
     if new is None:
         return paras
