@@ -60,8 +60,8 @@ class RankerOptions:
     # sentence cut from its text: that rewards anything but the lead, and read on unseen reports
     # 0.2 often gave a detail as the TLDR ("Jeffs, who acted as his own attorney, faces up to life
     # in prison."). 1.0, measured by bench/tune_tldr.py on 981 ECB+ reports against the leads of the
-    # other reports of the same event: R1 +1.27 (95% CI 0.86-1.63) over 0.2, TLDR = the first
-    # sentence in 87% (69%); CNN/DM brief -0.73 vs lead (-0.88); XSum TLDR +1.04 vs lead (+1.90).
+    # other reports of the same event: R1 +1.29 (95% CI 0.88-1.66) over 0.2, TLDR = the first
+    # sentence in 86% (69%); CNN/DM brief -0.73 vs lead (-0.88); XSum TLDR +1.10 vs lead (+2.08).
     tldr_w_position: float = 1.0
     w_title: float = 0.4  # weight of similarity to the title
     redundancy: float = 0.3  # MMR penalty on similarity to already chosen sentences
