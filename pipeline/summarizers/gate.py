@@ -165,16 +165,10 @@ def unsupported(sentence: str, src: Source) -> list[str]:
 def support(sentence: str, src: Source, used: set[int] | None = None) -> list[int]:
     """Indices of the 1-2 source sentences that cover most of the sentence's content words."""
     want = content_words(sentence)
-    if not want or not src.sentences:
+    scored = _ranked(want, src, used)
+    if not scored:
         return []
-    scored = sorted(
-        range(len(src.sentences)),
-        key=lambda i: (len(want & src.bags[i]) / len(want), i not in (used or ()), -i),
-        reverse=True,
-    )
     best = scored[0]
-    if not want & src.bags[best]:
-        return []
     picked = [best]
     left = want - src.bags[best]
     if left:
@@ -182,6 +176,19 @@ def support(sentence: str, src: Source, used: set[int] | None = None) -> list[in
         if second is not None and len(left & src.bags[second]) >= max(2, 0.2 * len(want)):
             picked.append(second)
     return sorted(picked)
+
+
+def _ranked(want: frozenset[str], src: Source, used: set[int] | None = None) -> list[int]:
+    """Source sentences by how many of the words ``want`` they have (one not ``used`` before on
+    a tie, then the first); empty when none has any."""
+    if not want or not src.sentences:
+        return []
+    scored = sorted(
+        range(len(src.sentences)),
+        key=lambda i: (len(want & src.bags[i]) / len(want), i not in (used or ()), -i),
+        reverse=True,
+    )
+    return scored if want & src.bags[scored[0]] else []
 
 
 MIN_GROUNDING = 0.5  # share of a sentence's content words that must occur in the source
@@ -352,17 +359,21 @@ def finalize(
     told = content_words(said_tldr)
     told_from = [src.sentences[i] for i in (_written_from(t.text, src) for t in tldr_out) if i is not None]
 
+    def near(s: SummarySentence) -> bool:
+        return any(near_duplicate(s.text, t.text) for t in tldr_out)
+
+    def again(s: SummarySentence) -> bool:
+        return adds_nothing(s.text, said_tldr) or _retold(s, told, told_from, src)
+
     def retold(s: SummarySentence) -> bool:
-        return any(near_duplicate(s.text, t.text) for t in tldr_out) or _retold(s, told, told_from, src)
+        return near(s) or _retold(s, told, told_from, src)
 
     # the Article Summary never repeats the TLDR (a reader reads both): word for word always, in
     # other words (or the TLDR's source quoted again) while two sentences are left
-    for guarded in (False, True):
+    for repeats, guarded in ((near, False), (again, True)):
         for p in paras:
             for s in list(p):
-                near = any(near_duplicate(s.text, t.text) for t in tldr_out)
-                again = adds_nothing(s.text, said_tldr) or _retold(s, told, told_from, src)
-                if (near and not guarded) or (guarded and left > 2 and again):
+                if repeats(s) and (not guarded or left > 2):
                     gated.append({"text": s.text, "unsupported": [], "action": "dropped (repeats the TLDR)"})
                     p.remove(s)
                     left -= 1
@@ -390,11 +401,7 @@ RETOLD = 0.55
 
 def _written_from(text: str, src: Source) -> int | None:
     """The source sentence that covers most of ``text``'s content words (the first such)."""
-    want = content_words(text)
-    if not want or not src.sentences:
-        return None
-    best = max(range(len(src.sentences)), key=lambda i: (len(want & src.bags[i]), -i))
-    return best if want & src.bags[best] else None
+    return next(iter(_ranked(content_words(text), src)), None)
 
 
 def _retold(s: SummarySentence, told: frozenset[str], told_from: Sequence[Sentence], src: Source) -> bool:
