@@ -408,6 +408,8 @@ def digest(
                     emit=lambda text: click.echo(text, nl=False))  # fmt: skip
     for f in result.failures:
         error_line(f.source, f.message, f.reason)
+    if result.kept:
+        click.echo(terminal_safe(f"newsbrief: digest: no story to show; {out_path} left as it was"), err=True)
     click.echo(f"newsbrief: digest: {result.tally()}", err=True)
     sys.exit(outcome_code(len(result.articles), len(result.failures)))
 

@@ -28,7 +28,7 @@ import math
 import re
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -90,6 +90,7 @@ class Digest:
     seen: list[tuple[str, str, str]] = field(default_factory=list)
     stories: list[StoryBrief] = field(default_factory=list)  # the articles grouped, one brief each
     item_of: dict[str, str] = field(default_factory=dict)  # content hash -> the item URL it came from
+    kept: bool = False  # no story to show: the published digest was left as it is
 
     @property
     def nothing_new(self) -> bool:
@@ -371,22 +372,68 @@ def _settle(digest: Digest, store: Store, item: Item, article: Article) -> bool:
 
 
 def publish(
-    digest: Digest, store: Store, fmt: str, out: Path | None, atom: Path | None, emit: Callable[[str], None]
+    digest: Digest,
+    store: Store,
+    fmt: str,
+    out: Path | None,
+    atom: Path | None,
+    emit: Callable[[str], None],
+    keep: int = 30,
+    atom_digests: int = 10,
 ) -> None:
     """Write the digest (atomically to ``out``, else through ``emit``) and its Atom feed, then
     remember its items as seen: the state is committed only after the effect, so when a write
     fails (a typed StateError) nothing is marked and the next run publishes the same articles
-    (reused from the index, not summarized again)."""
+    (reused from the index, not summarized again).
+
+    A run with no story to show (nothing new, or only failures: a re-run, a second cron slot, a
+    feed that is down) never replaces a published digest or empties its Atom feed: the files are
+    left as they are (``digest.kept``). Each digest written to ``out`` is also kept as a dated
+    copy beside it (:func:`archive`, the newest ``keep``); the Atom feed holds the stories of the
+    last ``atom_digests`` digests published to it."""
     from .fsutil import write_atomic
 
-    text = render(digest, fmt)
-    if out is not None:
-        write_atomic(out, text)  # a reader never sees half a digest
+    if out is not None and not digest.stories and out.exists():
+        digest.kept = True
     else:
-        emit(text)
-    if atom is not None:
-        write_atomic(atom, render(digest, "atom"))
+        text = render(digest, fmt)
+        if out is not None:
+            write_atomic(out, text)  # a reader never sees half a digest
+            if digest.stories and keep:
+                archive(out, text, digest.generated, keep)
+        else:
+            emit(text)
+    if atom is not None and (digest.stories or not atom.exists()):
+        feed = str(atom.expanduser().resolve())
+        mine = [b.as_dict() for b in digest.stories]
+        history = store.published(feed, atom_digests - 1) if digest.stories else []
+        write_atomic(atom, render_atom(digest.generated, [(digest.generated, mine), *history]))
+        if mine:
+            store.add_published(feed, digest.generated, mine)
     store.mark_all_seen(digest.seen)
+
+
+def archive_name(out: Path, generated: str) -> Path:
+    """The dated copy of a digest written to ``out`` at ``generated`` (``digest-2026-12-06-0600.html``)."""
+    stamp = generated[:16].replace("T", "-").replace(":", "")
+    return out.with_name(f"{out.stem}-{stamp}{out.suffix}")
+
+
+def archive(out: Path, text: str, generated: str, keep: int) -> Path:
+    """Keep a dated copy of the digest beside ``out``; of such copies only the newest ``keep``
+    stay (only files named as :func:`archive_name` names them are ever removed)."""
+    from .fsutil import state_error, write_atomic
+
+    path = archive_name(out, generated)
+    write_atomic(path, text)
+    pattern = re.compile(rf"{re.escape(out.stem)}-\d{{4}}-\d\d-\d\d-\d{{4}}{re.escape(out.suffix)}")
+    dated = sorted(p for p in out.parent.iterdir() if pattern.fullmatch(p.name) and p.is_file())
+    for old in dated[:-keep]:
+        try:
+            old.unlink()
+        except OSError as exc:
+            raise state_error(exc, "remove an old dated digest", old) from None
+    return path
 
 
 def run(
@@ -409,12 +456,11 @@ def run(
     seconds, cutoff = parse_budget(budget), parse_since(since)
     with run_lock(lock_path(settings.db_path()), "digest run"), Store(settings.db_path()) as store:
         result = build(feeds, settings, store, cutoff, seconds)
-        publish(result, store, fmt, out, atom, emit)
+        publish(result, store, fmt, out, atom, emit, settings.digest_keep, settings.atom_digests)
     return result
 
 
-def render(digest: Digest, fmt: str) -> str:
-    """Markdown, self-contained HTML (autoescaped) or Atom."""
+def _environment() -> Any:
     import jinja2
 
     from .policy import public_url
@@ -433,5 +479,26 @@ def render(digest: Digest, fmt: str) -> str:
     env.filters["clean"] = strip_controls
     env.filters["human_date"] = lambda iso: human_date(iso) or ""
     env.filters["link"] = lambda url: public_url(url) or ""  # only http(s) URLs become links
-    name = {"md": "digest.md.j2", "html": "digest.html.j2", "atom": "digest.atom.j2"}[fmt]
-    return env.get_template(name).render(d=digest, day=digest.generated[:10])
+    return env
+
+
+def render(digest: Digest, fmt: str) -> str:
+    """Markdown or self-contained HTML (autoescaped); ``atom``: this digest's stories alone."""
+    if fmt == "atom":
+        return render_atom(digest.generated, [(digest.generated, [b.as_dict() for b in digest.stories])])
+    name = {"md": "digest.md.j2", "html": "digest.html.j2"}[fmt]
+    return _environment().get_template(name).render(d=digest, day=digest.generated[:10])
+
+
+def render_atom(generated: str, digests: Sequence[tuple[str, Sequence[dict[str, Any]]]]) -> str:
+    """The Atom feed of the digests ``(generated, story briefs)``, newest first: one entry per
+    story, the newest brief of it, updated when that digest was published."""
+    entries: dict[Any, tuple[str, StoryBrief]] = {}
+    for when, briefs in digests:
+        for d in briefs:
+            try:
+                brief = StoryBrief.from_dict(d)
+            except (KeyError, TypeError, ValueError):
+                continue  # a damaged row of the history: its entry is left out
+            entries.setdefault(brief.story_id if brief.story_id is not None else id(d), (when, brief))
+    return _environment().get_template("digest.atom.j2").render(updated=generated, entries=list(entries.values()))

@@ -24,6 +24,7 @@ gets a 400, never the index.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import ipaddress
 import re
@@ -370,10 +371,17 @@ def create_app(db: Path, digests_dir: Path | None = None, hosts: Sequence[str] =
         return page("reader_entity.html.j2", request, data)
 
     def digests(request: Request) -> Response:
+        """The digests written there, newest first, each with when it was written."""
         files = []
         if digests_dir is not None and digests_dir.is_dir():
-            names = (p.name for p in digests_dir.iterdir() if p.is_file() and p.suffix in DIGEST_TYPES)
-            files = sorted((n for n in names if _DIGEST_NAME.match(n)), reverse=True)
+            found = []
+            for p in digests_dir.iterdir():
+                if p.suffix in DIGEST_TYPES and _DIGEST_NAME.match(p.name) and p.is_file():
+                    with contextlib.suppress(OSError):
+                        found.append((p.stat().st_mtime, p.name))
+            for mtime, name in sorted(found, key=lambda f: (-f[0], f[1])):
+                when = dt.datetime.fromtimestamp(mtime, dt.UTC)
+                files.append({"name": name, "written": when.strftime("%Y-%m-%d %H:%M UTC")})
         return page("reader_digests.html.j2", request, {"files": files, "configured": digests_dir is not None})
 
     def digest_file(request: Request) -> Response:

@@ -64,6 +64,8 @@ class Settings:
     llm_timeout: float  # seconds one request to the server may take, retries included
     relation_check: bool  # generative summaries: replace sentences whose relations their source contradicts
     story_window: float  # hours a story takes new articles after its last one
+    digest_keep: int  # dated copies of a digest kept beside its --out file (0 = none)
+    atom_digests: int  # the Atom feed holds the stories of this many last digests
     threads: int  # CPU threads for the models (0 = all cores)
     batch_size: int  # articles per model batch
     db: str  # SQLite index path ("" = user data dir)
@@ -183,6 +185,11 @@ def load_settings(
         raise PipelineError("llm_url must be an http(s) URL without a user:password@ part (the key: llm_api_key_env)")
     if not 0 < merged["story_window"] <= 24 * 365:
         raise PipelineError(f"story_window must be between 0 and 8760 hours, not {merged['story_window']}")
+    for name in ("digest_keep", "atom_digests"):
+        if not 0 <= merged[name] <= 10_000:
+            raise PipelineError(f"{name} must be between 0 and 10000, not {merged[name]}")
+    if merged["atom_digests"] < 1:
+        raise PipelineError("atom_digests must be at least 1 (the digest just written)")
     if not 0 <= merged["llm_dry"] <= 5:
         raise PipelineError(f"llm_dry must be between 0 (off) and 5, not {merged['llm_dry']}")
     return Settings(**merged)

@@ -11,6 +11,7 @@ Schema (usable from any SQLite tool; ``sqlite3 index.db .schema``)::
     articles_fts  (FTS5 over title, tldr, summary, body; kept in sync by triggers)
     stories(id, title, first_seen, last_seen, size, vector BLOB, profile JSON, cves JSON, brief JSON)
     story_articles(article_id PRIMARY KEY, story_id, score)  -- an article is in one story
+    published(id, feed, generated, stories JSON)       -- digests published to an Atom feed
     schema_migrations(version, applied_at)
 
 Articles are keyed by the content hash of the normalized main text plus URL: adding the same
@@ -123,6 +124,15 @@ MIGRATIONS: list[str] = [
         score REAL NOT NULL
     );
     CREATE INDEX story_articles_story ON story_articles(story_id);
+    """,
+    # 7: the digests published to an Atom feed (its resolved path), each with the story briefs it
+    # showed: the feed is written from the last few, so a subscriber sees a history, and a run
+    # with nothing new leaves it as it was
+    """
+    CREATE TABLE published (
+        id INTEGER PRIMARY KEY, feed TEXT NOT NULL, generated TEXT NOT NULL, stories TEXT NOT NULL
+    );
+    CREATE INDEX published_feed ON published(feed, id);
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -502,9 +512,6 @@ class Store:
             out |= {r[0] for r in rows if r[1] not in retry_statuses}
         return out
 
-    def mark_seen(self, url: str, feed: str, status: str) -> None:
-        self.mark_all_seen([(url, feed, status)])
-
     @_typed("write to")
     def mark_all_seen(self, items: Iterable[tuple[str, str, str]]) -> None:
         """Remember ``(url, feed, status)`` of feed items the digest handled, in one transaction."""
@@ -515,6 +522,23 @@ class Store:
                 " ON CONFLICT(url) DO UPDATE SET status = excluded.status",
                 [(url, feed, status, now) for url, feed, status in items],
             )
+
+    @_typed("write to")
+    def add_published(self, feed: str, generated: str, stories: Sequence[dict[str, Any]]) -> None:
+        """Remember that a digest published ``stories`` (their briefs' dicts) to the Atom feed ``feed``."""
+        with self.db:
+            self.db.execute(
+                "INSERT INTO published (feed, generated, stories) VALUES (?, ?, ?)",
+                (feed, generated, json.dumps(list(stories), ensure_ascii=False)),
+            )
+
+    @_typed("read")
+    def published(self, feed: str, last: int) -> list[tuple[str, list[dict[str, Any]]]]:
+        """``(generated, story briefs)`` of the last ``last`` digests published to ``feed``, newest first."""
+        rows = self.db.execute(
+            "SELECT generated, stories FROM published WHERE feed = ? ORDER BY id DESC LIMIT ?", (feed, max(0, last))
+        )
+        return [(str(r[0]), list(json.loads(r[1]))) for r in rows]
 
     @_typed("read")
     def find_by_url(self, url: str) -> Article | None:

@@ -352,6 +352,10 @@ class Source:
         return {"title": self.title, "url": public_url(self.url), "host": self.host, "date": self.date,
                 "article_id": self.article_id, "copy_of": self.copy_of}  # fmt: skip
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Source:
+        return cls(d.get("title"), d.get("url"), d.get("host"), d.get("date"), d.get("article_id"), d.get("copy_of"))
+
 
 @dataclass(slots=True)
 class StorySentence:
@@ -364,6 +368,11 @@ class StorySentence:
     def as_dict(self) -> dict[str, Any]:
         return {"text": self.text, "support": [list(s) for s in self.support], "sources": self.sources,
                 "corroborated": self.corroborated}  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> StorySentence:
+        support = [(int(i), int(a), int(b)) for i, a, b in d.get("support") or []]
+        return cls(str(d["text"]), support, [int(i) for i in d.get("sources") or []], bool(d.get("corroborated")))
 
 
 @dataclass(slots=True)
@@ -408,6 +417,19 @@ class StoryBrief:
                           "summary": [[s.as_dict() for s in p] for p in self.summary]},
             "disagreements": self.disagreements, "model": self.model, "gated": self.gated,
         }  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> StoryBrief:
+        """The inverse of :meth:`as_dict` (``from_dict(b.as_dict()).as_dict() == b.as_dict()``);
+        a damaged dict raises KeyError, TypeError or ValueError."""
+        sentences = d.get("sentences") or {}
+        return cls(
+            d.get("title"), d.get("date"), [Source.from_dict(s) for s in d.get("sources") or []],
+            [StorySentence.from_dict(s) for s in sentences.get("tldr") or []],
+            [[StorySentence.from_dict(s) for s in p] for p in sentences.get("summary") or []],
+            int(d.get("reading_minutes") or 1), bool(d.get("update")), d.get("story_id"),
+            list(d.get("disagreements") or []), dict(d.get("model") or {}), list(d.get("gated") or []),
+        )  # fmt: skip
 
 
 COPY_SHARE = 0.8  # an article sharing this share of its sentences with another copies it

@@ -133,10 +133,50 @@ def test_two_runs_new_articles_then_nothing_new(site, tmp_path, fake_models):
     assert "<title>EU delays cloud certification vote</title>" in (tmp_path / "d.atom").read_text()
 
     calls = len(fake_models.batches)
-    r = invoke("--feeds", str(feeds), "--since", "24h", "--out", str(out))
+    published, feed = out.read_text(), (tmp_path / "d.atom").read_text()
+    r = invoke("--feeds", str(feeds), "--since", "24h", "--out", str(out), "--atom", str(tmp_path / "d.atom"))
+    assert r.exit_code == 0, r.output
+    # a re-run (or a second cron slot) with nothing new leaves the morning's digest and its feed as they were
+    assert out.read_text() == published and (tmp_path / "d.atom").read_text() == feed
+    assert "left as it was" in r.stderr
+    assert len(fake_models.batches) == calls  # nothing summarized again
+
+
+def test_nothing_new_on_a_first_run_says_so(site, tmp_path, fake_models):
+    base, routes = site
+    routes["/feed.xml"] = xml(rss([]))
+    feeds = tmp_path / "feeds.txt"
+    feeds.write_text(f"{base}/feed.xml\n")
+    out = tmp_path / "digest.md"
+    r = invoke("--feeds", str(feeds), "--out", str(out))
     assert r.exit_code == 0, r.output
     assert "Nothing new since" in out.read_text()
-    assert len(fake_models.batches) == calls  # nothing summarized again
+
+
+def test_each_digest_is_kept_dated_and_the_atom_feed_keeps_a_history(site, tmp_path, fake_models, monkeypatch):
+    base, routes = site
+    monkeypatch.setenv("NEWSBRIEF_DIGEST_KEEP", "2")
+    out, atom = tmp_path / "digest.html", tmp_path / "digest.atom"
+    feeds = tmp_path / "feeds.txt"
+    feeds.write_text(f"{base}/feed.xml\n")
+    stamps = iter(["2026-12-01T06:00:00", "2026-12-02T06:00:00", "2026-12-03T06:00:00"])
+    monkeypatch.setattr(dg, "utc_now", lambda: next(stamps))
+    titles = ["Night one: EU delays cloud vote", "Night two: Patch Tuesday fixes", "Night three: ENISA report"]
+    topics = ["EUCS", "patching", "the threat landscape"]
+    for night, (title, topic) in enumerate(zip(titles, topics, strict=True)):
+        routes[f"/n{night}"] = html(page(title, topic))
+        routes["/feed.xml"] = xml(rss([(title, f"{base}/n{night}", 1)]))
+        r = invoke("--feeds", str(feeds), "--out", str(out), "--format", "html", "--atom", str(atom))
+        assert r.exit_code == 0, r.output
+    assert titles[2] in out.read_text()  # the stable name is the latest digest
+    # dated copies beside it, the newest two (digest_keep = 2): the first night's was removed
+    dated = sorted(p.name for p in tmp_path.glob("digest-*.html"))
+    assert dated == ["digest-2026-12-02-0600.html", "digest-2026-12-03-0600.html"]
+    assert titles[1] in (tmp_path / dated[0]).read_text()
+    # the Atom feed holds every night's story, newest first, each entry updated when it was published
+    feed = atom.read_text()
+    assert [feed.index(t) for t in reversed(titles)] == sorted(feed.index(t) for t in titles)
+    assert "<updated>2026-12-01T06:00:00Z</updated>" in feed
 
 
 def test_failures_are_isolated_and_listed(site, tmp_path, fake_models):
@@ -203,7 +243,8 @@ def test_a_digest_that_cannot_be_written_loses_no_article(site, tmp_path, fake_m
     for title in ("EU delays cloud certification vote", "Patch Tuesday fixes", "ENISA publishes threat report"):
         assert title in text and title in atom.read_text()
     assert "3 new (3 reused" in r.stderr and sum(fake_models.batches) == summarized  # from the index, not redone
-    assert "Nothing new" in (invoke("--feeds", str(feeds), "--out", str(out)), out.read_text())[1]
+    r = invoke("--feeds", str(feeds), "--out", str(out))  # and the night after: nothing new
+    assert out.read_text() == text and "left as it was" in r.stderr  # the published digest stays
 
 
 def test_budget_stops_starting_articles_and_the_next_run_picks_them_up(site, tmp_path, fake_models):

@@ -119,7 +119,8 @@ def test_unknown_things_are_404_in_both_forms(client):
 
 
 def test_digests_are_listed_and_served_as_written(client):
-    assert client.get("/digests/?format=json").json()["files"] == ["2026-11-29.html"]
+    files = client.get("/digests/?format=json").json()["files"]
+    assert [f["name"] for f in files] == ["2026-11-29.html"] and files[0]["written"].endswith("UTC")
     r = client.get("/digests/2026-11-29.html")
     assert (
         r.text == "<html><body><h1>Digest</h1></body></html>"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -117,6 +119,10 @@ def test_story_brief_names_its_sources_corroborates_and_flags_disagreement():
     assert any("9.8" in s.text for p in brief.summary for s in p)
     assert brief.disagreements == [{"what": "cvss score", "values": {"9.8": [0], "9.1": [1]}}]
     assert brief.as_dict()["sources"][2]["copy_of"] == 0
+    # the stored dict reads back as the same brief (the reader and the Atom history read it so)
+    brief.update, brief.story_id = True, 7
+    again = st.StoryBrief.from_dict(json.loads(json.dumps(brief.as_dict())))
+    assert again.as_dict() == brief.as_dict() and again.tldr[0].corroborated and again.sources[2].copy_of == 0
 
 
 def _disagree(claim: str, *sources: str) -> list[dict]:
