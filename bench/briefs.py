@@ -121,9 +121,8 @@ def main() -> None:
     settings = load_settings().replace(mode=args.mode)
     models = Models(settings)
     if args.mode == "quality" and (args.record or args.replay):
-        from pipeline.summarizers.recipe import RecipeSummarizer
-
         from pipeline.models import resolve
+        from pipeline.summarizers.recipe import RecipeSummarizer
 
         spec = resolve(settings.quality_model, "summarizer", settings.models_dir)
         chat = None
