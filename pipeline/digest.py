@@ -327,7 +327,7 @@ def build(
     with reusing() if reusing is not None else contextlib.nullcontext():
         digest.stories = story.briefs(
             digest.articles, store, lambda texts: fast_models.summarizer.encode(texts), summarize,
-            story.Options(window_hours=settings.story_window), at_once,
+            story.Options(window_hours=settings.story_window), at_once, words_per_minute=settings.words_per_minute,
         )  # fmt: skip
     unseen: set[str | None] = set()
     for b in digest.stories:

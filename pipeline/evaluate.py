@@ -326,7 +326,7 @@ def eval_stories(path: Path, models: Any, seeds: int = 5) -> dict[str, Any]:
         return {k: round(statistics.fmean(r[k] for r in results), 4) for k in results[0]}
 
     best = max((k for k in runs["tune"] if k != "ours"), key=lambda k: mean(runs["tune"][k])["f1"])
-    out["briefs"] = story_brief_audit(articles, rows, models.summarizer)
+    out["briefs"] = story_brief_audit(articles, rows, models.summarizer, models.settings.words_per_minute)
     out.update(
         ours=mean(runs["test"]["ours"]), baseline=mean(runs["test"][best]), baseline_threshold=float(best),
         tune={"ours": mean(runs["tune"]["ours"]), "baseline": mean(runs["tune"][best])},
@@ -347,7 +347,9 @@ def _defect_lines(d: dict[str, Any]) -> list[str]:
     return lines
 
 
-def story_brief_audit(articles: Sequence[Article], rows: Sequence[dict[str, Any]], summarizer: Any) -> dict[str, Any]:
+def story_brief_audit(
+    articles: Sequence[Article], rows: Sequence[dict[str, Any]], summarizer: Any, words_per_minute: int
+) -> dict[str, Any]:
     """Fast story briefs of the gold stories of the held-out (even) topics, each written from its
     first MAX_STORY_SOURCES articles as a digest would: the reader defects of each brief (against
     the story's text), how many sentences two independent sources say (corroborated), and how
@@ -367,7 +369,8 @@ def story_brief_audit(articles: Sequence[Article], rows: Sequence[dict[str, Any]
         remember()  # the sources' sentences are encoded once: for the story's text, then its brief
     with getattr(summarizer, "reusing", contextlib.nullcontext)():
         for key in sorted(by):
-            d = story.draft(by[key][: story.MAX_STORY_SOURCES], encode=getattr(summarizer, "encode", None))
+            d = story.draft(by[key][: story.MAX_STORY_SOURCES], encode=getattr(summarizer, "encode", None),
+                            words_per_minute=words_per_minute)  # fmt: skip
             apply(summarizer, [d.union])
             try:
                 brief = story.finish(d)

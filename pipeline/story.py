@@ -671,10 +671,13 @@ class Draft:
 
 def draft(
     articles: Sequence[Article], sources: Sequence[Source] | None = None, max_chars: int = 120_000,
-    encode: Callable[[Sequence[str]], np.ndarray] | None = None,
+    encode: Callable[[Sequence[str]], np.ndarray] | None = None, *, words_per_minute: int,
 ) -> Draft:  # fmt: skip
     """The text a story's brief is written from: one article's own text, or :func:`story_text`
-    of several (and which source copies which)."""
+    of several (and which source copies which). Its "N min read" is that text's, at
+    ``words_per_minute``, as an article's is its own text's."""
+    from .extract import reading_minutes
+
     from dataclasses import replace
 
     sources = list(sources) if sources is not None else [
@@ -687,8 +690,9 @@ def draft(
     for s, c in zip(sources, copies, strict=True):
         s.copy_of = c
     lead = articles[0]
-    union = Article(source="story", url=lead.url, title=lead.title, date=lead.date, text=text,
-                    word_count=len(text.split()), language=lead.language)  # fmt: skip
+    words = len(text.split())
+    union = Article(source="story", url=lead.url, title=lead.title, date=lead.date, text=text, word_count=words,
+                    reading_minutes=reading_minutes(words, words_per_minute), language=lead.language)  # fmt: skip
     return Draft(list(articles), sources, union, pieces)
 
 
@@ -720,21 +724,20 @@ def finish(d: Draft) -> StoryBrief:
     claims = [s.text for s in tldr] + [s.text for p in summary for s in p]
     date = max((a.date for a in d.articles if a.date), default=None)
     found = disagreements(d.articles, sources, claims)
-    minutes = max(1, round(len(" ".join(claims).split()) / 230))
-    return StoryBrief(union.title, date, sources, tldr, summary, minutes, disagreements=found, model=union.model,
+    return StoryBrief(union.title, date, sources, tldr, summary, union.reading_minutes, disagreements=found, model=union.model,
                       gated=union.gated)  # fmt: skip
 
 
 def write(
     articles: Sequence[Article], summarizer: Any, sources: Sequence[Source] | None = None,
-    encode: Callable[[Sequence[str]], np.ndarray] | None = None,
+    encode: Callable[[Sequence[str]], np.ndarray] | None = None, *, words_per_minute: int,
 ) -> StoryBrief:  # fmt: skip
     """One brief for a story from all its articles, written by ``summarizer`` (any mode): it reads
     the story's text, so the gate and the relation check hold each sentence against the union of
     the sources. ``summarizer=None``: a single article's own brief, as it is."""
     from .summarizers.base import apply
 
-    d = draft(articles, sources, encode=encode)
+    d = draft(articles, sources, encode=encode, words_per_minute=words_per_minute)
     if summarizer is not None:
         apply(summarizer, [d.union])
     return finish(d)
@@ -797,7 +800,8 @@ MAX_STORY_SOURCES = 8  # articles a story brief is written from (the newest)
 
 def briefs(
     articles: Sequence[Article], store: Any, encode: Callable[[Sequence[str]], np.ndarray],
-    summarize: Callable[[list[Article]], None], options: Options | None = None, chunk: int = 1,
+    summarize: Callable[[list[Article]], None], options: Options | None = None, chunk: int = 1, *,
+    words_per_minute: int,
 ) -> list[StoryBrief]:  # fmt: skip
     """The stories of a run's stored articles, one brief each, biggest story first: the articles
     not yet in a story are grouped (:func:`assign`), and a story with an earlier article is an
@@ -829,7 +833,7 @@ def briefs(
             earlier = [(aid, a) for aid, a in store.story_members(story_id, MAX_STORY_SOURCES) if aid not in by_id]
         chosen = (mine + earlier)[:MAX_STORY_SOURCES]
         d = draft([a for _, a in chosen], [Source.of(a, aid) for aid, a in chosen],
-                  encode=encode)  # fmt: skip
+                  encode=encode, words_per_minute=words_per_minute)  # fmt: skip
         d.sources += [Source.of(a, aid) for aid, a in mine[MAX_STORY_SOURCES:]]
         drafts.append((story_id, d, [a.content_hash for _, a in mine]))
     # the biggest stories first (the budget may end), each size newest first
@@ -843,7 +847,7 @@ def briefs(
             try:
                 brief = finish(d)
             except PipelineError as exc:
-                brief = write(d.articles[:1], None, d.sources[:1])
+                brief = write(d.articles[:1], None, d.sources[:1], words_per_minute=words_per_minute)
                 brief.sources, brief.failure = d.sources, exc
             brief.update, brief.story_id = update[story_id], story_id
             brief.hashes = tonight

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -46,3 +47,12 @@ def rule_tagger(labels: Sequence[str] = ()) -> EntityTagger:
     import spacy
 
     return EntityTagger(add_rulers(spacy.blank("en")), "fake-rules", labels)
+
+
+def finalize(*args: Any, **kwargs: Any) -> Any:
+    """The gate with the TLDR bound of the packaged settings, as every writer's gate has it."""
+    from pipeline.settings import defaults
+    from pipeline.summarizers.gate import finalize as gate
+
+    kwargs.setdefault("tldr_words", defaults().tldr_words)
+    return gate(*args, **kwargs)

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from fakes import finalize
 
 from pipeline.defects import CLASSES, find, report
 from pipeline.document import Article
 from pipeline.summarizers.extractive import RankerOptions, prepare, select
-from pipeline.summarizers.gate import finalize, reframe
+from pipeline.summarizers.gate import reframe
 from pipeline.text import is_caption, is_speech, quote_marks, split_sentences, stands_alone, units
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from fakes import LeadSummarizer
+from fakes import LeadSummarizer, finalize
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -20,7 +20,6 @@ from pipeline.errors import PipelineError
 from pipeline.extract import extract
 from pipeline.render import markdown, to_json
 from pipeline.sources import decode
-from pipeline.summarizers.gate import finalize
 
 CORPUS = Path(__file__).parent / "corpus"
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")

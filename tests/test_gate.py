@@ -5,13 +5,14 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass, field
 
+from fakes import finalize
 from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from pipeline.document import Article
 from pipeline.summarizers.chunking import chunk
-from pipeline.summarizers.gate import Source, finalize, unsupported
+from pipeline.summarizers.gate import Gate, Source, unsupported
 from pipeline.text import split_sentences
 
 TEXT = (
@@ -193,3 +194,23 @@ def test_a_summary_emptied_by_the_relation_check_falls_back_to_readable_lead_sen
     assert res.gated[-1]["action"] == "summary empty after the gate (the TLDR is all the lead says)"
     # the only readable sentence became the TLDR: the summary does not say it a second time
     assert [s.text for s in res.tldr] == ["France asked for a legal opinion on EUCS."] and res.paragraphs == []
+
+
+def test_the_seq2seq_writer_finishes_through_the_settings_gate_with_its_relation_check_and_tldr_bound():
+    from pipeline.settings import defaults
+    from pipeline.summarizers.hf import Seq2SeqSummarizer
+
+    writer = object.__new__(Seq2SeqSummarizer)  # the model itself is not needed to finish a brief
+    writer.settings = defaults().replace(relation_check=True, tldr_words=12)
+    writer.gate = Gate(writer.settings)
+    writer.gate._relations = WrongRoles()
+    writer.budget, writer.count_tokens = 10_000, lambda texts: [len(t.split()) for t in texts]
+    writer.generate = lambda texts: ["ENISA drafted the EUCS scheme in March. France asked for a legal opinion."] * len(texts)
+    (res,) = writer.summarize_batch([ART])
+    assert any(g.get("action") == "replaced" for g in res.gated)  # the relation check ran on its TLDR
+    assert res.tldr[0].text == "ENISA published a draft in March that dropped the sovereignty rules."
+    writer.generate = lambda texts: ["Qqq zzz."] * len(texts)  # nothing usable: the fallback TLDR fits the settings' bound
+    writer.gate._relations = None
+    writer.settings = writer.gate.settings = defaults().replace(relation_check=False, tldr_words=12)
+    (res,) = writer.summarize_batch([ART])
+    assert res.tldr and all(len(s.text.split()) <= 12 for s in res.tldr)

@@ -20,6 +20,7 @@ from click.testing import CliRunner
 
 from pipeline.cli import main
 from pipeline.document import Article, Entity, SummarySentence
+from pipeline.settings import defaults
 from pipeline.store import Store
 
 pytest.importorskip("starlette")
@@ -30,6 +31,8 @@ from pipeline.serve import allowed_hosts, body_segments, chart, create_app, is_l
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 _START = dt.date.today() - dt.timedelta(days=3)
 DAYS = [(_START + dt.timedelta(days=k)).isoformat() for k in (0, 2, 3)]  # within the last 7 days, with a gap
+
+WPM = defaults().words_per_minute
 
 
 @pytest.fixture
@@ -359,7 +362,7 @@ def stories_client(tmp_path) -> TestClient:
     with Store(db) as store:
         apply(fake, arts + later)
         store.add_batch(arts)
-        st.briefs(arts, store, fake.encode, lambda texts: apply(fake, texts))
+        st.briefs(arts, store, fake.encode, lambda texts: apply(fake, texts), words_per_minute=WPM)
         store.add_batch(later)
         st.assign(store, store.ungrouped("2000-01-01"), fake.encode)  # grouped, no brief written
     return TestClient(create_app(db), base_url="http://127.0.0.1:8750")

@@ -12,6 +12,7 @@ from fakes import LeadSummarizer
 from pipeline import story as st
 from pipeline.cli import main
 from pipeline.document import Article, Entity
+from pipeline.settings import defaults
 from pipeline.store import Store
 from pipeline.summarizers.base import apply
 
@@ -28,6 +29,7 @@ def item(key: str, when: str, vector: np.ndarray, entities: dict[str, float] | N
 
 
 FLAT = st.idf_from({}, 1)
+WPM = defaults().words_per_minute
 
 
 def test_close_reports_join_one_story_and_another_event_starts_its_own():
@@ -106,7 +108,7 @@ def test_story_brief_names_its_sources_corroborates_and_flags_disagreement():
         "https://b.example/2",
     )
     copy = art("Acme breach (wire)", a.text, "https://c.example/3")  # another outlet pasting a's text
-    brief = st.write([a, b, copy], LeadSummarizer())
+    brief = st.write([a, b, copy], LeadSummarizer(), words_per_minute=WPM)
     assert [s.copy_of for s in brief.sources] == [None, None, 0] and brief.independent == 2
     first = brief.tldr[0]
     assert first.text.startswith("Attackers stole data") and set(first.sources) == {0, 1, 2} and first.corroborated
@@ -123,6 +125,21 @@ def test_story_brief_names_its_sources_corroborates_and_flags_disagreement():
     brief.update, brief.story_id = True, 7
     again = st.StoryBrief.from_dict(json.loads(json.dumps(brief.as_dict())))
     assert again.as_dict() == brief.as_dict() and again.tldr[0].corroborated and again.sources[2].copy_of == 0
+
+
+def test_a_story_reads_in_the_minutes_its_text_takes_at_the_configured_speed():
+    a = art("Acme breach", BREACH + " The flaw has a CVSS score of 9.8, the vendor said.", "https://a.example/1")
+    b = art(
+        "Acme hacked",
+        "Researchers rated the flaw 9.1 in an advisory on the retailer Acme. " * 20,
+        "https://b.example/2",
+    )
+    slow = st.write([a, b], LeadSummarizer(), words_per_minute=10)
+    fast = st.write([a, b], LeadSummarizer(), words_per_minute=1000)
+    words = len(st.draft([a, b], words_per_minute=10).union.text.split())
+    assert slow.reading_minutes == -(-words // 10) > 1 and fast.reading_minutes == 1  # not a fixed 230
+    a.reading_minutes = 3
+    assert st.write([a], None, words_per_minute=10).reading_minutes == 3  # one article: its own
 
 
 def _disagree(claim: str, *sources: str) -> list[dict]:
@@ -189,7 +206,7 @@ def test_numbers_of_two_different_statements_are_no_disagreement(claim, other):
 def test_a_single_article_story_is_that_articles_brief():
     a = art("Acme breach", BREACH, "https://a.example/1")
     apply(LeadSummarizer(), [a])
-    brief = st.write([a], None)
+    brief = st.write([a], None, words_per_minute=WPM)
     assert brief.tldr_text == a.tldr_text and brief.summary_paragraphs == a.summary_paragraphs
     assert len(brief.sources) == 1 and brief.disagreements == []
 
@@ -208,10 +225,10 @@ def test_stories_are_kept_in_the_index_and_tomorrows_article_continues_one(tmp_p
         for a in day1 + day2:
             fake.summarize_batch([a])
         store.add_batch(day1)
-        first = st.briefs(day1, store, fake.encode, lambda texts: apply(fake, texts))
+        first = st.briefs(day1, store, fake.encode, lambda texts: apply(fake, texts), words_per_minute=WPM)
         assert sorted(len(b.sources) for b in first) == [1, 2] and not any(b.update for b in first)
         store.add_batch(day2)
-        second = st.briefs(day2, store, fake.encode, lambda texts: apply(fake, texts))
+        second = st.briefs(day2, store, fake.encode, lambda texts: apply(fake, texts), words_per_minute=WPM)
         (update,) = second
         assert update.update and len(update.sources) == 3  # the story of day 1, now with 3 articles
         rows = store.stories("2024-04-30")
@@ -311,9 +328,9 @@ def test_a_fact_another_source_tells_in_other_words_is_said_once_and_corroborate
         "https://b.example/2",
     )
     fake = LeadSummarizer()
-    lexical = st.write([a, b], fake)  # without embeddings only word-for-word repeats are caught
+    lexical = st.write([a, b], fake, words_per_minute=WPM)  # without embeddings only word-for-word repeats are caught
     assert any(s.text.startswith("On Monday attackers") for p in lexical.summary for s in p)
-    brief = st.write([a, b], fake, encode=fake.encode)
+    brief = st.write([a, b], fake, encode=fake.encode, words_per_minute=WPM)
     said = [s.text for s in brief.tldr] + [s.text for p in brief.summary for s in p]
     assert not any(t.startswith("On Monday attackers") for t in said)  # not said twice
     assert brief.tldr[0].sources == [0, 1] and brief.tldr[0].corroborated
@@ -360,7 +377,7 @@ def test_real_fast_story_brief_says_a_retold_fact_once_and_corroborates_it():
         "His lawyer said the family would ask for an independent autopsy."),
         "https://b.example/2")  # fmt: skip
     summarizer = Models(load_settings().replace(mode="fast", model="")).summarizer
-    brief = st.write([a, b], summarizer, encode=summarizer.encode)  # type: ignore[attr-defined]
+    brief = st.write([a, b], summarizer, encode=summarizer.encode, words_per_minute=WPM)  # type: ignore[attr-defined]
     said = [s for s in brief.tldr] + [s for p in brief.summary for s in p]
     assert not any(s.text.startswith("A key suspected Mafia boss") for s in said), [s.text for s in said]
     retold = next(s for s in said if s.text.startswith("A Mafia boss in Palermo"))
@@ -373,7 +390,7 @@ def test_an_unreadable_date_in_the_index_does_not_break_grouping(tmp_path):
     a = art("Acme breach", BREACH, "https://a.example/1", {"Acme": 3}, "not a date")
     with Store(tmp_path / "i.db") as store:
         store.add_batch([a])
-        (brief,) = st.briefs([a], store, fake.encode, lambda texts: apply(fake, texts))
+        (brief,) = st.briefs([a], store, fake.encode, lambda texts: apply(fake, texts), words_per_minute=WPM)
     assert brief.sources[0].url == "https://a.example/1"
 
 
@@ -399,7 +416,7 @@ def test_an_old_article_grouped_late_does_not_join_a_story_that_began_after_its_
 def test_a_short_item_is_no_copy_of_the_report_that_starts_with_its_sentence():
     wire = art("Acme", BREACH.split(". ")[0] + ".", "https://wire.example/1")
     report = art("Acme breach", BREACH, "https://a.example/1")
-    brief = st.write([wire, report], LeadSummarizer())
+    brief = st.write([wire, report], LeadSummarizer(), words_per_minute=WPM)
     assert [s.copy_of for s in brief.sources] == [None, None]
 
 
@@ -409,7 +426,7 @@ def test_every_article_of_tonight_is_listed_in_its_story_even_past_the_sources_r
                 {"Acme": 3}, "2024-05-01") for i in range(st.MAX_STORY_SOURCES + 3)]  # fmt: skip
     with Store(tmp_path / "i.db") as store:
         store.add_batch(many)
-        (brief,) = st.briefs(many, store, fake.encode, lambda texts: apply(fake, texts))
+        (brief,) = st.briefs(many, store, fake.encode, lambda texts: apply(fake, texts), words_per_minute=WPM)
     assert len(brief.sources) == len(many) and len(brief.hashes) == len(many)
 
 
@@ -435,7 +452,7 @@ def test_the_story_brief_audit_reads_the_held_out_stories_briefs_as_a_reader_wou
     odd = art("Other", "A storm hit the coast of Brittany on Sunday night. Trees fell on roads.", "https://c.example/3")
     rows = [{"story": "2"}, {"story": "2"}, {"story": "3"}]
     fake = LeadSummarizer()  # its summary starts with its TLDR's sentence: a defect the reader sees
-    report = story_brief_audit([a, b, odd], rows, fake)
+    report = story_brief_audit([a, b, odd], rows, fake, WPM)
     assert report["briefs"] == 1  # the odd (tuning) topics are not read
     assert report["count"]["tldr_repeated"] == 1 and report["any"] == 1.0
     assert report["worst"][0]["id"] == "story 2"

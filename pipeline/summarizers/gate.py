@@ -299,7 +299,8 @@ def finalize(
     src: Source | None = None,
     max_tldr_sentences: int = 2,
     relations: RelationChecker | None = None,
-    tldr_words: int = 35,
+    *,
+    tldr_words: int,
 ) -> SummaryResult:
     """Gate generated TLDR sentences and paragraphs against the article; attach provenance.
 
@@ -507,6 +508,34 @@ def _readable(src: Source) -> list[Unit]:
 
 def _lead(src: Source, words: int) -> list[Unit]:
     return take_words(_readable(src), words, lambda s: s.words)
+
+
+class Gate:
+    """The gate as a writer's settings set it: the TLDR's bound and, when ``relation_check`` is
+    on, the relation checker (spaCy's parser, loaded on first use). Every generative writer
+    finishes its briefs through one, so none runs on the gate's own defaults."""
+
+    def __init__(self, settings: Any) -> None:
+        self.settings = settings
+        self._relations: Any = None
+
+    @property
+    def relations(self) -> Any:
+        if not self.settings.relation_check:
+            return None
+        if self._relations is None:
+            from ..relations import Verifier
+
+            self._relations = Verifier.load(self.settings)
+        return self._relations
+
+    def __call__(
+        self, article: Article, tldr: Sequence[str], paragraphs: Sequence[Sequence[str]], coverage: float,
+        src: Source | None = None,
+    ) -> SummaryResult:  # fmt: skip
+        return finalize(
+            article, tldr, paragraphs, coverage, src, relations=self.relations, tldr_words=self.settings.tldr_words
+        )
 
 
 def sentences_of(text: str) -> list[str]:

@@ -26,7 +26,7 @@ from ..models import ModelSpec, use_threads
 from ..settings import Settings
 from .base import SummaryResult
 from .chunking import chunk
-from .gate import Source, finalize, sentences_of
+from .gate import Gate, Source, sentences_of
 from .recipe import Generation, Message, RecipeSummarizer, clean_reply
 
 log = logging.getLogger(__name__)
@@ -148,6 +148,7 @@ class Seq2SeqSummarizer(_HFModel):
     def __init__(self, tokenizer: Any, model: Any, model_id: str, settings: Settings) -> None:
         super().__init__(tokenizer, model, model_id)
         self.settings = settings
+        self.gate = Gate(settings)
         self.prefix = "summarize: " if model.config.model_type in {"t5", "mt5", "umt5"} else ""
         self.context = _context(model.config, tokenizer, settings.llm_context)
         self.budget = self.context - len(self._ids(self.prefix)) - 4  # room for special tokens
@@ -197,5 +198,5 @@ class Seq2SeqSummarizer(_HFModel):
         results = []
         for art, src, parts, (_, cov) in zip(articles, sources, firsts, plans, strict=True):
             sents = sentences_of(" ".join(parts)) if parts else []
-            results.append(finalize(art, sents[:1], [sents[1:] or sents], cov, src))
+            results.append(self.gate(art, sents[:1], [sents[1:] or sents], cov, src))
         return results

@@ -31,7 +31,7 @@ from ..settings import Settings
 from ..text import share_read, take_words
 from .base import SummaryResult
 from .chunking import chunk
-from .gate import Source, finalize, sentences_of
+from .gate import Gate, Source, sentences_of
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +140,7 @@ class RecipeSummarizer:
         # articles worth writing at once: one per slot; more only delays each brief's commit
         self.batch_size = max(1, getattr(chat, "slots", 1))
         self.stats = Stats()
-        self._relations: Any = None
+        self.gate = Gate(settings)
         self._pool: ThreadPoolExecutor | None = None
         self._finish = threading.Lock()  # the gate and spaCy run one article at a time
         fixed = sum(chat.count_tokens([SYSTEM, ASK_FACTS, ASK_TLDR, ASK_PARAGRAPHS])) + 6 * TURN_TOKENS
@@ -208,21 +208,7 @@ class RecipeSummarizer:
         tldr_sents = sentences_of(" ".join(clean_reply(tldr).split()))
         paragraphs = self._trim(split_paragraphs(paras))
         with self._finish:
-            return finalize(
-                article, tldr_sents, paragraphs, coverage, src, relations=self.relations,
-                tldr_words=self.settings.tldr_words,
-            )  # fmt: skip
-
-    @property
-    def relations(self) -> Any:
-        """The relation checker (spaCy's parser), loaded once, when ``relation_check`` is on."""
-        if not self.settings.relation_check:
-            return None
-        if self._relations is None:
-            from ..relations import Verifier
-
-            self._relations = Verifier.load(self.settings)
-        return self._relations
+            return self.gate(article, tldr_sents, paragraphs, coverage, src)
 
     def _trim(self, paragraphs: list[list[str]]) -> list[list[str]]:
         """Keep at most 3 paragraphs and about 1.3× the target words: a runaway reply is cut at a sentence."""
