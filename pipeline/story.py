@@ -676,9 +676,9 @@ def draft(
     """The text a story's brief is written from: one article's own text, or :func:`story_text`
     of several (and which source copies which). Its "N min read" is that text's, at
     ``words_per_minute``, as an article's is its own text's."""
-    from .extract import reading_minutes
-
     from dataclasses import replace
+
+    from .extract import reading_minutes
 
     sources = list(sources) if sources is not None else [
         Source.of(a) for a in articles
@@ -724,8 +724,8 @@ def finish(d: Draft) -> StoryBrief:
     claims = [s.text for s in tldr] + [s.text for p in summary for s in p]
     date = max((a.date for a in d.articles if a.date), default=None)
     found = disagreements(d.articles, sources, claims)
-    return StoryBrief(union.title, date, sources, tldr, summary, union.reading_minutes, disagreements=found, model=union.model,
-                      gated=union.gated)  # fmt: skip
+    return StoryBrief(union.title, date, sources, tldr, summary, union.reading_minutes, disagreements=found,
+                      model=union.model, gated=union.gated)  # fmt: skip
 
 
 def write(

@@ -205,11 +205,12 @@ def test_the_seq2seq_writer_finishes_through_the_settings_gate_with_its_relation
     writer.gate = Gate(writer.settings)
     writer.gate._relations = WrongRoles()
     writer.budget, writer.count_tokens = 10_000, lambda texts: [len(t.split()) for t in texts]
-    writer.generate = lambda texts: ["ENISA drafted the EUCS scheme in March. France asked for a legal opinion."] * len(texts)
+    reply = "ENISA drafted the EUCS scheme in March. France asked for a legal opinion."
+    writer.generate = lambda texts: [reply] * len(texts)
     (res,) = writer.summarize_batch([ART])
-    assert any(g.get("action") == "replaced" for g in res.gated)  # the relation check ran on its TLDR
+    assert any(g.get("action") == "replaced" for g in res.gated)  # the relation check ran
     assert res.tldr[0].text == "ENISA published a draft in March that dropped the sovereignty rules."
-    writer.generate = lambda texts: ["Qqq zzz."] * len(texts)  # nothing usable: the fallback TLDR fits the settings' bound
+    writer.generate = lambda texts: ["Qqq zzz."] * len(texts)  # nothing usable: a fallback within the bound
     writer.gate._relations = None
     writer.settings = writer.gate.settings = defaults().replace(relation_check=False, tldr_words=12)
     (res,) = writer.summarize_batch([ART])
