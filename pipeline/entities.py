@@ -25,7 +25,7 @@ from .document import Article, Entity
 from .errors import ModelError
 from .models import ModelSpec, load_spacy, resolve
 from .settings import Settings
-from .text import LEADING_DET, canonical, key
+from .text import CVE_ID, LEADING_DET, canonical, key
 
 ACRONYM_STOPLIST = frozenset(
     (
@@ -109,14 +109,15 @@ ACRONYM_PATTERNS: list[dict[str, Any]] = [
     # CamelCase names with two inner capitals (SecNumCloud, GitHub is one hump and left to NER)
     {"label": "PRODUCT", "id": "camel", "pattern": [{"TEXT": {"REGEX": r"^[A-Z][a-z]+(?:[A-Z][a-z0-9]+){2,}$"}}]},
 ]
+_CVE_YEAR, _CVE_NUMBER = CVE_ID.rsplit("-", 1)
 # Identifiers go in before the statistical model so it cannot split or relabel them.
 ID_PATTERNS: list[dict[str, Any]] = [
-    {"label": "CVE", "id": "cve", "pattern": [{"TEXT": {"REGEX": r"^CVE-\d{4}-\d{4,}$"}}]},
+    {"label": "CVE", "id": "cve", "pattern": [{"TEXT": {"REGEX": rf"^{CVE_ID}$"}}]},
     # spaCy's tokenizer splits "CVE-2024-3094" into "CVE-2024", "-", "3094"
     {
         "label": "CVE",
         "id": "cve",
-        "pattern": [{"TEXT": {"REGEX": r"^CVE-\d{4}$"}}, {"TEXT": "-"}, {"TEXT": {"REGEX": r"^\d{4,}$"}}],
+        "pattern": [{"TEXT": {"REGEX": rf"^{_CVE_YEAR}$"}}, {"TEXT": "-"}, {"TEXT": {"REGEX": rf"^{_CVE_NUMBER}$"}}],
     },
 ]
 

@@ -41,7 +41,7 @@ import numpy as np
 
 from .document import Article
 from .errors import PipelineError, SummaryError
-from .text import Unit
+from .text import CVE_ID, Unit
 from .text import key as entity_key
 
 MAX_LEAD_TEXT = 100_000  # characters; a longer text's lead is read from its start alone
@@ -49,7 +49,7 @@ LEAD_WORDS = 120  # title + this many words of the text are embedded (ECB+ odd t
 TEXT_ONLY = 0.9  # cosine an article without named entities needs to join a story
 MAX_KEY_CVES = 3  # an article naming more CVEs is a roundup: its CVEs are not hard keys
 MAX_PROFILE = 64  # entity keys kept per story (the heaviest): bounds memory and the stored row
-_CVE = re.compile(r"\bCVE-\d{4}-\d{4,7}\b", re.I)
+_CVE = re.compile(rf"\b{CVE_ID}\b", re.I)
 
 
 @dataclass(frozen=True, slots=True)

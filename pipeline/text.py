@@ -19,6 +19,9 @@ from typing import Any, Generic, TypeVar
 T = TypeVar("T")
 
 _SPACE = re.compile(r"\s+")
+# A CVE id (MITRE: the year, then four or more digits), the one pattern the gate, the entity
+# rules and story keys read it with.
+CVE_ID = r"CVE-\d{4}-\d{4,}"
 # C0/C1 controls (tab and newline kept), zero-width and bidi-override characters
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\u115f\u1160\u3164\uffa0]")
 

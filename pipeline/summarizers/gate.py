@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from ..defects import CONNECTIVE, META_OPENER, SHORT_ARTICLE_WORDS, loop
 from ..document import Article, SummarySentence
 from ..text import (
+    CVE_ID,
     FUNCTION_WORDS,
     MAX_SENTENCE_WORDS,
     Sentence,
@@ -34,7 +35,7 @@ from ..text import (
 )
 from .base import SummaryResult, paragraphs_of
 
-_CVE = re.compile(r"\bCVE-\d{4}-\d{4,}\b", re.IGNORECASE)
+_CVE = re.compile(rf"\b{CVE_ID}\b", re.IGNORECASE)
 _NUMBER = re.compile(r"(?<![\w.])\d(?:[\d,.]*\d)?(?!\w)")
 # a run of capitalised words ("European Cybersecurity Certification Group", "SecNumCloud", "EU-US")
 _NAME = re.compile(r"\b[A-Z][\w’'&-]*(?:\s+(?:of|for|and|the|de|du|des)?\s*[A-Z][\w’'&-]*)*")
