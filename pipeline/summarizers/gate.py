@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..defects import CONNECTIVE, META_OPENER, SHORT_ARTICLE_WORDS, loop
@@ -31,17 +30,17 @@ from ..text import (
     split_sentences,
     stands_alone,
     take_words,
-    units,
 )
 from .base import SummaryResult, paragraphs_of
+from .source import NUMBER as _NUMBER
+from .source import Source, content_words, support
+from .source import normalized as _norm
+from .source import ranked as _ranked
 
 _CVE = re.compile(rf"\b{CVE_ID}\b", re.IGNORECASE)
-_NUMBER = re.compile(r"(?<![\w.])\d(?:[\d,.]*\d)?(?!\w)")
 # a run of capitalised words ("European Cybersecurity Certification Group", "SecNumCloud", "EU-US")
 _NAME = re.compile(r"\b[A-Z][\w’'&-]*(?:\s+(?:of|for|and|the|de|du|des)?\s*[A-Z][\w’'&-]*)*")
-_WORD = re.compile(r"[a-z0-9]+")
 _PAREN = re.compile(r"\s*\([^()]*\)")
-_SPELLED = "zero one two three four five six seven eight nine ten eleven twelve".split()
 _STOP = FUNCTION_WORDS
 
 
@@ -52,63 +51,6 @@ def _openers() -> frozenset[str]:
 
 
 _OPENERS = _openers()  # function words that open sentences capitalised without being names
-
-
-@dataclass(slots=True)
-class Source:
-    """The article text prepared for fast claim lookups."""
-
-    text: str
-    searchable: str  # the text, plus its sentences as split (furniture glued to a name cut off)
-    lowered: str  # whitespace-normalised, lower case, possessives dropped
-    numbers: frozenset[str]
-    sentences: list[Sentence]
-    bags: list[frozenset[str]]  # content words per sentence
-    vocab: frozenset[str]  # content words of the whole text
-    units: list[Unit]  # what a brief may quote: sentences, or a quotation with its speaker
-    unit_of: list[int]  # sentence index -> index of its unit
-
-    @classmethod
-    def of(cls, text: str) -> Source:
-        sentences = split_sentences(text)
-        # "Copy this linkAvon and Somerset Police closed…": the name is in the article, but only
-        # the split sentence shows it as a word
-        glued = [
-            s.text for s in sentences if s.start and text[s.start - 1].isalnum() or s.text != text[s.start : s.end]
-        ]
-        searchable = "\n".join([text, *glued])
-        numbers = {n.replace(",", "") for n in _NUMBER.findall(searchable)}
-        lowered = _norm(searchable)
-        numbers |= {str(i) for i, w in enumerate(_SPELLED) if re.search(rf"\b{w}\b", lowered)}
-        bags = [content_words(s.text) for s in sentences]
-        whole = units(text, sentences)
-        unit_of = [0] * len(sentences)
-        for k, u in enumerate(whole):
-            for i in range(u.first, u.last + 1):
-                unit_of[i] = k
-        vocab = frozenset().union(*bags)
-        return cls(text, searchable, lowered, frozenset(numbers), sentences, bags, vocab, whole, unit_of)
-
-    def at(self, start: int) -> int | None:
-        """The index of the sentence that starts at ``start`` (a relation verdict's source)."""
-        return next((s.index for s in self.sentences if s.start == start), None)
-
-    def quotable(self, sentence: int) -> Unit | None:
-        """The unit a fallback would paste for this source sentence, or None when a reader must
-        not see it as it is (a caption, a run-on, half a quote, a quote without its speaker)."""
-        u = self.units[self.unit_of[sentence]]
-        return u if u.problem is None else None
-
-
-def _norm(text: str) -> str:
-    """Lower case, possessives dropped, punctuation (but not in-word hyphens) turned into spaces."""
-    text = re.sub(r"[’']s\b", "", text)
-    text = re.sub(r"[^\w\s-]|(?<!\w)-|-(?!\w)", " ", text)
-    return " " + " ".join(text.lower().split()) + " "
-
-
-def content_words(text: str) -> frozenset[str]:
-    return frozenset(w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 1)
 
 
 def claims(sentence: str) -> list[tuple[str, bool]]:
@@ -161,35 +103,6 @@ def unsupported(sentence: str, src: Source) -> list[str]:
         if not ok:
             bad.append(claim)
     return bad
-
-
-def support(sentence: str, src: Source, used: set[int] | None = None) -> list[int]:
-    """Indices of the 1-2 source sentences that cover most of the sentence's content words."""
-    want = content_words(sentence)
-    scored = _ranked(want, src, used)
-    if not scored:
-        return []
-    best = scored[0]
-    picked = [best]
-    left = want - src.bags[best]
-    if left:
-        second = max(scored[1:], key=lambda i: len(left & src.bags[i]), default=None)
-        if second is not None and len(left & src.bags[second]) >= max(2, 0.2 * len(want)):
-            picked.append(second)
-    return sorted(picked)
-
-
-def _ranked(want: frozenset[str], src: Source, used: set[int] | None = None) -> list[int]:
-    """Source sentences by how many of the words ``want`` they have (one not ``used`` before on
-    a tie, then the first); empty when none has any."""
-    if not want or not src.sentences:
-        return []
-    scored = sorted(
-        range(len(src.sentences)),
-        key=lambda i: (len(want & src.bags[i]) / len(want), i not in (used or ()), -i),
-        reverse=True,
-    )
-    return scored if want & src.bags[scored[0]] else []
 
 
 MIN_GROUNDING = 0.5  # share of a sentence's content words that must occur in the source
