@@ -152,7 +152,27 @@ def verify(article: str | Article, summary: str | Sequence[str], settings: Setti
     sentences = summary_to_check(summary, settings)
     if not isinstance(article, Article):
         article = read_one(_source(article, "article"), settings)
-    return Verifier.load(settings).check(article.text, sentences)
+    return list(judged(article.text, Verifier.load(settings).stream(article.text, sentences)))
+
+
+def judged(text: str, verdicts: Iterable[Verdict]) -> Iterator[Verdict]:
+    """The relation check's verdicts, read again by the support check
+    (:func:`~pipeline.summarizers.faithful.judge`): a sentence copied or cut from the article is
+    supported; a reworded one is contradicted (roles, negation, number, attribution), not found
+    (words its support lacks, two sentences joined) or a reader defect (a quote without its
+    speaker). Each verdict keeps the relation check's own findings as detail."""
+    from .relations import Verdict
+    from .summarizers.faithful import Grams, judge
+    from .summarizers.source import Source
+
+    src = grams = None
+    for v in verdicts:
+        if src is None:
+            src = Source.of(text)
+            grams = Grams(src)
+        j = judge(v.sentence, src, grams, relation=v)
+        spans = [(src.sentences[i].start, src.sentences[i].end) for i in sorted(j.support)] or v.sources
+        yield Verdict(v.sentence, j.supported, j.reason, j.detail or None, spans, j.verdict)
 
 
 def verify_sources(
@@ -172,7 +192,7 @@ def verify_sources(
     summary = policy.read_stream(stdin) if summary_source == "-" else policy.read_file(Path(summary_source))
     sentences = summary_to_check(summary, settings)
     article = read_one(article_source, settings, stdin if article_source == "-" else None)
-    return article, Verifier.load(settings).stream(article.text, sentences)
+    return article, judged(article.text, Verifier.load(settings).stream(article.text, sentences))
 
 
 def run(sources: Iterable[str], settings: Settings | None = None, *, mode: str = "auto") -> Iterator[Article]:

@@ -467,10 +467,11 @@ def serve(host: str, port: int, allow_hosts: tuple[str, ...], digests_dir: Path 
 def verify(article_source: str, summary_file: str, fmt: str, allow_private_addresses: bool | None) -> None:
     """Check every sentence of a summary against its article: which sentences to trust.
 
-    Each sentence is aligned to the article sentence(s) supporting it, then its names, numbers,
-    dates, negation, who-did-what, a claim that lost its speaker ("attribution") and a quote
-    without its speaker ("speaker") are checked against them; verdicts print as they are found.
-    Exit 0 when all are supported, 1 when some are not.
+    Each sentence is aligned to the article sentence(s) supporting it. A sentence copied or cut
+    from the article is supported; a reworded one is "contradicted" (who-did-what, negation,
+    numbers, a claim that lost its speaker), "not found" (words its support lacks, or two
+    article sentences joined into one claim) or a reader "defect" (a quote without its speaker).
+    Verdicts print as they are found, then the total. Exit 0 when all are supported, 1 when not.
 
     \b
     Examples:
@@ -484,11 +485,12 @@ def verify(article_source: str, summary_file: str, fmt: str, allow_private_addre
 
     settings = settings_from(allow_private_addresses=allow_private_addresses)
     article, verdicts = verify_sources(article_source, summary_file, settings, sys.stdin.buffer)
-    all_supported = True
+    seen = supported = 0
     for v in verdicts:  # each verdict as it is found
-        all_supported &= v.supported
+        seen, supported = seen + 1, supported + v.supported
         click.echo(json.dumps(v.as_dict(), ensure_ascii=False) if fmt == "json" else verdict_text(v, article.text))
-    sys.exit(EXIT_OK if all_supported else EXIT_PARTIAL)
+    click.echo(f"newsbrief: verify: {supported} of {seen} sentences supported", err=True)
+    sys.exit(EXIT_OK if supported == seen else EXIT_PARTIAL)
 
 
 @main.command("eval")

@@ -426,7 +426,11 @@ def run(
 
         verifier = Verifier.load(settings)  # also finds dropped attributions for the defect check
     if "faithfulness" in tasks:
+        from .eval_faithful import frank, labelled_briefs
+
         results["faithfulness"] = eval_faithfulness(gold("summarization"), verifier)
+        results["faithfulness"]["labelled"] = labelled_briefs(shared)
+        results["faithfulness"]["frank"] = frank(shared)
     if "stories" in tasks:
         results["stories"] = eval_stories(STORY_SET, Models(settings.replace(mode="fast", model="")))
     if "summarization" in tasks:
@@ -468,6 +472,10 @@ def metrics(results: dict[str, Any]) -> dict[str, float]:
             out[f"faithfulness.recall.{kind}"] = r["rate"]
         for kind, a in f["false_alarm"].items():
             out[f"faithfulness.false_alarm.{kind}"] = a["rate"]
+        for kind, rate in f.get("labelled", {}).get("flagged", {}).items():
+            out[f"faithfulness.labelled.flagged.{kind}"] = rate
+        if f.get("frank"):
+            out["faithfulness.frank.partial"] = f["frank"]["ours"]
     if "stories" in results:
         st = results["stories"]
         for k in ("precision", "recall", "f1", "topic_precision"):
@@ -535,6 +543,18 @@ def table(results: dict[str, Any]) -> str:
             f"{fa['source']['rate']:.1%} on source sentences, {fa['reference']['rate']:.1%} on reference highlights; "
             f"{f['ms_per_sentence']} ms/sentence"
         )
+        if f.get("labelled"):
+            rate, n = f["labelled"]["flagged"], f["labelled"]["sentences"]
+            lines.append(
+                f"support     labelled briefs: fact errors flagged {rate['fact_error']:.0%} of {n['fact_error']}, "
+                f"correct sentences {rate['ok']:.1%} of {n['ok']}, copied {rate['copied']:.0%} of {n['copied']}"
+            )
+        if f.get("frank"):
+            fr = f["frank"]
+            others = ", ".join(f"{k} {v:.3f}" for k, v in fr.items() if k not in ("ours", "summaries"))
+            lines.append(
+                f"            FRANK partial correlation {fr['ours']:.3f} ({fr['summaries']} summaries; {others})"
+            )
         if "quote_without_speaker" in f:
             q = f["quote_without_speaker"]
             lines.append(

@@ -44,11 +44,14 @@ class Verdict:
     reason: str | None = None
     detail: str | None = None  # what exactly: the missing entity, the swapped pair, …
     sources: list[tuple[int, int]] = field(default_factory=list)  # [start, end) of the support
+    # supported | contradicted | not_found | defect, once the support check has read it (verify)
+    verdict: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "sentence": self.sentence,
             "supported": self.supported,
+            **({"verdict": self.verdict} if self.verdict else {}),
             "reason": None if self.supported else f"{self.reason}: {self.detail}" if self.detail else self.reason,
             "sources": [list(s) for s in self.sources],
         }

@@ -106,7 +106,8 @@ def entity_table(rows: Iterable[dict[str, Any]], fmt: str) -> Iterator[str]:
 
 def verdict_text(v: Any, article_text: str) -> str:
     """`verify`'s lines for one verdict: the sentence, why, and its source sentences."""
-    why = "supported" if v.supported else f"unsupported ({v.reason}{': ' + v.detail if v.detail else ''})"
+    said = (getattr(v, "verdict", "") or "unsupported").replace("_", " ")
+    why = "supported" if v.supported else f"{said} ({v.reason}{': ' + v.detail if v.detail else ''})"
     lines = [f"{'✓' if v.supported else '✗'} {terminal_line(v.sentence)}", f"    {terminal_line(why)}"]
     lines += [f"    source [{a}:{b}]: {terminal_line(article_text[a:b])}" for a, b in v.sources]
     return "\n".join(lines)

@@ -63,6 +63,7 @@ class Settings:
     llm_concurrency: int  # articles sent to the server at once
     llm_timeout: float  # seconds one request to the server may take, retries included
     relation_check: bool  # generative summaries: replace sentences whose relations their source contradicts
+    support_check: bool  # generative summaries: replace sentences their support does not say
     story_window: float  # hours a story takes new articles after its last one
     digest_keep: int  # dated copies of a digest kept beside its --out file (0 = none)
     atom_digests: int  # the Atom feed holds the stories of this many last digests

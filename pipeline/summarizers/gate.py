@@ -215,6 +215,8 @@ def finalize(
     relations: RelationChecker | None = None,
     *,
     tldr_words: int,
+    support_check: bool = False,
+    rewrite: Rewrite | None = None,
 ) -> SummaryResult:
     """Gate generated TLDR sentences and paragraphs against the article; attach provenance.
 
@@ -222,6 +224,9 @@ def finalize(
     passed the gate is also checked against its own support sentences (names, numbers, negation,
     who did what, a claim or a quote that lost its speaker); a failing one is replaced by its
     support sentence when a reader may see that as it is, else dropped; recorded in ``gated``.
+    With ``support_check``, so is every generated sentence the support check
+    (:func:`~pipeline.summarizers.faithful.judge`) does not find in its support; ``rewrite``
+    first gets one try to write it again from its support sentences, told what was wrong.
     The summary never repeats the TLDR; an empty TLDR falls back to the article's first sentence
     that reads on its own (never a caption, a fragment or half a quote)."""
     src = src or Source.of(article.text)
@@ -242,12 +247,14 @@ def finalize(
                 kept.append(out)
         if kept:
             paras.append(kept)
-    if relations is not None:
+    if relations is not None or support_check:
         # article sentences pasted in are the article's own words; a generated sentence with a
         # frame or an aside cut is still generated, and checked
         replaced = {str(g.get("kept")) for g in gated if g["action"] == "replaced"}
-        drop = _check_relations(src, [s for s in tldr_out if s.text not in replaced], relations, gated, alone=True)
-        drop |= _check_relations(src, [s for p in paras for s in p if s.text not in replaced], relations, gated)
+        mine = [s for s in tldr_out if s.text not in replaced]
+        drop = _check_relations(src, mine, relations, gated, alone=True, meaning=support_check, rewrite=rewrite)
+        mine = [s for p in paras for s in p if s.text not in replaced]
+        drop |= _check_relations(src, mine, relations, gated, meaning=support_check, rewrite=rewrite)
         tldr_out = [s for s in tldr_out if id(s) not in drop]
         said: list[str] = []
         for p in paras:  # a replacement never repeats a sentence the summary already has
@@ -373,20 +380,39 @@ RELATION_REASONS = frozenset({"number", "negation", "roles", "attribution", "spe
 def _check_relations(
     src: Source,
     sentences: list[SummarySentence],
-    relations: RelationChecker,
+    relations: RelationChecker | None,
     gated: list[dict[str, Any]],
     alone: bool = False,
+    meaning: bool = False,
+    rewrite: Rewrite | None = None,
 ) -> set[int]:
-    """Replace each sentence with a relation error by its support sentence (as a reader may see
-    it: with the quotation and speaker it belongs to), in place; returns the ids of the sentences
-    to drop instead (their support is a caption, a run-on, half a quote…)."""
+    """Replace each sentence with a relation error (or, with ``meaning``, one the support check
+    does not find in its support) by its support sentence (as a reader may see it: with the
+    quotation and speaker it belongs to), in place; returns the ids of the sentences to drop
+    instead (their support is a caption, a run-on, half a quote…)."""
+    from .faithful import Grams, judge
+
     drop: set[int] = set()
-    for sent, v in zip(sentences, relations.check(src.text, [s.text for s in sentences]), strict=True):
-        if v.supported or v.reason not in RELATION_REASONS or not v.sources:
+    texts = [s.text for s in sentences]
+    verdicts = relations.check(src.text, texts) if relations is not None and texts else [None] * len(texts)
+    grams = Grams(src) if meaning and texts else None
+    for sent, v in zip(sentences, verdicts, strict=True):
+        at: int | None = None
+        if v is not None and not v.supported and v.reason in RELATION_REASONS and v.sources:
+            at, why = src.at(v.sources[0][0]), [f"{v.reason}: {v.detail}" if v.detail else str(v.reason)]
+        elif meaning:
+            j = judge(sent.text, src, grams, alone=alone)
+            if j.supported or not j.support:
+                continue
+            at, why = j.support[0], [j.why()]
+            again = _rewritten(sent.text, j, src, grams, rewrite, alone) if rewrite is not None else None
+            if again is not None:
+                gated.append({"text": sent.text, "unsupported": why, "action": "rewritten", "kept": again.text})
+                sent.text, sent.support = again.text, again.support
+                continue
+        else:
             continue
-        at = src.at(v.sources[0][0])
         unit = src.quotable(at) if at is not None else None
-        why = [f"{v.reason}: {v.detail}" if v.detail else str(v.reason)]
         if unit is None or (alone and not stands_alone(unit.text)):
             problem_ = (
                 "not on its own"
@@ -401,6 +427,31 @@ def _check_relations(
         gated.append({"text": sent.text, "unsupported": why, "action": "replaced", "kept": unit.text})
         sent.text, sent.support = unit.text, [(unit.start, unit.end)]
     return drop
+
+
+# (the sentence, its support sentences, what was wrong) -> the sentence written again, or None
+Rewrite = Callable[[str, list[str], str], str | None]
+
+
+def _rewritten(
+    text: str, j: Any, src: Source, grams: Any, rewrite: Rewrite, alone: bool
+) -> SummarySentence | None:  # fmt: skip
+    """``rewrite``'s new version of a sentence the support check flagged, when it passes the same
+    checks (names and numbers, reader defects, the support check itself), else None."""
+    from .faithful import judge
+
+    try:
+        # from its best support sentence alone: given two, the writer fuses them again
+        new = rewrite(text, [src.sentences[j.support[0]].text], j.why())
+    except Exception:  # noqa: BLE001 - a failed rewrite falls back to the support sentence, as a bad one does
+        return None
+    new = " ".join((new or "").split())
+    if len(content_words(new)) < 3 or problems(new, src) or reader_problem(new) or reframe(new) != new:
+        return None
+    if (alone and not stands_alone(new)) or not judge(new, src, grams, alone=alone).supported:
+        return None
+    idx = support(new, src)
+    return SummarySentence(new, [(src.sentences[i].start, src.sentences[i].end) for i in idx])
 
 
 def _quote(x: Sentence | Unit) -> SummarySentence:
@@ -445,11 +496,12 @@ class Gate:
 
     def __call__(
         self, article: Article, tldr: Sequence[str], paragraphs: Sequence[Sequence[str]], coverage: float,
-        src: Source | None = None,
+        src: Source | None = None, rewrite: Rewrite | None = None,
     ) -> SummaryResult:  # fmt: skip
         return finalize(
-            article, tldr, paragraphs, coverage, src, relations=self.relations, tldr_words=self.settings.tldr_words
-        )
+            article, tldr, paragraphs, coverage, src, relations=self.relations, tldr_words=self.settings.tldr_words,
+            support_check=self.settings.support_check, rewrite=rewrite,
+        )  # fmt: skip
 
 
 def sentences_of(text: str) -> list[str]:

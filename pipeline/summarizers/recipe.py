@@ -56,6 +56,15 @@ ASK_PARAGRAPHS = (
     f"Do not add information, do not expand acronyms. {NEWS_VOICE} Separate the paragraphs with a "
     "blank line. Reply with the paragraphs only."
 )
+# A sentence the support check flagged is written once more from its support sentences alone
+# (a short prompt: no article, so no prompt cache is needed), told what its support lacked.
+ASK_REWRITE = (
+    "Article sentence:\n{support}\n\nThis summary sentence says something the article sentence does not "
+    "({why}):\n{sentence}\n\nRewrite it as one shorter sentence of at most {words} words that says only what "
+    "the article sentence says, with names, numbers and who did what exactly as they are there. "
+    "Reply with the sentence only."
+)
+REWRITE_TOKENS = 70
 FACTS_TOKENS = 220
 TLDR_TOKENS = 60
 PARAGRAPH_TOKENS = 280
@@ -208,7 +217,13 @@ class RecipeSummarizer:
         tldr_sents = sentences_of(" ".join(clean_reply(tldr).split()))
         paragraphs = self._trim(split_paragraphs(paras))
         with self._finish:
-            return self.gate(article, tldr_sents, paragraphs, coverage, src)
+            return self.gate(article, tldr_sents, paragraphs, coverage, src, rewrite=self._rewrite)
+
+    def _rewrite(self, sentence: str, support: list[str], why: str) -> str | None:
+        ask = ASK_REWRITE.format(support="\n".join(support), why=why, sentence=sentence, words=self.settings.tldr_words)
+        reply = self._ask([{"role": "system", "content": SYSTEM}, {"role": "user", "content": ask}], REWRITE_TOKENS)
+        first = sentences_of(" ".join(clean_reply(reply).split()))
+        return first[0] if first else None
 
     def _trim(self, paragraphs: list[list[str]]) -> list[list[str]]:
         """Keep at most 3 paragraphs and about 1.3× the target words: a runaway reply is cut at a sentence."""

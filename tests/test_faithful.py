@@ -1,0 +1,72 @@
+"""The support check: what the article says against what a brief sentence says (no model)."""
+
+from __future__ import annotations
+
+from fakes import finalize
+
+from pipeline.document import Article
+from pipeline.relations import Verdict
+from pipeline.summarizers.faithful import judge
+from pipeline.summarizers.source import Source
+
+TEXT = (
+    "Athletic Bilbao's Aritz Aduriz struck late in the second half to secure a 1-1 draw at Sevilla on Sunday. "
+    "Sevilla had led through a first-half penalty from Kevin Gameiro after a foul on Vitolo.\n"
+    "The draw leaves Bilbao seventh in La Liga, three points behind Villarreal. "
+    "Sevilla coach Unai Emery said his side had deserved to win the match."
+)
+SRC = Source.of(TEXT)
+
+
+def test_a_sentence_copied_or_cut_from_the_article_is_supported():
+    assert judge(
+        "Sevilla had led through a first-half penalty from Kevin Gameiro after a foul on Vitolo.", SRC
+    ).supported
+    cut = "Aritz Aduriz struck late in the second half to secure a 1-1 draw at Sevilla."
+    j = judge(cut, SRC)
+    assert j.supported and j.copied >= 0.8 and j.support == [0]
+
+
+def test_a_changed_outcome_with_the_same_names_is_not_found_and_says_which_words():
+    j = judge("Athletic Bilbao won the match at Sevilla 1-1 thanks to Aduriz.", SRC)
+    assert j.verdict == "not_found" and j.reason == "invented" and "won" in j.detail.split(", ")
+    assert j.support == [0]  # its support: the sentence it was written from
+
+
+def test_two_article_sentences_joined_into_one_claim_are_flagged_in_the_summary_not_in_the_tldr():
+    joined = "Bilbao sit seventh in La Liga after Gameiro's penalty from a foul on Vitolo."
+    j = judge(joined, SRC)
+    assert j.verdict == "not_found" and j.reason == "joins" and len(j.support) == 2
+    assert judge(joined, SRC, alone=True).supported  # a TLDR needs stronger evidence
+
+
+def test_a_relation_error_makes_a_reworded_sentence_contradicted_but_never_a_copied_one():
+    swapped = Verdict("Sevilla drew with Bilbao after Vitolo fouled Aduriz.", False, "roles", "Vitolo / Aduriz")
+    j = judge(swapped.sentence, SRC, relation=swapped)
+    assert j.verdict == "contradicted" and j.reason == "roles"
+    copied = "Sevilla coach Unai Emery said his side had deserved to win the match."
+    assert judge(copied, SRC, relation=Verdict(copied, False, "speaker", "quote")).supported
+    speech = Verdict("His side deserved to win, the coach of Sevilla said on Sunday.", False, "speaker", "quote")
+    assert judge(speech.sentence, SRC, relation=speech).verdict == "defect"
+
+
+def test_the_gate_rewrites_a_flagged_sentence_once_else_puts_its_support_sentence_in_its_place():
+    art = Article(source="t", text=TEXT)
+    tldr = ["Aduriz secured a 1-1 draw for Athletic Bilbao at Sevilla on Sunday."]
+    wrong = "Athletic Bilbao won the match at Sevilla 1-1 thanks to Aduriz."
+    calls = []
+
+    def good(sentence: str, support: list[str], why: str) -> str:
+        calls.append((sentence, support, why))
+        return "Aduriz struck late to secure a 1-1 draw at Sevilla."
+
+    res = finalize(art, tldr, [[wrong]], 1.0, support_check=True, rewrite=good)
+    texts = [s.text for p in res.paragraphs for s in p]
+    assert "Aduriz struck late to secure a 1-1 draw at Sevilla." in texts and wrong not in texts
+    assert calls == [(wrong, [TEXT.split(" Sevilla had")[0]], calls[0][2])] and "won" in calls[0][2]
+    assert any(g["action"] == "rewritten" for g in res.gated)
+    res = finalize(art, tldr, [[wrong]], 1.0, support_check=True, rewrite=lambda s, sup, why: s)  # same error again
+    texts = [s.text for p in res.paragraphs for s in p]
+    assert wrong not in texts and any(g["action"] == "replaced" for g in res.gated)
+    off = finalize(art, tldr, [[wrong]], 1.0)  # without the check the error stands (what it fixes)
+    assert wrong in [s.text for p in off.paragraphs for s in p]
