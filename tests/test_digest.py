@@ -309,7 +309,9 @@ def test_page_controlled_titles_are_escaped_in_every_format(fmt, escaped):
     from pipeline.story import write
 
     art = Article(source="x", url="http://example.com/a", title="<script>alert(1)</script> Hi", text="t")
-    d = dg.Digest("2026-01-01", "2026-01-02T00:00:00Z", articles=[art], stories=[write([art], None)])
+    d = dg.Digest(
+        "2026-01-01", "2026-01-02T00:00:00Z", articles=[art], stories=[write([art], None, words_per_minute=60)]
+    )
     out = dg.render(d, fmt)
     assert escaped in out and "<script>" not in out
 

@@ -43,6 +43,8 @@ class ScriptedChat:
         ask = messages[-1]["content"]
         if ask.endswith(ASK_FACTS):
             reply = "- France asked for a legal opinion on EUCS.\n- ENISA drafted the scheme."
+        elif ask.startswith("Article sentence:"):  # a re-write: the support sentence, cut
+            reply = ask.split("\n")[1].split(",")[0] + "."
         elif "TLDR" in ask:
             reply = "TLDR: France asked for a legal opinion on EUCS, delaying a vote of the ECCG."
         else:
@@ -54,14 +56,20 @@ def test_recipe_reads_the_article_once_and_gates_the_reply(settings):
     art = article(SEED, settings)
     chat = ScriptedChat()
     res = RecipeSummarizer(chat, settings).summarize_one(art)
-    assert len(chat.calls) == 3
-    facts_call, tldr_call, para_call = chat.calls
+    # a sentence the support check flags is written again from its support sentence alone
+    rewrites = [c for c in chat.calls if c[-1]["content"].startswith("Article sentence:")]
+    assert all(art.text[:200] not in c[-1]["content"] for c in rewrites)
+    assert len(chat.calls) - len(rewrites) == 3
+    facts_call, tldr_call, para_call = [c for c in chat.calls if c not in rewrites]
     # TLDR and paragraphs extend the facts conversation: same prefix, so llama.cpp reuses its cache
     assert tldr_call[: len(facts_call) + 1] == para_call[: len(facts_call) + 1]
     assert tldr_call[: len(facts_call)] == facts_call and tldr_call[len(facts_call)]["role"] == "assistant"
     lead = art.text[:60]
-    assert sum(lead in m["content"] for call in chat.calls for m in call) == 3  # one article message each
-    assert res.tldr[0].text.startswith("France asked for a legal opinion on EUCS")
+    writer = [c for c in chat.calls if c not in rewrites]
+    assert sum(lead in m["content"] for call in writer for m in call) == 3  # one article message each
+    # "delaying a vote": no vote in the article; written again from its support sentence
+    assert res.tldr[0].text.startswith("France has requested a legal opinion")
+    assert [g["action"] for g in res.gated if g["text"].startswith("France asked")][-1] == "rewritten"
     assert any("Acme Cloud Alliance" in g["unsupported"][0] for g in res.gated)
     assert res.coverage == 1.0
     src = Source.of(art.text)
@@ -210,7 +218,7 @@ def test_a_story_brief_through_the_llamacpp_writer_is_gated_against_all_its_sour
         "The Harry Winston store near the Champs-Elysees in Paris was stormed by four robbers on Thursday afternoon. "
         "Staff were threatened with a handgun and locked in a back room. No one was injured in the robbery."
     ))  # fmt: skip
-    brief = write([a, b], _llama("gemma3-270m", settings))
+    brief = write([a, b], _llama("gemma3-270m", settings), words_per_minute=settings.words_per_minute)
     said = [*brief.tldr, *(s for p in brief.summary for s in p)]
     assert said and brief.model["summarizer"].startswith("gemma3-270m")
     union = Source.of(a.text + "\n" + b.text)
@@ -255,6 +263,7 @@ class SwappingChat(ScriptedChat):
 
 @pytest.mark.models
 def test_relation_check_replaces_a_sentence_its_source_contradicts(settings):
+    settings = settings.replace(support_check=False)  # the relation check alone
     art = article(SEED, settings)
     assert "ENISA" in art.text  # the gate alone lets the sentence through: every name is in the article
     res = RecipeSummarizer(SwappingChat(), settings).summarize_one(art)
@@ -352,6 +361,7 @@ def _texts(res):
 
 def test_slots_write_several_articles_at_once_in_input_order(settings):
     names = ["eu-cloud-certification.html", "german-bsi.html", "short-patch-tuesday.html", "plain-article.txt"]
+    settings = settings.replace(support_check=False)  # the writer's own calls only (no re-writes)
     arts = [article(SAMPLES / n, settings) for n in names]
     for i, a in enumerate(arts):  # distinct openings, so each call names its article
         a.text = f"Article number {i}. {a.text}"
