@@ -9,7 +9,7 @@ and FRANK's human factuality judgements (``make eval``, task ``faithfulness``).
   from the article it flags (must be 0);
 * **FRANK** (``frank-valid.jsonl.gz`` beside the dev sets; Pagnoni et al. 2021, MIT): 256 system
   summaries of 56 dev articles judged by people; the partial correlation of the check's score
-  (the share of content words a sentence's support lacks, averaged over the summary) with their
+  (the share of content words a sentence's best support sentence lacks, averaged over the summary) with their
   factuality, the system as control variable, as FRANK reports it, beside the published metrics'.
 """
 

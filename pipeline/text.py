@@ -26,9 +26,13 @@ CVE_ID = r"CVE-\d{4}-\d{4,}"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\u115f\u1160\u3164\uffa0]")
 
 
+_LINE_BREAK = re.compile(r"[\u2028\u2029]")  # Unicode line/paragraph separators: a line break to many readers
+
+
 def strip_controls(text: str) -> str:
-    """Remove characters that can drive a terminal or reorder text; page text is untrusted."""
-    return _CONTROL.sub("", text)
+    """Remove characters that can drive a terminal or reorder text; page text is untrusted. The
+    Unicode line and paragraph separators become a space: a one-line message stays one line."""
+    return _LINE_BREAK.sub(" ", _CONTROL.sub("", text))
 
 
 @dataclass(frozen=True, slots=True)

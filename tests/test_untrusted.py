@@ -341,6 +341,8 @@ def test_hangul_fillers_never_reach_the_terminal(tmp_path, fake_models):
     from pipeline.text import strip_controls
 
     assert strip_controls("a\u115fb\u3164c\u1160d\uffa0e") == "abcde"
+    # a line separator in a feed link split an error message in two lines (found by the fuzz test below)
+    assert strip_controls("0\u20280\u2029x").splitlines() == ["0 0 x"]
     p = tmp_path / "page.html"
     p.write_bytes(page(f"Story{HANGUL_FILLERS}title", f"cloud{HANGUL_FILLERS}certification"))
     missing = tmp_path / f"no{HANGUL_FILLERS}such.html"
