@@ -429,8 +429,8 @@ def _check_relations(
     return drop
 
 
-# (the sentence, its support sentences, what was wrong) -> the sentence written again, or None
-Rewrite = Callable[[str, list[str], str], str | None]
+# (the sentence, its support sentences, what was wrong, is it the TLDR) -> written again, or None
+Rewrite = Callable[[str, list[str], str, bool], str | None]
 
 
 def _rewritten(
@@ -442,7 +442,7 @@ def _rewritten(
 
     try:
         # from its best support sentence alone: given two, the writer fuses them again
-        new = rewrite(text, [src.sentences[j.support[0]].text], j.why())
+        new = rewrite(text, [src.sentences[j.support[0]].text], j.why(), alone)
     except Exception:  # noqa: BLE001 - a failed rewrite falls back to the support sentence, as a bad one does
         return None
     new = " ".join((new or "").split())

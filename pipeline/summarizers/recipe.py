@@ -59,9 +59,16 @@ ASK_PARAGRAPHS = (
 # A sentence the support check flagged is written once more from its support sentences alone
 # (a short prompt: no article, so no prompt cache is needed), told what its support lacked.
 ASK_REWRITE = (
-    "Article sentence:\n{support}\n\nThis summary sentence says something the article sentence does not "
-    "({why}):\n{sentence}\n\nRewrite it as one shorter sentence of at most {words} words that says only what "
-    "the article sentence says, with names, numbers and who did what exactly as they are there. "
+    "A summary sentence said something this article sentence does not ({why}). Article sentence:\n{support}\n\n"
+    "Shorten the article sentence to one sentence of at most {words} words, in its own words, keeping its main "
+    "fact, names, numbers and who did what exactly as they are. Reply with the sentence only."
+)
+# A TLDR the support check flagged is asked for again in its own conversation (the article and
+# its facts are the cached prefix, so only this turn is new), told what its words lacked: a
+# sentence cut from one support sentence made a poor headline ("One expert suggested…").
+ASK_TLDR_AGAIN = (
+    "That TLDR says something the article does not ({why}). Write the TLDR again: one sentence of at most 30 "
+    f"words that states the article's main news using only what the article says. {NEWS_VOICE} "
     "Reply with the sentence only."
 )
 REWRITE_TOKENS = 70
@@ -216,14 +223,20 @@ class RecipeSummarizer:
         paras = self._ask([*convo, {"role": "user", "content": ASK_PARAGRAPHS}], PARAGRAPH_TOKENS)
         tldr_sents = sentences_of(" ".join(clean_reply(tldr).split()))
         paragraphs = self._trim(split_paragraphs(paras))
-        with self._finish:
-            return self.gate(article, tldr_sents, paragraphs, coverage, src, rewrite=self._rewrite)
+        asked = [*convo, {"role": "user", "content": ASK_TLDR}, {"role": "assistant", "content": tldr}]
 
-    def _rewrite(self, sentence: str, support: list[str], why: str) -> str | None:
-        ask = ASK_REWRITE.format(support="\n".join(support), why=why, sentence=sentence, words=self.settings.tldr_words)
-        reply = self._ask([{"role": "system", "content": SYSTEM}, {"role": "user", "content": ask}], REWRITE_TOKENS)
-        first = sentences_of(" ".join(clean_reply(reply).split()))
-        return first[0] if first else None
+        def rewrite(sentence: str, support: list[str], why: str, alone: bool) -> str | None:
+            if alone:  # the TLDR: again, in its conversation
+                ask = [*asked, {"role": "user", "content": ASK_TLDR_AGAIN.format(why=why)}]
+            else:  # a summary sentence: its best support sentence, shortened
+                words = self.settings.tldr_words
+                one = ASK_REWRITE.format(support="\n".join(support), why=why, sentence=sentence, words=words)
+                ask = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": one}]
+            first = sentences_of(" ".join(clean_reply(self._ask(ask, REWRITE_TOKENS)).split()))
+            return first[0] if first else None
+
+        with self._finish:
+            return self.gate(article, tldr_sents, paragraphs, coverage, src, rewrite=rewrite)
 
     def _trim(self, paragraphs: list[list[str]]) -> list[list[str]]:
         """Keep at most 3 paragraphs and about 1.3× the target words: a runaway reply is cut at a sentence."""
