@@ -65,7 +65,8 @@ def test_the_gate_rewrites_a_flagged_sentence_once_else_puts_its_support_sentenc
     assert "Aduriz struck late to secure a 1-1 draw at Sevilla." in texts and wrong not in texts
     assert calls == [(wrong, [TEXT.split(" Sevilla had")[0]], calls[0][2])] and "won" in calls[0][2]
     assert any(g["action"] == "rewritten" for g in res.gated)
-    res = finalize(art, tldr, [[wrong]], 1.0, support_check=True, rewrite=lambda s, sup, why, alone: s)  # same error again
+    same = lambda s, sup, why, alone: s  # noqa: E731 - writes the same error again
+    res = finalize(art, tldr, [[wrong]], 1.0, support_check=True, rewrite=same)
     texts = [s.text for p in res.paragraphs for s in p]
     assert wrong not in texts and any(g["action"] == "replaced" for g in res.gated)
     off = finalize(art, tldr, [[wrong]], 1.0)  # without the check the error stands (what it fixes)
