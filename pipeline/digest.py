@@ -38,6 +38,7 @@ from .document import Article
 from .errors import FetchError, PipelineError, SourceError, UsageError
 from .fetch import FEED_TYPES, HTML_TYPES, Response, fetch
 from .policy import Policy, decode_text
+from .render import templates
 from .settings import Settings
 from .store import Store, timestamp, utc_now
 from .story import StoryBrief
@@ -460,34 +461,12 @@ def run(
     return result
 
 
-def _environment() -> Any:
-    import jinja2
-
-    from .policy import public_url
-    from .render import human_date, safe
-    from .text import strip_controls
-
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("pipeline", "templates"),
-        # HTML and Atom templates are escaped; Markdown escapes with its own filter (md)
-        autoescape=lambda name: name is None or not name.endswith(".md.j2"),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
-    )
-    env.filters["md"] = safe
-    env.filters["clean"] = strip_controls
-    env.filters["human_date"] = lambda iso: human_date(iso) or ""
-    env.filters["link"] = lambda url: public_url(url) or ""  # only http(s) URLs become links
-    return env
-
-
 def render(digest: Digest, fmt: str) -> str:
     """Markdown or self-contained HTML (autoescaped); ``atom``: this digest's stories alone."""
     if fmt == "atom":
         return render_atom(digest.generated, [(digest.generated, [b.as_dict() for b in digest.stories])])
     name = {"md": "digest.md.j2", "html": "digest.html.j2"}[fmt]
-    return _environment().get_template(name).render(d=digest, day=digest.generated[:10])
+    return templates().get_template(name).render(d=digest, day=digest.generated[:10])
 
 
 def render_atom(generated: str, digests: Sequence[tuple[str, Sequence[dict[str, Any]]]]) -> str:
@@ -501,4 +480,4 @@ def render_atom(generated: str, digests: Sequence[tuple[str, Sequence[dict[str, 
             except (KeyError, TypeError, ValueError):
                 continue  # a damaged row of the history: its entry is left out
             entries.setdefault(brief.story_id if brief.story_id is not None else id(d), (when, brief))
-    return _environment().get_template("digest.atom.j2").render(updated=generated, entries=list(entries.values()))
+    return templates().get_template("digest.atom.j2").render(updated=generated, entries=list(entries.values()))

@@ -133,3 +133,23 @@ def model_lines(settings: Any) -> Iterator[str]:
             f"{name:<22} {spec.role:<10} {spec.backend:<10} {spec.info.get('size_mb', '?'):>5} MB  "
             f"{spec.info.get('licence', '?'):<18} {mark}{extra}"
         )
+
+
+def templates() -> Any:
+    """The one Jinja environment of the digest and the reader: the package's templates, HTML and
+    Atom escaped (Markdown escapes with its own filter, ``md``), page text cleaned of control
+    characters (``clean``), dates for people (``human_date``), only http(s) URLs as links (``link``)."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("pipeline", "templates"),
+        autoescape=lambda name: name is None or not name.endswith(".md.j2"),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["md"] = safe
+    env.filters["clean"] = lambda s: strip_controls(s or "")
+    env.filters["human_date"] = lambda iso: human_date(iso) or ""
+    env.filters["link"] = lambda url: public_url(url) or ""
+    return env

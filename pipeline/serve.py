@@ -36,9 +36,8 @@ from typing import Any
 from .document import Article
 from .errors import NoSuchArticle, StoreError, UsageError
 from .policy import public_url
-from .render import human_date
+from .render import human_date, templates
 from .store import Store, parse_since
-from .text import strip_controls
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -263,7 +262,6 @@ def quote_path(text: str) -> str:
 def create_app(db: Path, digests_dir: Path | None = None, hosts: Sequence[str] = LOCAL_HOSTS) -> Any:
     """The ASGI app. ``db`` is opened read-only per request; ``digests_dir`` is optional; requests
     whose Host is not one of ``hosts`` (:func:`allowed_hosts`) get a 400."""
-    import jinja2
     from starlette.applications import Starlette
     from starlette.middleware import Middleware
     from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -271,19 +269,11 @@ def create_app(db: Path, digests_dir: Path | None = None, hosts: Sequence[str] =
     from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
     from starlette.routing import Route
 
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("pipeline", "templates"),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
-    )
-    env.filters["clean"] = lambda s: strip_controls(s or "")
-    env.filters["human_date"] = lambda iso: human_date(iso) or ""
+    env = templates()  # the digest's: escaped, cleaned, dated, linked the same way
     env.filters["q"] = quote_path
     static = {
-        "reader.js": ("application/javascript", env.loader.get_source(env, "reader.js")[0]),  # type: ignore[union-attr]
-        "reader.css": ("text/css", env.loader.get_source(env, "reader.css")[0]),  # type: ignore[union-attr]
+        "reader.js": ("application/javascript", env.loader.get_source(env, "reader.js")[0]),
+        "reader.css": ("text/css", env.loader.get_source(env, "reader.css")[0]),
     }
 
     def wants_json(request: Request) -> bool:
