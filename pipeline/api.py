@@ -152,27 +152,9 @@ def verify(article: str | Article, summary: str | Sequence[str], settings: Setti
     sentences = summary_to_check(summary, settings)
     if not isinstance(article, Article):
         article = read_one(_source(article, "article"), settings)
+    from .summarizers.faithful import judged
+
     return list(judged(article.text, Verifier.load(settings).stream(article.text, sentences)))
-
-
-def judged(text: str, verdicts: Iterable[Verdict]) -> Iterator[Verdict]:
-    """The relation check's verdicts, read again by the support check
-    (:func:`~pipeline.summarizers.faithful.judge`): a sentence copied or cut from the article is
-    supported; a reworded one is contradicted (roles, negation, number, attribution), not found
-    (words its support lacks, two sentences joined) or a reader defect (a quote without its
-    speaker). Each verdict keeps the relation check's own findings as detail."""
-    from .relations import Verdict
-    from .summarizers.faithful import Grams, judge
-    from .summarizers.source import Source
-
-    src = grams = None
-    for v in verdicts:
-        if src is None:
-            src = Source.of(text)
-            grams = Grams(src)
-        j = judge(v.sentence, src, grams, relation=v)
-        spans = [(src.sentences[i].start, src.sentences[i].end) for i in sorted(j.support)] or v.sources
-        yield Verdict(v.sentence, j.supported, j.reason, j.detail or None, spans, j.verdict)
 
 
 def verify_sources(
@@ -185,6 +167,7 @@ def verify_sources(
 
     from .policy import Policy
     from .relations import Verifier
+    from .summarizers.faithful import judged
 
     if article_source == "-" and summary_source == "-":
         raise UsageError("the article and the summary cannot both come from stdin")

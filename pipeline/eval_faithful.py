@@ -6,7 +6,7 @@ and FRANK's human factuality judgements (``make eval``, task ``faithfulness``).
   check existed, each read against its article: ok / fact_error / misleading, with its kind; a
   second reader re-read the ones the first was unsure of. Reported: the share of fact errors the
   check flags (recall), of correct sentences it flags (false alarms), of sentences copied or cut
-  from the article it flags (must be 0);
+  from the article (every word, in order, from one article sentence) it flags (must be 0);
 * **FRANK** (``frank-valid.jsonl.gz`` beside the dev sets; Pagnoni et al. 2021, MIT): 256 system
   summaries of 56 dev articles judged by people; the partial correlation of the check's score
   (the share of content words a sentence's best support sentence lacks, averaged over the summary) with their
@@ -28,9 +28,11 @@ def _articles(shared: Path) -> dict[str, str]:
         return {r["id"]: r["article"] for r in map(json.loads, f)}
 
 
-def labelled_briefs(shared: Path, labels: Path = LABELS) -> dict[str, Any]:
-    """Recall on the labelled fact errors, false alarms on the correct sentences, copied ones flagged."""
-    from .summarizers.faithful import COPIED, Grams, judge
+def labelled_briefs(shared: Path, labels: Path = LABELS, verifier: Any = None) -> dict[str, Any]:
+    """Recall on the labelled fact errors, false alarms on the correct sentences, copied ones
+    flagged: as the writer's gate judges them (``flagged``) and, with the relation ``verifier``,
+    as ``verify`` does (``verify``: the relation check's verdicts read by the support check)."""
+    from .summarizers.faithful import Grams, judge
     from .summarizers.source import Source
 
     if not labels.is_file():
@@ -39,6 +41,13 @@ def labelled_briefs(shared: Path, labels: Path = LABELS) -> dict[str, Any]:
     rows = [json.loads(line) for line in labels.read_text(encoding="utf-8").splitlines() if line.strip()]
     read: dict[str, tuple[Source, Grams]] = {}
     count = {"fact_error": [0, 0], "misleading": [0, 0], "ok": [0, 0], "copied": [0, 0]}
+    by_verify = {k: 0 for k in count}
+    relation: dict[tuple[str, int], Any] = {}
+    if verifier is not None:
+        for aid in dict.fromkeys(r["id"] for r in rows if r["id"] in articles):
+            mine = [r for r in rows if r["id"] == aid]
+            for r, v in zip(mine, verifier.check(articles[aid], [r["text"] for r in mine]), strict=True):
+                relation[(aid, r["n"])] = v
     for r in rows:
         if r["id"] not in articles:
             continue
@@ -47,13 +56,18 @@ def labelled_briefs(shared: Path, labels: Path = LABELS) -> dict[str, Any]:
             read[r["id"]] = (src, Grams(src))
         src, grams = read[r["id"]]
         j = judge(r["text"], src, grams, alone=r["part"] == "tldr")
-        count[r["label"]][0] += 1
-        count[r["label"]][1] += not j.supported
-        if j.copied >= COPIED:
-            count["copied"][0] += 1
-            count["copied"][1] += not j.supported
+        v = judge(r["text"], src, grams, relation=relation[(r["id"], r["n"])]) if relation else None
+        # the article's own words: a sentence of it, or one with words cut (none changed)
+        kinds = [r["label"]] + (["copied"] if j.copied >= 1 or grams.cut(r["text"], src, j.support[:1]) else [])
+        for kind in kinds:
+            count[kind][0] += 1
+            count[kind][1] += not j.supported
+            by_verify[kind] += v is not None and not v.supported
     rate = {k: round(flagged / n, 4) if n else 0.0 for k, (n, flagged) in count.items()}
-    return {"briefs": len(read), "sentences": {k: n for k, (n, _) in count.items()}, "flagged": rate}
+    out = {"briefs": len(read), "sentences": {k: n for k, (n, _) in count.items()}, "flagged": rate}
+    if relation:
+        out["verify"] = {k: round(by_verify[k] / n, 4) if n else 0.0 for k, (n, _) in count.items()}
+    return out
 
 
 def _partial(x: list[float], y: list[float], groups: list[str]) -> float:

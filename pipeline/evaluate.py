@@ -185,10 +185,13 @@ def eval_faithfulness(gold: list[dict[str, Any]], verifier: Any, seed: int = 13)
     reference highlights (CNN/DM, one per line) must not be flagged."""
     import random
 
+    from .summarizers.faithful import judged
+
     rng = random.Random(seed)
     caught = {k: [0, 0] for k in ERROR_TYPES}
     alarms = {"source": [0, 0], "reference": [0, 0]}
     speaker = {"source": 0, "reference": 0}
+    by_verify = {"planted": [0, 0], "source": [0, 0], "reference": [0, 0]}  # caught / flagged, checked
     examples: list[dict[str, Any]] = []
     t0 = time.perf_counter()
     checked = 0
@@ -199,11 +202,15 @@ def eval_faithfulness(gold: list[dict[str, Any]], verifier: Any, seed: int = 13)
         refs = [ln.strip() for ln in g["reference"].splitlines() if ln.strip()] if g["dataset"] == "cnndm" else []
         sentences = [w for _, _, w in planted] + [c for _, c, _ in planted] + refs
         verdicts = verifier.check(article[:20_000], sentences)
+        # and as `verify` reads them: the relation check's verdicts through the support check
+        read = list(judged(article[:20_000], verdicts))
         checked += len(sentences)
         n = len(planted)
-        for (kind, correct, wrong), v in zip(planted, verdicts[:n], strict=True):
+        for (kind, correct, wrong), v, r in zip(planted, verdicts[:n], read[:n], strict=True):
             caught[kind][0] += not v.supported
             caught[kind][1] += 1
+            by_verify["planted"][0] += not r.supported
+            by_verify["planted"][1] += 1
             if v.supported and len(examples) < 12:
                 examples.append({"type": kind, "missed": wrong, "correct": correct})
         # a correct sentence flagged for a faithfulness reason is a false alarm; "speaker" (a
@@ -214,6 +221,9 @@ def eval_faithfulness(gold: list[dict[str, Any]], verifier: Any, seed: int = 13)
                 alarms[key][0] += not v.supported and v.reason != "speaker"
                 alarms[key][1] += 1
                 speaker[key] += v.reason == "speaker"
+        for key, part in (("source", read[n : 2 * n]), ("reference", read[2 * n :])):
+            by_verify[key][0] += sum(not r.supported for r in part)
+            by_verify[key][1] += len(part)
     seconds = time.perf_counter() - t0
     total = [sum(c[0] for c in caught.values()), sum(c[1] for c in caught.values())]
     return {
@@ -222,6 +232,7 @@ def eval_faithfulness(gold: list[dict[str, Any]], verifier: Any, seed: int = 13)
         "planted": total[1],
         "false_alarm": {k: {"flagged": f, "checked": n, "rate": f / n if n else 0.0} for k, (f, n) in alarms.items()},
         "quote_without_speaker": speaker,
+        "verify": {k: round(a / n, 4) if n else 0.0 for k, (a, n) in by_verify.items()},
         "ms_per_sentence": round(1000 * seconds / max(1, checked), 2),
         "missed_examples": examples,
     }
@@ -429,7 +440,7 @@ def run(
         from .eval_faithful import frank, labelled_briefs
 
         results["faithfulness"] = eval_faithfulness(gold("summarization"), verifier)
-        results["faithfulness"]["labelled"] = labelled_briefs(shared)
+        results["faithfulness"]["labelled"] = labelled_briefs(shared, verifier=verifier)
         results["faithfulness"]["frank"] = frank(shared)
     if "stories" in tasks:
         results["stories"] = eval_stories(STORY_SET, Models(settings.replace(mode="fast", model="")))
@@ -474,6 +485,10 @@ def metrics(results: dict[str, Any]) -> dict[str, float]:
             out[f"faithfulness.false_alarm.{kind}"] = a["rate"]
         for kind, rate in f.get("labelled", {}).get("flagged", {}).items():
             out[f"faithfulness.labelled.flagged.{kind}"] = rate
+        for kind, rate in f.get("labelled", {}).get("verify", {}).items():
+            out[f"faithfulness.labelled.verify.{kind}"] = rate
+        for kind, rate in f.get("verify", {}).items():
+            out[f"faithfulness.verify.{kind}"] = rate
         if f.get("frank"):
             out["faithfulness.frank.partial"] = f["frank"]["ours"]
     if "stories" in results:
@@ -549,6 +564,13 @@ def table(results: dict[str, Any]) -> str:
                 f"support     labelled briefs: fact errors flagged {rate['fact_error']:.0%} of {n['fact_error']}, "
                 f"correct sentences {rate['ok']:.1%} of {n['ok']}, copied {rate['copied']:.0%} of {n['copied']}"
             )
+            if "verify" in f["labelled"]:
+                vr, pv = f["labelled"]["verify"], f.get("verify", {})
+                lines.append(
+                    f"            as verify reads them (with the relation check): fact errors {vr['fact_error']:.0%}, "
+                    f"correct {vr['ok']:.1%}, copied {vr['copied']:.0%}; planted errors {pv.get('planted', 0):.1%}, "
+                    f"source sentences {pv.get('source', 0):.1%}, reference highlights {pv.get('reference', 0):.1%}"
+                )
         if f.get("frank"):
             fr = f["frank"]
             others = ", ".join(f"{k} {v:.3f}" for k, v in fr.items() if k not in ("ours", "summaries"))

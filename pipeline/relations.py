@@ -128,8 +128,6 @@ class Verifier:
         spans = [(source[i].start, source[i].end) for i in support]
         if covered < MIN_COVERAGE:
             return Verdict(text, False, "no_support", f"{covered:.0%} of its content words", spans)
-        if is_speech(text):  # someone's words in the brief's own voice
-            return Verdict(text, False, "speaker", "quoted speech without its speaker", spans)
         sup_text = _norm(" ".join(source[i].text for i in support))
         sup_letters = _letters(sup_text)
         sup_docs = [src_docs[i] for i in support]
@@ -138,8 +136,10 @@ class Verifier:
         if swapped:
             return Verdict(text, False, "roles", swapped, spans)
         flipped = _polarity_flip(doc, sup_docs)
-        if flipped:
+        if flipped:  # a flipped verb in quoted words is still a contradiction, not just a reader defect
             return Verdict(text, False, "negation", flipped, spans)
+        if is_speech(text):  # someone's words in the brief's own voice
+            return Verdict(text, False, "speaker", "quoted speech without its speaker", spans)
         dropped = _attribution_dropped(doc, sup_docs)
         if dropped:
             return Verdict(text, False, "attribution", dropped, spans)

@@ -30,9 +30,11 @@ the father is), a number moved to another thing in the same sentence, a quote's 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..relations import Verdict
 from .source import Source, content_words, support
 
 # The thresholds, picked on the labelled briefs (2 parameters, 330 sentences; the FRANK split and
@@ -46,9 +48,9 @@ NOVEL = 0.15
 # one-line TLDR is its most reworded sentence, and a false alarm there puts a long article
 # sentence in the headline's place (on the labelled TLDRs: 9 of 14 errors, 4 of 44 correct ones).
 NOVEL_ALONE = 0.25
-# the relation check's reasons that mean the article says otherwise; "speaker" (a quote shown
-# without who said it) is a reader defect, reported as such
-CONTRADICTS = frozenset({"number", "negation", "roles", "attribution"})
+# the relation check's reasons that mean the article says otherwise (a name the support does not
+# have: "entity"); "speaker" (a quote shown without who said it) is a reader defect, reported as such
+CONTRADICTS = frozenset({"number", "negation", "roles", "attribution", "entity"})
 _TOKEN = re.compile(r"\w+(?:[-']\w+)*")
 _SUFFIX = re.compile(r"(?:ing|ed|es|s|ly)$")
 
@@ -67,7 +69,8 @@ class Judgement:
 
     @property
     def supported(self) -> bool:
-        return self.verdict == "supported"
+        """What it says is in the article (a reader defect is about how it is shown)."""
+        return self.verdict in ("supported", "defect")
 
     def why(self) -> str:
         return f"{self.reason}: {self.detail}" if self.detail else str(self.reason)
@@ -87,6 +90,16 @@ class Grams:
     def __init__(self, src: Source) -> None:
         words = _tokens(src.text)
         self.grams = {tuple(words[i : i + GRAM]) for i in range(len(words) - GRAM + 1)}
+
+    def cut(self, sentence: str, src: Source, sentences: list[int]) -> bool:
+        """Every word of ``sentence``, in order, is a word of one of the article's ``sentences``:
+        it is that sentence, or that sentence with words cut (never one with a word changed)."""
+        words = _tokens(sentence)
+        for i in sentences:
+            it = iter(_tokens(src.sentences[i].text))
+            if words and all(w in it for w in words):
+                return True
+        return False
 
     def copied(self, sentence: str) -> float:
         words = _tokens(sentence)
@@ -114,12 +127,19 @@ def judge(
     missing = sorted(w for w in words if _stem(w) not in both)
     share = len(beyond_best) / max(1, len(words))
     j = Judgement(sentence, "supported", support=ranked, copied=round(copied, 3), novel=round(share, 3))
+    if relation is not None and not relation.supported:
+        # the relation check's contradictions hold for any sentence that is not an article
+        # sentence or one cut from it (one name swapped in a copied sentence is still wrong);
+        # "speaker" is a reader defect of the sentence as shown, its facts supported
+        if relation.reason in CONTRADICTS and not (copied >= 1 or grams.cut(sentence, src, ranked[:1])):
+            j.verdict, j.reason, j.detail = "contradicted", relation.reason, relation.detail or ""
+            return j
+        if relation.reason == "speaker":
+            j.verdict, j.reason, j.detail = "defect", "speaker", relation.detail or ""
+            return j
     if copied >= COPIED:
         return j  # copied or cut: the article's own words
-    if relation is not None and not relation.supported and relation.reason in CONTRADICTS | {"speaker"}:
-        j.verdict = "contradicted" if relation.reason in CONTRADICTS else "defect"
-        j.reason, j.detail = relation.reason, relation.detail or ""
-    elif alone:  # a TLDR may join two sentences; it is flagged on words neither has
+    if alone:  # a TLDR may join two sentences; it is flagged on words neither has
         if len(missing) / max(1, len(words)) >= NOVEL_ALONE:
             j.verdict, j.reason, j.detail = "not_found", "invented", ", ".join(missing)
     elif share >= NOVEL:
@@ -129,3 +149,19 @@ def judge(
         else:  # its words are in the article, in two sentences it makes one claim of
             j.reason, j.detail = "joins", "two article sentences made one claim"
     return j
+
+
+def judged(text: str, verdicts: Iterable[Verdict]) -> Iterator[Verdict]:
+    """The relation check's verdicts, read again by the support check
+    (:func:`judge`): a sentence copied word for word from the article is supported; another is
+    contradicted (roles, negation, number, attribution, a name not in its support), not found
+    (words its support lacks, two sentences joined) or a reader defect (a quote without its
+    speaker). Each verdict keeps the relation check's own findings as detail."""
+    src = grams = None
+    for v in verdicts:
+        if src is None:
+            src = Source.of(text)
+            grams = Grams(src)
+        j = judge(v.sentence, src, grams, relation=v)
+        spans = [(src.sentences[i].start, src.sentences[i].end) for i in sorted(j.support)] or v.sources
+        yield Verdict(v.sentence, j.supported, j.reason, j.detail or None, spans, j.verdict)
