@@ -7,6 +7,9 @@ and FRANK's human factuality judgements (``make eval``, task ``faithfulness``).
   second reader re-read the ones the first was unsure of. Reported: the share of fact errors the
   check flags (recall), of correct sentences it flags (false alarms), of sentences copied or cut
   from the article (every word, in order, from one article sentence) it flags (must be 0);
+* the briefs of the next 60 dev articles (rows 30-59), before and after the support check, read
+  the same way, are kept in ``bench/data/faithfulness-labels-heldout.jsonl`` (briefs with a fact
+  error: 26 of 60 before, 15 after); they record a reading, not a figure ``make eval`` recomputes;
 * **FRANK** (``frank-valid.jsonl.gz`` beside the dev sets; Pagnoni et al. 2021, MIT): 256 system
   summaries of 56 dev articles judged by people; the partial correlation of the check's score
   (the share of content words a sentence's best support sentence lacks, averaged over the summary) with their

@@ -43,8 +43,6 @@ class ScriptedChat:
         ask = messages[-1]["content"]
         if ask.endswith(ASK_FACTS):
             reply = "- France asked for a legal opinion on EUCS.\n- ENISA drafted the scheme."
-        elif ask.startswith("A summary sentence said"):  # a re-write: the support sentence, cut
-            reply = ask.split("\n")[1].split(",")[0] + "."
         elif ask.startswith("That TLDR says"):  # the TLDR asked again, in its conversation
             reply = "France has requested a legal opinion on the cloud certification scheme."
         elif "TLDR" in ask:
@@ -59,8 +57,8 @@ def test_recipe_reads_the_article_once_and_gates_the_reply(settings):
     chat = ScriptedChat()
     res = RecipeSummarizer(chat, settings).summarize_one(art)
     # a TLDR the support check flags is asked for again in its conversation (the same cached
-    # prefix), a summary sentence is written again from its support sentence alone
-    rewrites = [c for c in chat.calls if c[-1]["content"].startswith(("That TLDR says", "A summary sentence said"))]
+    # prefix); a summary sentence is not written again
+    rewrites = [c for c in chat.calls if c[-1]["content"].startswith("That TLDR says")]
     again = [c for c in rewrites if c[-1]["content"].startswith("That TLDR says")]
     assert len(again) == 1 and again[0][: len(chat.calls[1])] == chat.calls[1]  # facts + TLDR ask: the prefix
     assert all(art.text[:200] not in c[-1]["content"] for c in rewrites)
@@ -74,7 +72,7 @@ def test_recipe_reads_the_article_once_and_gates_the_reply(settings):
     assert sum(lead in m["content"] for call in writer for m in call) == 3  # one article message each
     # "delaying a vote": no vote in the article; written again from its support sentence
     assert res.tldr[0].text == "France has requested a legal opinion on the cloud certification scheme."
-    assert [g["action"] for g in res.gated if g["text"].startswith("France asked")][-1] == "rewritten"
+    assert [g["action"] for g in res.gated if "delaying a vote" in g["text"]] == ["rewritten"]
     assert any("Acme Cloud Alliance" in g["unsupported"][0] for g in res.gated)
     assert res.coverage == 1.0
     src = Source.of(art.text)
