@@ -1,5 +1,6 @@
-"""The support check measured on people's reading: our own briefs labelled sentence by sentence,
-and FRANK's human factuality judgements (``make eval``, task ``faithfulness``).
+"""Faithfulness measured (``make eval``, task ``faithfulness``): the relation check on planted
+errors (:func:`eval_faithfulness`), and the support check on people's reading: our own briefs
+labelled sentence by sentence, and FRANK's human factuality judgements.
 
 * **labelled briefs** (``bench/data/faithfulness-labels.jsonl``): 330 sentences of 60 quality
   briefs of dev articles (30 CNN/DM, 30 XSum), written by the default writer before the support
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -114,3 +116,146 @@ def frank(shared: Path) -> dict[str, Any]:
         xs = [float(rows[i]["metrics"][name]) for i in have]
         out[name] = round(_partial(xs, [human[i] for i in have], [systems[i] for i in have]), 3)
     return out
+
+
+def eval_faithfulness(gold: list[dict[str, Any]], verifier: Any, seed: int = 13) -> dict[str, Any]:
+    """The planted-error benchmark: wrong sentences made from each dev article's own sentences
+    (see :func:`plant_errors` below) must be caught; the unmodified sentences and the
+    reference highlights (CNN/DM, one per line) must not be flagged."""
+    import random
+
+    from .summarizers.faithful import judged
+
+    rng = random.Random(seed)
+    caught = {k: [0, 0] for k in ERROR_TYPES}
+    alarms = {"source": [0, 0], "reference": [0, 0]}
+    speaker = {"source": 0, "reference": 0}
+    by_verify = {"planted": [0, 0], "source": [0, 0], "reference": [0, 0]}  # caught / flagged, checked
+    examples: list[dict[str, Any]] = []
+    t0 = time.perf_counter()
+    checked = 0
+    for g in gold:
+        article = g["article"]
+        doc = next(verifier.parse([article[:20_000]]))
+        planted = plant_errors(doc, rng)
+        refs = [ln.strip() for ln in g["reference"].splitlines() if ln.strip()] if g["dataset"] == "cnndm" else []
+        sentences = [w for _, _, w in planted] + [c for _, c, _ in planted] + refs
+        verdicts = verifier.check(article[:20_000], sentences)
+        # and as `verify` reads them: the relation check's verdicts through the support check
+        read = list(judged(article[:20_000], verdicts))
+        checked += len(sentences)
+        n = len(planted)
+        for (kind, correct, wrong), v, r in zip(planted, verdicts[:n], read[:n], strict=True):
+            caught[kind][0] += not v.supported
+            caught[kind][1] += 1
+            by_verify["planted"][0] += not r.supported
+            by_verify["planted"][1] += 1
+            if v.supported and len(examples) < 12:
+                examples.append({"type": kind, "missed": wrong, "correct": correct})
+        # a correct sentence flagged for a faithfulness reason is a false alarm; "speaker" (a
+        # quotation taken out without who said it) is a reader defect of the sentence as shown,
+        # true of article sentences too: counted apart
+        for key, part in (("source", verdicts[n : 2 * n]), ("reference", verdicts[2 * n :])):
+            for v in part:
+                alarms[key][0] += not v.supported and v.reason != "speaker"
+                alarms[key][1] += 1
+                speaker[key] += v.reason == "speaker"
+        for key, part in (("source", read[n : 2 * n]), ("reference", read[2 * n :])):
+            by_verify[key][0] += sum(not r.supported for r in part)
+            by_verify[key][1] += len(part)
+    seconds = time.perf_counter() - t0
+    total = [sum(c[0] for c in caught.values()), sum(c[1] for c in caught.values())]
+    return {
+        "recall": {k: {"caught": c, "planted": n, "rate": c / n if n else 0.0} for k, (c, n) in caught.items()},
+        "recall_all": total[0] / max(1, total[1]),
+        "planted": total[1],
+        "false_alarm": {k: {"flagged": f, "checked": n, "rate": f / n if n else 0.0} for k, (f, n) in alarms.items()},
+        "quote_without_speaker": speaker,
+        "verify": {k: round(a / n, 4) if n else 0.0 for k, (a, n) in by_verify.items()},
+        "ms_per_sentence": round(1000 * seconds / max(1, checked), 2),
+        "missed_examples": examples,
+    }
+
+
+ERROR_TYPES = ("entity", "number", "date", "negation", "roles")
+_WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+def plant_errors(doc: Any, rng: Any) -> list[tuple[str, str, str]]:
+    """(error type, correct sentence, wrong sentence) made from one parsed article: a named
+    entity swapped for another of the same label from the same article, a number changed, a date
+    swapped, the main verb negated, subject and object swapped. At most one of each per sentence
+    type per article, from sentences of 8-60 words."""
+    sents = [s for s in doc.sents if 8 <= len(s) <= 60]
+    rng.shuffle(sents)
+    ents_by_label: dict[str, list[str]] = {}
+    for e in doc.ents:
+        ents_by_label.setdefault(e.label_, []).append(e.text)
+    out: list[tuple[str, str, str]] = []
+    done: set[str] = set()
+    for sent in sents:
+        text = sent.text.strip()
+        for kind in ERROR_TYPES:
+            if kind in done:
+                continue
+            wrong = _corrupt(kind, sent, text, ents_by_label, doc.text)
+            if wrong and wrong != text:
+                out.append((kind, text, wrong))
+                done.add(kind)
+                break
+    return out
+
+
+def _corrupt(kind: str, sent: Any, text: str, ents: dict[str, list[str]], article: str) -> str | None:
+    base = sent.start_char
+    if kind == "entity":
+        for e in sent.ents:
+            if e.label_ in {"PERSON", "ORG", "GPE", "NORP"}:
+                others = [o for o in dict.fromkeys(ents.get(e.label_, [])) if o not in text and e.text not in o]
+                if others:
+                    return text[: e.start_char - base] + others[0] + text[e.end_char - base :]
+    if kind == "number":
+        for t in sent:
+            if t.like_num and t.text.isdigit() and t.ent_type_ != "DATE":
+                n = int(t.text)
+                new = next((str(x) for x in (n + 1, n + 2, n * 2 + 3, n * 10 + 7) if str(x) not in article), None)
+                if new:
+                    return text[: t.idx - base] + new + text[t.idx - base + len(t.text) :]
+    if kind == "date":
+        for e in sent.ents:
+            if e.label_ == "DATE":
+                others = [o for o in dict.fromkeys(ents.get("DATE", [])) if o not in text and e.text not in o]
+                day = next((d for d in _WEEKDAYS if d in e.text), None)
+                swapped = others[0] if others else None
+                if swapped is None and day:
+                    swapped = e.text.replace(day, _WEEKDAYS[(_WEEKDAYS.index(day) + 3) % 7])
+                if swapped:
+                    return text[: e.start_char - base] + swapped + text[e.end_char - base :]
+    if kind == "negation":
+        root = sent.root
+        if any(c.dep_ == "neg" for c in root.children) or root.pos_ not in {"VERB", "AUX"}:
+            return None
+        aux = next((c for c in root.children if c.dep_ in {"aux", "auxpass"}), None)
+        if aux is not None:
+            at = aux.idx + len(aux.text) - base
+            return text[:at] + " not" + text[at:]
+        if root.tag_ in {"VBD", "VBZ", "VBP"} and root.lemma_ != "be":
+            helper = {"VBD": "did", "VBZ": "does", "VBP": "do"}[root.tag_]
+            return text[: root.idx - base] + f"{helper} not {root.lemma_}" + text[root.idx - base + len(root.text) :]
+    if kind == "roles":
+        root = sent.root
+        subj = next((c for c in root.children if c.dep_ == "nsubj"), None)
+        obj = next((c for c in root.children if c.dep_ == "dobj"), None)
+        if subj is None or obj is None or subj.pos_ == "PRON" or obj.pos_ == "PRON":
+            return None
+        s0, s1 = subj.left_edge.idx - base, subj.right_edge.idx + len(subj.right_edge.text) - base
+        o0, o1 = obj.left_edge.idx - base, obj.right_edge.idx + len(obj.right_edge.text) - base
+        if not (s1 <= o0) or s1 - s0 > 60 or o1 - o0 > 60:
+            return None
+        a, b = text[s0:s1], text[o0:o1]
+        if a.lower() == b.lower():
+            return None
+        first = b[0].upper() + b[1:] if s0 == 0 else b
+        second = a[0].lower() + a[1:] if s0 == 0 and not sent[0].ent_type_ else a
+        return text[:s0] + first + text[s1:o0] + second + text[o1:]
+    return None

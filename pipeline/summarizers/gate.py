@@ -32,6 +32,7 @@ from ..text import (
     take_words,
 )
 from .base import SummaryResult, paragraphs_of
+from .faithful import Grams, judge
 from .source import NUMBER as _NUMBER
 from .source import Source, content_words, support
 from .source import normalized as _norm
@@ -390,8 +391,6 @@ def _check_relations(
     does not find in its support) by its support sentence (as a reader may see it: with the
     quotation and speaker it belongs to), in place; returns the ids of the sentences to drop
     instead (their support is a caption, a run-on, half a quote…)."""
-    from .faithful import Grams, judge
-
     drop: set[int] = set()
     texts = [s.text for s in sentences]
     verdicts = relations.check(src.text, texts) if relations is not None and texts else [None] * len(texts)
@@ -438,8 +437,6 @@ def _rewritten(
 ) -> SummarySentence | None:  # fmt: skip
     """``rewrite``'s new version of a sentence the support check flagged, when it passes the same
     checks (names and numbers, reader defects, the support check itself), else None."""
-    from .faithful import judge
-
     try:
         # from its best support sentence alone: given two, the writer fuses them again
         new = rewrite(text, [src.sentences[j.support[0]].text], j.why(), alone)
