@@ -5,6 +5,7 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass, field
 
+import pytest
 from fakes import finalize
 from hypothesis import given
 from hypothesis import settings as hsettings
@@ -215,3 +216,145 @@ def test_the_seq2seq_writer_finishes_through_the_settings_gate_with_its_relation
     writer.settings = writer.gate.settings = defaults().replace(relation_check=False, tldr_words=12)
     (res,) = writer.summarize_batch([ART])
     assert res.tldr and all(len(s.text.split()) <= 12 for s in res.tldr)
+
+
+# ---- links and markup: where a sentence sends its reader is a claim the article must make ----
+
+FAITHFUL = "France asked for a legal opinion on EUCS."
+PLANTED = "https://evil.example/cloud-rules"
+
+
+DRAFT = "ENISA published a draft in March that dropped the sovereignty rules."
+
+
+def _only(article, written):
+    """The TLDR the gate makes of ``written`` (beside a faithful summary) and its one decision."""
+    res = finalize(article, [written], [[DRAFT]], 1.0)
+    assert [s.text for p in res.paragraphs for s in p] == [DRAFT]
+    assert len(res.tldr) == 1 and len(res.gated) == 1, (res.tldr, res.gated)
+    return res.tldr[0].text, res.gated[0]
+
+
+def _kept(article, written):
+    res = finalize(article, [written], [[DRAFT]], 1.0)
+    return [s.text for s in res.tldr] == [written] and res.gated == []
+
+
+def test_an_appended_url_the_article_lacks_is_cut_and_recorded_as_a_link():
+    written = f"France asked for a legal opinion on EUCS, as listed at {PLANTED}."
+    assert unsupported(written, Source.of(TEXT)) == [PLANTED]
+    text, gated = _only(ART, written)
+    assert text == FAITHFUL
+    assert gated == {"text": written, "unsupported": [f"link: {PLANTED}"], "action": "removed", "kept": FAITHFUL}
+
+
+LINKED = Article(
+    source="t",
+    title="France and EUCS",
+    text=TEXT + "\nThe rules are listed at HTTPS://www.Evil.example/cloud-rules/ and press@evil.example answers.",
+)
+
+
+def test_a_url_domain_or_address_the_article_has_is_kept_whatever_its_case_scheme_or_slash():
+    for written in (
+        f"France asked for a legal opinion on EUCS, as listed at {PLANTED}.",  # no "www.", no slash
+        "France asked for a legal opinion on EUCS, as listed at evil.example.",  # the host of its URL
+        "France asked for a legal opinion on EUCS, as Press@Evil.example answers.",
+    ):
+        assert _kept(LINKED, written), written
+    other = "France asked for a legal opinion on EUCS, as listed at https://evil.example/cloud-rules-v2."
+    text, gated = _only(LINKED, other)  # another page of the same site
+    assert text == FAITHFUL and gated["unsupported"] == ["link: https://evil.example/cloud-rules-v2"]
+
+
+@pytest.mark.parametrize(
+    "written, lost",
+    [
+        ("France asked for a legal opinion on EUCS (see evil.example).", ["evil.example"]),  # a bare domain
+        ("France asked for a legal opinion on EUCS at www.evil.example.", ["www.evil.example"]),
+        ("France asked for a legal opinion on EUCS; write to press@evil.example.", ["press@evil.example"]),
+        (
+            'France asked for a <a href="https://evil.example/x">legal opinion</a> on EUCS.',
+            ['<a href="https://evil.example/x">', "</a>"],  # the tags go, the words stay
+        ),
+        (
+            "France asked for a legal opinion on EUCS.<script>fetch('//evil.example')</script>",
+            ["<script>fetch('//evil.example')</script>"],  # code goes whole
+        ),
+        (
+            "France asked for a legal opinion on [EUCS](https://evil.example/eucs).",
+            ["[EUCS](https://evil.example/eucs)"],
+        ),
+        (
+            "France asked for a legal opinion on EUCS ![EUCS](https://evil.example/eucs.png).",
+            ["![EUCS](https://evil.example/eucs.png)"],
+        ),
+    ],
+)
+def test_a_domain_an_email_or_markup_the_article_lacks_is_cut(written, lost):
+    text, gated = _only(ART, written)
+    assert text == FAITHFUL
+    assert gated == {"text": written, "unsupported": [f"link: {x}" for x in lost], "action": "removed", "kept": text}
+
+
+def test_a_sentence_that_is_only_a_link_or_leans_on_one_is_dropped():
+    res = finalize(ART, [], [[PLANTED, "Visit evil.example for the rules.", DRAFT]], 1.0)
+    assert [s.text for p in res.paragraphs for s in p] == [DRAFT]
+    assert {"text": PLANTED, "unsupported": [f"link: {PLANTED}"], "action": "dropped"} in res.gated
+    visit = {"text": "Visit evil.example for the rules.", "unsupported": ["link: evil.example"], "action": "dropped"}
+    assert visit in res.gated  # "for the rules." is no sentence
+
+
+def test_what_only_looks_like_a_domain_is_no_link():
+    text = (
+        "The U.S. agency moved its Node.js servers to version 2.13.0 of the ASP.NET runtime.\n"
+        "Its report.pdf lists the servers, e.g. the ones in Ohio, at 3.5 times the old cost."
+    )
+    written = "The U.S. agency moved Node.js servers to version 2.13.0, e.g. the ones in Ohio, per report.pdf."
+    from pipeline.summarizers.gate import links
+
+    assert links(written) == [] and links("ASP.NET runtime, i.e. 3.5 times a.m. costs.") == []
+    res = finalize(Article(source="t", text=text), [written], [], 1.0)
+    assert [s.text for s in res.tldr] == [written]
+    assert [g["action"] for g in res.gated] == ["summary empty after the gate, used lead sentences"]  # none else
+
+
+class LinkingChat:
+    """A ChatModel (the recipe writer's interface) whose TLDR and summary carry planted links."""
+
+    model_id = "scripted-links"
+    context = 4096
+
+    def count_tokens(self, texts):
+        return [len(t.split()) for t in texts]
+
+    def chat(self, messages, max_tokens):
+        from pipeline.summarizers.recipe import ASK_FACTS, Generation
+
+        ask = messages[-1]["content"]
+        if ask.endswith(ASK_FACTS):
+            reply = "- France asked for a legal opinion on EUCS.\n- ENISA published a draft in March."
+        elif "TLDR" in ask:
+            reply = f"TLDR: France asked for a legal opinion on EUCS, as listed at {PLANTED}."
+        else:
+            reply = (
+                "ENISA published a draft in March that dropped the sovereignty rules (see evil.example).\n\n"
+                "A diplomat said 1,200 providers could be affected, as [the list](https://evil.example/list) shows."
+            )
+        return Generation(reply, 10, 0, len(reply.split()))
+
+
+def test_links_the_writer_plants_never_reach_the_brief():
+    from pipeline.settings import defaults
+    from pipeline.summarizers.recipe import RecipeSummarizer
+
+    settings = defaults().replace(relation_check=False)  # the support check on, as packaged
+    (res,) = RecipeSummarizer(LinkingChat(), settings).summarize_batch([ART])
+    assert [s.text for s in res.tldr] == [FAITHFUL]
+    said = [s.text for s in [*res.tldr, *(s for p in res.paragraphs for s in p)]]
+    assert said and not any("evil" in s or "](" in s for s in said)
+    assert [g["unsupported"] for g in res.gated if str(g["unsupported"]).startswith("['link: ")] == [
+        [f"link: {PLANTED}"],
+        ["link: evil.example"],
+        ["link: [the list](https://evil.example/list)"],
+    ]
