@@ -9,7 +9,9 @@ Cron-safe by design:
   written (read-only folder, full disk, a kill) is published by the next run, never lost;
 * a time budget: when it runs out, the run finishes with what it has and lists what it skipped
   (skipped items are not marked seen, so the next run picks them up); quality mode degrades to
-  fast mode when the remaining budget would not fit another LLM summary;
+  fast mode when the remaining budget would not fit another LLM summary, and the LLM writer itself
+  stops at the budget's end (no request starts after it, one in flight is given only the time
+  left): the story it was writing gets its fast brief too;
 * every feed and article failure is isolated and listed in the digest.
 
 Feed items and the feeds a homepage points to come from the internet: they are only ever
@@ -35,7 +37,7 @@ from typing import Any
 
 from . import story
 from .document import Article
-from .errors import FetchError, PipelineError, SourceError, UsageError
+from .errors import BudgetSpent, FetchError, PipelineError, SourceError, UsageError
 from .fetch import FEED_TYPES, HTML_TYPES, Response, fetch
 from .policy import Policy, decode_text
 from .render import templates
@@ -234,8 +236,8 @@ def build(
     digest = Digest(since, utc_now() + "Z")
     models = models or Models(prefer(settings, "quality"))
     fast_models = fast_models or Models(settings.replace(mode="fast", model=""))
-    # every fetch (feeds, discovered feeds, items) ends by the budget's end, so a slow server
-    # cannot keep the run (and its lock) past it
+    # every fetch (feeds, discovered feeds, items) and every request of the LLM writer ends by the
+    # budget's end, so a slow server cannot keep the run (and its lock) past it
     fetch_deadline = time.monotonic() + budget if budget else None
     own = replace(Policy.trusted(settings), deadline=fetch_deadline)
     untrusted = Policy.untrusted(settings, deadline=fetch_deadline)
@@ -315,14 +317,26 @@ def build(
             return
         t0 = clock()
         try:  # a failure stays on its text (finish() shows the story's fallback brief), the others go on
+            if chosen is models:  # the LLM writer's requests (connecting included) end by the budget's end
+                with _connecting(models.settings, fetch_deadline):
+                    until = getattr(chosen.summarizer, "until", None)
+                if until is not None:
+                    until(fetch_deadline)
             list(enrich(todo, chosen, at_once, at_once))
         except PipelineError as exc:  # raised for the whole group (a prompt that does not fit, …)
             for t in todo:
-                if t.status == "ok" and not t.tldr:
+                if isinstance(exc, BudgetSpent) or (t.status == "ok" and not t.tldr):
                     t.fail(exc)
         if chosen is models and any(t.status == "ok" for t in todo):
             done += 1
             est += (clock() - t0 - est) / done
+        spent = [t for t in todo if t.status != "ok" and isinstance(t.failure, BudgetSpent)]
+        if spent:  # the budget ended while the writer wrote them: fast mode, as for the stories it did not reach
+            digest.degraded += len(spent)
+            for t in spent:  # not a failure: what the writer began is dropped (a lone article keeps its own brief)
+                t.status, t.error, t.message, t.failure = "ok", None, None, None
+            unwritten = [t for t in spent if t.model.get("summarizer") != _model_id(fast_models)]
+            list(enrich(unwritten, fast_models, at_once, at_once))
 
     reusing = getattr(fast_models.summarizer, "reusing", None) if digest.articles else None
     with reusing() if reusing is not None else contextlib.nullcontext():
@@ -338,6 +352,15 @@ def build(
                 unseen.update(digest.item_of.get(h) for h in b.hashes)
     digest.seen = [s for s in digest.seen if s[0] not in unseen]
     return digest
+
+
+def _connecting(settings: Settings, deadline: float | None) -> contextlib.AbstractContextManager[None]:
+    """The scope in which the run's writer is loaded: an LLM server's, within the budget."""
+    if not remote_writer(settings):
+        return contextlib.nullcontext()  # the in-process writer: nothing to wait for on a network
+    from .summarizers.remote import budget_ends
+
+    return budget_ends(deadline)
 
 
 def _model_id(models: Any) -> str:

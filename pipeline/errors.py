@@ -15,8 +15,11 @@
     ├── ModelError                a model could not be resolved or loaded (setup problem)
     │   ├── ModelNotFound         name not in the manifest and not a path; lists what exists
     │   └── WriterFailed          the LLM server failed on one article (refused, HTTP error,
-    │                             timeout, a reply not as the API promises): that article's error
+    │       │                     timeout, a reply not as the API promises): that article's error
+    │       └── BudgetSpent       the run's time budget (``digest --budget``) ended before the
+    │                             writer finished the article: the digest briefs it in fast mode
     ├── MissingExtra              an optional extra (``newsbrief[ray]``) is not installed
+    ├── EngineError               the batch engine cannot start: no Ray cluster at ``--address``
     ├── StoreError                the SQLite index is corrupt, locked or unwritable
     │   └── NoSuchArticle         no article with that id in the index
     ├── StateError                a file we keep or write (``--out``, results, a lock) cannot be used
@@ -97,8 +100,22 @@ class WriterFailed(ModelError):
     reason = "model_error"
 
 
+class BudgetSpent(WriterFailed):
+    """The run's time budget ended between (or during) the writer's requests for one article; the
+    writer stopped there. The digest shows that story in fast mode, as one the budget did not
+    reach (:attr:`~pipeline.digest.Digest.degraded`)."""
+
+    reason = "out_of_budget"
+
+
 class MissingExtra(PipelineError):
     reason = "missing_extra"
+
+
+class EngineError(PipelineError):
+    """The batch engine could not start: a Ray cluster that does not answer at ``--address``."""
+
+    reason = "engine_error"
 
 
 class StoreError(PipelineError):

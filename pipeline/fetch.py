@@ -15,8 +15,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,22 +58,23 @@ def _left(deadline: float, timeout: float | None, exc: type[Exception]) -> float
 
 
 class DeadlineStream(httpcore.NetworkStream):
-    """A socket whose every read and write gets at most the time left before ``deadline``."""
+    """A socket whose every read and write gets at most the time left before ``deadline()``
+    (asked at each step: a kept-alive connection serves requests with deadlines of their own)."""
 
-    def __init__(self, inner: httpcore.NetworkStream, deadline: float) -> None:
+    def __init__(self, inner: httpcore.NetworkStream, deadline: Callable[[], float]) -> None:
         self.inner, self.deadline = inner, deadline
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self.inner.read(max_bytes, _left(self.deadline, timeout, httpcore.ReadTimeout))
+        return self.inner.read(max_bytes, _left(self.deadline(), timeout, httpcore.ReadTimeout))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self.inner.write(buffer, _left(self.deadline, timeout, httpcore.WriteTimeout))
+        self.inner.write(buffer, _left(self.deadline(), timeout, httpcore.WriteTimeout))
 
     def close(self) -> None:
         self.inner.close()
 
     def start_tls(self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None) -> Any:
-        left = _left(self.deadline, timeout, httpcore.ConnectTimeout)
+        left = _left(self.deadline(), timeout, httpcore.ConnectTimeout)
         return DeadlineStream(self.inner.start_tls(ssl_context, server_hostname, left), self.deadline)
 
     def get_extra_info(self, info: str) -> Any:
@@ -78,12 +82,22 @@ class DeadlineStream(httpcore.NetworkStream):
 
 
 class PolicyBackend(httpcore.NetworkBackend):
-    """Connects only to the addresses :meth:`Policy.resolve` checked, within the deadline."""
+    """Connects only to the addresses :meth:`Policy.resolve` checked, within the deadline: the
+    one given, or (``None``) the one this thread's request set with :meth:`PolicyTransport.until`."""
 
     plain = httpcore.SyncBackend()
 
-    def __init__(self, policy: Policy, url: str, deadline: float) -> None:
-        self.policy, self.url, self.deadline = policy, url, deadline
+    def __init__(self, policy: Policy, url: str, deadline: float | None) -> None:
+        self.policy, self.url, self.fixed = policy, url, deadline
+        self.local = threading.local()  # .deadline: this thread's request's
+
+    def deadline(self) -> float:
+        mine: float | None = getattr(self.local, "deadline", None)
+        if mine is not None:
+            return mine
+        if self.fixed is None:
+            raise httpcore.ConnectError("no deadline set for this request")  # a caller's bug, never a hang
+        return self.fixed
 
     def connect_tcp(
         self,
@@ -93,11 +107,11 @@ class PolicyBackend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Any = None,
     ) -> httpcore.NetworkStream:
-        left = _left(self.deadline, timeout, httpcore.ConnectTimeout)
+        left = _left(self.deadline(), timeout, httpcore.ConnectTimeout)
         addresses = self.policy.resolve(host, port, self.url, left)
         error: Exception = httpcore.ConnectError(f"cannot connect to {host}")
         for address in addresses:  # numeric addresses: connecting resolves nothing again
-            left = _left(self.deadline, timeout, httpcore.ConnectTimeout)
+            left = _left(self.deadline(), timeout, httpcore.ConnectTimeout)
             try:
                 return DeadlineStream(self.plain.connect_tcp(address, port, left, local_address), self.deadline)
             except httpcore.ConnectError as exc:
@@ -109,17 +123,32 @@ class PolicyBackend(httpcore.NetworkBackend):
 
 
 class PolicyTransport(httpx.HTTPTransport):
-    """An httpx transport whose sockets go through the policy: checked addresses, one deadline."""
+    """An httpx transport whose sockets go through the policy: checked addresses, one deadline.
 
-    def __init__(self, policy: Policy, url: str, deadline: float) -> None:
+    ``deadline=None``: a transport kept for many requests (the LLM writer's one client and its
+    kept-alive connections); each request, the reading of its body included, runs inside
+    :meth:`until` with a deadline of its own."""
+
+    def __init__(self, policy: Policy, url: str, deadline: float | None, connections: int = 2) -> None:
         super().__init__(retries=0)
         # httpx has no parameter for httpcore's network backend; its pool is the documented
         # httpcore ConnectionPool, so we build that one ourselves with ours.
+        self._backend = PolicyBackend(policy, url, deadline)
         self._pool = httpcore.ConnectionPool(
             ssl_context=httpx.create_ssl_context(),
-            network_backend=PolicyBackend(policy, url, deadline),
-            max_connections=2,
+            network_backend=self._backend,
+            max_connections=connections,
         )
+
+    @contextlib.contextmanager
+    def until(self, deadline: float) -> Iterator[None]:
+        """This thread's I/O on the transport ends by ``deadline`` (time.monotonic()); other
+        threads' requests keep theirs."""
+        self._backend.local.deadline = deadline
+        try:
+            yield
+        finally:
+            self._backend.local.deadline = None
 
 
 def fetch(url: str, policy: Policy, accept: tuple[str, ...] = HTML_TYPES + TEXT_TYPES) -> Response:

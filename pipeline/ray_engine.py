@@ -12,24 +12,38 @@ read stage and hangs; in local mode we start Ray with ``workers + 2`` CPUs and g
 Torch threads are set explicitly per actor (``settings.threads``, default 1 here): 2 threads on 2
 busy cores was up to 2x slower than 1. A cluster address (``--address``) needs Ray's token auth
 configured in the environment, as Ray documents; nothing here disables it.
+
+A cluster address is checked before Ray is asked to join it: a malformed one is a usage error, and
+one where nothing accepts a TCP connection within :data:`PROBE_SECONDS` is an
+:class:`~pipeline.errors.EngineError` in one line (``ray.init`` itself would wait on it, with the
+batch's lock held, for as long as Ray retries).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import re
+import socket
+import time
 from collections.abc import Iterator, Set
 from dataclasses import dataclass
 from typing import Any
 
 from .core import Models, already_done, enrich, extracted, loaded, read
 from .document import Article
-from .errors import MissingExtra
+from .errors import EngineError, MissingExtra, PipelineError, UsageError
 from .policy import Policy
 from .settings import Settings
 
 log = logging.getLogger(__name__)
 
 EXTRA = "newsbrief[ray]"
+PROBE_SECONDS = 2.0  # a cluster's head answers a TCP connect at once; nothing there is not worth waiting for
+# HOST:PORT (Ray's GCS address) or ray://HOST:PORT (Ray Client); HOST a name, IPv4 or [IPv6]
+_ADDRESS = re.compile(
+    r"(?:ray://)?(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<host>[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)):(?P<port>\d{1,5})"
+)
 
 
 def check_ray() -> None:
@@ -38,6 +52,50 @@ def check_ray() -> None:
         import ray.data  # noqa: F401
     except ImportError:
         raise MissingExtra(f"the Ray engine needs the optional extra: pip install '{EXTRA}'", "--engine ray") from None
+
+
+def cluster_address(address: str) -> tuple[str, int] | None:
+    """The (host, port) a ``--address`` names, to probe before joining; None for ``auto`` (Ray
+    finds this machine's cluster itself). Anything else is a :class:`UsageError`."""
+    if address == "auto":
+        return None
+    m = _ADDRESS.fullmatch(address)
+    host = (m.group("v6") or m.group("host")) if m else ""
+    port = int(m.group("port")) if m else 0
+    if m and m.group("v6"):
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            host = ""
+    if not host or not 0 < port < 65536:
+        raise UsageError(
+            f"--address {address!r}: use HOST:PORT of the cluster's head (ray://HOST:PORT for Ray Client) or auto"
+        )
+    return host, port
+
+
+def probe(address: str, settings: Settings, seconds: float = PROBE_SECONDS) -> None:
+    """Does something accept a TCP connection at ``address`` within ``seconds`` (the name lookup
+    included)? If not, an :class:`EngineError` naming the address."""
+    target = cluster_address(address)
+    if target is None:
+        return
+    host, port = target
+    end = time.monotonic() + seconds
+    try:
+        addresses = Policy.trusted(settings).resolve(host, port, address, seconds)
+    except PipelineError as exc:
+        raise EngineError(f"no Ray cluster at {address}: {exc.message}", "--address") from None
+    error = "no address"
+    for ip in addresses:
+        try:
+            with socket.create_connection((ip, port), timeout=max(0.05, end - time.monotonic())):
+                return
+        except TimeoutError:
+            error = f"no answer within {seconds:g}s"
+        except OSError as exc:
+            error = exc.strerror or str(exc)
+    raise EngineError(f"no Ray cluster answers at {address} ({error})", "--address")
 
 
 @dataclass
@@ -49,6 +107,10 @@ class RayEngine:
 
     def __post_init__(self) -> None:
         check_ray()  # a missing extra fails before any work, naming the extra
+        if self.address == "local":  # Ray's name for its own instance here: the default
+            self.address = None
+        if self.address is not None:
+            cluster_address(self.address)  # a malformed address is a usage error, before --out is made
 
     def process(self, sources: list[str], settings: Settings, done: Set[str]) -> Iterator[Article | None]:
         return run_on_ray(sources, settings, self.workers, frozenset(done), self.address)
@@ -121,7 +183,12 @@ def run_on_ray(
     started = False
     if not ray.is_initialized():
         if address:
-            ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR)
+            probe(address, settings)  # nothing there: one line now, not a wait inside ray.init
+            try:
+                ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR)
+            except (OSError, RuntimeError, ValueError) as exc:  # ConnectionError: not a Ray cluster, or gone
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                raise EngineError(f"Ray could not join the cluster at {address}: {first}", "--address") from None
         else:
             # "local": always our own instance, even when RAY_ADDRESS or a `ray start` cluster
             # (or its leftover address file) is on this machine; passing num_cpus to one of

@@ -237,6 +237,57 @@ def test_ray_engine_without_the_extra_names_it(tmp_path, monkeypatch, fake_model
     assert not (tmp_path / "o").exists()  # checked before anything was created or processed
 
 
+def _no_ray_init(monkeypatch) -> None:
+    """Ray is never started by these tests: joining a cluster is refused before ``ray.init``."""
+    ray = pytest.importorskip("ray", reason="the newsbrief[ray] extra is installed by make install")
+
+    def refused(*args, **kwargs):
+        raise AssertionError("ray.init was reached")
+
+    monkeypatch.setattr(ray, "init", refused)
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+
+
+def test_a_ray_address_where_nothing_listens_is_one_setup_line_and_frees_the_batch_lock(
+    tmp_path, monkeypatch, fake_models
+):
+    """Before: ray.init waited on 127.0.0.1:1 with the batch's lock held. The address is probed
+    (a TCP connect, 2 s at most) first: one line naming it, exit 4, and the lock is free again."""
+    _no_ray_init(monkeypatch)
+    out = tmp_path / "o"
+    args = ["batch", str(SAMPLES / "plain-article.txt"), "--out", str(out), "-q", "--no-index"]
+    r = CliRunner().invoke(main, [*args, "--engine", "ray", "--address", "127.0.0.1:1"])
+    assert r.exit_code == 4, r.output
+    [line] = r.stderr.splitlines()
+    assert "127.0.0.1:1" in line and line.endswith("[engine_error]"), line
+    r = CliRunner().invoke(main, args)  # the next batch into the same folder takes the lock
+    assert r.exit_code == 0, r.output
+    assert [x["source"] for x in lines(out / "results.jsonl")] == [str(SAMPLES / "plain-article.txt")]
+
+
+@pytest.mark.parametrize("address", ["nonsense:port", "10.0.0.1", "head:99999", "[zz::1]:6379", "http://head:6379"])
+def test_a_malformed_ray_address_is_a_usage_error(tmp_path, monkeypatch, address):
+    _no_ray_init(monkeypatch)
+    out = tmp_path / "o"
+    r = CliRunner().invoke(main, ["batch", str(SAMPLES), "--out", str(out), "--engine", "ray", "--address", address])
+    assert r.exit_code == 2, r.output
+    assert r.stderr.splitlines() == [
+        f"newsbrief: error: --address {address!r}: use HOST:PORT of the cluster's head "
+        "(ray://HOST:PORT for Ray Client) or auto [usage]"
+    ]
+    assert not out.exists()  # refused before the folder (and its lock) was made
+
+
+def test_ray_addresses_that_name_a_head(monkeypatch):
+    pytest.importorskip("ray", reason="the newsbrief[ray] extra is installed by make install")
+    from pipeline.ray_engine import cluster_address
+
+    assert cluster_address("10.0.0.5:6379") == ("10.0.0.5", 6379)
+    assert cluster_address("ray://head.example.org:10001") == ("head.example.org", 10001)
+    assert cluster_address("[::1]:6379") == ("::1", 6379)
+    assert cluster_address("auto") is None  # Ray finds this machine's cluster itself
+
+
 def test_ray_workers_get_local_files_from_the_driver(tmp_path, settings):
     # on a cluster the workers are other machines: a local input is read on the driver and its
     # content travels; the worker side needs no access to the file

@@ -18,12 +18,12 @@ from click.testing import CliRunner
 from conftest import SAMPLES, SEED, Handler
 
 from pipeline.cli import main
-from pipeline.errors import ModelError, WriterFailed
+from pipeline.errors import BudgetSpent, ModelError, WriterFailed
 from pipeline.extract import extract
 from pipeline.policy import Policy
 from pipeline.sources import read_file
 from pipeline.summarizers import remote
-from pipeline.summarizers.recipe import ASK_FACTS, ASK_TLDR, RecipeSummarizer
+from pipeline.summarizers.recipe import ASK_FACTS, ASK_TLDR, Generation, RecipeSummarizer
 from pipeline.summarizers.remote import RemoteChat, endpoints, estimate_tokens
 
 KEY = "sk-test-7d1e0c5a9b"  # a key the tests hand the writer through the environment
@@ -57,6 +57,10 @@ class Stub(Handler):
     most_at_once = 0
     mu = threading.Lock()
     pages: dict[str, bytes] = {}  # GET /site/<name>: feeds and articles for digests
+    tokenized = 0  # "tok", "sleepy": /tokenize requests answered
+    facts = 0  # chat completions that asked for an article's (or a part's) facts
+    nap = 0.0  # "sleepy": seconds before each chat completion is answered
+    peers: set[tuple[str, int]] = set()  # KeepAlive: the connections made to it
 
     def send(self, code: int, body: bytes | dict, ctype: str = "application/json", **headers: str) -> None:
         super().send(code, json.dumps(body).encode() if isinstance(body, dict) else body, ctype, **headers)
@@ -83,7 +87,13 @@ class Stub(Handler):
         Stub.posts += 1
         if mode == "vllmbig" and rest == "tokenize":
             self.send(200, b'{"count": 1e400, "tokens": 7}')
-        elif rest != "v1/chat/completions":
+            return
+        if mode in ("tok", "sleepy") and rest == "tokenize":  # llama.cpp's shape: one text, its tokens
+            with Stub.mu:
+                Stub.tokenized += 1
+            self.send(200, {"tokens": [7] * len(TOKEN.findall(str(body.get("content", ""))))})
+            return
+        if rest != "v1/chat/completions":
             self.send(404, {"error": "no such route"})  # no /tokenize: the writer estimates
             return
         if mode == "auth" and self.headers.get("Authorization") != f"Bearer {KEY}":
@@ -127,14 +137,33 @@ class Stub(Handler):
             with Stub.mu:
                 Stub.in_flight -= 1
             self.send(200, {"choices": [{"message": {"content": echo_reply(body["messages"])}}]})
+        elif mode == "sleepy":  # a server slower than the run's budget
+            time.sleep(Stub.nap)
+            self.send(200, {"choices": [{"message": {"content": echo_reply(body["messages"])}}]})
         elif mode == "think":
             text = "<think>The user wants a summary; I will invent nothing.</think>" + echo_reply(body["messages"])
             self.send(200, {"choices": [{"message": {"role": "assistant", "content": text}}]})
         else:
             Stub.chats += 1
+            Stub.facts += body["messages"][-1]["content"].endswith(ASK_FACTS)
             text = echo_reply(body["messages"])
             usage = {"prompt_tokens": 50, "completion_tokens": len(text.split())}
             self.send(200, {"model": "stub-model", "choices": [{"message": {"content": text}}], "usage": usage})
+
+
+TOKEN = re.compile(r"\w+|[^\w\s]")  # the stub's tokenizer: a word or a punctuation mark
+
+
+class KeepAlive(Stub):
+    """The stub over HTTP/1.1, as llama-server speaks it: a client may send its next request on
+    the same connection. Each connection made is recorded (``Stub.peers``)."""
+
+    protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        super().setup()
+        with Stub.mu:
+            Stub.peers.add(self.client_address)
 
 
 class StubServer(http.server.ThreadingHTTPServer):
@@ -144,8 +173,8 @@ class StubServer(http.server.ThreadingHTTPServer):
         pass  # the writer hangs up on purpose (caps, deadlines)
 
 
-def serve(port: int = 0) -> tuple[StubServer, str]:
-    httpd = StubServer(("127.0.0.1", port), Stub)
+def serve(port: int = 0, handler: type[Stub] = Stub) -> tuple[StubServer, str]:
+    httpd = StubServer(("127.0.0.1", port), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
 
@@ -434,6 +463,167 @@ def test_cli_says_in_one_line_when_the_server_is_not_there(settings):
     r = CliRunner().invoke(main, ["summarize", "--no-index", "--mode", "quality", "--llm-url", url, str(SEED)])
     assert r.exit_code == 4
     assert r.stderr.strip() == f"newsbrief: error: LLM server {url}: connection refused [model_error]"
+
+
+# ---- deadlines: the run's budget bounds every request; counting costs a request per text ----
+
+
+def _news(sentences: int) -> str:
+    """An article of ``sentences`` sentences whose names and figures vary, as a long report's do."""
+    towns = ["Lyon", "Porto", "Ghent", "Turku", "Cork", "Graz", "Bari", "Split", "Brno", "Pecs"]
+    lines = [
+        "The council of {t} approved budget number {n} on Monday after a long debate.",
+        "The plan moves {n} million euros to repairs of schools and bridges in {t}.",
+        "Opposition members in {t} said the repairs had been delayed for {n} months already.",
+        "Work on bridge {n} will start next spring, the mayor of {t} told reporters.",
+        "Residents of {t} can comment on plan {n} until the end of the month.",
+    ]
+    return " ".join(lines[i % 5].format(t=towns[i // 5 % 10], n=100 + i) for i in range(sentences))
+
+
+def test_the_writer_counts_an_article_once_and_sends_everything_over_one_connection(settings):
+    """llama.cpp's /tokenize takes one text: an article is counted in one request (before: one per
+    sentence), a long one's parts once each before they are sent; connecting, counting and writing
+    share one kept-alive connection (before: one per request)."""
+    from pipeline.document import Article
+
+    httpd, url = serve(handler=KeepAlive)
+    Stub.peers.clear()
+    chat = RemoteChat.connect(settings.replace(llm_url=url + "/tok"))
+    try:
+        assert chat.tokenizer == "llama.cpp"
+        writer = RecipeSummarizer(chat, settings.replace(relation_check=False))
+        Stub.tokenized = Stub.facts = 0
+        assert writer.summarize_one(Article(source="a", title="Budgets", text=_news(12))).tldr
+        assert Stub.tokenized == 1 and Stub.facts == 1  # 12 sentences, one request
+        Stub.tokenized = Stub.facts = 0
+        assert writer.summarize_one(Article(source="b", title="Budgets", text=_news(600))).tldr
+        assert Stub.facts >= 2  # too long for one conversation: read in parts
+        assert Stub.tokenized == 1 + Stub.facts  # 600 sentences: the article, then each part read
+        assert len(Stub.peers) == 1
+    finally:
+        chat.close()
+        httpd.shutdown()
+        httpd.server_close()
+
+
+class Dense:
+    """A writer's model whose counts are requests, as on a server, and whose tokenizer gives a
+    digit three tokens: the local estimate's shares undercount a chunk full of figures."""
+
+    model_id = "dense"
+    context = 1024
+    counts_by_request = True
+
+    def __init__(self) -> None:
+        self.counted: list[str] = []
+        self.parts: list[str] = []
+
+    def tokens(self, text: str) -> int:
+        return len(TOKEN.findall(text)) + 2 * sum(c.isdigit() for c in text)
+
+    def count_tokens(self, texts):
+        self.counted += texts
+        return [self.tokens(t) for t in texts]
+
+    def chat(self, messages, max_tokens):
+        first = messages[1]["content"]
+        if first.endswith(ASK_FACTS) and "\n\nArticle (part " in first:  # a map call: one part of the article
+            self.parts.append(first.split("):\n", 1)[1].removesuffix(f"\n\n{ASK_FACTS}"))
+        return Generation(echo_reply(messages))
+
+
+def test_chunks_packed_from_shares_of_one_count_are_counted_and_never_over_the_budget(settings):
+    from pipeline.document import Article
+    from pipeline.summarizers.gate import Source
+
+    prose = " ".join(f"The committee heard witness {w} about the harbour and the old railway." for w in "ABCDEFGH" * 6)
+    figures = " ".join(
+        f"Lot {i} sold for {1000 + i * 37},{i % 10}50 euros on 2024-0{i % 9 + 1}-1{i % 10}." for i in range(60)
+    )
+    model = Dense()
+    writer = RecipeSummarizer(model, settings.replace(relation_check=False))
+    model.counted.clear()
+    writer.summarize_one(Article(source="a", title="Sales", text=f"{prose} {figures} {prose}"))
+    assert len(model.parts) >= 2 and max(model.tokens(p) for p in model.parts) <= writer.chunk_budget
+    # the article once, then parts, each text once: a part over the budget is packed again (at
+    # most 4 rounds of the parts read), never the article sentence by sentence (156 here)
+    assert model.counted[0] == " ".join(s.text for s in Source.of(model.counted[0]).sentences)
+    assert len(set(model.counted)) == len(model.counted) <= 1 + 4 * len(model.parts)
+
+
+def test_the_writer_starts_no_request_of_an_article_once_the_budget_has_ended(settings):
+    """The budget is checked between an article's requests: a writer whose budget ends during its
+    first request stops there, and the article's error says so (``BudgetSpent``)."""
+    from pipeline.document import Article
+
+    class Once(Dense):
+        context = 4096
+
+        def chat(self, messages, max_tokens):
+            self.parts.append("asked")
+            writer.until(time.monotonic() - 1)  # the budget ends while this request runs
+            return super().chat(messages, max_tokens)
+
+    model = Once()
+    writer = RecipeSummarizer(model, settings.replace(relation_check=False))
+    [result] = writer.summarize_batch([Article(source="a", title="Budgets", text=_news(12))])
+    assert model.parts == ["asked"] and isinstance(result.error, BudgetSpent) and result.error.source == "a"
+    assert result.error.reason == "out_of_budget"
+
+
+def test_a_request_is_given_no_more_time_than_the_budget_has_left(stub, settings, monkeypatch):
+    """llm_timeout is 60 s, 1 s of budget is left: the request is given 1 s at most (the timeout
+    the HTTP client is handed), and once the budget has ended no request starts."""
+    import httpx
+
+    given: list[dict[str, float]] = []
+    send = httpx.Client.send
+
+    def spy(self, request, **kwargs):
+        given.append(dict(request.extensions["timeout"]))
+        return send(self, request, **kwargs)
+
+    monkeypatch.setattr(httpx.Client, "send", spy)
+    monkeypatch.setattr(Stub, "nap", 5.0)
+    chat = RemoteChat(stub + "/sleepy", "stub-model", 4096, settings.replace(llm_timeout=60.0), tokenizer="llama.cpp")
+    chat.deadline = time.monotonic() + 1.0
+    assert chat.count_tokens(["One two three."]) == [4]
+    with pytest.raises(BudgetSpent, match="the time budget ended during a request"):
+        chat.chat([{"role": "system", "content": "x"}, {"role": "user", "content": "Article:\nIt rained."}], 8)
+    assert len(given) == 2 and all(0 < t <= 1.0 for g in given for t in g.values()), given
+    with pytest.raises(BudgetSpent, match="the time budget ended before this brief was written"):
+        chat.count_tokens(["Four."])
+    assert len(given) == 2
+
+
+def test_a_digest_whose_budget_ends_inside_a_request_shows_that_story_in_fast_mode(
+    stub, settings, tmp_path, monkeypatch
+):
+    """The server takes 30 s a reply, llm_timeout is 20 s, the budget 4 s: the request is cut at
+    the budget's end, the story gets its fast brief and is counted as such (not a failure), and
+    the digest's lock is free again. Before, the request ran to llm_timeout: a failure, past the budget."""
+    from fakes import LeadSummarizer, rule_tagger
+
+    import pipeline.core
+    from pipeline import digest as dg
+    from pipeline.fsutil import run_lock
+    from pipeline.summarizers import load_summarizer
+
+    fast = LeadSummarizer()
+    monkeypatch.setattr(pipeline.core, "load_summarizer", lambda s: load_summarizer(s) if s.mode == "quality" else fast)
+    monkeypatch.setattr(pipeline.core.EntityTagger, "load", classmethod(lambda cls, s: rule_tagger(s.entity_labels)))
+    monkeypatch.setattr(Stub, "nap", 30.0)
+    feeds = tmp_path / "feeds.txt"
+    feeds.write_text(_site(stub, 1) + "\n")
+    quality = settings.replace(mode="quality", llm_url=stub + "/sleepy", llm_timeout=20.0, relation_check=False,
+                               allow_private_addresses=True)  # fmt: skip
+    d = dg.run(feeds, quality, "7d", "4s", "md", tmp_path / "digest.md", None, lambda text: None)
+    assert len(d.stories) == 1 and not d.failures and d.degraded == 1, (d.failures, d.degraded)
+    assert d.stories[0].model["summarizer"] == "fake-lead" and "1 in fast mode" in d.tally()
+    assert EVENTS[0][0] in (tmp_path / "digest.md").read_text()
+    with run_lock(dg.lock_path(quality.db_path()), "digest run"):  # released: the next run takes it
+        pass
 
 
 # ---- the bundled GGUF behind llama.cpp's own HTTP server ----

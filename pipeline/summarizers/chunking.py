@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from ..text import Sentence
 
 Counter = Callable[[Sequence[str]], list[int]]  # texts -> token counts
+SEP = 1  # a space or newline between sentences is one token in BPE vocabularies, or merges
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +56,7 @@ def chunk(sentences: Sequence[Sentence], count: Counter, budget: int, counts: li
         return []
     if counts is None:
         counts = count([s.text for s in sentences])
-    sep = 1  # a space or newline between sentences is one token in BPE vocabularies, or merges
+    sep = SEP
     chunks: list[Chunk] = []
     texts: list[str] = []
     start = end = tokens = 0

@@ -8,7 +8,12 @@ is read once per article, not once per prompt.
 
 Long articles: token-exact, sentence-aligned chunks sized for the model's context; facts are
 listed per chunk (map), then TLDR and paragraphs are written from all facts (reduce). At most
-``llm_max_chunks`` chunks are read; ``coverage`` reports the share read, never silently less.
+``llm_max_chunks`` chunks are read; ``coverage`` reports the share read, never silently less. On
+an LLM server, where each count is a request, an article is counted once and each chunk read once
+(:meth:`RecipeSummarizer._counts`), not sentence by sentence.
+
+A run's time budget (``digest --budget``, :meth:`RecipeSummarizer.until`) is checked before each
+of an article's requests; when it has ended the article stops there (:class:`BudgetSpent`).
 
 Every output passes the faithfulness gate (``gate.finalize``). This module is model-agnostic: the
 chat model is an interface (``ChatModel``) with two implementations, llama.cpp (``llamacpp.py``,
@@ -18,19 +23,21 @@ GGUF, default) and transformers (``hf.py``).
 from __future__ import annotations
 
 import logging
+import math
 import re
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..document import Article
-from ..errors import ModelError, WriterFailed
+from ..errors import BudgetSpent, ModelError, WriterFailed
 from ..settings import Settings
-from ..text import share_read, take_words
+from ..text import Sentence, share_read, take_words
 from .base import SummaryResult
-from .chunking import chunk
+from .chunking import SEP, Chunk, chunk
 from .gate import Gate, Source, sentences_of
 
 log = logging.getLogger(__name__)
@@ -69,6 +76,11 @@ FACTS_TOKENS = 220
 TLDR_TOKENS = 60
 PARAGRAPH_TOKENS = 280
 TURN_TOKENS = 12  # chat-template tokens around each message
+# a long article's chunks packed from shares of one count (RecipeSummarizer._counts) fill this much
+# of their budget: over a chunk's hundreds of sentences the shares are off by a percent or two either
+# way, so a chunk packed to the brim was over by a few tokens about every other time, and the article
+# was packed and its later chunks counted again; packed to 97%, each chunk's one count confirms it
+SHARES_FILL = 0.97
 
 
 @dataclass(slots=True)
@@ -83,6 +95,10 @@ class Generation:
 
 
 class ChatModel(Protocol):
+    """A writer's model. Optional: ``slots`` (articles written at once), ``counts_by_request``
+    (True when each token count is a request to a server: see :meth:`RecipeSummarizer._counts`)
+    and ``deadline`` (time.monotonic() by which its requests must end: see ``until``)."""
+
     model_id: str
     context: int  # tokens the model is run with
 
@@ -152,6 +168,7 @@ class RecipeSummarizer:
         self.gate = Gate(settings)
         self._pool: ThreadPoolExecutor | None = None
         self._finish = threading.Lock()  # the gate and spaCy run one article at a time
+        self.deadline: float | None = None  # time.monotonic() at which the run's budget ends
         fixed = sum(chat.count_tokens([SYSTEM, ASK_FACTS, ASK_TLDR, ASK_PARAGRAPHS])) + 6 * TURN_TOKENS
         # one conversation holds: article + facts + paragraph request + paragraphs
         self.single_budget = chat.context - fixed - 40 - FACTS_TOKENS - PARAGRAPH_TOKENS
@@ -160,7 +177,20 @@ class RecipeSummarizer:
         if self.chunk_budget < 64:
             raise ModelError(f"context of {chat.context} tokens is too small for the recipe", chat.model_id)
 
+    def until(self, deadline: float | None) -> None:
+        """Write within a run's time budget that ends at ``deadline`` (time.monotonic(); None: no
+        budget): no request of an article starts after it, and a request to an LLM server is given
+        at most the time left. An article the budget ends in is :class:`BudgetSpent`."""
+        self.deadline = deadline
+        if hasattr(self.chat, "deadline"):
+            self.chat.deadline = deadline
+
+    def _in_budget(self) -> None:
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            raise BudgetSpent(f"the time budget ended before this brief was written ({self.model_id})")
+
     def _ask(self, messages: Sequence[Message], max_tokens: int) -> str:
+        self._in_budget()
         g = self.chat.chat(messages, max_tokens)
         self.stats.add(g)
         return g.text
@@ -177,17 +207,20 @@ class RecipeSummarizer:
         return list(self._pool.map(self._one, articles))
 
     def _one(self, article: Article) -> SummaryResult:
-        """An article whose LLM server request failed is that article's error; the batch goes on."""
+        """An article whose LLM server request failed (or whose budget ended) is that article's
+        error; the batch goes on."""
         try:
             return self.summarize_one(article)
         except WriterFailed as exc:
-            return SummaryResult([], [], error=WriterFailed(exc.message, article.source))
+            return SummaryResult([], [], error=type(exc)(exc.message, article.source))
 
     def summarize_one(self, article: Article) -> SummaryResult:
+        self._in_budget()
         src = Source.of(article.text)
         head = f"Title: {article.title}\n\n" if article.title else ""
-        counts = self.chat.count_tokens([s.text for s in src.sentences])  # tokenized once, packed twice
-        whole = chunk(src.sentences, self.chat.count_tokens, self.single_budget, counts)
+        count = _Memo(self.chat.count_tokens)  # a text (a chunk, a window of a long sentence) is counted once
+        counts, exact = self._counts(src.sentences, count)  # counted once, packed twice
+        whole = chunk(src.sentences, count, self.single_budget, counts)
         if len(whole) <= 1:
             text = whole[0].text if whole else article.text
             convo: list[Message] = [
@@ -198,7 +231,7 @@ class RecipeSummarizer:
             convo.append({"role": "assistant", "content": facts})
             coverage = 1.0
         else:
-            parts = chunk(src.sentences, self.chat.count_tokens, self.chunk_budget, counts)
+            parts = self._packed(src.sentences, count, counts, exact)
             read = parts[: self.max_chunks]
             notes = []
             for i, part in enumerate(read, 1):
@@ -232,6 +265,52 @@ class RecipeSummarizer:
         with self._finish:
             return self.gate(article, tldr_sents, paragraphs, coverage, src, rewrite=rewrite)
 
+    def _counts(self, sentences: Sequence[Sentence], count: _Memo) -> tuple[list[int], bool]:
+        """The sentences' token counts, and whether each is exact.
+
+        In-process, counting is cheap: each sentence is counted. On an LLM server each count is an
+        HTTP request (llama.cpp's /tokenize takes one text), and one per sentence was 1,505
+        requests, most of a digest's budget, for one long article. There the article (its
+        sentences joined as a chunk joins them) is counted in one request, and each sentence gets
+        a share of that count in proportion to its local estimate (``estimate_tokens``, which
+        weighs digits, punctuation and other scripts as tokenizers do): the shares and separators
+        add up to the article's count, so whether it fits in one conversation is decided exactly,
+        and only a long article's chunks rest on shares; each of those that is read is counted
+        before it is sent (:meth:`_packed`). The estimate alone would be safe but about 2x the
+        real count of prose: articles that fit would be cut into chunks."""
+        texts = [s.text for s in sentences]
+        if len(texts) <= 1 or not getattr(self.chat, "counts_by_request", False):
+            return count(texts), True
+        from .remote import estimate_tokens
+
+        total = count([" ".join(texts)])[0]
+        return _shares(max(0, total - SEP * (len(texts) - 1)), [estimate_tokens(t) for t in texts]), False
+
+    def _packed(self, sentences: Sequence[Sentence], count: _Memo, counts: list[int], exact: bool) -> list[Chunk]:
+        """A long article's chunks for the map calls. From shares of one count (:meth:`_counts`),
+        packed to :data:`SHARES_FILL` of the budget, every chunk that will be read is counted (one
+        request each). When one is over the budget, the shares from it on are corrected by each
+        counted chunk's real count (the chunks before it stay as they are, counted already) and the
+        article is packed again."""
+        if exact:
+            return chunk(sentences, count, self.chunk_budget, counts)
+        packing = int(self.chunk_budget * SHARES_FILL)
+        parts = chunk(sentences, count, packing, counts)
+        for _ in range(4):  # one round when the shares were right; a chunk dense in figures takes another
+            read = parts[: self.max_chunks]
+            real = count([p.text for p in read])
+            first = next((k for k, n in enumerate(real) if n > self.chunk_budget), None)
+            if first is None:
+                break
+            counts = list(counts)
+            for p, n in zip(read[first:], real[first:], strict=True):
+                ratio = n / max(1, p.tokens)
+                for i, s in enumerate(sentences):
+                    if s.start < p.end and s.end > p.start:
+                        counts[i] = math.ceil(counts[i] * ratio)
+            parts = chunk(sentences, count, packing, counts)
+        return parts
+
     def _trim(self, paragraphs: list[list[str]]) -> list[list[str]]:
         """Keep at most 3 paragraphs and about 1.3× the target words: a runaway reply is cut at a sentence."""
         limit = int(self.settings.summary_words * 1.3)
@@ -240,3 +319,29 @@ class RecipeSummarizer:
         for p, sent in take_words(flat, limit, lambda item: len(item[1].split())):
             out.setdefault(p, []).append(sent)
         return list(out.values())
+
+
+class _Memo:
+    """A token counter that counts each distinct text once."""
+
+    def __init__(self, count: Callable[[Sequence[str]], list[int]]) -> None:
+        self.count = count
+        self.known: dict[str, int] = {}
+
+    def __call__(self, texts: Sequence[str]) -> list[int]:
+        todo = list(dict.fromkeys(t for t in texts if t not in self.known))
+        if todo:
+            self.known.update(zip(todo, self.count(todo), strict=True))
+        return [self.known[t] for t in texts]
+
+
+def _shares(total: int, weights: Sequence[int]) -> list[int]:
+    """``total`` split in proportion to ``weights`` (largest remainders): whole numbers that add
+    up to ``total`` exactly."""
+    whole = sum(weights) or 1
+    exact = [total * w / whole for w in weights]
+    out = [math.floor(x) for x in exact]
+    by_remainder = sorted(range(len(out)), key=lambda i: out[i] - exact[i])
+    for i in by_remainder[: total - sum(out)]:
+        out[i] += 1
+    return out

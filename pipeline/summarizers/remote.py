@@ -4,26 +4,31 @@
 Implements :class:`~pipeline.summarizers.recipe.ChatModel`, so the recipe (facts → TLDR →
 paragraphs, chunking with map-reduce, coverage), the faithfulness gate, the relation check and
 provenance run exactly as with the bundled model. What the server says is untrusted input like a
-page: replies are size-capped, bounded by one deadline per request (the fetcher's transport), their
-control characters stripped, and anything not shaped as the API promises is that article's
+page: replies are size-capped, bounded by one deadline per request (the fetcher's transport: at
+most ``llm_timeout``, and never past the end of the run's time budget), their control characters
+stripped, and anything not shaped as the API promises is that article's
 :class:`~pipeline.errors.WriterFailed`, never a crash of the run. The API key is read from the
 environment variable the user names and goes only into the Authorization header: never into a
-message, a log line or an error.
+message, a log line or an error. One HTTP client per writer: its kept-alive connections (one per
+request in flight) carry every request, rather than a connection (and a TCP handshake) per request.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
 import os
 import re
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..errors import ModelError, PipelineError, WriterFailed
+from ..errors import BudgetSpent, ModelError, PipelineError, WriterFailed
 from ..policy import Policy
 from ..settings import Settings
 from ..text import strip_controls
@@ -37,6 +42,22 @@ RETRIES = 3
 BACKOFF = 1.0  # seconds before the first retry, doubled each time (or the server's Retry-After)
 # A reasoning model (Qwen3, DeepSeek-R1 on Ollama) may put its thinking in the content.
 _THINK = re.compile(r"<think>.*?(?:</think>|\Z)", re.S)
+
+
+# time.monotonic() at which the run's budget ends, for a writer connecting now (see budget_ends)
+_BUDGET_END: ContextVar[float | None] = ContextVar("budget_end", default=None)
+
+
+@contextlib.contextmanager
+def budget_ends(deadline: float | None) -> Iterator[None]:
+    """A writer that connects inside this block (loaded on first use, when the digest first needs
+    it) makes its first requests, too, within the run's budget; once loaded, its budget is set
+    with ``RecipeSummarizer.until``."""
+    token = _BUDGET_END.set(deadline)
+    try:
+        yield
+    finally:
+        _BUDGET_END.reset(token)
 
 
 def estimate_tokens(text: str) -> int:
@@ -74,7 +95,7 @@ class Reply:
 
 
 class RemoteChat:
-    """One OpenAI-compatible endpoint; thread-safe (a client per request), ``slots`` requests at once."""
+    """One OpenAI-compatible endpoint; thread-safe (one client, shared), ``slots`` requests at once."""
 
     def __init__(
         self,
@@ -99,15 +120,31 @@ class RemoteChat:
             self._headers["Authorization"] = f"Bearer {api_key}"
         # the user's own endpoint: loopback and private addresses are the normal case
         self._policy = replace(Policy.trusted(settings), max_bytes=REPLY_CAP, timeout=settings.llm_timeout)
+        # time.monotonic() at which the run's budget ends (digest --budget; None: no budget): no
+        # request starts after it, and each is given at most the time left (BudgetSpent)
+        self.deadline: float | None = None
+        self._client: Any = None  # httpx.Client and its transport, made on first use
+        self._transport: Any = None
+        self._mu = threading.Lock()
+
+    @property
+    def counts_by_request(self) -> bool:
+        """Is every token count an HTTP request? (Then the recipe counts an article once, not each
+        of its sentences.) Without the server's tokenizer, counts are local estimates."""
+        return bool(self.tokenizer)
 
     # ------------------------------------------------------------------ connecting
     @classmethod
     def connect(cls, settings: Settings) -> RemoteChat:
         """Ask the server which model, context and tokenizer it has; a :class:`ModelError` (a
-        setup problem, said in one line) when it cannot be reached or has no such model."""
+        setup problem, said in one line) when it cannot be reached or has no such model. Inside
+        :func:`budget_ends`, these requests end by the run's budget's end too."""
         chat = cls(settings.llm_url, settings.llm_model, settings.llm_context, settings, api_key(settings))
+        chat.deadline = _BUDGET_END.get()
         try:
             listed = chat._get(chat.api + "/models")
+        except BudgetSpent:
+            raise  # not a setup problem: the run's time is up
         except WriterFailed as exc:
             raise ModelError(exc.message) from None
         data = _dict(listed.data).get("data") if listed.status == 200 else None
@@ -138,6 +175,8 @@ class RemoteChat:
             return int(entry["max_model_len"])
         try:
             props = self._get(self.root + "/props")
+        except BudgetSpent:
+            raise
         except WriterFailed:
             return 0
         n_ctx = _dict(_dict(props.data).get("default_generation_settings")).get("n_ctx")
@@ -150,6 +189,8 @@ class RemoteChat:
             try:
                 if self._tokenize("Hello, world.", kind, retry=False) > 0:
                     return kind
+            except BudgetSpent:
+                raise
             except WriterFailed:
                 continue
         return ""
@@ -215,8 +256,15 @@ class RemoteChat:
 
     def _request(self, method: str, url: str, body: dict[str, Any] | None, retry: bool) -> Reply:
         """One request (a 429/503 retried with backoff while the deadline allows), its JSON body
-        read under the cap and the deadline; every failure a :class:`WriterFailed` in one line."""
-        deadline = time.monotonic() + self.timeout
+        read under the cap and the deadline; every failure a :class:`WriterFailed` in one line.
+        The deadline is ``llm_timeout`` from now, or the end of the run's budget when that comes
+        first; once the budget has ended no request starts (:class:`BudgetSpent`)."""
+        now = time.monotonic()
+        deadline = now + self.timeout
+        if self.deadline is not None:
+            if now >= self.deadline:
+                raise self._failed("the time budget ended before this brief was written", BudgetSpent)
+            deadline = min(deadline, self.deadline)
         for attempt in range(RETRIES + 1):
             reply = self._once(method, url, body, deadline)
             if not retry or reply.status not in RETRY_STATUS or attempt == RETRIES:
@@ -228,36 +276,49 @@ class RemoteChat:
             time.sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _once(self, method: str, url: str, body: dict[str, Any] | None, deadline: float) -> Reply:
-        import httpcore
+    def _http(self) -> tuple[Any, Any]:
+        """The writer's one client and its transport (connections kept alive, ``slots`` of them:
+        one per request in flight), made on first use."""
         import httpx
 
-        from ..fetch import PolicyTransport, _left
-        from ..policy import decode_layers, too_large
+        from ..fetch import PolicyTransport
 
-        try:
-            with (
-                httpx.Client(
+        with self._mu:
+            if self._client is None:
+                # no fixed deadline: each request runs under its own (transport.until)
+                self._transport = PolicyTransport(self._policy, self.url, None, connections=max(1, self.slots))
+                self._client = httpx.Client(
                     timeout=httpx.Timeout(self.timeout),
                     headers=self._headers,
                     follow_redirects=False,
                     trust_env=False,  # the article goes only where the user said, never via a proxy env
-                    transport=PolicyTransport(self._policy, url, deadline),
-                ) as client,
-                client.stream(method, url, json=body) as resp,
-            ):
-                declared = resp.headers.get("content-length", "")
-                too_large(int(declared) if declared.isascii() and declared.isdigit() else 0, REPLY_CAP, "", "reply")
-                raw = bytearray()
-                encodings = resp.headers.get_list("content-encoding", split_commas=True)
-                for part in decode_layers(resp.iter_raw(), encodings, REPLY_CAP, ""):
-                    raw += part
-                    _left(deadline, None, httpx.ReadTimeout)  # a reply that trickles forever: the fetcher's rule
-                retry_after = resp.headers.get("retry-after", "")
-                status = resp.status_code
+                    transport=self._transport,
+                )
+            return self._client, self._transport
+
+    def close(self) -> None:
+        """Close the kept-alive connections (the next request opens one again)."""
+        with self._mu:
+            client, self._client, self._transport = self._client, None, None
+        if client is not None:
+            client.close()
+
+    def _once(self, method: str, url: str, body: dict[str, Any] | None, deadline: float) -> Reply:
+        import httpcore
+        import httpx
+
+        try:
+            try:
+                status, raw, retry_after = self._exchange(method, url, body, deadline)
+            except httpx.RemoteProtocolError:
+                # a kept-alive connection the server had just closed ("disconnected without sending
+                # a response"): once more, on a new connection
+                status, raw, retry_after = self._exchange(method, url, body, deadline)
         except PipelineError as exc:  # over the cap, a refused address
             raise self._failed(exc.message) from None
         except (httpx.TimeoutException, httpcore.TimeoutException):
+            if self.deadline is not None and time.monotonic() >= self.deadline - 0.01:
+                raise self._failed("the time budget ended during a request", BudgetSpent) from None
             raise self._failed(f"no complete reply within {self.timeout:g}s (llm_timeout)") from None
         except (httpx.HTTPError, httpcore.NetworkError, httpcore.ProtocolError, OSError) as exc:
             reason = "connection refused" if isinstance(exc, httpx.ConnectError) else f"network error: {exc}"
@@ -265,18 +326,41 @@ class RemoteChat:
         except ValueError as exc:  # a malformed URL or header
             raise self._failed(str(exc)) from None
         try:
-            data = json.loads(bytes(raw))
+            data = json.loads(raw)
         except (ValueError, RecursionError):  # not JSON, or nested deeper than Python's stack
             if status == 200:
                 raise self._failed("the reply is not JSON") from None
             data = None
         return Reply(status, data, _seconds(retry_after))
 
-    def _failed(self, message: str) -> WriterFailed:
+    def _exchange(self, method: str, url: str, body: dict[str, Any] | None, deadline: float) -> tuple[int, bytes, str]:
+        """(status, body, Retry-After) of one request on the writer's client, every step of it
+        (connect, send, headers, body) within ``deadline``; the HTTP library's errors as they are."""
+        import httpx
+
+        from ..fetch import _left
+        from ..policy import decode_layers, too_large
+
+        client, transport = self._http()
+        left = _left(deadline, None, httpx.ConnectTimeout)  # what this request may take, at most
+        with (
+            transport.until(deadline),
+            client.stream(method, url, json=body, timeout=httpx.Timeout(left)) as resp,
+        ):
+            declared = resp.headers.get("content-length", "")
+            too_large(int(declared) if declared.isascii() and declared.isdigit() else 0, REPLY_CAP, "", "reply")
+            raw = bytearray()
+            encodings = resp.headers.get_list("content-encoding", split_commas=True)
+            for part in decode_layers(resp.iter_raw(), encodings, REPLY_CAP, ""):
+                raw += part
+                _left(deadline, None, httpx.ReadTimeout)  # a reply that trickles forever: the fetcher's rule
+            return resp.status_code, bytes(raw), resp.headers.get("retry-after", "")
+
+    def _failed(self, message: str, kind: type[WriterFailed] = WriterFailed) -> WriterFailed:
         """This server's error, in one line, never showing the key (a server may echo it back,
         and an HTTP library may quote a header it refused)."""
         text = f"LLM server {self.url}: {' '.join(strip_controls(message).split())}"
-        return WriterFailed(text.replace(self._key, "***") if self._key else text)
+        return kind(text.replace(self._key, "***") if self._key else text)
 
     def _error_text(self, data: Any) -> str:
         """The server's own error message, shortened and made safe (it is shown to the user)."""
