@@ -649,9 +649,13 @@ class Store:
 
     @_typed("write to")
     def set_story_brief(self, story_id: int, brief: dict[str, Any]) -> None:
+        """Keep a story's brief; its title becomes the brief's (the title of the source that
+        leads it, not of the first page grouped, which a page's own date decides)."""
+        title = brief.get("title") if isinstance(brief.get("title"), str) else None
         with self.db:
             self.db.execute(
-                "UPDATE stories SET brief = ? WHERE id = ?", (json.dumps(brief, ensure_ascii=False), story_id)
+                "UPDATE stories SET brief = ?, title = COALESCE(?, title) WHERE id = ?",
+                (json.dumps(brief, ensure_ascii=False), title, story_id),
             )
 
     @_typed("read")
@@ -662,10 +666,11 @@ class Store:
 
     @_typed("read")
     def story_members(self, story_id: int, limit: int) -> list[tuple[int, Article]]:
-        """The newest ``limit`` articles of a story (id, article with its text), oldest first."""
+        """The ``limit`` articles of a story the index took last (id, article with its text), in
+        the order it took them: by when they were seen, not by the date a page gives itself."""
         rows = self.db.execute(
             "SELECT a.brief, a.body, a.id FROM story_articles s JOIN articles a ON a.id = s.article_id"
-            " WHERE s.story_id = ? ORDER BY COALESCE(a.date, a.added_at) DESC, a.id DESC LIMIT ?",
+            " WHERE s.story_id = ? ORDER BY a.id DESC LIMIT ?",
             (story_id, limit),
         ).fetchall()
         return [(int(r[2]), self._brief(r, f"article {r[2]}")) for r in reversed(rows)]

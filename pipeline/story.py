@@ -34,11 +34,12 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
+from .claims import SHOWN, Difference
 from .document import Article
 from .errors import PipelineError, SummaryError
 from .text import CVE_ID, Unit
@@ -59,6 +60,11 @@ class Options:
     # 0.6/0.3: 0.859, 0.5/0.35: 0.857). Adding the lead's words to the profiles did not help.
     threshold: float = 0.3
     entity_weight: float = 0.7  # share of the score that comes from the entity profiles
+    # cosine of the text an article needs with a story to join it, whatever names they share: a
+    # page stuffed with a story's names ("Northwind, Maria Lopez, Madrid") over unrelated text
+    # scored 0.28 against its story, another outlet's report of it 0.96, a report of its market
+    # fallout 0.58; on ECB+'s odd topics the least similar right join scored 0.43
+    min_text: float = 0.35
     window_hours: float = 72.0  # a story takes new articles this long after its last one
     max_posting: int = 200  # an entity key in more open stories than this finds no candidates
     recent: int = 32  # the newest stories are always candidates (articles without entities)
@@ -198,12 +204,12 @@ class Grouper:
         if not cands:
             return None, 0.0
         hard = _key_cves(item)
-        for p in cands:  # a CVE the article is about: the story of that CVE
-            if hard & self.open[p].cves:
-                return self.open[p], 1.0
         totals = np.stack([self.open[p].total for p in cands])
         norms = np.linalg.norm(totals, axis=1)
         cos = (totals @ item.vector) / np.maximum(norms, 1e-9)
+        for j, p in enumerate(cands):  # a CVE the article is about: the story of that CVE
+            if hard & self.open[p].cves and cos[j] >= self.opts.min_text:
+                return self.open[p], 1.0
         mine = {k: w * self.idf(k) for k, w in _weights(item.entities).items()}
         # an article that names nobody is judged on its text alone, and must be nearly the same
         # text (cosine TEXT_ONLY) to join: without names, one template's pages look alike
@@ -212,6 +218,7 @@ class Grouper:
             mine_norm = math.sqrt(sum(v * v for v in mine.values()))
             for j, p in enumerate(cands):
                 scores[j] += self.opts.entity_weight * _profile_cos(mine, mine_norm, self.open[p], self.idf)
+        scores[cos < self.opts.min_text] = -1.0  # names alone never join a story
         j = int(np.argmax(scores))  # first of equals: the earliest story
         if scores[j] < self.opts.threshold:
             return None, float(scores[j])
@@ -269,13 +276,29 @@ def lead_vector(article: Article, encode: Callable[[Sequence[str]], np.ndarray])
     for unit in found:
         if words >= LEAD_WORDS:
             break
-        if _candidate(unit):  # not a dateline, a caption: not what the article reports
+        if _candidate(unit) and not listing(unit.text):  # not a dateline, a caption, a list of tags
             texts.append(unit.text)
             words += unit.words
     if not texts:
         texts = [article.text[:1000] or "-"]
     total = encode(texts).sum(axis=0)
     return total / max(float(np.linalg.norm(total)), 1e-9)
+
+
+def listing(text: str) -> bool:
+    """A bare list of names or tags ("Northwind, Maria Lopez, Madrid, ransomware."), not a
+    sentence: three items or more, nearly all of one to three words and no function word. It says nothing about what
+    happened, yet embeds close to any story naming the same: a page that puts one over unrelated
+    text scored 0.47 against that story with it, under 0.3 without. "Attackers hit France,
+    Germany, Italy and Spain on Monday" is a sentence (two of its three items are longer)."""
+    from .text import FUNCTION_WORDS
+
+    parts = [p.split() for p in re.split(r"[,;|\n•·]+", text.strip().rstrip(".")) if p.strip()]
+
+    def item(words: list[str]) -> bool:  # "Maria Lopez", "Bank of Spain"; not "the report said"
+        return len(words) <= 3 and not any(w.lower() in FUNCTION_WORDS - {"and", "of"} for w in words)
+
+    return len(parts) >= 3 and sum(item(p) for p in parts) >= 0.8 * len(parts)
 
 
 def entity_counts(article: Article) -> dict[str, float]:
@@ -405,8 +428,9 @@ class StoryBrief:
 
     @property
     def independent(self) -> int:
-        """Sources that are not copies of another."""
-        return sum(1 for s in self.sources if s.copy_of is None)
+        """Independent voices among the sources: a copy speaks with its original's, and the
+        pages of one site with one voice (:func:`voices`)."""
+        return len(set(voices(self.sources)))
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -432,8 +456,41 @@ class StoryBrief:
         )  # fmt: skip
 
 
-COPY_SHARE = 0.8  # an article sharing this share of its sentences with another copies it
+COPY_SHARE = 0.8  # an article telling this share of its sentences as another does (or nearly) copies it
+COPY_WORDS = 0.6  # share of their words (of both) two sentences have when one is the other edited
 MAX_SOURCE_SENTENCES = 80  # sentences taken from each source into the story's text
+
+
+@dataclass(frozen=True, slots=True)
+class _Dispute:
+    source: int  # the source telling a piece otherwise
+    how: Difference
+    agrees: int | None  # the piece its telling agrees with (in other words), if any
+    unit: int  # which of its source's units tells it
+    text: str  # that unit's text
+
+
+def _same_telling(a: str, b: str) -> bool:
+    """Two sentences (already found to tell one fact) tell it the same way: lightly retold, no
+    figure, negation, name or hedge differs; freely retold, no figure clashes."""
+    from .claims import differ, figures_clash, words_shared
+
+    if figures_clash(a, b) is not None:
+        return False
+    return words_shared(a, b) < LIGHTLY or differ(a, b, strict=False) is None
+
+
+def _tellings(p: _Piece, pieces: Sequence[_Piece]) -> list[tuple[_Dispute, set[int]]]:
+    """The disputes of a piece grouped by how they tell it (two that differ on nothing tell it one
+    way, however they word it): one dispute of each group, and the sources telling it so."""
+    out: list[tuple[_Dispute, set[int]]] = []
+    for d in p.disputed:
+        backing = [] if d.agrees is None else [pieces[d.agrees].source, *pieces[d.agrees].also]
+        same = next((told for first, told in out if _same_telling(first.text, d.text)), None)
+        if same is None:
+            out.append((d, same := set()))
+        same.update([d.source, *backing])
+    return out
 
 
 @dataclass(slots=True)
@@ -443,27 +500,104 @@ class _Piece:
     source: int
     span: tuple[int, int]  # in the source's text
     also: set[int] = field(default_factory=set)  # other sources that say it too
+    # sources telling it nearly the same but for a figure, a name, a negation…
+    disputed: list[_Dispute] = field(default_factory=list)
 
 
-def _norm(text: str) -> str:
-    return " ".join(re.findall(r"\w+", text.lower()))
+def site(host: str | None) -> str | None:
+    """The registrable domain of a host (``news.bbc.co.uk`` -> ``bbc.co.uk``, from the public
+    suffix list the ``tld`` package ships): two pages of one outlet are one voice. A host the list
+    does not know (``a.example``, ``localhost``) keeps its last two labels; an IP address is its
+    own site."""
+    if not host:
+        return None
+    import ipaddress
+
+    from tld import get_fld
+
+    host = host.lower().rstrip(".")
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return host
+    except ValueError:
+        pass
+    found = get_fld(host, fail_silently=True, fix_protocol=True)
+    return found if isinstance(found, str) else ".".join(host.split(".")[-2:])
 
 
-def _copies(sentences: list[list[Any]]) -> list[int | None]:
-    """For each source, the earlier source it copies: most of its own sentences (two at least) are
-    that source's, word for word. A short wire item whose sentence a longer report starts with is
-    not a copy of the report, nor the report of it."""
-    seen: list[set[str]] = []
-    out: list[int | None] = []
-    for sents in sentences:
-        mine = {_norm(s.text) for s in sents}
-        copy = next(
-            (j for j, theirs in enumerate(seen) if out[j] is None and mine
-             and len(mine & theirs) >= max(2, COPY_SHARE * len(mine))),
-            None,
-        )  # fmt: skip
-        out.append(copy)
-        seen.append(mine)
+def voices(sources: Sequence[Source]) -> list[int]:
+    """For each source, the voice it speaks with (a number): a copy speaks with its original's,
+    and sources of one site with one voice. Corroboration is two voices or more."""
+    parent = list(range(len(sources)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[str, int] = {}
+    for i, s in enumerate(sources):
+        if s.copy_of is not None and 0 <= s.copy_of < len(sources):
+            parent[root(i)] = root(s.copy_of)
+        where = site(s.host)
+        if where is not None:
+            parent[root(i)] = root(first.setdefault(where, i))
+    return [root(i) for i in range(len(sources))]
+
+
+@dataclass(slots=True)
+class _Read:
+    """What a story's text is built from: each source's reading units, their paragraphs, and the
+    embeddings of those a brief could show (None: compared word for word only)."""
+
+    split: list[list[Any]]
+    sentences: list[list[Unit]]
+    vectors: list[list[np.ndarray | None]]
+
+
+def _read(articles: Sequence[Article], encode: Callable[[Sequence[str]], np.ndarray] | None) -> _Read:
+    from .text import reading_units, split_sentences
+
+    # reading units, not bare sentences: a quotation of several sentences stays whole with its
+    # speaker (no half quote in a story's text), and these are the texts fast mode encoded
+    split = [split_sentences(a.text) for a in articles]
+    sentences = [[u for u in reading_units(a.text) if u.last < MAX_SOURCE_SENTENCES] for a in articles]
+    # embeddings for the sentences a brief could show (the ones fast mode encoded for each
+    # article's own brief, so a digest reuses them); the others are compared word for word
+    vectors: list[list[np.ndarray | None]] = [[None] * len(sents) for sents in sentences]
+    if encode is not None:
+        shown = [(i, j) for i, sents in enumerate(sentences) for j, s in enumerate(sents) if _candidate(s)]
+        flat = encode([sentences[i][j].text for i, j in shown]) if shown else np.zeros((0, 384))
+        for (i, j), v in zip(shown, flat, strict=True):
+            vectors[i][j] = v
+    return _Read(split, sentences, vectors)
+
+
+def _copies(sentences: Sequence[Sequence[Any]], order: Sequence[int]) -> dict[int, int]:
+    """Source -> the source it copies: most of its own sentences (two at least) are that source's,
+    word for word or nearly ("1.2 million" for "12 million" is still a copy, with a disagreement),
+    the earlier of the two in ``order`` being the original. A short wire item whose sentence a
+    longer report starts with is not a copy of the report, nor the report of it."""
+    from .text import word_set
+
+    words = [[word_set(u.text) for u in sents] for sents in sentences]
+
+    def told(w: frozenset[str], theirs: list[frozenset[str]]) -> bool:
+        # the same sentence but for a few words: one name of two words changed in a sentence of
+        # twelve still shares 70% of them (a repeat within a story's text needs 80%, see Said)
+        return bool(w) and any(len(w & t) >= COPY_WORDS * len(w | t) for t in theirs)
+
+    out: dict[int, int] = {}
+    for k, i in enumerate(order):
+        mine = words[i]
+        for j in order[:k]:
+            if j in out or not mine:
+                continue
+            shared = sum(1 for w in mine if told(w, words[j]))
+            if shared >= max(2, COPY_SHARE * len(mine)):
+                out[i] = j
+                break
     return out
 
 
@@ -472,32 +606,23 @@ def _copies(sentences: list[list[Any]]) -> list[int | None]:
 # himself in jail" / "... found dead, hanging in his ... prison cell"), different facts of one story
 # 0.22-0.59; at 0.8 three of 20 briefs said their TLDR again in the summary
 PARAPHRASE = 0.7
+LIGHTLY = 0.5  # share of their words a sentence retold lightly has with the other (read word by word)
 
 
-def story_text(
-    articles: Sequence[Article], max_chars: int, encode: Callable[[Sequence[str]], np.ndarray] | None = None
-) -> tuple[str, list[_Piece], list[int | None]]:
-    """One text from all the sources: the first source whole, then what each other one adds. A
-    sentence another source said already, word for word, nearly, or in other words (embedding
-    cosine PARAPHRASE, when ``encode`` is given) is not repeated: it counts as said by that
-    source too. Returns the text, where each of its sentences comes from, and the copies."""
-    from .text import Said, reading_units, split_sentences
+def _build(
+    read: _Read, order: Sequence[int], max_chars: int
+) -> tuple[str, list[_Piece]]:  # fmt: skip
+    """The story's text, the sources taken in ``order``: the first whole, then what each other
+    one adds. A sentence another source said already, word for word, nearly, or in other words
+    (embedding cosine PARAPHRASE) is not repeated: it counts as said by that source too, unless
+    the two differ on a figure, a name, a negation… (:func:`claims.differ`): then a near twin is
+    a dispute of the piece, and a paraphrase a sentence of its own."""
+    from .claims import differ, figures_clash, words_shared
+    from .text import Said
 
-    # reading units, not bare sentences: a quotation of several sentences stays whole with its
-    # speaker (no half quote in a story's text), and these are the texts fast mode encoded
-    split = [split_sentences(a.text) for a in articles]
-    sentences = [[u for u in reading_units(a.text) if u.last < MAX_SOURCE_SENTENCES] for a in articles]
-    copies = _copies(sentences)
-    # embeddings for the sentences a brief could show (the ones fast mode encoded for each
-    # article's own brief, so a digest reuses them); the others are compared word for word
-    vectors: list[list[np.ndarray | None]] = []
-    if encode is not None:
-        shown = [(i, j) for i, sents in enumerate(sentences) for j, s in enumerate(sents) if _candidate(s)]
-        flat = encode([sentences[i][j].text for i, j in shown]) if shown else np.zeros((0, 384))
-        vectors = [[None] * len(sents) for sents in sentences]
-        for (i, j), v in zip(shown, flat, strict=True):
-            vectors[i][j] = v
+    split, sentences, vectors = read.split, read.sentences, read.vectors
     pieces: list[_Piece] = []
+    texts: list[str] = []
     kept: list[np.ndarray | None] = []  # the embedding of each piece (None: compared word for word)
     paragraphs: list[str] = []
     offset = 0
@@ -511,21 +636,41 @@ def story_text(
             offset += len(paragraphs[-1]) + 1
             parts.clear()
 
-    for i, sents in enumerate(sentences):
+    for i in order:
         close()
         para = -1  # the source paragraph of the last piece taken
-        for j, s in enumerate(sents):
+        for j, s in enumerate(sentences[i]):
             found = said.find(s.text)
-            twin = pieces[found] if found is not None else None
-            mine = vectors[i][j] if vectors else None
-            others = [k for k, p in enumerate(pieces) if p.source != i and kept[k] is not None]
-            if twin is None and mine is not None and others:
+            if found is not None and pieces[found].source == i:
+                continue  # the source says it twice
+            how = differ(texts[found], s.text) if found is not None else None
+            if found is not None and how is None:
+                pieces[found].also.add(i)
+                continue
+            mine = vectors[i][j]
+            agree = None  # the piece it tells in other words, with the same figures, names, negations
+            others = [k for k, p in enumerate(pieces) if p.source != i and kept[k] is not None and k != found]
+            if mine is not None and others:
                 sims = np.stack([v for k in others if (v := kept[k]) is not None]) @ mine
-                if sims.max() >= PARAPHRASE:
-                    twin = pieces[others[int(np.argmax(sims))]]
-            if twin is not None:
-                if twin.source != i:
-                    twin.also.add(i)
+                best = int(np.argmax(sims))
+                k = others[best]
+                if sims[best] >= PARAPHRASE:
+                    clash = figures_clash(texts[k], s.text)
+                    light = words_shared(texts[k], s.text) >= LIGHTLY
+                    other = clash or differ(texts[k], s.text, strict=False) if light else None
+                    if other is None and clash is None:
+                        agree = k
+                    elif other is not None and found is None:  # retold lightly with another figure, name…
+                        found, how = k, other
+                    elif found is None:
+                        continue  # retold freely with other figures: neither says the other's fact
+            if agree is not None:
+                pieces[agree].also.add(i)
+            if found is not None and how is not None:  # the piece, but for what matters: a dispute
+                if all(d.source != i for d in pieces[found].disputed):
+                    pieces[found].disputed.append(_Dispute(i, how, agree, j, s.text))
+                continue  # the story's text tells it once; the reader is shown both tellings
+            if agree is not None:
                 continue
             if split[i][s.first].paragraph != para:
                 close()  # the source's paragraphs stay paragraphs: a dateline line is not glued to a sentence
@@ -535,10 +680,88 @@ def story_text(
                 break
             pieces.append(_Piece(start, start + len(s.text), i, (s.start, s.end)))
             said.add(s.text)
+            texts.append(s.text)
             kept.append(mine)
             parts.append(s.text)
     close()
-    return "\n".join(paragraphs), pieces, copies
+    # a telling disputed before the source it agrees with was read: look for that one now (the
+    # count of voices on each side must not hang on the order the sources were read in)
+    for p in pieces:
+        for k, d in enumerate(p.disputed):
+            mine = vectors[d.source][d.unit]
+            others = [q for q, o in enumerate(pieces) if o.source != d.source and o is not p and kept[q] is not None]
+            if d.agrees is not None or mine is None or not others:
+                continue
+            sims = np.stack([v for q in others if (v := kept[q]) is not None]) @ mine
+            best = int(np.argmax(sims))
+            if sims[best] >= PARAPHRASE and _same_telling(texts[others[best]], d.text):
+                pieces[others[best]].also.add(d.source)
+                p.disputed[k] = replace(d, agrees=others[best])
+    return "\n".join(paragraphs), pieces
+
+
+def _outvoted(pieces: Sequence[_Piece], voice: Sequence[int], n: int) -> list[int]:
+    """For each source, how many of its sentences a dispute finds told otherwise by more voices."""
+    out = [0] * n
+    for p in pieces:
+        if not p.disputed:
+            continue
+        mine = {voice[p.source]} | {voice[i] for i in p.also}
+        for _, told in _tellings(p, pieces):
+            theirs = {voice[i] for i in told}
+            if len(theirs - mine) > len(mine - theirs):
+                for i in {p.source, *p.also}:
+                    out[i] += 1
+            elif len(mine - theirs) > len(theirs - mine):
+                for i in told:
+                    out[i] += 1
+    return out
+
+
+def story_text(
+    articles: Sequence[Article], max_chars: int, encode: Callable[[Sequence[str]], np.ndarray] | None = None,
+    sources: Sequence[Source] | None = None,
+) -> tuple[str, list[_Piece], list[int | None], list[int]]:  # fmt: skip
+    """One text from all the sources (:func:`_build`), led by the source the others bear out.
+
+    The sources are taken in the caller's order (by when newsbrief first saw them, never by a
+    page's own date), except that a copy never leads, nor a source a dispute finds outvoted, nor
+    one no other voice bears out in any sentence when another is: an outlet that copies a report,
+    changes one figure and dates its page earlier does not write the story, nor does a page that
+    adds its own claims to a story's names. Of two near copies, the copy is the one outvoted on
+    what they differ on, else the later.
+    Returns the text, where each of its sentences comes from, each source's original if it is a
+    copy, and the order the sources were taken in (the first is the lead). Indexes are the
+    caller's."""
+    n = len(articles)
+    sources = list(sources) if sources is not None else [Source.of(a) for a in articles]
+    read = _read(articles, encode)
+    base = list(range(n))
+    copies = _copies(read.sentences, base)
+    text, pieces = _build(read, base, max_chars)
+
+    def voice_of(copies: dict[int, int]) -> list[int]:
+        return voices([replace(s, copy_of=copies.get(i)) for i, s in enumerate(sources)])
+
+    outvoted = _outvoted(pieces, voice_of(copies), n)
+    for i, j in list(copies.items()):  # decided by content: the original is the one borne out
+        if outvoted[j] > outvoted[i] and i not in copies.values():
+            del copies[i]
+            copies = {k: (i if v == j else v) for k, v in copies.items()}
+            copies[j] = i
+    voice = voice_of(copies)
+    confirmed = [False] * n  # another voice says something it says
+    for p in pieces:
+        said = {p.source, *p.also}
+        if len({voice[i] for i in said}) >= 2:
+            for i in said:
+                confirmed[i] = True
+    # a source no other voice bears out leads only a story where none is borne out: a page that
+    # tells a story's names with claims of its own (dated first, or seen first) does not write it
+    order = sorted(base, key=lambda i: (i in copies, outvoted[i] > 0, any(confirmed) and not confirmed[i], i))
+    if order != base:
+        text, pieces = _build(read, order, max_chars)
+    return text, pieces, [copies.get(i) for i in base], order
 
 
 def _candidate(unit: Unit) -> bool:
@@ -609,7 +832,7 @@ def _content(text: str) -> set[str]:
 
 
 def disagreements(
-    articles: Sequence[Article], sources: Sequence[Source], claims: Sequence[str]
+    articles: Sequence[Article], sources: Sequence[Source], claims: Sequence[str], disputed: set[int] | None = None
 ) -> list[dict[str, Any]]:  # fmt: skip
     """Numbers the sources give differently for the same thing. For each number of the brief: in
     each source, the sentences that state the same claim (half the content words of each share
@@ -617,14 +840,15 @@ def disagreements(
     "CVSS 9.1" there), not after another name ("Catherine Gomes, 61" / "Gary Gomes, 35" are two
     people). It is a disagreement when one independent source gives the brief's number and
     another gives only a different one (a source giving both is counting two things, not
-    disagreeing; a copy repeats its original). A false flag misleads more than a missed one."""
+    disagreeing; a copy repeats its original). A false flag misleads more than a missed one.
+    The claims a disagreement is about are added to ``disputed`` (their indexes)."""
     from .text import split_sentences
 
     per_source = [
         [(_numbers(s.text), _content(s.text)) for s in split_sentences(a.text)[:MAX_SOURCE_SENTENCES]] for a in articles
     ]
     found: dict[tuple[str, frozenset[str]], dict[str, list[int]]] = {}
-    for claim in claims:
+    for number, claim in enumerate(claims):
         about = _content(claim)
         for value, mine in _numbers(claim).items():
             given: dict[int, set[str]] = {}  # source -> the values it gives for this
@@ -656,6 +880,8 @@ def disagreements(
                 # one entry per quantity: "killed 20 people" and "injured 150 people" are two, and
                 # the brief saying 9.8 (one source) and 9.1 (the other) is one
                 found.setdefault((what, frozenset(values)), values)
+                if disputed is not None:  # the claims a disagreement is about (``disputed``)
+                    disputed.add(number)
     return [{"what": w, "values": v} for (w, _), v in found.items()]
 
 
@@ -686,9 +912,15 @@ def draft(
     if len(articles) == 1:
         a = articles[0]
         return Draft(list(articles), sources, replace(a, model=dict(a.model), gated=list(a.gated)), None)
-    text, pieces, copies = story_text(articles, max_chars, encode)
-    for s, c in zip(sources, copies, strict=True):
-        s.copy_of = c
+    text, pieces, copies, order = story_text(articles, max_chars, encode, sources)
+    at = {old: new for new, old in enumerate(order)}  # the lead first: indexes follow the text's order
+    articles, sources = [articles[i] for i in order], [sources[i] for i in order]
+    for s, i in zip(sources, order, strict=True):
+        c = copies[i]
+        s.copy_of = None if c is None else at[c]
+    for p in pieces:
+        p.source, p.also = at[p.source], {at[i] for i in p.also}
+        p.disputed = [replace(d, source=at[d.source]) for d in p.disputed]
     lead = articles[0]
     words = len(text.split())
     union = Article(source="story", url=lead.url, title=lead.title, date=lead.date, text=text, word_count=words,
@@ -708,22 +940,37 @@ def finish(d: Draft) -> StoryBrief:
         return StoryBrief(union.title, union.date, sources, one[0], one[1:], union.reading_minutes,
                           model=union.model, gated=union.gated)  # fmt: skip
 
+    voice = voices(sources)
+    told: dict[tuple[str, str], dict[str, list[int]]] = {}  # (what, the piece's telling) -> tellings
+
     def mapped(s: Any) -> StorySentence:
-        support, said = [], []
+        support, said, disputed = [], [], False
         for x, y in s.support:
             for p in pieces:
                 if p.start < y and x < p.end:
                     support.append((p.source, *p.span))
                     said += [p.source, *sorted(p.also)]
+                    for dis, who in _tellings(p, pieces):  # told otherwise: no corroboration, say so
+                        disputed = True
+                        if dis.how.kind not in SHOWN:
+                            continue  # a word for another ("investigators" / "policemen"): no alarm
+                        values = told.setdefault((dis.how.what, dis.how.mine), {})
+                        values.setdefault(dis.how.mine, []).extend([p.source, *p.also])
+                        values.setdefault(dis.how.theirs, []).extend(who)
         said = list(dict.fromkeys(said))
-        independent = {i if sources[i].copy_of is None else sources[i].copy_of for i in said}
-        return StorySentence(s.text, support, said, len(independent) >= 2)
+        return StorySentence(s.text, support, said, len({voice[i] for i in said}) >= 2 and not disputed)
 
     tldr = [mapped(s) for s in union.tldr]
     summary = [[mapped(s) for s in p] for p in union.summary]
     claims = [s.text for s in tldr] + [s.text for p in summary for s in p]
     date = max((a.date for a in d.articles if a.date), default=None)
-    found = disagreements(d.articles, sources, claims)
+    disputed: set[int] = set()
+    found = [{"what": what, "values": {v: sorted(set(who)) for v, who in values.items()}}
+             for (what, _), values in told.items()]  # fmt: skip
+    found += disagreements(d.articles, sources, claims, disputed)
+    for k, sentence in enumerate([*tldr, *(s for p in summary for s in p)]):
+        if k in disputed:  # never shown both corroborated and under "Sources disagree"
+            sentence.corroborated = False
     return StoryBrief(union.title, date, sources, tldr, summary, union.reading_minutes, disagreements=found,
                       model=union.model, gated=union.gated)  # fmt: skip
 
@@ -825,9 +1072,11 @@ def briefs(
     by_id = {placed[h][0]: a for h, a in known.items()}
     drafts: list[tuple[int, Draft, list[str]]] = []
     for story_id, ids in members.items():
-        # tonight's articles first (an update leads with the news), then the story's newest
-        # earlier ones; the brief reads MAX_STORY_SOURCES of them, and lists every one of tonight's
-        mine = [(aid, by_id[aid]) for aid in dict.fromkeys(ids)]
+        # tonight's articles first (an update leads with the news), then the story's latest
+        # earlier ones, each in the order the index took them (a page's own date is the page's
+        # say: it never picks the lead; nor can a copy or an outvoted source lead, see
+        # story_text); the brief reads MAX_STORY_SOURCES of them, and lists every one of tonight's
+        mine = [(aid, by_id[aid]) for aid in sorted(dict.fromkeys(ids))]
         earlier = []
         if update[story_id] and len(mine) < MAX_STORY_SOURCES:
             earlier = [(aid, a) for aid, a in store.story_members(story_id, MAX_STORY_SOURCES) if aid not in by_id]

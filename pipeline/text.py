@@ -534,6 +534,11 @@ def _shape(text: str) -> tuple[frozenset[str], str]:
     return frozenset(words), " ".join(words)
 
 
+def word_set(text: str) -> frozenset[str]:
+    """A sentence's words (lower case), as :func:`near_duplicate` and :class:`Said` compare them."""
+    return _shape(text)[0]
+
+
 def near_duplicate(a: str, b: str) -> bool:
     """The same sentence, or the same but for a few words: one contains the other (of six words
     or more), or they share 80% of their words."""

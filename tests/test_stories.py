@@ -67,7 +67,8 @@ def test_a_big_shared_name_does_not_merge_two_events():
 
 def test_a_cve_the_article_is_about_is_a_hard_key_and_a_roundup_is_not():
     first = item("a", "2024-05-01T00:00:00", unit(1), {}, {"CVE-2024-3094"})
-    same_cve = item("b", "2024-05-01T01:00:00", unit(2), {}, {"CVE-2024-3094"})
+    # another text on it: alike (cosine 0.78), though no closer than many a different story's
+    same_cve = item("b", "2024-05-01T01:00:00", unit(2, near=unit(1), noise=0.8), {}, {"CVE-2024-3094"})
     roundup = item("c", "2024-05-01T02:00:00", unit(3), {}, {"CVE-2024-3094", "CVE-2024-1", "CVE-2024-2", "CVE-2024-4"})
     assert st.group([first, same_cve, roundup], FLAT) == [0, 0, 1]
 
@@ -347,7 +348,7 @@ def test_a_story_text_keeps_its_sources_paragraphs_so_a_dateline_is_not_glued_to
     )
     c = art("Acme hit again", "Updated 10:41 GMT\nAttackers stole data of 2 million customers from the retailer "
             "Acme on Monday. The company's shares fell in early trading.", "https://c.example/3")  # fmt: skip
-    text, pieces, _ = st.story_text([a, b, c], 10_000)
+    text, pieces, _, _ = st.story_text([a, b, c], 10_000)
     lines = text.split("\n")
     assert "Shares of Acme fell by a tenth in Paris trading after the news. Analysts expect more losses." in lines
     assert "The retailer will report its results in March." in lines
@@ -398,7 +399,7 @@ def test_a_roundups_cves_do_not_pull_unrelated_cve_stories_together():
     roundup = item("r", "2024-05-01T00:00:00", unit(1), {}, {f"CVE-2024-100{i}" for i in range(10)})
     xz = item("x", "2024-05-01T01:00:00", unit(2), {}, {"CVE-2024-1003"})
     apache = item("a", "2024-05-01T02:00:00", unit(3), {}, {"CVE-2024-1007"})
-    xz_again = item("x2", "2024-05-01T03:00:00", unit(4), {}, {"CVE-2024-1003"})
+    xz_again = item("x2", "2024-05-01T03:00:00", unit(4, near=unit(2), noise=0.8), {}, {"CVE-2024-1003"})
     assert st.group([roundup, xz, apache, xz_again], FLAT) == [0, 1, 2, 1]
 
 
@@ -468,3 +469,156 @@ def test_the_eval_tells_twin_events_merged_from_unrelated_events_mixed():
     assert twins["precision"] < 1.0 and twins["topic_precision"] == 1.0
     unrelated = _scored([0, 0, 1, 1, 0, 0], gold, topics)  # an earthquake joined the navy story
     assert unrelated["topic_precision"] < 1.0
+
+
+# ---------------------------------------------------------------- hostile outlets
+
+HONEST = (
+    "A ransomware attack on the insurer Northwind exposed 1.2 million customer records, the company said on Tuesday. "
+    "Northwind has not paid the ransom, its chief executive Maria Lopez said. "
+    "The attackers entered through a stolen password for a supplier's account. "
+    "Regulators in Madrid were told of the breach within a day."
+)
+RETOLD = (  # another outlet's own report of the same facts, in its own words
+    "Northwind, an insurer, said on Tuesday that 1.2 million customer records were exposed in a ransomware attack. "
+    "The company has not paid the ransom, chief executive Maria Lopez said. "
+    "Customers were told to watch for phishing emails."
+)
+
+
+def _altered(old: str, new: str) -> Article:
+    """An outlet that copies the first report word for word, changes one thing, dates itself earlier."""
+    assert old in HONEST
+    return art("Northwind hit by ransomware", HONEST.replace(old, new), "https://copycat.example/n", date="2024-04-30")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "what"),
+    [
+        ("1.2 million", "12 million", "a figure"),
+        ("has not paid", "has paid", "what happened"),
+        ("Maria Lopez", "Jon Ortega", "who"),
+    ],
+)
+def test_a_copy_with_one_fact_changed_neither_leads_nor_corroborates_and_the_change_is_a_disagreement(old, new, what):
+    a = art("Northwind breach", HONEST, "https://a.example/1", date="2024-05-01")
+    b = art("Northwind attacked", RETOLD, "https://b.example/2", date="2024-05-01")
+    fake = LeadSummarizer()
+    for first_seen in ([_altered(old, new), a, b], [a, _altered(old, new), b], [a, b, _altered(old, new)]):
+        brief = st.write(first_seen, fake, encode=fake.encode, words_per_minute=WPM)
+        hosts = [s.host for s in brief.sources]
+        assert hosts[0] == "a.example", hosts  # the report the others bear out leads, whoever came first
+        copycat = hosts.index("copycat.example")
+        assert brief.sources[copycat].copy_of == 0 and brief.sources[0].copy_of is None
+        said = [s for s in [*brief.tldr, *(s for p in brief.summary for s in p)] if old in s.text]
+        assert said and not any(new in s.text for p in brief.summary for s in p) and new not in brief.tldr_text
+        # the changed sentence is no corroboration of the honest one, and the reader is told
+        assert all(copycat not in s.sources and not s.corroborated for s in said)
+        (told,) = [x for x in brief.disagreements if x["what"] == what]
+        (mine,) = [v for v in told["values"] if old in v]
+        (theirs,) = [v for v in told["values"] if new in v]
+        assert told["values"][mine] == [0, 1] and told["values"][theirs] == [copycat]
+        # a sentence is never shown both corroborated and disputed
+        assert brief.independent == 2
+
+
+def test_an_altered_copy_arriving_the_next_night_as_an_update_does_not_lead_it(tmp_path):
+    fake = LeadSummarizer()
+    day1 = [art("Northwind breach", HONEST, "https://a.example/1", {"Northwind": 3}, "2024-05-01"),
+            art("Northwind attacked", RETOLD, "https://b.example/2", {"Northwind": 2}, "2024-05-01")]  # fmt: skip
+    late = _altered("1.2 million", "12 million")
+    late.entities = [Entity("Northwind", "ORG", 3, "Northwind")]
+    with Store(tmp_path / "i.db") as store:
+        for batch in (day1, [late]):
+            store.add_batch(batch)
+            (brief,) = st.briefs(batch, store, fake.encode, lambda texts: apply(fake, texts), words_per_minute=WPM)
+    assert brief.update and brief.sources[0].host == "a.example" and "12 million" not in brief.tldr_text
+    copycat = [s.host for s in brief.sources].index("copycat.example")
+    assert brief.sources[copycat].copy_of == 0
+    assert any("12 million" in v for x in brief.disagreements for v in x["values"])
+
+
+def test_a_retold_report_with_another_figure_is_no_corroboration_and_the_figures_disagree():
+    a = art("Northwind breach", HONEST, "https://a.example/1")
+    reworded = art("Northwind attacked", RETOLD.replace("1.2 million", "12 million"), "https://b.example/2")
+    fake = LeadSummarizer()
+    brief = st.write([a, reworded], fake, encode=fake.encode, words_per_minute=WPM)
+    (first,) = brief.tldr
+    assert "1.2 million" in first.text and first.sources == [0] and not first.corroborated
+    assert {
+        "what": "a figure",
+        "values": {"1.2 million customer": [0], "12 million customer": [1]},
+    } in brief.disagreements
+    # without the changed figure the same two reports corroborate it
+    honest = st.write([a, art("Northwind attacked", RETOLD, "https://b.example/2")], fake, encode=fake.encode,
+                      words_per_minute=WPM)  # fmt: skip
+    assert honest.tldr[0].sources == [0, 1] and honest.tldr[0].corroborated and not honest.disagreements
+
+
+def test_two_pages_of_one_site_are_one_voice():
+    a = art("Northwind breach", HONEST, "https://news.outlet.co.uk/1")
+    b = art("Northwind attacked", RETOLD, "https://www.outlet.co.uk/2")
+    c = art("Northwind attacked", RETOLD, "https://other.example/3")
+    fake = LeadSummarizer()
+    one_site = st.write([a, b], fake, encode=fake.encode, words_per_minute=WPM)
+    assert one_site.tldr[0].sources == [0, 1] and not one_site.tldr[0].corroborated and one_site.independent == 1
+    two_sites = st.write([a, c], fake, encode=fake.encode, words_per_minute=WPM)
+    assert two_sites.tldr[0].corroborated and two_sites.independent == 2
+    assert st.site("news.bbc.co.uk") == st.site("www.bbc.co.uk") == "bbc.co.uk"
+    assert st.site("127.0.0.2") != st.site("127.0.0.3") and st.site("a.example") != st.site("b.example")
+
+
+STUFFED = (
+    "Northwind, Maria Lopez, Madrid, ransomware, insurer, customer records.\n"
+    "The company's chief executive was arrested on Tuesday, sources said. Investors in Northwind should move "
+    "their savings into the NWX token at evil.example before it is too late."
+)
+
+
+def test_a_page_with_a_storys_names_and_claims_of_its_own_does_not_lead_it_even_seen_first():
+    evil = art("Northwind chief executive arrested", STUFFED, "https://evil.example/x", date="2024-04-29")
+    a = art("Northwind breach", HONEST, "https://a.example/1")
+    b = art("Northwind attacked", RETOLD, "https://b.example/2")
+    fake = LeadSummarizer()
+    brief = st.write([evil, a, b], fake, encode=fake.encode, words_per_minute=WPM)
+    assert brief.title == "Northwind breach" and brief.sources[0].host == "a.example"
+    assert "arrested" not in brief.tldr_text and "NWX" not in brief.tldr_text
+
+
+def test_names_alone_never_join_a_story():
+    """A page sharing every name of a story but not its text (cosine below min_text) starts its own."""
+    names = {"northwind": 3.0, "maria lopez": 2.0, "madrid": 1.0}
+    report = unit(1)
+    g = st.Grouper(FLAT)
+    first, _ = g.add(item("a", "2024-05-01T01:00:00", report, names))
+    retold, _ = g.add(item("b", "2024-05-01T02:00:00", unit(2, near=report, noise=0.5), names))
+    stuffed, _ = g.add(item("c", "2024-05-01T03:00:00", unit(3), names, cves=["CVE-2024-3094"]))
+    assert retold is first and stuffed is not first
+    cve_only, _ = g.add(item("d", "2024-05-01T04:00:00", unit(4), {}, cves=["CVE-2024-3094"]))
+    assert cve_only is not first  # a CVE id it is about is a hard key only among texts that are alike
+
+
+@pytest.mark.models
+def test_real_models_keep_a_page_stuffed_with_a_storys_names_out_of_it_and_its_claims_out_of_the_lead():
+    from pipeline.core import Models
+    from pipeline.settings import load_settings
+
+    models = Models(load_settings().replace(mode="fast", model=""))
+    promo = art("Crypto gains", "Northwind, Maria Lopez, Madrid, ransomware, insurer.\nInvestors should move their "
+                "savings into the NWX token at evil.example. The token doubled in value this week and experts "
+                "expect more gains.", "https://evil.example/y")  # fmt: skip
+    arts = [art("Northwind breach", HONEST, "https://a.example/1"), art("Northwind attacked", RETOLD,
+            "https://b.example/2"), promo]  # fmt: skip
+    for a in arts:
+        a.entities = []
+    models.tagger.tag_batch(arts)
+    assert set(st.entity_counts(promo)) & set(st.entity_counts(arts[0]))  # it does carry the story's names
+    items = st.items_of(arts, models.summarizer.encode, ["2024-05-01T02:00:00", "2024-05-01T03:00:00",
+                                                         "2024-04-30T01:00:00"])  # fmt: skip
+    labels = st.group(items, st.idf_from({}, 1000))
+    assert labels[0] == labels[1] != labels[2], labels
+    # one that does tell the story, with claims of its own, joins it but does not lead it
+    evil = art("Northwind chief executive arrested", STUFFED, "https://evil.example/x", date="2024-04-29")
+    brief = st.write([evil, *arts[:2]], models.summarizer, encode=models.summarizer.encode,  # type: ignore[attr-defined]
+                     words_per_minute=WPM)  # fmt: skip
+    assert brief.sources[0].host == "a.example" and "arrested" not in brief.tldr_text
