@@ -152,6 +152,11 @@ def verify(article: str | Article, summary: str | Sequence[str], settings: Setti
     sentences = summary_to_check(summary, settings)
     if not isinstance(article, Article):
         article = read_one(_source(article, "article"), settings)
+    elif len(article.text) > settings.max_text_chars:  # read_one cuts a page to this; an Article is as given
+        raise UsageError(
+            f"the article has {len(article.text):,} characters of text; verify reads at most "
+            f"{settings.max_text_chars:,} (max_text_chars): pass a shorter text or raise the setting"
+        )
     from .summarizers.faithful import judged
 
     return list(judged(article.text, Verifier.load(settings).stream(article.text, sentences)))

@@ -19,8 +19,17 @@ MIN_WORDS = 40  # below this a page is an index/teaser page, not an article
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 
 
+# Chinese and Japanese are written without spaces: a run of their characters is one "word" of
+# _WORD. They are counted by characters instead, two to a word (a Chinese word is 1.5-2 characters
+# long; Korean, spaced, counts as it is), so a 600-character article is 300 words, not 4.
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
 def count_words(text: str) -> int:
-    return len(_WORD.findall(text))
+    cjk = len(_CJK.findall(text))
+    if not cjk:
+        return len(_WORD.findall(text))
+    return len(_WORD.findall(_CJK.sub(" ", text))) + math.ceil(cjk / 2)
 
 
 def clean(text: str | None) -> str | None:

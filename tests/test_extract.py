@@ -1,5 +1,6 @@
 import gzip
 import io
+import math
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,22 @@ def test_plain_text_first_line_is_title(settings):
 def test_non_english_language_detected(settings):
     a = extract(read_file(SAMPLES / "german-bsi.html", Policy.trusted(settings)), settings)
     assert a.language == "de"
+
+
+CHINESE = (
+    "欧洲网络安全局周二发布了新的云服务认证方案草案，法国坚持要求加入主权条款。该方案旨在统一欧盟各成员国对云服务提供商的安全要求。"
+    "法国国家网络安全局表示，只有在欧盟境内运营并且不受外国法律管辖的服务商才能获得最高级别的认证。"
+)
+
+
+def test_chinese_and_japanese_are_counted_by_characters_not_spaces(tmp_path: Path, settings):
+    assert count_words(CHINESE) == math.ceil((len(CHINESE) - 5) / 2)  # two characters a word, not its 5 marks
+    assert count_words("東京で会議が開かれた。 CVE-2024-3094 was discussed.") == 5 + 3
+    page = tmp_path / "zh.html"
+    page.write_text(f"<html lang='zh'><head><title>云认证</title></head><body><article><p>{CHINESE}</p>"
+                    f"<p>{CHINESE}</p></article></body></html>", encoding="utf-8")  # fmt: skip
+    a = extract(read_file(page, Policy.trusted(settings)), settings)  # 4 "words" by spaces: refused before
+    assert a.word_count > 40 and a.reading_minutes == 1
 
 
 def test_index_page_has_no_article(settings):

@@ -140,3 +140,15 @@ def test_a_summary_on_stdin_over_the_cap_is_refused_not_cut(tmp_path):
     r = CliRunner().invoke(main, ["verify", "--article", str(article), "--summary", "-"], input=summary,
                            env={"NEWSBRIEF_MAX_BYTES": "1000"})  # fmt: skip
     assert r.exit_code == 3 and "[too_large]" in r.stderr and "1,000-byte cap" in r.stderr, r.output
+
+
+def test_library_verify_of_a_huge_article_is_a_usage_error_naming_its_size_before_any_model_loads(monkeypatch):
+    from pipeline import api
+    from pipeline.document import Article
+    from pipeline.errors import UsageError
+    from pipeline.relations import Verifier
+
+    monkeypatch.setattr(Verifier, "load", lambda *a, **k: pytest.fail("no model may load"))
+    huge = Article(source="big", text="Attackers stole data from Acme. " * 200_000)  # 6.4 million characters
+    with pytest.raises(UsageError, match=r"6,400,000 characters.*at most 120,000"):
+        api.verify(huge, "Attackers stole data from Acme.")
