@@ -65,10 +65,46 @@ def host_name(host: str) -> str:
     return f"[{ip}]" if isinstance(ip, ipaddress.IPv6Address) else host.lower()
 
 
+_LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
+_HOST_NAME = re.compile(rf"(?:{_LABEL}\.)*{_LABEL}")
+_WILDCARD = "*."  # a pattern's only wildcard: *.example.org answers to every name under example.org
+
+
+def host_pattern(pattern: str) -> str:
+    """An ``--allow-host`` value as the Host check compares it: a host name, an IP address, or
+    ``*.`` and a domain (its subdomains). Anything else (a bare ``*``, a ``*`` elsewhere, a port,
+    a scheme, a path, nothing) is a :class:`UsageError` naming it: it would never match, or answer
+    the Host check with an error page, or turn the check (DNS-rebinding protection) off."""
+    if pattern.strip() == "*":
+        raise UsageError(
+            f"--allow-host {pattern!r} would turn off the Host check that keeps DNS rebinding away from the index; "
+            "name each host the reader is browsed as (or *.example.org for every name under example.org)",
+            "serve",
+        )
+    name = pattern.lower()
+    ip = _ip(name)
+    if ip is not None and not _scoped(ip) and (isinstance(ip, ipaddress.IPv6Address) or name[:1] != "["):
+        return host_name(name)
+    domain = name.removeprefix(_WILDCARD)
+    if domain.isascii() and len(domain) <= 253 and _HOST_NAME.fullmatch(domain) and not domain.split(".")[-1].isdigit():
+        return name
+    raise UsageError(
+        f"--allow-host {pattern!r} is not a host name, an IP address or *.domain "
+        "(no port, scheme, path or other wildcard; an international name in its xn-- form)",
+        "serve",
+    )
+
+
+def _scoped(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """An IPv6 address with a zone (fe80::1%eth0): a Host header never carries one."""
+    return isinstance(ip, ipaddress.IPv6Address) and ip.scope_id is not None
+
+
 def allowed_hosts(host: str, extra: Iterable[str] = ()) -> list[str]:
     """The Host names the reader answers to: loopback's, the ``--host`` it listens on, and any
-    the user adds (the machine's name when it listens on every interface)."""
-    return list(dict.fromkeys([*LOCAL_HOSTS, host_name(host), *(host_name(h) for h in extra)]))
+    the user adds (the machine's name when it listens on every interface), each checked by
+    :func:`host_pattern`."""
+    return list(dict.fromkeys([*LOCAL_HOSTS, host_name(host), *(host_pattern(h) for h in extra)]))
 
 
 def is_local(host: str) -> bool:
@@ -100,8 +136,8 @@ def start(db: Path, host: str, port: int, extra_hosts: Iterable[str] = (), diges
     or unreadable, the port in use) before anything claims the reader is up."""
     from .store import Store
 
+    hosts = allowed_hosts(host, extra_hosts)  # a bad --allow-host is said first: nothing is opened
     Store(db, readonly=True).close()
-    hosts = allowed_hosts(host, extra_hosts)
     app = create_app(db, digests_dir, hosts)
     return app, listen(host, port), hosts
 
@@ -269,6 +305,9 @@ def create_app(db: Path, digests_dir: Path | None = None, hosts: Sequence[str] =
     from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
     from starlette.routing import Route
 
+    for pattern in hosts:  # Starlette reads "*" as "any host" and fails on other stars at the first request
+        if "*" in pattern.removeprefix(_WILDCARD) or pattern == _WILDCARD:
+            raise UsageError(f"Host pattern {pattern!r}: only a leading *. is a wildcard (the Host check stays on)")
     env = templates()  # the digest's: escaped, cleaned, dated, linked the same way
     env.filters["q"] = quote_path
     static = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import os
 import re
 import tomllib
@@ -73,7 +74,12 @@ class Settings:
     entity_labels: tuple[str, ...]  # labels kept in the brief
 
     def replace(self, **changes: Any) -> Settings:
-        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+        """A copy with ``changes`` (None = unchanged); a number out of its range is a :class:`UsageError`."""
+        kept = {k: v for k, v in changes.items() if v is not None}
+        for key, value in kept.items():
+            if key in RANGES and (problem := RANGES[key].problem(key, value)):
+                raise UsageError(problem, source="Settings.replace")
+        return dataclasses.replace(self, **kept)
 
     @property
     def n_threads(self) -> int:
@@ -87,9 +93,68 @@ class Settings:
         return Path(user_data_dir("newsbrief")) / "index.db"
 
 
+@dataclass(frozen=True, slots=True)
+class Range:
+    """Where a numeric setting makes sense: finite, from ``low`` to ``high``; ``low`` itself is
+    out when ``above`` (a positive time), and ``zero`` says what 0 means where it is allowed."""
+
+    low: int
+    high: int
+    above: bool = False
+    unit: str = ""
+    zero: str = ""
+
+    def problem(self, name: str, value: Any) -> str | None:
+        """None when ``value`` is in range, else the one line that says so."""
+        number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        if number and (value > self.low if self.above else value >= self.low) and value <= self.high:
+            return None
+        high = f"{self.high:,}" + (f" {self.unit}" if self.unit else "")
+        if self.above:
+            allowed = f"more than {self.low} and at most {high}"
+        else:
+            allowed = f"between {self.low}{f' ({self.zero})' if self.zero else ''} and {high}"
+        shown = value if isinstance(value, (int, float)) else repr(value)
+        return f"{name} must be {allowed}, not {shown}"
+
+
+_SECONDS = Range(0, 86_400, above=True, unit="seconds")  # a day; 0 or nan would not bound anything
+# Every int and float setting, its range decided from its uses (a test checks none is missing).
+# Caps are far above any real use and keep values that reach C (zlib, torch, llama.cpp) in range.
+RANGES: dict[str, Range] = {
+    "timeout": _SECONDS,
+    "extract_timeout": _SECONDS,  # 0 would disarm the alarm: hostile markup unbounded
+    "llm_timeout": _SECONDS,
+    "story_window": Range(0, 24 * 365, above=True, unit="hours"),
+    "llm_dry": Range(0, 5, zero="off"),
+    "max_bytes": Range(1, 10**12, unit="bytes"),
+    "max_redirects": Range(0, 100, zero="follow none"),
+    "max_url_length": Range(1, 1_000_000, unit="characters"),  # a list line is read 4x this at a time
+    "max_text_chars": Range(1, 10**12, unit="characters"),
+    "max_query_terms": Range(1, 10_000),
+    "max_summary_sentences": Range(1, 1_000_000),
+    "max_list_lines": Range(1, 10**9),
+    "summary_words": Range(1, 10_000),
+    "tldr_words": Range(1, 10_000),
+    "words_per_minute": Range(1, 10_000),  # divides the word count
+    "llm_context": Range(1, 2**20, unit="tokens"),  # times llm_slots: llama.cpp's n_ctx, a C int
+    "llm_max_chunks": Range(1, 10_000),
+    "llm_slots": Range(1, 16),
+    "llm_concurrency": Range(1, 64),
+    "digest_keep": Range(0, 10_000, zero="no copies"),
+    "atom_digests": Range(1, 10_000),  # the digest just written at least
+    "threads": Range(0, 1024, zero="all cores"),
+    "batch_size": Range(1, 10_000),
+}
+
+
 def _coerce(name: str, value: Any, target: Any) -> Any:
     kind = type(target)
     try:
+        if isinstance(value, bool) and kind is not bool:
+            raise TypeError(value)  # TOML `timeout = true` is no number of seconds
+        if kind is int and isinstance(value, float) and not value.is_integer():
+            raise ValueError(value)  # `max_bytes = 1.5` is not cut to 1
         if kind is bool:
             if isinstance(value, str):
                 if value.lower() in {"1", "true", "yes", "on"}:
@@ -103,7 +168,7 @@ def _coerce(name: str, value: Any, target: Any) -> Any:
                 return tuple(v.strip() for v in value.split(",") if v.strip())
             return tuple(value)
         return kind(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # int(inf) is an OverflowError
         raise PipelineError(f"setting {name!r}: cannot use {value!r} as {kind.__name__}") from None
 
 
@@ -144,53 +209,56 @@ def _env_key(name: str) -> str:
     return ENV_ALIASES.get(key, key)
 
 
+def _problem(name: str, value: Any) -> str | None:
+    """Why ``value`` is no value of setting ``name`` (None: it is one)."""
+    if name in RANGES:
+        return RANGES[name].problem(name, value)
+    if name == "mode" and value not in {"fast", "quality", "auto"}:
+        return f"mode must be fast, quality or auto, not {value!r}"
+    if name == "llm_speculative" and value not in SPECULATIVE_CHOICES:
+        return f"llm_speculative must be one of {', '.join(SPECULATIVE_CHOICES)}, not {value!r}"
+    if name == "llm_url" and value and not re.match(r"https?://[^/@\s]+(/\S*)?$", value.strip(), re.I):
+        # a user:password@ part would be shown and logged with the URL: the key goes in llm_api_key_env
+        return "llm_url must be an http(s) URL without a user:password@ part (the key: llm_api_key_env)"
+    return None
+
+
 def load_settings(
     overrides: Mapping[str, Any] | None = None,
     env: Mapping[str, str] | None = None,
     config_file: Path | None = None,
 ) -> Settings:
-    """Merge the four layers; ``overrides`` holds command-line flags (``None`` = not given)."""
+    """Merge the four layers; ``overrides`` holds command-line flags (``None`` = not given).
+
+    A value that is no value of its setting (a word for a number, ``nan``, a number out of its
+    :data:`RANGES`) is one error naming where it came from: ``config file PATH`` or
+    ``environment variable NEWSBRIEF_X`` (a setup problem), or ``option --x`` (a :class:`UsageError`).
+    """
     env = os.environ if env is None else env
     fields = packaged_defaults()
     merged: dict[str, Any] = dict(fields)
-    layers: list[tuple[str, Mapping[str, Any]]] = []
+    layers: list[tuple[str, dict[str, tuple[str, Any]]]] = []  # (kind, {setting: (where from, value)})
     path = config_file or user_config_path(env)
     explicit = config_file is not None or bool(env.get(ENV_PREFIX + "CONFIG"))
     if path.is_file():
-        layers.append((str(path), _read_toml(path)))
+        layers.append(("file", {k: (f"config file {path}", v) for k, v in _read_toml(path).items()}))
     elif explicit:  # a misspelt --config / NEWSBRIEF_CONFIG must not silently fall back to defaults
         raise UsageError("config file not found", source=str(path))
-    layers.append(("environment", {_env_key(k): v for k, v in env.items() if k.startswith(ENV_PREFIX)}))
-    layers.append(("flags", {k: v for k, v in (overrides or {}).items() if v is not None}))
-    for origin, layer in layers:
-        for key, value in layer.items():
+    named = {_env_key(k): (f"environment variable {k}", v) for k, v in env.items() if k.startswith(ENV_PREFIX)}
+    layers.append(("environment", named))
+    flags = {k: (f"option --{k.replace('_', '-')}", v) for k, v in (overrides or {}).items() if v is not None}
+    layers.append(("flags", flags))
+    for kind, layer in layers:
+        error = UsageError if kind == "flags" else PipelineError
+        for key, (source, value) in layer.items():
             if key not in fields:
-                if origin in {"environment"}:
+                if kind == "environment":
                     continue  # NEWSBRIEF_CONFIG, NEWSBRIEF_RAISE_ERRORS, ... are not settings
-                raise PipelineError(f"unknown setting {key!r}", source=origin)
-            merged[key] = _coerce(key, value, fields[key])
-    if merged["mode"] not in {"fast", "quality", "auto"}:
-        raise PipelineError(f"mode must be fast, quality or auto, not {merged['mode']!r}")
-    if merged["llm_speculative"] not in SPECULATIVE_CHOICES:
-        raise PipelineError(
-            f"llm_speculative must be one of {', '.join(SPECULATIVE_CHOICES)}, not {merged['llm_speculative']!r}"
-        )
-    if not 1 <= merged["llm_slots"] <= 16:
-        raise PipelineError(f"llm_slots must be between 1 and 16, not {merged['llm_slots']}")
-    if not 1 <= merged["llm_concurrency"] <= 64:
-        raise PipelineError(f"llm_concurrency must be between 1 and 64, not {merged['llm_concurrency']}")
-    if not 0 < merged["llm_timeout"] <= 86400:
-        raise PipelineError(f"llm_timeout must be between 0 and 86400 seconds, not {merged['llm_timeout']}")
-    if merged["llm_url"] and not re.match(r"https?://[^/@\s]+(/\S*)?$", merged["llm_url"].strip(), re.I):
-        # a user:password@ part would be shown and logged with the URL: the key goes in llm_api_key_env
-        raise PipelineError("llm_url must be an http(s) URL without a user:password@ part (the key: llm_api_key_env)")
-    if not 0 < merged["story_window"] <= 24 * 365:
-        raise PipelineError(f"story_window must be between 0 and 8760 hours, not {merged['story_window']}")
-    for name in ("digest_keep", "atom_digests"):
-        if not 0 <= merged[name] <= 10_000:
-            raise PipelineError(f"{name} must be between 0 and 10000, not {merged[name]}")
-    if merged["atom_digests"] < 1:
-        raise PipelineError("atom_digests must be at least 1 (the digest just written)")
-    if not 0 <= merged["llm_dry"] <= 5:
-        raise PipelineError(f"llm_dry must be between 0 (off) and 5, not {merged['llm_dry']}")
+                raise error(f"unknown setting {key!r}", source=source)
+            try:
+                merged[key] = _coerce(key, value, fields[key])
+            except PipelineError as exc:
+                raise error(exc.message, source=source) from None
+            if problem := _problem(key, merged[key]):
+                raise error(problem, source=source)
     return Settings(**merged)

@@ -176,6 +176,46 @@ def test_the_listen_address_and_added_names_are_answered_too(index):
     assert client.get("/", headers={"Host": "other.lan"}).status_code == 400
 
 
+@pytest.mark.parametrize(
+    "pattern",
+    ["x*y", "*", " * ", "", "a.*.org", "*example.org", "**.example.org", "*.", "reader.lan:8750",
+     "http://reader.lan", "reader.lan/", "[1.2.3.4]", "256.1.1.1", "*.0.0.1", "fe80::1%eth0", "bücher.de", "-x.lan"],
+)  # fmt: skip
+def test_a_bad_allow_host_is_a_usage_error_before_the_reader_binds(index, monkeypatch, pattern):
+    """`x*y` answered every request with a 500, `*` turned the DNS-rebinding check off: both are
+    refused, naming the pattern, before the index is opened or a port bound."""
+    import pipeline.serve
+
+    def bound(*args: object) -> None:
+        raise AssertionError("the reader bound a port")
+
+    monkeypatch.setattr(pipeline.serve, "listen", bound)
+    r = CliRunner().invoke(main, ["serve", "--db", str(index), "--allow-host", "reader.lan", "--allow-host", pattern])
+    assert r.exit_code == 2, r.output
+    (line,) = r.stderr.splitlines()
+    assert line.startswith(f"newsbrief: error: serve: --allow-host {pattern!r} ") and line.endswith("[usage]")
+    if pattern.strip() == "*":
+        assert "would turn off the Host check" in line
+
+
+def test_allow_host_takes_names_addresses_and_leading_wildcards(index):
+    hosts = allowed_hosts("0.0.0.0", ["Reader.LAN", "*.example.org", "fd00::5", "[fd00::6]", "10.0.0.5", "my_box"])
+    assert hosts[3:] == ["0.0.0.0", "reader.lan", "*.example.org", "[fd00::5]", "[fd00::6]", "10.0.0.5", "my_box"]
+    client = TestClient(create_app(index, hosts=hosts), base_url="http://127.0.0.1:8750")
+    for host in ("reader.lan", "news.example.org:8750", "a.b.example.org", "[fd00::6]:8750", "10.0.0.5"):
+        assert client.get("/", headers={"Host": host}).status_code == 200, host
+    for host in ("example.org", "evilexample.org", "example.org.evil.example", "10.0.0.6"):
+        assert client.get("/", headers={"Host": host}).status_code == 400, host
+
+
+@pytest.mark.parametrize("pattern", ["*", "x*y", "a.*.org"])
+def test_the_app_never_takes_a_pattern_that_turns_the_host_check_off(index, pattern):
+    from pipeline.errors import UsageError
+
+    with pytest.raises(UsageError, match="the Host check stays on"):
+        create_app(index, hosts=[*allowed_hosts("127.0.0.1"), pattern])
+
+
 def test_every_response_says_nosniff(client):
     for url in ("/", "/?format=json", "/article/999", "/static/reader.js", "/digests/2026-11-29.html", "/nope"):
         assert client.get(url).headers.get("x-content-type-options") == "nosniff", url

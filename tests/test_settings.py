@@ -1,9 +1,10 @@
+import re
 from pathlib import Path
 
 import pytest
 
-from pipeline.errors import PipelineError
-from pipeline.settings import load_settings
+from pipeline.errors import PipelineError, UsageError
+from pipeline.settings import defaults, load_settings
 
 
 def test_packaged_defaults_are_loaded():
@@ -63,3 +64,121 @@ def test_check_floors_fails_loudly_without_pinned_floors(tmp_path: Path):
     assert check_floors({"x": 0.3}, 12, floors) == ["x = 0.300 is below its floor 0.400"]
     (failure,) = check_floors({"x": 0.9}, 7, floors)  # no floor pinned for --limit 7
     assert "no floors are pinned for a --limit 7 run" in failure
+
+
+# ---------------------------------------------------------------- issue 35 item 7: numbers in range
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("timeout", "nan"),
+        ("timeout", "inf"),
+        ("timeout", "0"),
+        ("extract_timeout", "0"),  # would disarm the alarm that bounds hostile markup
+        ("extract_timeout", "-inf"),
+        ("llm_timeout", "nan"),
+        ("story_window", "nan"),
+        ("words_per_minute", "0"),  # divides the word count
+        ("max_bytes", "-1"),
+        ("max_bytes", "0"),
+        ("max_bytes", "9" * 30),  # would overflow zlib's C integers
+        ("max_redirects", "-1"),
+        ("max_url_length", "0"),
+        ("max_text_chars", "0"),
+        ("max_query_terms", "0"),
+        ("max_summary_sentences", "-5"),
+        ("max_list_lines", "0"),
+        ("summary_words", "0"),
+        ("tldr_words", "-1"),
+        ("llm_context", "0"),
+        ("llm_max_chunks", "0"),
+        ("llm_dry", "nan"),
+        ("digest_keep", "-1"),
+        ("atom_digests", "0"),
+        ("threads", "-3"),
+        ("batch_size", "0"),
+    ],
+)
+def test_a_number_out_of_range_is_one_error_naming_the_setting_value_range_and_variable(name: str, value: str):
+    var = "NEWSBRIEF_" + name.upper()
+    with pytest.raises(PipelineError) as info:
+        load_settings(env={var: value})
+    err = info.value
+    assert not isinstance(err, UsageError)  # bad configuration: a setup problem (exit 4)
+    assert err.source == f"environment variable {var}"
+    shown = type(getattr(defaults(), name))(value)  # the value as read: nan, -3, 0.0
+    assert err.message.startswith(f"{name} must be ") and err.message.endswith(f", not {shown}")
+    assert re.search(r"must be (between -?[\d.]+( \(.+\))? and|more than [\d.]+ and at most) [\d,]+", err.message)
+
+
+@pytest.mark.parametrize(
+    "line, needle",
+    [
+        ("timeout = nan\n", "timeout must be more than 0 and at most 86,400 seconds, not nan"),
+        ("timeout = inf\n", "timeout must be more than 0 and at most 86,400 seconds, not inf"),
+        ("words_per_minute = 0\n", "words_per_minute must be between 1 and 10,000, not 0"),
+        ("max_bytes = -1\n", "max_bytes must be between 1 and 1,000,000,000,000 bytes, not -1"),
+        ("threads = -3\n", "threads must be between 0 (all cores) and 1,024, not -3"),
+        ("max_bytes = 1.5\n", "cannot use 1.5 as int"),  # never cut to 1
+        ("timeout = true\n", "cannot use True as float"),  # a boolean is no number of seconds
+    ],
+)
+def test_a_bad_number_in_the_config_file_names_the_file(tmp_path: Path, line: str, needle: str):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(line)
+    with pytest.raises(PipelineError) as info:
+        load_settings(env={"NEWSBRIEF_CONFIG": str(cfg)})
+    assert info.value.source == f"config file {cfg}" and needle in info.value.message
+
+
+def test_every_numeric_setting_has_a_range_its_default_is_in():
+    import dataclasses
+
+    from pipeline.settings import RANGES, Settings, defaults
+
+    numeric = {f.name for f in dataclasses.fields(Settings) if f.type in ("int", "float")}
+    assert numeric == set(RANGES)
+    values = dataclasses.asdict(defaults())
+    assert all(RANGES[name].problem(name, values[name]) is None for name in numeric)
+
+
+@pytest.mark.parametrize("name", ["threads", "digest_keep", "max_redirects", "llm_dry"])
+def test_zero_is_allowed_where_it_means_off_or_all(name: str):
+    assert getattr(load_settings(env={"NEWSBRIEF_" + name.upper(): "0"}), name) == 0
+
+
+def test_an_option_out_of_range_is_a_usage_error_naming_the_option():
+    with pytest.raises(UsageError) as info:
+        load_settings({"threads": -3}, env={})
+    assert info.value.source == "option --threads" and "threads must be between 0 (all cores) and 1,024, not -3" in (
+        info.value.message
+    )
+    with pytest.raises(UsageError, match="timeout must be more than 0"):
+        defaults().replace(timeout=float("nan"))  # a library caller's copy is checked too
+    assert defaults().replace(threads=2, timeout=None).threads == 2
+
+
+def test_the_command_line_says_where_a_bad_number_came_from(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    page = str(Path(__file__).resolve().parent.parent / "samples" / "eu-cloud-certification.html")
+    r = CliRunner().invoke(main, ["summarize", "--threads", "-3", page])
+    assert r.exit_code == 2 and r.stderr.splitlines() == [
+        "newsbrief: error: option --threads: threads must be between 0 (all cores) and 1,024, not -3 [usage]"
+    ]
+    monkeypatch.setenv("NEWSBRIEF_TIMEOUT", "nan")
+    r = CliRunner().invoke(main, ["search", "cloud"])
+    assert r.exit_code == 4 and r.stderr.splitlines() == [
+        "newsbrief: error: environment variable NEWSBRIEF_TIMEOUT: timeout must be more than 0 and at most "
+        "86,400 seconds, not nan [error]"
+    ]
+    monkeypatch.delenv("NEWSBRIEF_TIMEOUT")
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("words_per_minute = 0\n")
+    r = CliRunner().invoke(main, ["--config", str(cfg), "search", "cloud"])  # (sets NEWSBRIEF_CONFIG)
+    assert r.exit_code == 4 and r.stderr.splitlines() == [
+        f"newsbrief: error: config file {cfg}: words_per_minute must be between 1 and 10,000, not 0 [error]"
+    ]
