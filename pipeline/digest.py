@@ -77,7 +77,11 @@ class Item:
 class Failure:
     source: str
     reason: str
-    message: str
+    message: str  # all of it: the run's stderr
+    public: str = ""  # what the published digest says: no LLM server address (set by build)
+
+    def __post_init__(self) -> None:
+        self.public = self.public or self.message
 
 
 @dataclass(slots=True)
@@ -351,7 +355,18 @@ def build(
             if b.failure.reason not in PERMANENT:
                 unseen.update(digest.item_of.get(h) for h in b.hashes)
     digest.seen = [s for s in digest.seen if s[0] not in unseen]
+    for url in {settings.llm_url, models.settings.llm_url} - {""}:
+        _unaddress(digest.failures, url)
     return digest
+
+
+def _unaddress(failures: list[Failure], url: str) -> None:
+    """The failures' public text without the address of the LLM server at ``url`` (an internal
+    host the digest's readers need not see: "LLM server: connection refused")."""
+    from .summarizers.remote import unaddressed
+
+    for f in failures:
+        f.public = unaddressed(f.public, url)
 
 
 def _connecting(settings: Settings, deadline: float | None) -> contextlib.AbstractContextManager[None]:

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from conftest import SAMPLES, SEED, Handler
 
 from pipeline.cli import main
-from pipeline.errors import BudgetSpent, ModelError, WriterFailed
+from pipeline.errors import BudgetSpent, ModelError, UsageError, WriterFailed
 from pipeline.extract import extract
 from pipeline.policy import Policy
 from pipeline.sources import read_file
@@ -61,13 +61,25 @@ class Stub(Handler):
     facts = 0  # chat completions that asked for an article's (or a part's) facts
     nap = 0.0  # "sleepy": seconds before each chat completion is answered
     peers: set[tuple[str, int]] = set()  # KeepAlive: the connections made to it
+    thinking = ("<think>The user wants a summary; I will invent nothing.</think>", "")  # "think": around the reply
+    asked: list[str] = []  # "bidi": the model each chat completion asked for
 
     def send(self, code: int, body: bytes | dict, ctype: str = "application/json", **headers: str) -> None:
         super().send(code, json.dumps(body).encode() if isinstance(body, dict) else body, ctype, **headers)
 
+    def token(self) -> str:
+        """The key the writer sent: what a hostile server echoes back."""
+        return self.headers.get("Authorization", "").removeprefix("Bearer ")
+
     def do_GET(self) -> None:
         mode, _, rest = self.path.strip("/").partition("/")
-        if mode == "listy":  # JSON, but not the shapes the API promises
+        if mode == "leak" and rest == "v1/models":
+            self.send(200, {"data": [{"id": f"m-{self.token()}"}]})
+        elif mode == "bidi" and rest == "v1/models":  # an id that reorders and colours a terminal line
+            self.send(200, {"data": [{"id": BIDI_ID}]})
+        elif mode == "biglist" and rest == "v1/models":  # 3 MB of models
+            self.send(200, {"data": [{"id": f"model-{i:07d}", "object": "model"} for i in range(75_000)]})
+        elif mode == "listy":  # JSON, but not the shapes the API promises
             self.send(200, b'[{"id": "m"}]' if rest == "v1/models" else b"[1]")
         elif mode == "site" and rest in Stub.pages:
             self.send_response(200)
@@ -98,6 +110,12 @@ class Stub(Handler):
             return
         if mode == "auth" and self.headers.get("Authorization") != f"Bearer {KEY}":
             self.send(401, {"error": {"message": "bad key"}})
+        elif mode == "leak":  # the key in the reply: whole, split by a control character, around a thought
+            t = self.token()
+            text = f"Plain {t}. Split {t[:5]}\u202e{t[5:]}. Thought {t[:5]}<think>x</think>{t[5:]}."
+            self.send(200, {"choices": [{"message": {"content": text}}]})
+        elif mode == "leakerr":  # the key where the error message is cut (200 characters)
+            self.send(500, {"error": {"message": "x" * 190 + self.token()}})
         elif mode == "busy" and Stub.busy_left > 0:
             Stub.busy_left -= 1
             self.send(429, {"error": {"message": "slow down"}})  # no Retry-After: our own backoff
@@ -141,9 +159,11 @@ class Stub(Handler):
             time.sleep(Stub.nap)
             self.send(200, {"choices": [{"message": {"content": echo_reply(body["messages"])}}]})
         elif mode == "think":
-            text = "<think>The user wants a summary; I will invent nothing.</think>" + echo_reply(body["messages"])
+            text = Stub.thinking[0] + echo_reply(body["messages"]) + Stub.thinking[1]
             self.send(200, {"choices": [{"message": {"role": "assistant", "content": text}}]})
         else:
+            if mode == "bidi":
+                Stub.asked.append(body["model"])
             Stub.chats += 1
             Stub.facts += body["messages"][-1]["content"].endswith(ASK_FACTS)
             text = echo_reply(body["messages"])
@@ -152,6 +172,8 @@ class Stub(Handler):
 
 
 TOKEN = re.compile(r"\w+|[^\w\s]")  # the stub's tokenizer: a word or a punctuation mark
+ARTICLE = [{"role": "system", "content": "x"}, {"role": "user", "content": "Article:\nIt rained."}]
+BIDI_ID = "evil\u202egpt\x1b[31m-" + "x" * 5000
 
 
 class KeepAlive(Stub):
@@ -264,11 +286,21 @@ def test_replies_in_no_promised_shape_are_typed_errors_not_tracebacks(stub, sett
         2.0, 1.5, None, None, None, None, None]  # fmt: skip
 
 
-def test_reasoning_is_not_taken_for_the_answer(stub, settings):
+@pytest.mark.parametrize(
+    "thinking",
+    [
+        ("<think>The user wants a summary; I will invent nothing.</think>", ""),
+        ("<THINK>The user wants a summary.</THINK>", ""),
+        ("<Think>Mixed case.</tHiNk>", ""),
+        ("", " <THINK>and then I ran out of tokens"),  # never closed: a reply cut at max_tokens
+    ],
+)
+def test_reasoning_is_not_taken_for_the_answer(stub, settings, monkeypatch, thinking):
+    monkeypatch.setattr(Stub, "thinking", thinking)
     chat = RemoteChat(stub + "/think", "stub-model", 4096, settings)
     article = {"role": "user", "content": f"Article:\nIt rained. Then sun.\n\n{ASK_FACTS}"}
     msgs = [{"role": "system", "content": "x"}, article, {"role": "user", "content": ASK_TLDR}]
-    assert chat.chat(msgs, 60).text == "It rained."
+    assert chat.chat(msgs, 60).text.strip() == "It rained."
 
 
 def test_the_key_comes_from_the_named_variable_and_is_never_shown(stub, settings, monkeypatch, caplog):
@@ -285,7 +317,7 @@ def test_the_key_comes_from_the_named_variable_and_is_never_shown(stub, settings
     monkeypatch.setenv("NB_TEST_KEY", KEY + "\r\n")  # a CRLF .env file: the key is what is left
     assert RemoteChat.connect(settings.replace(llm_url=stub + "/auth", llm_api_key_env="NB_TEST_KEY")).model
     echo = RemoteChat(stub + "/echo", "m", 4096, settings, api_key=KEY)
-    with pytest.raises(WriterFailed, match=r"Bearer \*\*\*") as info:  # the server quoted it back
+    with pytest.raises(WriterFailed, match=r"Bearer \[key\]") as info:  # the server quoted it back
         echo.chat([{"role": "user", "content": "Hi"}], 4)
     assert KEY not in str(info.value)
     monkeypatch.setenv("NB_TEST_KEY", KEY + "x")  # a wrong key: refused, and not echoed
@@ -295,6 +327,69 @@ def test_the_key_comes_from_the_named_variable_and_is_never_shown(stub, settings
     monkeypatch.setenv("NB_TEST_KEY", KEY)
     chat = RemoteChat.connect(settings.replace(llm_url=stub + "/auth", llm_api_key_env="NB_TEST_KEY"))
     assert chat.model_id == "stub-model" and KEY not in caplog.text and KEY not in chat.url
+
+
+def test_a_server_that_echoes_the_key_gets_it_back_redacted_in_every_text(stub, settings, monkeypatch):
+    """A hostile server puts the key in its model id, its reply (whole, split by a character that
+    is stripped later, around a thought that is taken out) and in an error message just where it is
+    cut at 200 characters: none of it reaches what is shown or stored (the brief, the model the
+    output and the index name, the error)."""
+    monkeypatch.setenv("NB_TEST_KEY", KEY)
+    chat = RemoteChat.connect(settings.replace(llm_url=stub + "/leak", llm_api_key_env="NB_TEST_KEY"))
+    writer = RecipeSummarizer(chat, settings.replace(relation_check=False))
+    assert chat.model_id == writer.model_id == "m-[key]"
+    text = chat.chat([{"role": "user", "content": "Hi"}], 8).text
+    assert text == "Plain [key]. Split [key]. Thought [key]."
+    with pytest.raises(WriterFailed) as info:
+        RemoteChat(stub + "/leakerr", "m", 4096, settings, api_key=KEY).chat([{"role": "user", "content": "Hi"}], 8)
+    assert info.value.message.endswith("HTTP 500: " + "x" * 190 + "[key]") and KEY[:6] not in str(info.value)
+
+
+def test_server_model_ids_are_shown_cleaned_and_bounded_and_asked_for_as_listed(stub, settings):
+    chat = RemoteChat.connect(settings.replace(llm_url=stub + "/bidi"))
+    assert chat.model_id.startswith("evilgpt[31m-xxx") and len(chat.model_id) == remote.MODEL_ID_CAP
+    assert not {"\u202e", "\x1b"} & set(chat.model_id)
+    Stub.asked.clear()
+    assert chat.chat(ARTICLE, 8).text
+    assert Stub.asked == [BIDI_ID]  # the server is asked for its model by its own name
+    with pytest.raises(ModelError) as info:
+        RemoteChat.connect(settings.replace(llm_url=stub + "/bidi", llm_model="other"))
+    assert "\u202e" not in info.value.message and "evilgpt" in info.value.message and len(info.value.message) < 400
+
+
+def test_a_model_list_over_the_cap_matters_only_when_no_model_is_named(stub, settings):
+    chat = RemoteChat.connect(settings.replace(llm_url=stub + "/biglist", llm_model="stub-model"))
+    assert chat.model_id == "stub-model" and chat.chat(ARTICLE, 8).text
+    with pytest.raises(ModelError) as info:
+        RemoteChat.connect(settings.replace(llm_url=stub + "/biglist"))
+    assert re.fullmatch(
+        r"LLM server \S+/biglist: its model list \(/v1/models\) cannot be read \(reply of [\d,]+ bytes exceeds "
+        r"the 2,000,000-byte cap\): name the model with llm_model \(--llm-model\)",
+        info.value.message,
+    )
+    url = f"http://127.0.0.1:{free_port()}"  # a server that is not there is still a setup error
+    with pytest.raises(ModelError, match="connection refused"):
+        RemoteChat.connect(settings.replace(llm_url=url, llm_model="stub-model"))
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("http//127.0.0.1:8080", "must start with http:// or https://"),
+        ("ftp://127.0.0.1", "must start with http:// or https://"),
+        ("http://", "has no host"),
+        ("http://:8080", "has no host"),
+        ("http://127.0.0.1:99999", "is not a valid URL"),
+        ("http://[::1", "is not a valid URL"),  # before: httpx.InvalidURL, a traceback
+    ],
+)
+def test_a_malformed_llm_url_is_a_usage_error(url, problem):
+    r = CliRunner().invoke(main, ["summarize", "--no-index", "--mode", "quality", "--llm-url", url, str(SEED)])
+    assert r.exit_code == 2, r.output
+    [line] = r.stderr.splitlines()
+    assert line.startswith(f"newsbrief: error: llm_url (--llm-url) {problem}") and line.endswith("[usage]")
+    with pytest.raises(UsageError):
+        endpoints(url)
 
 
 def _articles(folder: Path, n: int) -> list[Path]:
@@ -416,6 +511,28 @@ def test_a_digest_keeps_llm_concurrency_requests_in_flight_and_retries_failures(
                          models=Models(fine, tagger=rule_tagger()), fast_models=_fast())  # fmt: skip
         assert again.reused == 4 and {b.model["summarizer"] for b in again.stories} == {"stub-model"}
         assert not any(b.update for b in again.stories)  # never shown before: no "Update"
+
+
+def test_the_published_failure_list_does_not_show_the_llm_server_address(stub, settings, tmp_path):
+    """The digest's readers see why a story has no quality brief, not where the writer runs; the
+    run's stderr (the failure's message) keeps the address."""
+    from fakes import rule_tagger
+
+    from pipeline import digest as dg
+    from pipeline.core import Models
+    from pipeline.store import Store, parse_since
+
+    feed = _site(stub, 2)  # the articles are on 127.0.0.1, the writer on "localhost"
+    server = stub.replace("127.0.0.1", "localhost") + "/boom/v1"
+    broken = settings.replace(mode="quality", llm_url=server, relation_check=False, allow_private_addresses=True)
+    with Store(tmp_path / "index.db") as store:
+        d = dg.build([feed], broken, store, parse_since("7d"), models=Models(broken, tagger=rule_tagger()),
+                     fast_models=_fast())  # fmt: skip
+    assert len(d.failures) == 2 and all(f.message.startswith(f"LLM server {server}: ") for f in d.failures)
+    assert all(f.public.startswith("LLM server: ") for f in d.failures)
+    for fmt in ("md", "html"):
+        page = dg.render(d, fmt)
+        assert "LLM server: " in page.split("Failures")[1] and "localhost" not in page
 
 
 def test_the_in_process_digest_budget_buys_stories_in_quality_mode_while_it_lasts(stub, settings, tmp_path):

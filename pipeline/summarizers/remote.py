@@ -9,8 +9,12 @@ most ``llm_timeout``, and never past the end of the run's time budget), their co
 stripped, and anything not shaped as the API promises is that article's
 :class:`~pipeline.errors.WriterFailed`, never a crash of the run. The API key is read from the
 environment variable the user names and goes only into the Authorization header: never into a
-message, a log line or an error. One HTTP client per writer: its kept-alive connections (one per
-request in flight) carry every request, rather than a connection (and a TCP handshake) per request.
+message, a log line or an error. A server may echo it back (in a model id, a reply, an error
+message): every string of every reply has it replaced by ``[key]`` as the reply is decoded
+(:meth:`RemoteChat._once`), before anything reads it. The model ids a server lists are shown and
+stored cleaned of control and bidi characters and at most ``MODEL_ID_CAP`` characters long. One
+HTTP client per writer: its kept-alive connections (one per request in flight) carry every
+request, rather than a connection (and a TCP handshake) per request.
 """
 
 from __future__ import annotations
@@ -26,13 +30,16 @@ import time
 from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
-from ..errors import BudgetSpent, ModelError, PipelineError, WriterFailed
+from ..errors import BudgetSpent, ModelError, PipelineError, TooLargeError, UsageError, WriterFailed
 from ..policy import Policy
 from ..settings import Settings
 from ..text import strip_controls
-from .recipe import Generation, Message
+
+if TYPE_CHECKING:  # the recipe (and the gate's NLP) is imported when a reply is made, not to check a URL
+    from .recipe import Generation, Message
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +47,16 @@ REPLY_CAP = 2_000_000  # bytes of one reply; a chat completion of a few hundred 
 RETRY_STATUS = frozenset({429, 503})  # busy or loading: worth waiting for; anything else is not
 RETRIES = 3
 BACKOFF = 1.0  # seconds before the first retry, doubled each time (or the server's Retry-After)
-# A reasoning model (Qwen3, DeepSeek-R1 on Ollama) may put its thinking in the content.
-_THINK = re.compile(r"<think>.*?(?:</think>|\Z)", re.S)
+MODEL_ID_CAP = 200  # characters of a server's model id shown and stored (real ids are under 100)
+KEY_SHOWN = "[key]"  # what a server's echo of the API key becomes
+# A reasoning model (Qwen3, DeepSeek-R1 on Ollama) may put its thinking in the content, tags in any case.
+_THINK = re.compile(r"<think>.*?(?:</think>|\Z)", re.S | re.I)
+
+
+class _Unreadable(WriterFailed):
+    """The server answered, with a body we cannot use (over the cap, not JSON): unlike a refused
+    connection or a timeout, it is still there. Connecting with ``llm_model`` set does without
+    such a model list."""
 
 
 # time.monotonic() at which the run's budget ends, for a writer connecting now (see budget_ends)
@@ -81,10 +96,62 @@ def estimate_tokens(text: str) -> int:
 
 
 def endpoints(url: str) -> tuple[str, str]:
-    """(server root, OpenAI API base) from what the user gave: ``http://h:8080`` or ``…/v1``."""
+    """(server root, OpenAI API base) from what the user gave: ``http://h:8080`` or ``…/v1``; a
+    :class:`UsageError` (exit 2, before any request) for anything that is no such URL."""
+    problem = _url_problem(url.strip())
     base = url.strip().rstrip("/")
+    if problem:  # the URL itself is not echoed: it may hold a password
+        raise UsageError(f"llm_url (--llm-url) {problem}: give the server's URL, e.g. http://127.0.0.1:8080")
     root = base[: -len("/v1")] if base.endswith("/v1") else base
     return root, root + "/v1"
+
+
+def _url_problem(url: str) -> str:
+    """What is wrong with ``url`` as an LLM server's address ("" = nothing)."""
+    import httpx
+
+    if any(c.isspace() or not c.isprintable() for c in url):
+        return "has spaces or control characters"
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # a ValueError when out of range or not a number
+        httpx.URL(url)  # what the client will be handed
+    except (ValueError, httpx.InvalidURL):
+        return "is not a valid URL (a port out of range, a broken [IPv6] address)"
+    if parts.scheme.lower() not in ("http", "https") or "://" not in url:
+        return "must start with http:// or https://"
+    if "@" in parts.netloc:  # it would be shown and logged with the URL
+        return "may not carry a user:password@ part (the key goes in the variable llm_api_key_env names)"
+    if not parts.hostname:
+        return "has no host"
+    if port == 0:
+        return "has port 0"
+    if parts.query or parts.fragment:
+        return "may not have a ?query or #fragment"
+    return ""
+
+
+def unaddressed(message: str, url: str) -> str:
+    """``message`` without the address of the LLM server at ``url`` (an internal host, perhaps):
+    what a published page (the digest's failure list) may say; the run's stderr keeps it all."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return message
+    if not parts.netloc or not parts.hostname:
+        return message
+    at = rf"(?:[a-z][a-z0-9+.-]*://)?{re.escape(parts.netloc)}(?:[/?#]\S*?)?(?=:?(?:\s|$))"  # a URL of the server
+    message = re.sub(rf"\bLLM server {at}", "LLM server", message, flags=re.I)  # "LLM server http://h:8080/v1: …"
+    message = re.sub(at, "the LLM server", message, flags=re.I)
+    # its host alone: "cannot resolve host gpu-box"
+    return re.sub(rf"(?<![\w.-]){re.escape(parts.hostname)}(?![\w-]|\.\w)", "the LLM server", message, flags=re.I)
+
+
+def shown_id(model: str) -> str:
+    """A model id as it is shown and stored: the server's text, so cleaned of control and bidi
+    characters, on one line, at most ``MODEL_ID_CAP`` characters."""
+    text = " ".join(strip_controls(model).split())
+    return text if len(text) <= MODEL_ID_CAP else text[: MODEL_ID_CAP - 1] + "…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,8 +175,8 @@ class RemoteChat:
     ) -> None:
         self.url = url  # settings refuse a user:password@ part: the key has its own variable
         self.root, self.api = endpoints(url)
-        self.model = model
-        self.model_id = model
+        self.model = model  # as the server names it in requests
+        self.model_id = shown_id(model)  # as it is shown and stored
         self.context = context
         self.slots = settings.llm_concurrency  # the recipe writes this many articles at once
         self.timeout = settings.llm_timeout
@@ -145,11 +212,20 @@ class RemoteChat:
             listed = chat._get(chat.api + "/models")
         except BudgetSpent:
             raise  # not a setup problem: the run's time is up
+        except _Unreadable as exc:  # it answered (so it is there), with a list we cannot read
+            if not chat.model:
+                reason = exc.message.removeprefix(f"LLM server {chat.url}: ")
+                raise ModelError(f"LLM server {chat.url}: its model list (/v1/models) cannot be read ({reason}): "
+                                 "name the model with llm_model (--llm-model)") from None  # fmt: skip
+            log.info(
+                "LLM server %s: model list not read (%s); using the model %s", chat.url, exc.message, chat.model_id
+            )
+            listed = Reply(404, None)  # as a server without a list: llm_model names the model
         except WriterFailed as exc:
             raise ModelError(exc.message) from None
         data = _dict(listed.data).get("data") if listed.status == 200 else None
         models = [m for m in data if isinstance(m, dict)] if isinstance(data, list) else []
-        ids = [str(m.get("id")) for m in models if m.get("id")]
+        ids = [m["id"] for m in models if isinstance(m.get("id"), str) and m["id"]]
         if listed.status in (401, 403):
             raise ModelError(f"LLM server {chat.url}: HTTP {listed.status} (is llm_api_key_env set?)")
         if listed.status not in (200, 404):  # 404: no model list (then llm_model names the model)
@@ -159,12 +235,13 @@ class RemoteChat:
                 raise ModelError(f"LLM server {chat.url} lists no model: set llm_model (--llm-model)")
             chat.model = ids[0]
         elif ids and chat.model not in ids:
-            raise ModelError(f"LLM server {chat.url} has no model {chat.model!r}; it has: {', '.join(ids[:10])}")
-        chat.model_id = chat.model
+            has = ", ".join(shown_id(i) for i in ids[:10])
+            raise ModelError(f"LLM server {chat.url} has no model {chat.model_id!r}; it has: {has}")
+        chat.model_id = shown_id(chat.model)
         entry = next((m for m in models if m.get("id") == chat.model), {})
         chat.context = chat._server_context(entry) or settings.llm_context
         chat.tokenizer = chat._probe_tokenizer()
-        log.info("LLM server %s: model %s, context %d, tokens %s", chat.url, chat.model, chat.context,
+        log.info("LLM server %s: model %s, context %d, tokens %s", chat.url, chat.model_id, chat.context,
                  chat.tokenizer or "estimated")  # fmt: skip
         return chat
 
@@ -202,6 +279,8 @@ class RemoteChat:
         return [self._tokenize(t, self.tokenizer) for t in texts]
 
     def chat(self, messages: Sequence[Message], max_tokens: int) -> Generation:
+        from .recipe import Generation
+
         body = {
             "model": self.model,
             "messages": list(messages),
@@ -225,7 +304,9 @@ class RemoteChat:
         usage = _dict(data.get("usage"))
         details = _dict(usage.get("prompt_tokens_details"))
         return Generation(
-            strip_controls(_THINK.sub("", content)),
+            # redacted at decoding, and once more: pieces of the key around a thought (or a control
+            # character) would be joined by taking it out
+            self._redact(strip_controls(_THINK.sub("", content))),
             _int(usage.get("prompt_tokens")),
             _int(details.get("cached_tokens")),
             _int(usage.get("completion_tokens")),
@@ -314,7 +395,9 @@ class RemoteChat:
                 # a kept-alive connection the server had just closed ("disconnected without sending
                 # a response"): once more, on a new connection
                 status, raw, retry_after = self._exchange(method, url, body, deadline)
-        except PipelineError as exc:  # over the cap, a refused address
+        except TooLargeError as exc:  # over the cap
+            raise self._failed(exc.message, _Unreadable) from None
+        except PipelineError as exc:  # a refused address
             raise self._failed(exc.message) from None
         except (httpx.TimeoutException, httpcore.TimeoutException):
             if self.deadline is not None and time.monotonic() >= self.deadline - 0.01:
@@ -329,9 +412,10 @@ class RemoteChat:
             data = json.loads(raw)
         except (ValueError, RecursionError):  # not JSON, or nested deeper than Python's stack
             if status == 200:
-                raise self._failed("the reply is not JSON") from None
+                raise self._failed("the reply is not JSON", _Unreadable) from None
             data = None
-        return Reply(status, data, _seconds(retry_after))
+        # where the server's text enters: nothing reads a reply before the key is out of it
+        return Reply(status, self._redact_all(data), _seconds(retry_after))
 
     def _exchange(self, method: str, url: str, body: dict[str, Any] | None, deadline: float) -> tuple[int, bytes, str]:
         """(status, body, Retry-After) of one request on the writer's client, every step of it
@@ -357,19 +441,45 @@ class RemoteChat:
             return resp.status_code, bytes(raw), resp.headers.get("retry-after", "")
 
     def _failed(self, message: str, kind: type[WriterFailed] = WriterFailed) -> WriterFailed:
-        """This server's error, in one line, never showing the key (a server may echo it back,
-        and an HTTP library may quote a header it refused)."""
-        text = f"LLM server {self.url}: {' '.join(strip_controls(message).split())}"
-        return kind(text.replace(self._key, "***") if self._key else text)
+        """This server's error, in one line, never showing the key (an HTTP library may quote a
+        header it refused; the server's own words were redacted as they were decoded)."""
+        return kind(self._redact(f"LLM server {self.url}: {' '.join(strip_controls(message).split())}"))
 
     def _error_text(self, data: Any) -> str:
-        """The server's own error message, shortened and made safe (it is shown to the user)."""
+        """The server's own error message (redacted as it was decoded), shortened and made safe (it
+        is shown to the user)."""
         err = data.get("error") if isinstance(data, dict) else None
         message = err.get("message") if isinstance(err, dict) else err
         if not isinstance(message, str) or not message.strip():
             return ""
-        text = " ".join(strip_controls(message).split())[:200]
-        return ": " + (text.replace(self._key, "***") if self._key else text)
+        return ": " + " ".join(strip_controls(message).split())[:200]
+
+    def _redact(self, text: str) -> str:
+        """``text`` with the API key replaced by ``[key]``, also where characters that are stripped
+        later (control, bidi, zero-width) split it."""
+        key = self._key
+        if not key:
+            return text
+        text = text.replace(key, KEY_SHOWN)
+        bare = strip_controls(text)
+        return bare.replace(key, KEY_SHOWN) if key in bare else text
+
+    def _redact_all(self, data: Any) -> Any:
+        """A decoded reply with every string in it redacted (:meth:`_redact`), in place; iterative,
+        as a reply may nest as deep as the JSON decoder allows."""
+        if not self._key:
+            return data
+        if isinstance(data, str):
+            return self._redact(data)
+        stack = [data] if isinstance(data, (list, dict)) else []
+        while stack:
+            node = stack.pop()
+            for k, v in node.items() if isinstance(node, dict) else enumerate(node):
+                if isinstance(v, str):
+                    node[k] = self._redact(v)
+                elif isinstance(v, (list, dict)):
+                    stack.append(v)
+        return data
 
 
 def _dict(value: Any) -> dict[str, Any]:
