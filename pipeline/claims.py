@@ -77,12 +77,10 @@ class Difference:
     @property
     def what(self) -> str:
         """What a reader is told the sources disagree on."""
-        return {"figure": "a figure", "name": "who", "date": "when", "certainty": "how certain it is"}.get(
-            self.kind, "what happened"
-        )
+        return {"figure": "a figure", "name": "who", "date": "when", "certainty": "how certain it is",
+                "wording": "the wording"}.get(self.kind, "what happened")  # fmt: skip
 
 
-SHOWN = frozenset({"figure", "negation", "name", "certainty", "date"})  # a reader is told of these
 _ORDER = ("figure", "negation", "name", "certainty", "date", "wording")
 
 
@@ -91,17 +89,22 @@ def _plain(word: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c))
 
 
-def _tokens(text: str) -> list[str]:
-    """Words, figures and currency signs; "couldn't" is "could not" (one negation either way)."""
+def _spans(text: str) -> list[tuple[str, int, int]]:
+    """Words, figures and currency signs with where they are; "couldn't" is "could not" (one
+    negation either way), both words spanning the one written."""
     out = []
-    for w in _TOKEN.findall(text):
-        low = w.lower().replace("’", "'")
+    for m in _TOKEN.finditer(text):
+        w, low = m.group(), m.group().lower().replace("’", "'")
         if low.endswith("n't") and len(low) > 3:
             stem = {"won't": "will", "can't": "can", "shan't": "shall"}.get(low, w[:-3])
-            out += [stem, "not"]
+            out += [(stem, m.start(), m.end()), ("not", m.start(), m.end())]
         else:
-            out.append(w)
+            out.append((w, m.start(), m.end()))
     return out
+
+
+def _tokens(text: str) -> list[str]:
+    return [w for w, _, _ in _spans(text)]
 
 
 def _figures(words: list[str]) -> dict[str, set[float]]:
@@ -166,8 +169,8 @@ def _kind(a: list[str], b: list[str], a_first: bool, b_first: bool, strict: bool
     if len(a) > MAX_EDIT or len(b) > MAX_EDIT:
         return None  # another passage: no edit of one telling
     la, lb = [_plain(w) for w in a], [_plain(w) for w in b]
-    if any(w in _NEGATIONS for w in la) != any(w in _NEGATIONS for w in lb):
-        return "negation"  # "has paid" / "has not paid": an inserted "not" is an edit
+    if any(w in _NEGATIONS for w in la) != any(w in _NEGATIONS for w in lb) and max(len(a), len(b)) <= 3:
+        return "negation"  # "has paid" / "has not paid": an inserted "not" is an edit (a clause with "no" is not)
 
     def hedged(words: list[str]) -> bool:  # "May" with a capital inside a sentence is the month
         return any(_plain(w) in _HEDGES and w != "May" for w in words)
@@ -195,7 +198,7 @@ def _kind(a: list[str], b: list[str], a_first: bool, b_first: bool, strict: bool
         return [w for k, w in enumerate(words) if w[0].isupper() and not (first and k == 0) and _plain(w) not in _DAYS]
 
     na, nb = names(a, a_first), names(b, b_first)
-    if na and nb and 2 * len(na) >= len(a) and 2 * len(nb) >= len(b):  # a name for a name
+    if na and nb and 2 * len(na) > len(a) and 2 * len(nb) > len(b):  # a name for a name ("US people" is none)
         ja, jb = "".join(_plain(w) for w in na), "".join(_plain(w) for w in nb)
         if not (_abbreviates(ja, jb) or _abbreviates(jb, ja)):
             return "name"
@@ -235,16 +238,18 @@ def figures_clash(a: str, b: str) -> Difference | None:
     """The two give another value for a figure of one unit ("1.2 million customer" / "12
     million customer"), whatever their order of words, each one the other does not (a figure
     one adds is no clash): the clashing figures, else None."""
-    ta, tb = _tokens(a), _tokens(b)
+    pa, pb = _spans(a), _spans(b)
+    ta, tb = [w for w, _, _ in pa], [w for w, _, _ in pb]
     sa, sb = _figure_spans(ta), _figure_spans(tb)
     fa, fb = _figures(ta), _figures(tb)
 
-    def shown(words: list[str], spans: list[tuple[str, float, int, int]], unit: str, other: set[float]) -> str:
-        return ", ".join(" ".join(words[i:j]) for u, v, i, j in spans if u == unit and v not in other)
+    def shown(text: str, at: list[tuple[str, int, int]], figures: list[tuple[str, float, int, int]],
+              unit: str, other: set[float]) -> str:  # fmt: skip
+        return ", ".join(_shown(text, at, i, j) for u, v, i, j in figures if u == unit and v not in other)
 
     for unit in sorted(fa.keys() & fb.keys()):
         if unit and fa[unit] - fb[unit] and fb[unit] - fa[unit]:
-            return Difference("figure", shown(ta, sa, unit, fb[unit]), shown(tb, sb, unit, fa[unit]))
+            return Difference("figure", shown(a, pa, sa, unit, fb[unit]), shown(b, pb, sb, unit, fa[unit]))
     return None
 
 
@@ -255,9 +260,11 @@ def _unit_end(words: list[str], end: int) -> int:
     return min(len(words), end + 1)
 
 
-def _shown(words: list[str], start: int, end: int) -> str:
-    """What a reader is shown of one side of an edit: its words with two words around them."""
-    return " ".join(words[max(0, start - 2) : end + 2])
+def _shown(text: str, spans: list[tuple[str, int, int]], start: int, end: int) -> str:
+    """The text of words ``start`` to ``end`` as written ("zero-day flaw", not "zero day flaw")."""
+    if start >= end or not spans:
+        return ""
+    return text[spans[start][1] : spans[min(end, len(spans)) - 1][2]]
 
 
 def differ(a: str, b: str, strict: bool = True) -> Difference | None:
@@ -265,7 +272,8 @@ def differ(a: str, b: str, strict: bool = True) -> Difference | None:
     sentence ``a`` tells differently from ``b``, or None when they tell the same. ``strict``:
     the two are one sentence edited (every kind counts); else one retold lightly in other words
     (only a figure, a negation, a name or a hedge counts)."""
-    ta, tb = _tokens(a), _tokens(b)
+    sa, sb = _spans(a), _spans(b)
+    ta, tb = [w for w, _, _ in sa], [w for w, _, _ in sb]
     matcher = difflib.SequenceMatcher(None, [_plain(w) for w in ta], [_plain(w) for w in tb], autojunk=False)
     found: dict[str, Difference] = {}
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -277,7 +285,7 @@ def differ(a: str, b: str, strict: bool = True) -> Difference | None:
                 while i1 > 0 and j1 > 0 and _plain(ta[i1 - 1]) == _plain(tb[j1 - 1]) and _figures(ta[i1 - 1 : i1]):
                     i1, j1 = i1 - 1, j1 - 1  # the number before a changed scale word
                 i2, j2 = _unit_end(ta, i2), _unit_end(tb, j2)
-                found[kind] = Difference(kind, " ".join(ta[i1:i2]), " ".join(tb[j1:j2]))
-            else:
-                found[kind] = Difference(kind, _shown(ta, i1, i2), _shown(tb, j1, j2))
+            else:  # the edit with two words around it
+                i1, j1, i2, j2 = max(0, i1 - 2), max(0, j1 - 2), i2 + 2, j2 + 2
+            found[kind] = Difference(kind, _shown(a, sa, i1, i2), _shown(b, sb, j1, j2))
     return next((found[k] for k in _ORDER if k in found), None)

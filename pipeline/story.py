@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from .claims import SHOWN, Difference
+from .claims import Difference
 from .document import Article
 from .errors import PipelineError, SummaryError
 from .text import CVE_ID, Unit
@@ -491,6 +491,8 @@ def _tellings(p: _Piece, pieces: Sequence[_Piece]) -> list[tuple[_Dispute, set[i
     way, however they word it): one dispute of each group, and the sources telling it so."""
     out: list[tuple[_Dispute, set[int]]] = []
     for d in p.disputed:
+        if d.source == p.source or d.source in p.also:
+            continue  # a source telling it both ways counts two things ("14 October", "20 October")
         backing = [] if d.agrees is None else [pieces[d.agrees].source, *pieces[d.agrees].also]
         same = next((told for first, told in out if _same_telling(first.text, d.text)), None)
         if same is None:
@@ -506,8 +508,14 @@ class _Piece:
     source: int
     span: tuple[int, int]  # in the source's text
     also: set[int] = field(default_factory=set)  # other sources that say it too
+    told: dict[int, str] = field(default_factory=dict)  # … and the sentence each says it with
     # sources telling it nearly the same but for a figure, a name, a negation…
     disputed: list[_Dispute] = field(default_factory=list)
+
+    def say(self, source: int, text: str) -> None:
+        """``source`` says it too, in ``text``."""
+        self.also.add(source)
+        self.told.setdefault(source, text)
 
 
 def site(host: str | None) -> str | None:
@@ -620,15 +628,17 @@ def _build(
 ) -> tuple[str, list[_Piece]]:  # fmt: skip
     """The story's text, the sources taken in ``order``: the first whole, then what each other
     one adds. A sentence another source said already, word for word, nearly, or in other words
-    (embedding cosine PARAPHRASE) is not repeated: it counts as said by that source too, unless
-    the two differ on a figure, a name, a negation… (:func:`claims.differ`): then a near twin is
-    a dispute of the piece, and a paraphrase a sentence of its own."""
+    (COPY_WORDS of their words, or embedding cosine PARAPHRASE) is not repeated: it counts as
+    said by that source too, unless the two differ on a figure, a name, a negation…
+    (:func:`claims.differ`): then it is a dispute of the piece (the text tells it once, the reader
+    is shown both), and a free retelling with a clashing figure is neither."""
     from .claims import differ, figures_clash, words_shared
-    from .text import Said
+    from .text import Said, word_set
 
     split, sentences, vectors = read.split, read.sentences, read.vectors
     pieces: list[_Piece] = []
     texts: list[str] = []
+    words: list[frozenset[str]] = []  # the words of each piece
     kept: list[np.ndarray | None] = []  # the embedding of each piece (None: compared word for word)
     paragraphs: list[str] = []
     offset = 0
@@ -651,8 +661,21 @@ def _build(
                 continue  # the source says it twice
             how = differ(texts[found], s.text) if found is not None else None
             if found is not None and how is None:
-                pieces[found].also.add(i)
+                pieces[found].say(i, s.text)
                 continue
+            if found is None:  # retold lightly (most words the same), whatever the embeddings say
+                mine_words = word_set(s.text)
+                overlap = [
+                    (len(mine_words & w) / len(mine_words | w), k)
+                    for k, w in enumerate(words) if pieces[k].source != i and mine_words | w
+                ]  # fmt: skip
+                share, k = max(overlap, default=(0.0, -1))
+                if share >= COPY_WORDS:  # retold lightly: its other words differ anyway
+                    how = figures_clash(texts[k], s.text) or differ(texts[k], s.text, strict=False)
+                    if how is None:
+                        pieces[k].say(i, s.text)
+                        continue
+                    found = k
             mine = vectors[i][j]
             agree = None  # the piece it tells in other words, with the same figures, names, negations
             others = [k for k, p in enumerate(pieces) if p.source != i and kept[k] is not None and k != found]
@@ -671,7 +694,7 @@ def _build(
                     elif found is None:
                         continue  # retold freely with other figures: neither says the other's fact
             if agree is not None:
-                pieces[agree].also.add(i)
+                pieces[agree].say(i, s.text)
             if found is not None and how is not None:  # the piece, but for what matters: a dispute
                 if all(d.source != i for d in pieces[found].disputed):
                     pieces[found].disputed.append(_Dispute(i, how, agree, j, s.text))
@@ -687,6 +710,7 @@ def _build(
             pieces.append(_Piece(start, start + len(s.text), i, (s.start, s.end)))
             said.add(s.text)
             texts.append(s.text)
+            words.append(word_set(s.text))
             kept.append(mine)
             parts.append(s.text)
     close()
@@ -701,24 +725,32 @@ def _build(
             sims = np.stack([v for q in others if (v := kept[q]) is not None]) @ mine
             best = int(np.argmax(sims))
             if sims[best] >= PARAPHRASE and _same_telling(texts[others[best]], d.text):
-                pieces[others[best]].also.add(d.source)
+                pieces[others[best]].say(d.source, d.text)
                 p.disputed[k] = replace(d, agrees=others[best])
     return "\n".join(paragraphs), pieces
 
 
-def _outvoted(pieces: Sequence[_Piece], voice: Sequence[int], n: int) -> list[int]:
-    """For each source, how many of its sentences a dispute finds told otherwise by more voices."""
+def _outvoted(pieces: Sequence[_Piece], voice: Sequence[int], rank: Sequence[int]) -> list[int]:
+    """For each source, how many of its sentences a dispute finds told otherwise by more voices,
+    or, as many voices on each side, told otherwise by a source newsbrief saw before it (``rank``:
+    each source's place in that order): a tie goes to what was there first, never to the
+    telling that arrives later, nor to a page's own date."""
+    n = len(rank)
     out = [0] * n
     for p in pieces:
         if not p.disputed:
             continue
-        mine = {voice[p.source]} | {voice[i] for i in p.also}
-        for _, told in _tellings(p, pieces):
+        for first, told in _tellings(p, pieces):
+            # a source whose sentence fits both tellings (a free retelling that gives neither
+            # figure) backs neither: it was counted for whichever telling was read first
+            mine = {voice[p.source]} | {voice[i] for i in p.also if not _same_telling(p.told[i], first.text)}
             theirs = {voice[i] for i in told}
-            if len(theirs - mine) > len(mine - theirs):
+            mine_first = min(rank[i] for i in {p.source, *p.also})
+            theirs_first = min(rank[i] for i in told)
+            if (len(theirs - mine), mine_first) > (len(mine - theirs), theirs_first):
                 for i in {p.source, *p.also}:
                     out[i] += 1
-            elif len(mine - theirs) > len(theirs - mine):
+            else:
                 for i in told:
                     out[i] += 1
     return out
@@ -743,13 +775,18 @@ def story_text(
     sources = list(sources) if sources is not None else [Source.of(a) for a in articles]
     read = _read(articles, encode)
     base = list(range(n))
-    copies = _copies(read.sentences, base)
+    # of two near copies the one newsbrief saw first is the original (unless outvoted, below):
+    # the index's order when the sources are in it, else the caller's (an update's new report,
+    # listed first, is not the original of what the index had)
+    seen = sorted(base, key=lambda i: (sources[i].article_id is None, sources[i].article_id or 0, i))
+    copies = _copies(read.sentences, seen)
     text, pieces = _build(read, base, max_chars)
 
     def voice_of(copies: dict[int, int]) -> list[int]:
         return voices([replace(s, copy_of=copies.get(i)) for i, s in enumerate(sources)])
 
-    outvoted = _outvoted(pieces, voice_of(copies), n)
+    rank = [seen.index(i) for i in base]
+    outvoted = _outvoted(pieces, voice_of(copies), rank)
     for i, j in list(copies.items()):  # decided by content: the original is the one borne out
         if outvoted[j] > outvoted[i] and i not in copies.values():
             del copies[i]
@@ -925,7 +962,7 @@ def draft(
         c = copies[i]
         s.copy_of = None if c is None else at[c]
     for p in pieces:
-        p.source, p.also = at[p.source], {at[i] for i in p.also}
+        p.source, p.also, p.told = at[p.source], {at[i] for i in p.also}, {at[i]: t for i, t in p.told.items()}
         p.disputed = [replace(d, source=at[d.source]) for d in p.disputed]
     lead = articles[0]
     words = len(text.split())
@@ -958,8 +995,6 @@ def finish(d: Draft) -> StoryBrief:
                     said += [p.source, *sorted(p.also)]
                     for dis, who in _tellings(p, pieces):  # told otherwise: no corroboration, say so
                         disputed = True
-                        if dis.how.kind not in SHOWN:
-                            continue  # a word for another ("investigators" / "policemen"): no alarm
                         values = told.setdefault((dis.how.what, dis.how.mine), {})
                         values.setdefault(dis.how.mine, []).extend([p.source, *p.also])
                         values.setdefault(dis.how.theirs, []).extend(who)
