@@ -523,6 +523,20 @@ class Store:
                 [(url, feed, status, now) for url, feed, status in items],
             )
 
+    @_typed("read")
+    def first_handled(self, urls: Sequence[str], status: str) -> dict[str, str]:
+        """Those of ``urls`` the digest remembers with ``status``, and when it first handled each
+        (a status update keeps that time: a page retried since its first failure keeps its date)."""
+        out: dict[str, str] = {}
+        for i in range(0, len(urls), 500):
+            part = list(urls[i : i + 500])
+            marks = ",".join("?" * len(part))
+            rows = self.db.execute(
+                f"SELECT url, first_seen FROM feed_items WHERE status = ? AND url IN ({marks})", [status, *part]
+            )
+            out.update((r[0], r[1]) for r in rows)
+        return out
+
     @_typed("write to")
     def add_published(self, feed: str, generated: str, stories: Sequence[dict[str, Any]]) -> None:
         """Remember that a digest published ``stories`` (their briefs' dicts) to the Atom feed ``feed``."""
