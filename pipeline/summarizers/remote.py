@@ -27,6 +27,7 @@ import os
 import re
 import threading
 import time
+import weakref
 from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
@@ -375,6 +376,9 @@ class RemoteChat:
                     trust_env=False,  # the article goes only where the user said, never via a proxy env
                     transport=self._transport,
                 )
+                # a writer dropped without close() (a library caller, a finished run) closes its
+                # kept-alive sockets when it is collected instead of leaking them
+                weakref.finalize(self, self._client.close)
             return self._client, self._transport
 
     def close(self) -> None:
