@@ -12,7 +12,8 @@
   precision/recall/F1 next to a title-and-lead TF-IDF single-pass baseline in the same run; both
   are tuned on the odd-numbered topics and scored on the even ones.
 
-Floors live in ``eval_floors.toml``; :func:`check_floors` lists every metric below its floor.
+Floors live in ``eval_floors.toml``; :func:`check_floors` lists every metric below its floor, and
+every floor it could not check.
 """
 
 from __future__ import annotations
@@ -461,27 +462,49 @@ def metrics(results: dict[str, Any]) -> dict[str, float]:
     return out
 
 
+# The first part of every name :func:`metrics` makes: a task's, or for summaries the mode's. A
+# floor's group tells whether this run measured it (``--task stories`` leaves the others alone).
+METRIC_GROUPS = ("extraction", "entities", "faithfulness", "stories", "fast", "quality")
+
+
 def check_floors(values: dict[str, float], limit: int | None = None, floors_file: Any = FLOORS_FILE) -> list[str]:
     """Metrics below their floor (or above their ceiling). Each table holds for one run size:
-    ``[floors]`` for full runs, ``[floors.limitN]`` for ``--limit N`` runs. A run size with no
-    pinned floor for any metric it measured is itself a failure: nothing is checked silently."""
+    ``[floors]`` for full runs, ``[floors.limitN]`` for ``--limit N`` runs. Nothing is checked
+    silently: a run size with no pinned floor for any metric it measured fails, and so does a floor
+    or ceiling this run should have measured and did not (a misspelt name, a part of a task left
+    out) or one naming no metric of the eval at all."""
     data = tomllib.loads(floors_file.read_text(encoding="utf-8"))
-    floors = data["floors"].get(f"limit{limit}", {}) if limit else data["floors"]
-    pinned = {name for name, floor in floors.items() if isinstance(floor, (int, float)) and name in values}
-    if values and not pinned:
+    sized = data["floors"].get(f"limit{limit}", {}) if limit else data["floors"]
+    floors = {name: floor for name, floor in sized.items() if isinstance(floor, (int, float))}  # not limitN
+    if values and not floors.keys() & values.keys():
         size = f"--limit {limit}" if limit else "full"
         return [f"no floors are pinned for a {size} run of these metrics (see eval_floors.toml); nothing was checked"]
     ceilings = data.get("ceilings", {})
-    out = [
+    out = _unchecked(floors, "floor", values) + _unchecked(ceilings, "ceiling", values)
+    out += [
         f"{name} = {values[name]:.3f} is below its floor {floor:.3f}"
         for name, floor in floors.items()
-        if isinstance(floor, (int, float)) and name in values and values[name] < floor
+        if name in values and values[name] < floor
     ]
     out += [
         f"{name} = {values[name]:.3f} is above its ceiling {top:.3f}"
         for name, top in ceilings.items()
         if name in values and values[name] > top
     ]
+    return out
+
+
+def _unchecked(limits: dict[str, float], what: str, values: dict[str, float]) -> list[str]:
+    """The floors or ceilings that name a metric missing from ``values`` although this run measured
+    its group, or that belong to no group the eval measures."""
+    measured = {name.split(".")[0] for name in values}
+    out = []
+    for name in limits:
+        group = name.split(".")[0]
+        if group in measured and name not in values:
+            out.append(f"{name}: this run measured {group} but not this metric, so its {what} was not checked")
+        elif group not in measured and group not in METRIC_GROUPS:
+            out.append(f"{name}: its {what} names no metric the eval produces (see eval_floors.toml)")
     return out
 
 
