@@ -490,3 +490,33 @@ def test_every_floor_and_ceiling_in_the_packaged_table_is_a_metric_the_eval_prod
     pinned = {k for k, v in data["floors"].items() if not isinstance(v, dict)}
     pinned |= {k for t in tables for k in t}
     assert pinned and pinned <= names, sorted(pinned - names)
+
+
+# ---------------------------------------------------------------- what a run costs
+
+
+def test_the_stories_task_runs_without_score_py_and_each_task_reports_its_wall_time(
+    tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch
+):
+    # the story set ships in bench/data: a clone without the shared dev sets can still run it
+    clock = SimpleNamespace(now=100.0)
+
+    def eval_stories(path: Path, models: Any) -> dict[str, Any]:
+        assert path == evaluate.STORY_SET and models.settings.mode == "fast"
+        clock.now += 42.0
+        return {"f1": 0.9}
+
+    monkeypatch.setattr(evaluate, "eval_stories", eval_stories)
+    monkeypatch.setattr(evaluate, "time", SimpleNamespace(perf_counter=lambda: clock.now))
+    results = evaluate.run(tmp_path, settings, tasks=("stories",))
+    assert results == {"stories": {"f1": 0.9}, "wall_seconds": {"stories": 42.0}}
+    # a task scored by score.py still needs it, named before any model loads
+    from pipeline.errors import PipelineError
+
+    with pytest.raises(PipelineError, match="no score.py here"):
+        evaluate.run(tmp_path, settings, tasks=("stories", "entities"))
+
+
+def test_the_table_ends_with_the_wall_time_of_each_task():
+    line = evaluate.table({"wall_seconds": {"extraction": 12.4, "stories": 200.0, "summarization fast": 31.6}})
+    assert line == "wall time   extraction 12 s, stories 200 s, summarization fast 32 s (total 244 s)"
