@@ -250,6 +250,40 @@ def test_the_planted_benchmark_counts_caught_errors_and_false_alarms():
     }
 
 
+# ---------------------------------------------------------------- labelled briefs
+
+MATCH = (
+    "Athletic Bilbao's Aritz Aduriz struck late in the second half to secure a 1-1 draw at Sevilla on Sunday. "
+    "Sevilla had led through a first-half penalty from Kevin Gameiro after a foul on Vitolo."
+)
+
+
+def test_labelled_briefs_count_what_the_support_check_flags_per_label(tmp_path: Path):
+    with gzip.open(tmp_path / "summarization.dev.jsonl.gz", "wt", encoding="utf-8") as f:
+        f.write(json.dumps({"id": "m1", "article": MATCH, "reference": "", "dataset": "xsum"}) + "\n")
+    labels = tmp_path / "labels.jsonl"
+    rows = [  # an article sentence cut short: correct, and copied; an invented win: a fact error
+        {"id": "m1", "n": 0, "part": "tldr", "label": "ok",
+         "text": "Sevilla had led through a first-half penalty from Kevin Gameiro."},
+        {"id": "m1", "n": 1, "part": "summary", "label": "fact_error",
+         "text": "Athletic Bilbao won the match at Sevilla 1-1 thanks to Aduriz."},
+        {"id": "gone", "n": 0, "part": "tldr", "label": "ok", "text": "Not an article of the dev set."},
+    ]  # fmt: skip
+    labels.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = eval_faithful.labelled_briefs(tmp_path, labels)
+    assert out == {
+        "briefs": 1,  # the row of an article not in the dev set is left out
+        "sentences": {"fact_error": 1, "misleading": 0, "ok": 1, "copied": 1},
+        "flagged": {"fact_error": 1.0, "misleading": 0.0, "ok": 0.0, "copied": 0.0},
+    }
+    # as verify reads them: a relation check that calls every sentence a flipped negation still
+    # cannot get the sentence cut from the article flagged, only the invented one
+    contrary = SimpleNamespace(check=lambda text, sentences: [Verdict(s, False, "negation") for s in sentences])
+    verify = eval_faithful.labelled_briefs(tmp_path, labels, verifier=contrary)["verify"]
+    assert verify == {"fact_error": 1.0, "misleading": 0.0, "ok": 0.0, "copied": 0.0}
+    assert eval_faithful.labelled_briefs(tmp_path, tmp_path / "no-labels.jsonl") == {}
+
+
 # ---------------------------------------------------------------- ROUGE, as the eval feeds it
 
 
