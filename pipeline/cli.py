@@ -32,6 +32,7 @@ from .cli_utils import (
     FILE,
     FOLDER,
     MAX_SHOWN,
+    PROGRESS,
     F,
     SafeFormatter,
     brief_options,
@@ -43,16 +44,44 @@ from .cli_utils import (
     open_index,
     outcome_code,
     private_option,
+    quiet_option,
+    quiet_progress,
     settings_from,
 )
 from .errors import PipelineError
 from .render import terminal_line as terminal_safe  # the one rule for text bound for a terminal
 
 
-def error_line(source: str | None, message: str, reason: str | None = None) -> None:
+def error_text(source: str | None, message: str, reason: str | None = None) -> str:
     prefix = f"{terminal_safe(source, MAX_SHOWN)}: " if source else ""
-    line = f"newsbrief: error: {prefix}{terminal_safe(message)}" + (f" [{reason}]" if reason else "")
-    click.echo(line, err=True)
+    return f"newsbrief: error: {prefix}{terminal_safe(message)}" + (f" [{reason}]" if reason else "")
+
+
+def error_line(source: str | None, message: str, reason: str | None = None) -> None:
+    click.echo(error_text(source, message, reason), err=True)
+
+
+def on_terminal() -> bool:
+    """Is stderr a person's terminal (not cron, a pipe or a test runner)?"""
+    return sys.stderr.isatty()
+
+
+def show_progress(verbose: int) -> None:
+    """The library's stage lines (``pipeline.progress`` at INFO: "loading the summarizer model",
+    "writing the brief of ...") go to stderr, never stdout, when a person is watching: on a
+    terminal, or anywhere with -v (cron logs asked for them). A command's -q turns them off.
+    Undone when the command ends, so a caller of :func:`main` keeps its own logging."""
+    progress = logging.getLogger(PROGRESS)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(SafeFormatter("newsbrief: %(message)s"))
+    progress.handlers, progress.propagate = [handler], False
+    progress.setLevel(logging.INFO if verbose or on_terminal() else logging.WARNING)
+
+    def restore() -> None:
+        progress.handlers, progress.propagate = [], True
+        progress.setLevel(logging.NOTSET)
+
+    click.get_current_context().call_on_close(restore)
 
 
 def guarded(fn: F) -> F:
@@ -98,6 +127,7 @@ def main(verbose: int, config: Path | None) -> None:
     logging.getLogger("pipeline").setLevel(max(level, logging.DEBUG))
     # httpx logs every request URL at INFO: not ours to show (a page's or the LLM server's URLs)
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    show_progress(verbose)
 
 
 def report(articles: Iterable[Any], emit: Callable[[Any], None]) -> tuple[int, int]:
@@ -115,6 +145,7 @@ def report(articles: Iterable[Any], emit: Callable[[Any], None]) -> tuple[int, i
 @main.command()
 @click.argument("sources", nargs=-1, required=True)
 @format_option("md", "json")
+@quiet_option()
 @brief_options
 @guarded
 def summarize(
@@ -168,7 +199,7 @@ def summarize(
     help="ray = run the same steps on Ray Data (needs the newsbrief[ray] extra).",
 )  # fmt: skip
 @click.option("--address", help="Ray cluster address (default: start Ray locally on this machine).")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@quiet_option("No progress bar (each failure still prints its line).", expose=True)
 @brief_options
 @guarded
 def batch(
@@ -197,22 +228,29 @@ def batch(
       newsbrief batch saved_pages/ --out out/ --engine ray --workers 2
     """
     from tqdm import tqdm
+    from tqdm.contrib.logging import logging_redirect_tqdm
 
     from .batch import make_engine, out_lock, run_batch
 
     if not inputs and not urls_file:
         raise click.UsageError("give folders/files or --urls FILE")
+    if not click.get_current_context().find_root().params.get("verbose"):
+        quiet_progress()  # the bar is batch's progress: a stage line per article only with -v
     settings = settings_from(**flags)
     chosen = make_engine(engine, workers, address)  # a missing extra fails here, before --out is made
     with contextlib.ExitStack() as stack:
         stack.enter_context(out_lock(out_dir))  # a second batch into the same --out exits 5
         store = None if no_index else stack.enter_context(open_index(settings))
         run = run_batch(inputs, out_dir, settings, chosen, urls_file, retry_failed, store)
-        with tqdm(total=len(run.todo), unit="article", disable=True if quiet else None, file=sys.stderr) as bar:
-            for a in run:
-                if a.status != "ok" and quiet:
-                    error_line(a.source, a.message or "failed", a.error)
-                bar.update(1)
+        bar = stack.enter_context(
+            tqdm(total=len(run.todo), unit="article", disable=True if quiet else None, file=sys.stderr)
+        )
+        # log lines (warnings, -v) and each failure's line are written above the bar, not through it
+        stack.enter_context(logging_redirect_tqdm([logging.getLogger(), logging.getLogger(PROGRESS)]))
+        for a in run:
+            if a.status != "ok":
+                tqdm.write(error_text(a.source, a.message or "failed", a.error), file=sys.stderr)
+            bar.update(1)
     click.echo(terminal_safe(f"newsbrief: {run.tally()} -> {out_dir}"), err=True)
     # the code describes the folder, not just this run: failures from earlier runs still count
     sys.exit(outcome_code(*run.outcome))
@@ -378,6 +416,7 @@ def doctor() -> None:
 @format_option("md", "html")
 @click.option("--budget", help="Time budget (90s, 15m, 1h): then finish with what is done and list the rest.")
 @click.option("--atom", "atom_path", type=FILE, help="Also write an Atom feed of the digest.")
+@quiet_option()
 @private_option("feed items and redirects")
 @db_option
 @mode_options

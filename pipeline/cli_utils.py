@@ -27,6 +27,7 @@ EXIT_CODES: tuple[tuple[type[PipelineError], int], ...] = (
     (ExtractionError, EXIT_ALL_FAILED),
     (SummaryError, EXIT_ALL_FAILED),
 )
+PROGRESS = "pipeline.progress"  # the logger library code reports its stages on, one short line each
 MAX_SHOWN = 300  # characters of a source shown in a terminal line (a 2 KB link is still one line)
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -100,6 +101,24 @@ def private_option(what: str) -> Callable[[F], F]:
     return click.option(
         "--allow-private-addresses", is_flag=True, default=None, help=f"Allow {what} on private/loopback hosts."
     )
+
+
+def quiet_progress() -> None:
+    logging.getLogger(PROGRESS).setLevel(logging.WARNING)
+
+
+def quiet_option(
+    help: str = "No progress lines on stderr (errors still print).", expose: bool = False
+) -> Callable[[F], F]:
+    """``-q/--quiet``: the stage lines off, whatever the terminal or -v (``expose``: the command
+    also gets the flag, as ``batch`` does for its bar)."""
+
+    def quiet(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+        if value:
+            quiet_progress()
+        return value
+
+    return click.option("-q", "--quiet", is_flag=True, callback=quiet, expose_value=expose, help=help)
 
 
 def db_option(fn: F) -> F:

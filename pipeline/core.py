@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from .store import Store
 
 log = logging.getLogger(__name__)
+# one short line per stage for a person watching (the CLI shows it on a terminal): a quality brief
+# takes ~27 s on this machine, which looked like a hang with nothing said
+progress = logging.getLogger("pipeline.progress")
 
 
 class Models:
@@ -46,6 +49,7 @@ class Models:
     @property
     def summarizer(self) -> Summarizer:
         if self._summarizer is None:
+            progress.info("loading the summarizer model")
             t0 = time.perf_counter()
             self._summarizer = load_summarizer(self.settings)
             self.load_seconds += time.perf_counter() - t0
@@ -54,6 +58,7 @@ class Models:
     @property
     def tagger(self) -> EntityTagger:
         if self._tagger is None:
+            progress.info("loading the entity model")
             t0 = time.perf_counter()
             self._tagger = EntityTagger.load(self.settings)
             self.load_seconds += time.perf_counter() - t0
@@ -111,6 +116,7 @@ def read(
     """
     policy = policy or Policy.trusted(settings)
     for source in sources:
+        progress.info("reading %s", source)
         for item in loaded(source, policy, stdin):
             yield extracted(item, settings)
 
@@ -141,8 +147,10 @@ def enrich(articles: Iterable[Article], models: Models, batch_size: int, first: 
     while chunk := list(itertools.islice(it, size)):
         good = [a for a in chunk if a.status == "ok"]
         if good:
+            summarizer = models.summarizer  # loaded (and said so) before "writing"
+            progress.info("writing the brief of %s", _named(good))
             t0 = time.perf_counter()
-            apply(models.summarizer, good)
+            apply(summarizer, good)
             size = getattr(models.summarizer, "batch_size", None) or batch_size
             per = (time.perf_counter() - t0) / len(good)
             for a in good:
@@ -154,8 +162,18 @@ def enrich(articles: Iterable[Article], models: Models, batch_size: int, first: 
                                         a.source))  # fmt: skip
             good = [a for a in good if a.status == "ok"]
             if good:
-                models.tagger.tag_batch(good)
+                tagger = models.tagger
+                progress.info("tagging entities")
+                tagger.tag_batch(good)
         yield from chunk
+
+
+def _named(articles: list[Article]) -> str:
+    """What a stage line calls the articles it works on: a title (else the source), or how many."""
+    if len(articles) > 1:
+        return f"{len(articles)} articles"
+    title = " ".join((articles[0].title or "").split())
+    return f'"{title[:80]}…"' if len(title) > 80 else f'"{title}"' if title else articles[0].source
 
 
 def run(

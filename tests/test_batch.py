@@ -354,3 +354,26 @@ def test_batch_joins_a_real_ray_cluster_with_the_same_results(tmp_path, monkeypa
     assert _without_timings(outs["ray"] / "results.jsonl") == _without_timings(outs["local"] / "results.jsonl")
     assert lines(outs["ray"] / "errors.jsonl") == lines(outs["local"] / "errors.jsonl")
     assert [r["source"] for r in lines(outs["ray"] / "results.jsonl")] == samples[:3]
+
+
+def test_every_failure_says_its_reason_by_default_and_the_bar_stays_the_only_progress(
+    fake_models, tmp_path, monkeypatch
+):
+    """The README promises one line on stderr per failure: before, only -q printed them."""
+    import pipeline.cli
+
+    monkeypatch.setattr(
+        pipeline.cli, "on_terminal", lambda: True, raising=False
+    )  # stage lines would show but for the bar
+    pages = tmp_path / "pages"
+    make_pages(pages, 2)
+    (pages / "index.html").write_text((SAMPLES / "index-page.html").read_text())
+    (pages / "binary.htm").write_bytes(b"\x00\x01binary")
+    r = CliRunner().invoke(main, ["batch", str(pages), "--out", str(tmp_path / "out"), "--workers", "1"])
+    assert r.exit_code == 1, r.output
+    errors = [x for x in r.stderr.splitlines() if x.startswith("newsbrief: error: ")]
+    assert len(errors) == 2
+    assert f"{pages / 'binary.htm'}: " in errors[0] and errors[0].endswith("[unsupported_content]")
+    assert f"{pages / 'index.html'}: " in errors[1] and errors[1].endswith("[no_article_text]")
+    assert "2 summarized, 2 failed" in r.stderr
+    assert "newsbrief: reading" not in r.stderr and "newsbrief: writing" not in r.stderr

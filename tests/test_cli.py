@@ -147,3 +147,65 @@ def test_real_models_end_to_end_on_the_seed_page():
     assert o["model"]["summarizer"].startswith("minilm-l6")
     assert {"France", "ENISA", "ECCG", "EUCS", "SecNumCloud"} <= {e["canonical"] for e in o["entities"]}
     assert 1 <= len(o["summary"]) <= 3 and o["tldr"]
+
+
+# ---------------------------------------------------------------- progress a person can see (issue 37)
+
+STAGES = ["reading ", "loading the summarizer model", 'writing the brief of "France seeks', "loading the entity model",
+          "tagging entities"]  # fmt: skip
+
+
+def stage_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if any(line.startswith(f"newsbrief: {s}") for s in STAGES)]
+
+
+def test_on_a_terminal_each_stage_says_itself_on_stderr_and_never_on_stdout(fake_models, monkeypatch):
+    import pipeline.cli
+
+    monkeypatch.setattr(pipeline.cli, "on_terminal", lambda: True)
+    r = invoke("summarize", "--no-index", str(SEED))
+    assert r.exit_code == 0, r.output
+    lines = stage_lines(r.stderr)
+    assert [next(s for s in STAGES if line.startswith(f"newsbrief: {s}")) for line in lines] == STAGES  # in order
+    assert lines[0] == f"newsbrief: reading {SEED}"
+    assert not stage_lines(r.stdout) and r.stdout.startswith("# France seeks")
+
+
+@pytest.mark.parametrize(("terminal", "flags", "shown"), [
+    (False, [], False),  # cron, a pipe, a test runner: silent
+    (False, ["-v"], True),  # asked for: a cron log that wants them
+    (True, ["-q"], False),  # -q wins on a terminal
+    (True, ["-v", "-q"], False),  # and over -v
+])  # fmt: skip
+def test_stage_lines_only_where_a_person_watches_or_asked(fake_models, monkeypatch, terminal, flags, shown):
+    import pipeline.cli
+
+    monkeypatch.setattr(pipeline.cli, "on_terminal", lambda: terminal)
+    verbose, rest = [f for f in flags if f == "-v"], [f for f in flags if f != "-v"]
+    r = invoke(*verbose, "summarize", "--no-index", *rest, str(SEED))
+    assert r.exit_code == 0, r.output
+    assert bool(stage_lines(r.stderr)) is shown
+    assert not stage_lines(r.stdout)
+
+
+def test_the_writer_says_when_it_checks_its_brief(settings, caplog):
+    """Quality briefs: "checking" is its own stage (the gate and support check), after the writing."""
+    from pipeline.document import Article
+    from pipeline.summarizers.recipe import Generation, RecipeSummarizer
+
+    class Echo:
+        model_id, context = "echo", 4096
+
+        def count_tokens(self, texts):
+            return [len(t.split()) for t in texts]
+
+        def chat(self, messages, max_tokens):
+            return Generation("Officials said the bridge will open in May.")
+
+    text = "Officials said the bridge will open in May. The city council approved the budget on Monday."
+    writer = RecipeSummarizer(Echo(), settings.replace(relation_check=False, support_check=False))
+    with caplog.at_level("INFO", logger="pipeline.progress"):
+        writer.summarize_one(Article(source="a", title="Bridge", text=text))
+    assert [r.getMessage() for r in caplog.records if r.name == "pipeline.progress"] == [
+        "checking the brief against the article"
+    ]

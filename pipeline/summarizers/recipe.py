@@ -262,6 +262,7 @@ class RecipeSummarizer:
             first = sentences_of(" ".join(clean_reply(self._ask(ask, REWRITE_TOKENS)).split()))
             return first[0] if first else None
 
+        logging.getLogger("pipeline.progress").info("checking the brief against the article")
         with self._finish:
             return self.gate(article, tldr_sents, paragraphs, coverage, src, rewrite=rewrite)
 
