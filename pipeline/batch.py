@@ -176,7 +176,9 @@ class BatchState:
 
 class Engine(Protocol):
     """Runs read (fetch + extract) and enrich (summarize + entities) over sources; yields the
-    finished records in input order, ``None`` for an article already done (by content hash)."""
+    finished records in input order. An article already done (by content hash) is not
+    summarized: it comes out marked ``duplicate`` (the index keeps its source as an alias of the
+    stored article), or as ``None``."""
 
     def process(self, sources: list[str], settings: Settings, done: Set[str]) -> Iterator[Article | None]: ...
 
@@ -205,12 +207,13 @@ class LocalEngine:
 
     def process(self, sources: list[str], settings: Settings, done: Set[str]) -> Iterator[Article | None]:
         models = self.models or Models(settings)
-        skipped: list[None] = []
+        skipped: list[Article] = []
 
         def fresh(articles: Iterable[Article]) -> Iterator[Article]:
             for a in articles:
                 if already_done(a, done):
-                    skipped.append(None)  # same article under another name: no model work
+                    a.duplicate = True  # same article under another name: no model work
+                    skipped.append(a)
                     continue
                 yield a
 
@@ -334,16 +337,18 @@ def _plan(
 
     def processed() -> Iterator[Article]:
         for a in engine.process(todo, settings, state.done_hashes):
-            if a is None:
+            if a is None or a.duplicate:
                 state.skipped += 1
-            else:
-                yield a
+            if a is not None:
+                yield a  # a duplicate too: the index adds its source to the stored article
 
     def records() -> Iterator[Article]:
         finished = indexed(processed(), store, settings.batch_size)
         synced = time.monotonic()
         try:
             for n, a in enumerate(finished, 1):
+                if a.duplicate:
+                    continue
                 if a.status == "ok":
                     results.write({**a.as_dict(), "timings": {k: round(v, 4) for k, v in a.timings.items()}})
                     state.done_hashes.add(a.content_hash)

@@ -74,12 +74,18 @@ class Article:
     stored_hash: str | None = None  # content_hash of a brief read back without its text
     failure: Exception | None = None  # the error a failed record failed with (not serialized)
     date_from_text: bool = False  # the date was found in the page's text only (not serialized)
+    # the other sources the index read this same text from (a saved file and its URL): filled
+    # when the brief is read back from the index, since a same-text source is no second row
+    aliases: list[str] = field(default_factory=list)
+    # a batch record whose text is one already done under another source: not summarized, only
+    # its source is remembered as an alias of the stored article (not serialized)
+    duplicate: bool = False
 
     @property
     def content_hash(self) -> str:
         if not self.text and self.stored_hash:
             return self.stored_hash
-        return content_hash(self.text, self.url)
+        return content_hash(self.text)
 
     @property
     def tldr_text(self) -> str:
@@ -130,6 +136,7 @@ class Article:
             "coverage": round(self.coverage, 3),
             "gated": self.gated,
             "content_hash": self.content_hash if self.text or self.stored_hash else None,
+            "aliases": list(self.aliases),
             "status": self.status,
             "error": self.error,
             "message": self.message,
@@ -165,7 +172,7 @@ class Article:
             entities=[Entity.from_dict(e) for e in d.get("entities") or []],
             model=dict(d.get("model") or {}), coverage=float(d.get("coverage", 1.0)), gated=list(d.get("gated") or []),
             status=d.get("status") or "ok", error=d.get("error"), message=d.get("message"),
-            stored_hash=d.get("content_hash"),
+            stored_hash=d.get("content_hash"), aliases=[str(x) for x in d.get("aliases") or []],
         )  # fmt: skip
 
 
@@ -176,8 +183,13 @@ def normalize_text(text: str) -> str:
     return _WS.sub(" ", text).strip().lower()
 
 
-def content_hash(text: str, url: str | None = None) -> str:
-    """Key of an article version: the normalized main text plus the URL."""
-    h = hashlib.sha256(normalize_text(text).encode())
-    h.update(b"\0" + (url or "").encode())
-    return h.hexdigest()
+def content_hash(text: str) -> str:
+    """Key of an article: its normalized main text, wherever it was read from.
+
+    The URL was part of the key once, so a page saved to a file and later fetched from its
+    address became two index rows (doubled search hits, stories and entity counts). The text
+    alone decides now; the index keeps the other sources as aliases, and a new text at a known
+    URL is still its next version. Two pages with the very same text (a syndicated copy) are one
+    article: the extractor refuses teaser and index pages (fewer than 40 words) before they get
+    here, so a shared boilerplate text does not merge unrelated pages."""
+    return hashlib.sha256(normalize_text(text).encode()).hexdigest()

@@ -144,13 +144,15 @@ def on_worker(source: str, raw: list[Article] | None, settings: Settings) -> Ite
 
 def read_batch(batch: dict[str, Any], settings: Settings, done_hashes: frozenset[str]) -> dict[str, Any]:
     """extract what the driver shipped, fetch + extract URLs; an article whose content is
-    already in results.jsonl becomes None. Records keep the source as the user gave it."""
+    already in results.jsonl is marked ``duplicate`` (not summarized; the index keeps its source
+    as an alias). Records keep the source as the user gave it."""
     import ray
 
     out: list[Article | None] = []
     for source, raw in zip(batch["source"], batch["raw"], strict=True):
-        items = on_worker(str(source), None if raw is None else ray.get(raw), settings)
-        out.extend(None if already_done(a, done_hashes) else a for a in items)
+        for a in on_worker(str(source), None if raw is None else ray.get(raw), settings):
+            a.duplicate = already_done(a, done_hashes)
+            out.append(a)
     return {"article": _objects(out)}
 
 
@@ -165,7 +167,7 @@ class Enricher:
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
         items = list(batch["article"])
-        todo = [a for a in items if a is not None]
+        todo = [a for a in items if a is not None and not a.duplicate]
         list(enrich(todo, self.models, self.batch_size))
         return {"article": _objects(items)}
 
@@ -173,7 +175,7 @@ class Enricher:
 def run_on_ray(
     sources: list[str], settings: Settings, workers: int, done_hashes: frozenset[str], address: str | None = None
 ) -> Iterator[Article | None]:
-    """Finished records in input order; None for a source skipped as a known content hash."""
+    """Finished records in input order; one skipped as a known content hash is marked ``duplicate``."""
     check_ray()
     import ray
 

@@ -220,6 +220,7 @@ def article_view(article: Article, article_id: int) -> dict[str, Any]:
         "reading_minutes": article.reading_minutes,
         "url": public_url(article.url),
         "source": article.source,
+        "aliases": article.aliases,  # the other sources of the same text (a saved file, its URL)
         "model": article.model,
         "coverage": round(article.coverage, 3),
         "tldr": [sentence(s) for s in article.tldr],

@@ -5,6 +5,7 @@ Schema (usable from any SQLite tool; ``sqlite3 index.db .schema``)::
     articles(id, content_hash UNIQUE, url, source, title, author, date, sitename, language,
              word_count, reading_minutes, tldr, summary JSON, body, model JSON, brief JSON,
              added_at, version)                      -- one row per article *version*
+    article_sources(article_id, source, url, added_at) -- every source a row's text was read from
     entities(id, key, label, name, long_form)          -- key = casefolded canonical form
     entity_aliases(alias_key, entity_id)               -- long forms and other surfaces → entity
     article_entities(article_id, entity_id, count)
@@ -14,8 +15,10 @@ Schema (usable from any SQLite tool; ``sqlite3 index.db .schema``)::
     published(id, feed, generated, stories JSON)       -- digests published to an Atom feed
     schema_migrations(version, applied_at)
 
-Articles are keyed by the content hash of the normalized main text plus URL: adding the same
-article again changes nothing; a changed text at a known URL is stored as the next ``version``.
+Articles are keyed by the content hash of the normalized main text: adding the same article
+again changes nothing, and the same text from another source (a saved file, then its URL) only
+adds that source to ``article_sources``; a changed text at a known URL is stored as the next
+``version``.
 Migrations are ordered, recorded, and applied on open inside a transaction. WAL mode lets
 readers work while a batch writes; each batch is one transaction.
 """
@@ -38,7 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import quote
 
-from .document import Article, Entity
+from .document import Article, Entity, content_hash, normalize_text
 from .errors import NoSuchArticle, StoreError, UsageError
 from .text import key as entity_key
 
@@ -47,7 +50,90 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS: list[str] = [
+# every source an article's text was read from (its own first): the same text from a saved file
+# and from its URL is one row with two sources
+_SOURCES_TABLE = """
+CREATE TABLE article_sources (
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    source TEXT NOT NULL, url TEXT, added_at TEXT NOT NULL,
+    PRIMARY KEY (article_id, source)
+);
+CREATE INDEX article_sources_url ON article_sources(url);
+INSERT INTO article_sources (article_id, source, url, added_at) SELECT id, source, url, added_at FROM articles;
+"""
+
+
+def _one_row_per_text(db: sqlite3.Connection) -> None:
+    """Migration 8: the content hash no longer includes the URL. Rows of the same normalized
+    text (a saved file and its URL) merge into the oldest: the others' sources become its
+    aliases, their story links move to it or are dropped when it has one (the stories' sizes
+    follow, a story left empty goes), their entity links and FTS rows go with them (the kept
+    row's entities are its brief's), and stories' briefs point at the kept row."""
+    for statement in _statements(_SOURCES_TABLE):
+        db.execute(statement)
+    rows: dict[str, list[int]] = {}  # new hash -> ids, oldest first
+    for article_id, body in db.execute("SELECT id, body FROM articles ORDER BY id"):
+        if body and normalize_text(body):  # a row without text keeps its key: nothing to merge it by
+            rows.setdefault(content_hash(body), []).append(int(article_id))
+    merged: dict[int, int] = {}
+    for keep, *others in rows.values():
+        for other in others:
+            _merge_row(db, keep, other)
+            merged[other] = keep
+    db.executemany(
+        "UPDATE articles SET content_hash = ?,"
+        " brief = CASE WHEN json_valid(brief) THEN json_set(brief, '$.content_hash', ?) ELSE brief END WHERE id = ?",
+        [(h, h, ids[0]) for h, ids in rows.items()],
+    )
+    if merged:
+        _repoint_story_briefs(db, merged)
+    log.info("index: %d row(s) of a text already stored merged into it", len(merged))
+
+
+def _merge_row(db: sqlite3.Connection, keep: int, other: int) -> None:
+    db.execute(
+        "INSERT OR IGNORE INTO article_sources (article_id, source, url, added_at)"
+        " SELECT ?, source, url, added_at FROM article_sources WHERE article_id = ?",
+        (keep, other),
+    )
+    kept_in = db.execute("SELECT story_id FROM story_articles WHERE article_id = ?", (keep,)).fetchone()
+    other_in = db.execute("SELECT story_id FROM story_articles WHERE article_id = ?", (other,)).fetchone()
+    if other_in is not None and kept_in is None:
+        db.execute("UPDATE story_articles SET article_id = ? WHERE article_id = ?", (keep, other))
+    elif other_in is not None:
+        story_id = int(other_in[0])
+        db.execute("DELETE FROM story_articles WHERE article_id = ?", (other,))
+        db.execute("UPDATE stories SET size = MAX(0, size - 1) WHERE id = ?", (story_id,))
+        db.execute(
+            "DELETE FROM stories WHERE id = ? AND NOT EXISTS (SELECT 1 FROM story_articles WHERE story_id = ?)",
+            (story_id, story_id),
+        )
+    # explicit, not left to ON DELETE CASCADE: that needs foreign_keys on in the migrating connection
+    for table in ("article_entities", "article_sources"):
+        db.execute(f"DELETE FROM {table} WHERE article_id = ?", (other,))
+    db.execute("DELETE FROM articles WHERE id = ?", (other,))  # its FTS row goes by the articles_ad trigger
+
+
+def _repoint_story_briefs(db: sqlite3.Connection, merged: dict[int, int]) -> None:
+    """A story brief's sources name article ids (the reader shows each source's text): a merged
+    row's id becomes the kept row's."""
+    for story_id, brief in db.execute("SELECT id, brief FROM stories WHERE brief IS NOT NULL").fetchall():
+        try:
+            data = json.loads(brief)
+            sources = data.get("sources") or []
+        except (ValueError, AttributeError):
+            continue  # a damaged brief stays as it is; the reader reports it
+        changed = False
+        for src in sources:
+            if isinstance(src, dict) and src.get("article_id") in merged:
+                src["article_id"] = merged[src["article_id"]]
+                changed = True
+        if changed:
+            db.execute("UPDATE stories SET brief = ? WHERE id = ?", (json.dumps(data, ensure_ascii=False), story_id))
+
+
+# an entry is a script, or a function of the connection for what SQL alone cannot do (hashing)
+MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     # 1: articles, entities, full-text search
     """
     CREATE TABLE articles (
@@ -134,6 +220,8 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX published_feed ON published(feed, id);
     """,
+    # 8: one article, one row: the text's hash is the key, other sources are aliases
+    _one_row_per_text,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 MAX_ROWID = 2**63 - 1  # SQLite's largest row id: a bigger int cannot even be bound as a parameter
@@ -316,8 +404,12 @@ class Store:
             )
             version = int(self.db.execute("PRAGMA user_version").fetchone()[0])  # re-read under the lock
             for number in range(version + 1, SCHEMA_VERSION + 1):
-                for statement in _statements(MIGRATIONS[number - 1]):
-                    self.db.execute(statement)
+                step = MIGRATIONS[number - 1]
+                if callable(step):
+                    step(self.db)
+                else:
+                    for statement in _statements(step):
+                        self.db.execute(statement)
                 self.db.execute("INSERT INTO schema_migrations VALUES (?, ?)", (number, utc_now()))
                 self.db.execute(f"PRAGMA user_version = {number}")
                 log.info("index %s migrated to schema v%d", self.path, number)
@@ -358,11 +450,17 @@ class Store:
 
     def _add(self, a: Article) -> int | None:
         h = a.content_hash
-        if self.has(h):
+        known = self.db.execute("SELECT id FROM articles WHERE content_hash = ?", (h,)).fetchone()
+        if known is not None or a.duplicate:  # the same text under another source: one more alias
+            if known is not None:
+                self._add_source(int(known[0]), a)
             return None
         version = 1
-        if a.url:
-            row = self.db.execute("SELECT MAX(version) FROM articles WHERE url = ?", (a.url,)).fetchone()
+        if a.url:  # a new text at an address known as a row's URL or any of its sources' URLs
+            row = self.db.execute(
+                "SELECT MAX(a.version) FROM article_sources s JOIN articles a ON a.id = s.article_id WHERE s.url = ?",
+                (a.url,),
+            ).fetchone()
             version = (row[0] or 0) + 1
         cur = self.db.execute(
             "INSERT INTO articles (content_hash, url, source, title, author, date, sitename, language, word_count,"
@@ -376,6 +474,7 @@ class Store:
             ),
         )  # fmt: skip
         article_id = int(cur.lastrowid or 0)
+        self._add_source(article_id, a)
         for e in a.entities:
             self.db.execute(
                 "INSERT INTO article_entities (article_id, entity_id, count) VALUES (?, ?, ?)"
@@ -383,6 +482,19 @@ class Store:
                 (article_id, self._entity_id(e), e.count),
             )
         return article_id
+
+    def _add_source(self, article_id: int, a: Article) -> None:
+        """Remember that the row's text was read from ``a.source`` (stdin, ``-``, says nothing
+        as an alias, but stays as a row's own source)."""
+        if (
+            a.source == "-"
+            and self.db.execute("SELECT 1 FROM article_sources WHERE article_id = ?", (article_id,)).fetchone()
+        ):
+            return
+        self.db.execute(
+            "INSERT OR IGNORE INTO article_sources (article_id, source, url, added_at) VALUES (?, ?, ?, ?)",
+            (article_id, a.source, a.url, utc_now()),
+        )
 
     def _entity_id(self, e: Entity) -> int:
         """Find the entity by its key or any alias (ECCG ↔ European Cybersecurity Certification Group)."""
@@ -491,7 +603,18 @@ class Store:
         row = self.db.execute("SELECT brief, body FROM articles WHERE id = ?", (article_id,)).fetchone()
         if row is None:
             raise NoSuchArticle(f"no article with id {article_id}", str(self.path))
-        return self._brief(row, f"article {article_id}")
+        article = self._brief(row, f"article {article_id}")
+        article.aliases = self.aliases(article_id, article.source)
+        return article
+
+    @_typed("read")
+    def aliases(self, article_id: int, source: str | None = None) -> list[str]:
+        """The sources an article's text was read from besides ``source`` (its own), first
+        seen first: the same text from a saved file and from its URL is one row."""
+        rows = self.db.execute(
+            "SELECT source FROM article_sources WHERE article_id = ? ORDER BY added_at, rowid", (article_id,)
+        )
+        return [str(r[0]) for r in rows if r[0] != source]
 
     def _brief(self, row: sqlite3.Row, what: str) -> Article:
         """A stored brief back as a record; a row whose JSON was damaged is a typed error."""
@@ -556,12 +679,12 @@ class Store:
 
     @_typed("read")
     def find_by_url(self, url: str) -> Article | None:
-        """The newest stored version of the article fetched from ``url``. Only the ``url`` column
-        matches, and only for briefs that were fetched (their source is a URL): a local file, or a
-        saved page whose ``og:url`` claims that address, never answers for a feed's link."""
+        """The newest stored version of the article fetched from ``url``. Only a source's ``url``
+        matches, and only a source that was fetched (a URL, the row's own or an alias): a local
+        file, or a saved page whose ``og:url`` claims that address, never answers for a feed's link."""
         row = self.db.execute(
-            "SELECT brief, body FROM articles WHERE url = ? AND (source LIKE 'http://%' OR source LIKE 'https://%')"
-            " ORDER BY version DESC, id DESC LIMIT 1",
+            "SELECT a.brief, a.body FROM article_sources s JOIN articles a ON a.id = s.article_id WHERE s.url = ?"
+            " AND (s.source LIKE 'http://%' OR s.source LIKE 'https://%') ORDER BY a.version DESC, a.id DESC LIMIT 1",
             (url,),
         ).fetchone()
         return self._brief(row, f"the brief of {url}") if row else None

@@ -356,6 +356,35 @@ def test_batch_joins_a_real_ray_cluster_with_the_same_results(tmp_path, monkeypa
     assert [r["source"] for r in lines(outs["ray"] / "results.jsonl")] == samples[:3]
 
 
+def test_a_saved_page_then_its_url_are_one_article_with_both_sources(fake_models, tmp_path, server):
+    from pipeline.store import Store
+
+    pages, out = tmp_path / "pages", tmp_path / "out"
+    pages.mkdir()
+    saved = pages / "saved.html"
+    saved.write_bytes((SAMPLES / "eu-cloud-certification.html").read_bytes())  # what the server's /article serves
+    urls = tmp_path / "urls.txt"
+    urls.write_text(f"{server}/article\n")
+    r = CliRunner().invoke(main, ["batch", str(pages), "--out", str(out), "--workers", "1", "-q"])
+    assert r.exit_code == 0 and "1 summarized" in r.stderr, r.output
+    # the URL gives the text already done: no model work, and the index keeps it as the saved page's alias
+    args = ["batch", str(pages), "--urls", str(urls), "--out", str(out), "--workers", "1", "-q"]
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 0 and "0 summarized, 0 failed, 2 already done" in r.stderr, r.output
+    assert [x["source"] for x in lines(out / "results.jsonl")] == [str(saved)]
+    with Store(tmp_path / "index.db") as s:
+        assert s.count() == 1
+        (hit,) = s.search("certification")
+        assert s.get(hit.id).source == str(saved) and s.get(hit.id).aliases == [f"{server}/article"]
+    # both in one run into a new folder (the second is summarized too when the first is not yet
+    # stored, as for two copies of one file): still one row
+    args = ["batch", str(pages), "--urls", str(urls), "--out", str(tmp_path / "out2"), "--workers", "1", "-q"]
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 0 and "0 failed" in r.stderr, r.output
+    with Store(tmp_path / "index.db") as s:
+        assert s.count() == 1
+
+
 def test_every_failure_says_its_reason_by_default_and_the_bar_stays_the_only_progress(
     fake_models, tmp_path, monkeypatch
 ):

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from pipeline.cli import main
 from pipeline.document import Article, Entity, SummarySentence
-from pipeline.errors import StoreError, UsageError
+from pipeline.errors import NoSuchArticle, StoreError, UsageError
 from pipeline.store import MIGRATIONS, SCHEMA_VERSION, Store, fts_query, parse_since
 
 
@@ -145,7 +145,7 @@ def test_show_of_an_id_that_is_no_row_id_is_not_found(tmp_path, article_id):
         s.add_batch([art("France asked for a legal opinion on EUCS.")])
     r = CliRunner().invoke(main, ["show", "--db", str(tmp_path / "i.db"), "--", article_id])
     assert r.exception is None or isinstance(r.exception, SystemExit), r.exception
-    assert r.exit_code == 4 and f"no article with id {article_id}" in r.stderr
+    assert r.exit_code == 2 and f"no article with id {article_id}" in r.stderr
 
 
 def test_a_damaged_brief_row_is_a_typed_error(tmp_path):
@@ -260,3 +260,146 @@ def test_entity_lookups_use_indexes(tmp_path):
         # the rewritten lookups still merge by key and by alias
         assert [h.url for h in s.search(entity="o3")][-1] == "https://x.example/0"
         assert s.db.execute("SELECT COUNT(*) FROM entities WHERE label = 'ORG'").fetchone()[0] == 35
+
+
+def test_the_same_text_from_a_file_and_from_its_url_is_one_row_with_both_sources(tmp_path):
+    text = "France asked for a legal opinion on EUCS. The vote on the scheme slipped to June."
+    saved = art(text, None)
+    saved.source = "saved/eucs.html"
+    fetched = art(text.replace(" on ", "  on\n"), "https://x.example/eucs", entities=[ECCG])  # same once normalized
+    with Store(tmp_path / "i.db") as s:
+        (article_id,) = s.add_batch([saved])
+        assert s.add_batch([fetched]) == [None] and s.add_batch([fetched]) == [None]
+        assert s.count() == 1 and len(s.search("EUCS")) == 1 and [b.id for b in s.latest()] == [article_id]
+        shown = s.get(article_id)
+        assert shown.source == "saved/eucs.html" and shown.aliases == ["https://x.example/eucs"]
+        assert shown.as_dict()["aliases"] == ["https://x.example/eucs"]  # `show --format json`
+        assert shown.content_hash == fetched.content_hash
+        # a feed's link to that address is the stored article (the digest reuses it, no second row)
+        found = s.find_by_url("https://x.example/eucs")
+        assert found is not None and found.source == "saved/eucs.html"
+        # a new text at that address is its next version, as before
+        changed = art(text + " It may slip again.", "https://x.example/eucs")
+        (new_id,) = s.add_batch([changed])
+        assert s.count() == 2 and s.get(new_id).aliases == []
+        assert [r[0] for r in s.db.execute("SELECT version FROM articles ORDER BY id")] == [1, 2]
+        found = s.find_by_url("https://x.example/eucs")
+        assert found is not None and found.content_hash == changed.content_hash
+
+
+def old_hash(text: str, url: str | None) -> str:
+    """The key the index used up to schema v7: the normalized text plus the URL."""
+    import hashlib
+
+    from pipeline.document import normalize_text
+
+    return hashlib.sha256(normalize_text(text).encode() + b"\0" + (url or "").encode()).hexdigest()
+
+
+def v7_index(path) -> sqlite3.Connection:
+    """An index as newsbrief left it at schema v7 (the URL in the content hash)."""
+    db = sqlite3.connect(path)
+    for script in MIGRATIONS[:7]:
+        assert isinstance(script, str)
+        db.executescript(script)
+    db.execute("PRAGMA user_version = 7")
+    return db
+
+
+def v7_row(db: sqlite3.Connection, a: Article, added: str) -> int:
+    cur = db.execute(
+        "INSERT INTO articles (content_hash, url, source, title, tldr, summary, body, model, brief, added_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, '{}', ?, ?)",
+        (old_hash(a.text, a.url), a.url, a.source, a.title, a.tldr_text, a.text, a.text,
+         __import__("json").dumps(a.as_dict()), added),
+    )  # fmt: skip
+    article_id = int(cur.lastrowid or 0)
+    for e in a.entities:
+        db.execute(
+            "INSERT OR IGNORE INTO entities (key, label, name) VALUES (?, ?, ?)",
+            (e.canonical.lower(), e.label, e.canonical),
+        )
+        (entity_id,) = db.execute("SELECT id FROM entities WHERE key = ?", (e.canonical.lower(),)).fetchone()
+        db.execute("INSERT INTO article_entities VALUES (?, ?, ?)", (article_id, entity_id, e.count))
+    return article_id
+
+
+def v7_story(db: sqlite3.Connection, members: list[int], brief: dict | None = None) -> int:
+    cur = db.execute(
+        "INSERT INTO stories (title, first_seen, last_seen, size, vector, profile, cves, brief)"
+        " VALUES ('Story', '2026-12-01', '2026-12-02', ?, x'', '{}', '[]', ?)",
+        (len(members), None if brief is None else __import__("json").dumps(brief)),
+    )
+    story_id = int(cur.lastrowid or 0)
+    db.executemany("INSERT INTO story_articles VALUES (?, ?, 1.0)", [(m, story_id) for m in members])
+    return story_id
+
+
+def test_the_migration_merges_rows_of_one_text_with_their_stories_and_entities(tmp_path):
+    import json
+
+    from pipeline.document import content_hash
+
+    text_a = "France asked the ECCG for a legal opinion on EUCS. The vote on the scheme slipped to June."
+    text_b = "The ECCG will meet again in June, after the legal opinion on EUCS."
+    path = tmp_path / "old.db"
+    db = v7_index(path)
+    saved = v7_row(db, art(text_a, None, entities=[ECCG]), "2026-12-01T08:00:00")
+    fetched = v7_row(db, art(text_a, "https://x.example/a", entities=[ECCG]), "2026-12-01T09:00:00")
+    other = v7_row(db, art(text_b, "https://y.example/b", entities=[ECCG]), "2026-12-01T10:00:00")
+    copy = v7_row(db, art(text_b + " ", "https://z.example/b", entities=[ECCG]), "2026-12-02T10:00:00")
+    brief = {"title": "Story", "sources": [{"url": None, "article_id": saved}, {"url": "https://x.example/a",
+             "article_id": fetched}, {"url": "https://y.example/b", "article_id": other}]}  # fmt: skip
+    story = v7_story(db, [saved, fetched, other], brief)  # 3 reports, once shown as "3 articles"
+    alone = v7_story(db, [copy])  # a copy grouped on its own: nothing left of it once merged
+    db.commit()
+    db.close()
+    with Store(path) as s:
+        assert s.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert [r[0] for r in s.db.execute("SELECT id FROM articles ORDER BY id")] == [saved, other]  # the oldest stay
+        assert s.get(saved).aliases == ["https://x.example/a"] and s.get(other).aliases == ["https://z.example/b"]
+        assert s.get(saved).content_hash == content_hash(text_a)
+        assert s.placed([content_hash(text_a)])[content_hash(text_a)] == (saved, "2026-12-01T08:00:00", story)
+        brief_hash = json.loads(s.db.execute("SELECT brief FROM articles WHERE id = ?", (other,)).fetchone()[0])
+        assert brief_hash["content_hash"] == content_hash(text_b)
+        # one story membership each; the story's size follows; the copy's own story is gone
+        assert [tuple(r) for r in s.db.execute("SELECT article_id, story_id FROM story_articles ORDER BY 1")] == [
+            (saved, story), (other, story)
+        ]  # fmt: skip
+        [listed] = s.stories("2000-01-01")
+        assert listed["id"] == story and listed["size"] == 2 and len(listed["articles"]) == 2
+        assert [src["article_id"] for src in listed["brief"]["sources"]] == [saved, saved, other]
+        with pytest.raises(NoSuchArticle):
+            s.story(alone)
+        # entity counts are the two articles', not the four rows'
+        [row] = s.entities(label="org")
+        assert (row["articles"], row["mentions"]) == (2, 4)
+        # the full-text index follows the rows: one hit per article, and it checks out
+        assert sorted(h.id for h in s.search("legal opinion")) == [saved, other]
+        assert len(s.search("slipped")) == 1
+        s.db.execute("INSERT INTO articles_fts(articles_fts) VALUES ('integrity-check')")
+        # and the same text arriving again from either source adds nothing
+        assert s.add_batch([art(text_a, "https://x.example/a")]) == [None] and s.count() == 2
+    with Store(path) as s:  # applied once
+        assert s.count() == 2 and s.get(saved).aliases == ["https://x.example/a"]
+
+
+def test_show_and_the_reader_name_an_articles_other_sources(tmp_path):
+    pytest.importorskip("starlette")
+    import json
+
+    from starlette.testclient import TestClient
+
+    from pipeline.serve import create_app
+
+    text = "France asked for a legal opinion on EUCS. The vote on the scheme slipped to June."
+    path = tmp_path / "i.db"
+    with Store(path) as s:
+        (article_id,) = s.add_batch([art(text, None)])
+        s.add_batch([art(text, "https://x.example/eucs?a=1&b=<2>")])
+    r = CliRunner().invoke(main, ["show", "--format", "json", "--db", str(path), str(article_id)])
+    assert r.exit_code == 0 and json.loads(r.stdout)["aliases"] == ["https://x.example/eucs?a=1&b=<2>"]
+    client = TestClient(create_app(path), base_url="http://127.0.0.1:8750")
+    page = client.get(f"/article/{article_id}")
+    assert page.status_code == 200 and "Also read from: https://x.example/eucs?a=1&amp;b=&lt;2&gt;" in page.text
+    assert client.get(f"/article/{article_id}?format=json").json()["aliases"] == ["https://x.example/eucs?a=1&b=<2>"]
