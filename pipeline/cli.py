@@ -4,7 +4,7 @@ This is the only module that writes to the terminal. Exit codes (also in the REA
 
     0  every source succeeded          3  no source succeeded
     1  some sources failed             4  setup problem (model, config, index)
-    2  usage error                     5  another run holds the lock (digest, batch --out)
+    2  usage error, an unknown id      5  another run holds the lock (digest, batch --out)
                                        130 interrupted
 
 Set ``NEWSBRIEF_RAISE_ERRORS=1`` to get tracebacks instead of one-line errors.

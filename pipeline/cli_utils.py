@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
-from .errors import ExtractionError, Locked, PipelineError, SourceError, SummaryError, UsageError
+from .errors import ExtractionError, Locked, NoSuchArticle, PipelineError, SourceError, SummaryError, UsageError
 from .text import strip_controls
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_ALL_FAILED, EXIT_SETUP, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
@@ -20,8 +20,11 @@ EXIT_LOCKED = 5  # digest / batch --out: another run holds the lock
 # error class -> exit code, most specific first; any other PipelineError (a model, the index, a
 # folder, a missing extra) is a setup problem. The input itself failing is what "no source
 # succeeded" means: `verify --article missing.html` exits 3 like `summarize missing.html`.
+# An id the index does not hold (`show 999`) is the user's bad input, like a --config path that
+# does not exist: a usage error, not a setup problem (the index itself is fine).
 EXIT_CODES: tuple[tuple[type[PipelineError], int], ...] = (
     (UsageError, EXIT_USAGE),
+    (NoSuchArticle, EXIT_USAGE),
     (Locked, EXIT_LOCKED),
     (SourceError, EXIT_ALL_FAILED),
     (ExtractionError, EXIT_ALL_FAILED),

@@ -129,7 +129,7 @@ class StateError(PipelineError):
 
 
 class NoSuchArticle(StoreError):
-    pass  # same reason: the CLI's exit code does not change; the reader answers 404
+    pass  # same reason; the CLI exits 2 (the id is bad input, the index is fine), the reader answers 404
 
 
 class UsageError(PipelineError):

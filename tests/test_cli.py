@@ -209,3 +209,15 @@ def test_the_writer_says_when_it_checks_its_brief(settings, caplog):
     assert [r.getMessage() for r in caplog.records if r.name == "pipeline.progress"] == [
         "checking the brief against the article"
     ]
+
+
+# ---------------------------------------------------------------- smaller CLI defects (issue 37)
+
+
+def test_show_of_an_id_not_in_the_index_is_bad_input_not_a_setup_problem(fake_models, tmp_path):
+    db = str(tmp_path / "i.db")
+    assert invoke("summarize", "--db", db, str(SEED)).exit_code == 0
+    r = invoke("show", "--db", db, "999")
+    assert r.exit_code == 2, r.output  # the usage code: the id is wrong, the index is fine
+    assert r.stderr.strip().endswith("no article with id 999 [store_error]")
+    assert invoke("show", "--db", db, "1").exit_code == 0
