@@ -224,6 +224,7 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     _one_row_per_text,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
+_SOURCES_SCHEMA = 8  # the schema that has article_sources
 MAX_ROWID = 2**63 - 1  # SQLite's largest row id: a bigger int cannot even be bound as a parameter
 # what SQLite says when the file itself is damaged (not locked, not read-only)
 _DAMAGED = ("malformed", "not a database", "vtable constructor failed", "corrupt")
@@ -327,6 +328,7 @@ class Store:
         if not isinstance(path, str | os.PathLike):
             raise UsageError(f"the index path must be a str or os.PathLike, not {type(path).__name__}")
         self.path = Path(path)
+        self.version = SCHEMA_VERSION  # the schema this connection reads (older when opened read-only)
         try:
             if readonly:
                 if not self.path.exists():
@@ -346,7 +348,8 @@ class Store:
                 self.db.execute("PRAGMA journal_mode = WAL")
                 self.migrate()
             else:
-                self._check_version()
+                # an older index is read as it is (a reader never writes, so never migrates)
+                self.version = self._check_version()
         except StoreError:
             self.db.close()
             raise
@@ -611,6 +614,8 @@ class Store:
     def aliases(self, article_id: int, source: str | None = None) -> list[str]:
         """The sources an article's text was read from besides ``source`` (its own), first
         seen first: the same text from a saved file and from its URL is one row."""
+        if self.version < _SOURCES_SCHEMA:  # an index not migrated yet, read-only: its rows have none
+            return []
         rows = self.db.execute(
             "SELECT source FROM article_sources WHERE article_id = ? ORDER BY added_at, rowid", (article_id,)
         )

@@ -354,6 +354,9 @@ def test_the_migration_merges_rows_of_one_text_with_their_stories_and_entities(t
     alone = v7_story(db, [copy])  # a copy grouped on its own: nothing left of it once merged
     db.commit()
     db.close()
+    with Store(path, readonly=True) as s:  # a reader (show, serve) reads it as it is, and never migrates it
+        assert s.get(saved).title == "Title" and s.get(saved).aliases == [] and s.count() == 4
+        assert s.db.execute("PRAGMA user_version").fetchone()[0] == 7
     with Store(path) as s:
         assert s.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert [r[0] for r in s.db.execute("SELECT id FROM articles ORDER BY id")] == [saved, other]  # the oldest stay
