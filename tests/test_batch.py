@@ -406,3 +406,18 @@ def test_every_failure_says_its_reason_by_default_and_the_bar_stays_the_only_pro
     assert f"{pages / 'index.html'}: " in errors[1] and errors[1].endswith("[no_article_text]")
     assert "2 summarized, 2 failed" in r.stderr
     assert "newsbrief: reading" not in r.stderr and "newsbrief: writing" not in r.stderr
+
+
+def test_ray_steps_pass_an_article_already_done_on_unsummarized_as_a_duplicate(fake_models, tmp_path, settings):
+    pytest.importorskip("ray", reason="the newsbrief[ray] extra is installed by make install")
+    from pipeline.core import read
+    from pipeline.ray_engine import Enricher, read_batch
+
+    make_pages(tmp_path / "p", 2)
+    pages = [str(tmp_path / "p" / "deep" / "page000.html"), str(tmp_path / "p" / "page001.html")]
+    [done] = read(pages[:1], settings)
+    # the driver's files travel as object refs; None makes the worker read the path itself
+    batch = read_batch({"source": pages, "raw": [None, None]}, settings, frozenset({done.content_hash}))
+    out = list(Enricher(settings)(batch)["article"])
+    assert [(a.source, a.duplicate) for a in out] == [(pages[0], True), (pages[1], False)]
+    assert not out[0].tldr and out[1].tldr and fake_models.batches == [1]  # no model work for the duplicate
