@@ -26,6 +26,16 @@ def safe(text: str | None) -> str:
     return _MD_SPECIAL.sub(r"\\\1", strip_controls(text or ""))
 
 
+def code_span(text: str) -> str:
+    """A file path (or any text) shown as written, in Markdown and on a terminal: a code span,
+    fenced by more backticks than the text holds. Escaping printed ``saved\\_pages/a.html``,
+    a path that fails when copied; inside a code span Markdown reads nothing (no link, no HTML)."""
+    text = terminal_line(text)
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""  # CommonMark strips one each side
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def human_date(iso: str | None) -> str | None:
     if not iso:
         return None
@@ -60,7 +70,7 @@ def markdown(article: Article) -> str:
     if article.coverage < 0.999:
         lines += [f"_Summary read {article.coverage:.0%} of the article._", ""]
     link = public_url(article.url)  # http(s) only, percent-encoded: cannot close the <…> or form a link
-    lines.append(f"Source: <{link}>" if link else f"Source: {safe(article.source)}")
+    lines.append(f"Source: <{link}>" if link else f"Source: {code_span(article.source)}")
     return "\n".join(lines) + "\n"
 
 
@@ -75,7 +85,7 @@ def hit_lines(hits: Iterable[Any], fmt: str) -> Iterator[str]:
             yield json.dumps(dataclasses.asdict(h), ensure_ascii=False)
         else:
             link = public_url(h.url)
-            yield f"[{h.id}] {safe(h.title) or 'Untitled'} ({safe(h.date) or 'no date'}) {link or safe(h.source)}"
+            yield f"[{h.id}] {safe(h.title) or 'Untitled'} ({safe(h.date) or 'no date'}) {link or code_span(h.source)}"
             yield f"    {safe(h.snippet or h.tldr)}"
 
 

@@ -221,3 +221,15 @@ def test_show_of_an_id_not_in_the_index_is_bad_input_not_a_setup_problem(fake_mo
     assert r.exit_code == 2, r.output  # the usage code: the id is wrong, the index is fine
     assert r.stderr.strip().endswith("no article with id 999 [store_error]")
     assert invoke("show", "--db", db, "1").exit_code == 0
+
+
+def test_a_file_path_is_printed_as_it_is_so_a_copied_path_works(fake_models, tmp_path):
+    saved = tmp_path / "saved_pages" / "eu_cloud*rules.txt"
+    saved.parent.mkdir()
+    saved.write_bytes((SAMPLES / "plain-article.txt").read_bytes())
+    r = invoke("summarize", "--db", str(tmp_path / "i.db"), str(saved))
+    assert r.exit_code == 0, r.output
+    (line,) = [x for x in r.stdout.splitlines() if x.startswith("Source:")]
+    assert line == f"Source: `{saved}`"  # a code span: Markdown reads nothing inside it
+    hits = invoke("search", "--db", str(tmp_path / "i.db"), "--limit", "1", "the")
+    assert f"`{saved}`" in hits.stdout and "\\_" not in hits.stdout
