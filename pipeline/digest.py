@@ -12,7 +12,11 @@ Cron-safe by design:
   fast mode when the remaining budget would not fit another LLM summary, and the LLM writer itself
   stops at the budget's end (no request starts after it, one in flight is given only the time
   left): the story it was writing gets its fast brief too;
-* every feed and article failure is isolated and listed in the digest.
+* every feed and article failure is isolated and listed in the digest. A page that failed in a
+  way that may pass (not live yet: a 404, as a feed often lists an article first; a server down;
+  the network) is tried again by every run for ``RETRY_DAYS``, then given up; a refusal (403), a
+  page gone (410) or a page with no article text is remembered at once;
+* one progress line (logger ``pipeline.progress``) per feed, item and story brief.
 
 Feed items and the feeds a homepage points to come from the internet: they are only ever
 http(s) URLs (relative links resolved against the feed), fetched under
@@ -24,6 +28,7 @@ file itself is the user's own, read like any list file.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import itertools
 import logging
 import math
@@ -40,19 +45,29 @@ from .document import Article
 from .errors import BudgetSpent, FetchError, PipelineError, SourceError, UsageError
 from .fetch import FEED_TYPES, HTML_TYPES, Response, fetch
 from .policy import Policy, decode_text
-from .render import templates
+from .render import human_date, templates, terminal_line
 from .settings import Settings
 from .store import Store, timestamp, utc_now
 from .story import StoryBrief
 from .summarizers import prefer, remote_writer
 
 log = logging.getLogger(__name__)
+progress = logging.getLogger("pipeline.progress")  # one short line per feed, item and story brief
 
 # failures that will fail the same way tomorrow: remembered as seen, not retried every night
 PERMANENT = {
     "http_error", "not_found", "no_article_text", "no_summary", "unsupported_content", "too_large",
     "refused_scheme", "bad_url",
 }  # fmt: skip
+# a page that may not be there *yet*: a feed often lists an article before its page is live (404),
+# a server is down or overloaded (5xx, 408, 425, 429), the network fails. Such an item is remembered
+# as RETRYING and fetched again by every run for RETRY_DAYS after its first failure (even once it
+# is older than --since), then given up (remembered as failed). Other HTTP errors (401/403
+# refused, 410 gone, 400…) are the server's answer for good, and remembered at once.
+RETRYING = "retrying"
+RETRY_DAYS = 3
+RETRY_HTTP = {404, 408, 425, 429}
+_HTTP_STATUS = re.compile(r"HTTP (\d{3})\b")
 # refused only under the current settings: remembered with this status and retried when the user
 # allows private addresses
 REFUSED_ADDRESS = "refused_address"
@@ -246,17 +261,27 @@ def build(
     own = replace(Policy.trusted(settings), deadline=fetch_deadline)
     untrusted = Policy.untrusted(settings, deadline=fetch_deadline)
 
-    items: dict[str, Item] = {}
+    listed: list[Item] = []
     for entry in feeds:
         try:
-            for item in discover(entry, own, untrusted):
-                if item.published is None or item.published >= since:
-                    items.setdefault(item.url, item)
+            listed += discover(entry, own, untrusted)
         except PipelineError as exc:
             digest.failures.append(Failure(entry, exc.reason, exc.message))
-    retry = {REFUSED_ADDRESS} if settings.allow_private_addresses else set()
+            progress.info("feed %s: failed (%s)", terminal_line(entry, 100), exc.reason)
+    # a page that failed in a way that may pass is fetched again, even once older than --since
+    pending = store.first_handled(list(dict.fromkeys(i.url for i in listed)), RETRYING)
+    items: dict[str, Item] = {}
+    for item in listed:
+        if item.published is None or item.published >= since or item.url in pending:
+            items.setdefault(item.url, item)
+    retry = {RETRYING} | ({REFUSED_ADDRESS} if settings.allow_private_addresses else set())
     seen = store.seen_urls(list(items), retry_statuses=retry)
     new = [i for i in items.values() if i.url not in seen]
+    for entry in feeds:
+        if n := sum(1 for i in listed if i.feed == entry):
+            fresh = sum(1 for i in new if i.feed == entry)
+            progress.info("feed %s: %d item%s, %d new", terminal_line(entry, 100), n, "s"[: n != 1], fresh)
+    retried = _Retries(pending, digest.generated.rstrip("Z"))
 
     # 1. every new article is read, briefed in fast mode and indexed (cheap: ~0.2 s each), so the
     # index has it and grouping can see it; 2. the articles are grouped into stories and each
@@ -278,10 +303,12 @@ def build(
         for nxt in itertools.chain([item], queue):
             if nxt.error is not None:  # a link that is no URL to fetch: listed, remembered, never read
                 digest.failures.append(Failure(nxt.url, nxt.error.reason, nxt.error.message))
+                progress.info("failed: %s (%s)", terminal_line(nxt.url, 100), nxt.error.reason)
                 digest.seen.append((nxt.url, nxt.feed, "failed"))
             elif (known := store.find_by_url(nxt.url)) is not None:
                 digest.articles.append(known)
                 digest.reused += 1
+                progress.info("in the index already: %s", _named(known.title, nxt.url))
                 digest.seen.append((nxt.url, nxt.feed, "reused"))
                 digest.item_of[known.content_hash] = nxt.url
             else:
@@ -295,7 +322,7 @@ def build(
         )  # fmt: skip
         briefs = enrich(reads, fast_models, size, size)
         for g, a in zip(group, briefs, strict=True):
-            _settle(digest, store, g, a)
+            _settle(digest, store, g, a, retried)
     digest.articles.sort(key=lambda a: a.date or "", reverse=True)
 
     # stories written at once: an LLM server takes llm_concurrency; the in-process writer one
@@ -306,7 +333,6 @@ def build(
     def summarize(texts: list[Article]) -> None:
         """The stories' briefs in the run's mode, or in fast mode when another would not fit the
         budget (a single article's fast brief is then kept as it is)."""
-        nonlocal est, done
         chosen = models
         now = clock()
         if (
@@ -317,8 +343,14 @@ def build(
             chosen = fast_models
             digest.degraded += len(texts)
         todo = [t for t in texts if t.model.get("summarizer") != _model_id(chosen)]
-        if not todo:
-            return
+        if todo:
+            write(todo, chosen)
+        for t in texts:
+            progress.info("story brief %s: %s", "written" if t.status == "ok" else "failed", _named(t.title, t.source))
+
+    def write(todo: list[Article], chosen: Any) -> None:
+        """Write the briefs of ``todo`` with ``chosen`` (fast mode for those the budget cuts short)."""
+        nonlocal est, done
         t0 = clock()
         try:  # a failure stays on its text (finish() shows the story's fallback brief), the others go on
             if chosen is models:  # the LLM writer's requests (connecting included) end by the budget's end
@@ -382,9 +414,42 @@ def _model_id(models: Any) -> str:
     return str(getattr(models.summarizer, "model_id", ""))
 
 
-def _settle(digest: Digest, store: Store, item: Item, article: Article) -> bool:
+def retryable(reason: str | None, message: str | None) -> bool:
+    """A failure that may pass by itself (see :data:`RETRYING`): the network, a timeout, a page
+    not live yet (404) or a server in trouble (5xx, 408, 425, 429)."""
+    if reason == "http_error":  # fetch()'s message: "HTTP 404 Not Found"
+        m = _HTTP_STATUS.match(message or "")
+        return m is not None and (int(m.group(1)) in RETRY_HTTP or int(m.group(1)) >= 500)
+    return reason not in PERMANENT and reason != REFUSED_ADDRESS
+
+
+@dataclass(frozen=True, slots=True)
+class _Retries:
+    """When each page being retried first failed (the index's ``first_seen``), and the run's time."""
+
+    first: dict[str, str]  # url -> first failure, UTC
+    now: str  # UTC, as the index stores times
+
+    def status(self, url: str, message: str) -> tuple[str, str]:
+        """How to remember a page that failed in a way that may pass (:data:`RETRYING` until
+        RETRY_DAYS after its first failure, then failed), and its failure's message saying so."""
+        first = self.first.get(url, self.now)
+        until = dt.datetime.fromisoformat(first) + dt.timedelta(days=RETRY_DAYS)
+        if dt.datetime.fromisoformat(self.now) >= until:
+            return "failed", f"{message} (given up: failing since {human_date(first)})"
+        return RETRYING, f"{message} (tried again by the next runs until {human_date(timestamp(until))})"
+
+
+def _named(title: str | None, url: str) -> str:
+    """An item as a progress line names it: its title, else its URL (page text: one safe line)."""
+    return terminal_line(title or url, 100)
+
+
+def _settle(digest: Digest, store: Store, item: Item, article: Article, retries: _Retries) -> bool:
     """Record one summarized item: indexed and listed (True), or a failure, remembered as seen
-    only when retrying cannot help (a 404 stays a 404; an LLM server failure is retried next run).
+    when retrying cannot help (no article text, a 403, a 410), as being retried (:data:`RETRYING`)
+    when it may pass (a page not live yet, a server down), or not at all when the next run should
+    simply try again (an address refused under tonight's settings is remembered as such).
     Two items of one group that turn out to be the same page (a redirect) are listed once."""
     from .core import indexed
 
@@ -401,12 +466,16 @@ def _settle(digest: Digest, store: Store, item: Item, article: Article) -> bool:
         digest.seen.append((item.url, item.feed, "ok"))
         digest.item_of[article.content_hash] = item.url
         digest.articles.append(article)
+        progress.info("summarized: %s", _named(article.title, item.url))
         return True
-    digest.failures.append(Failure(item.url, article.error or "error", article.message or "failed"))
-    if article.error in PERMANENT:
-        digest.seen.append((item.url, item.feed, "failed"))
-    elif article.error == REFUSED_ADDRESS:
-        digest.seen.append((item.url, item.feed, REFUSED_ADDRESS))
+    reason, message = article.error or "error", article.message or "failed"
+    if retryable(reason, message):
+        status, message = retries.status(item.url, message)
+        digest.seen.append((item.url, item.feed, status))
+    elif reason in PERMANENT or reason == REFUSED_ADDRESS:
+        digest.seen.append((item.url, item.feed, "failed" if reason in PERMANENT else REFUSED_ADDRESS))
+    digest.failures.append(Failure(item.url, reason, message))
+    progress.info("failed: %s (%s)", terminal_line(item.url, 100), reason)
     return False
 
 

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 
 import pytest
@@ -46,13 +47,22 @@ def rss(items: list[tuple[str, str, float]]) -> bytes:
     return ("".join(out) + "</channel></rss>").encode()
 
 
+class Routes(dict):
+    """path -> (status, content type, body, delay); ``hits`` counts the requests of each path."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hits: Counter[str] = Counter()
+
+
 class Site(http.server.BaseHTTPRequestHandler):
-    routes: dict[str, tuple[int, str, bytes, float]] = {}
+    routes: Routes = Routes()
 
     def log_message(self, *args: object) -> None:
         pass
 
     def do_GET(self) -> None:
+        self.routes.hits[self.path] += 1
         status, ctype, body, delay = self.routes.get(self.path, (404, "text/html", b"not here", 0.0))
         time.sleep(delay)
         self.send_response(status)
@@ -63,8 +73,8 @@ class Site(http.server.BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def site(monkeypatch) -> Iterator[tuple[str, dict]]:
-    routes: dict[str, tuple[int, str, bytes, float]] = {}
+def site(monkeypatch) -> Iterator[tuple[str, Routes]]:
+    routes = Routes()
     handler = type("Handler", (Site,), {"routes": routes})
     httpd = QuietServer(("127.0.0.1", 0), handler)
     httpd.daemon_threads = True
@@ -195,6 +205,66 @@ def test_failures_are_isolated_and_listed(site, tmp_path, fake_models):
     failures = text.split("## Failures")[1]
     assert "malformed feed" in failures and "HTTP 404" in failures and "timed out" in failures
     assert f"{base}/gone" in r.stderr
+
+
+def test_a_page_not_live_yet_is_retried_by_the_next_runs_for_days_then_given_up(site, tmp_path, fake_models):
+    import sqlite3
+
+    base, routes = site
+    routes["/locked"] = (403, "text/html", b"members only", 0.0)  # refused: the server's answer for good
+    routes["/down"] = (503, "text/html", b"try later", 0.0)
+    feeds, out, db = tmp_path / "feeds.txt", tmp_path / "d.md", tmp_path / "i.db"
+    feeds.write_text(f"{base}/feed.xml\n")
+
+    def night(age: float) -> tuple[object, str]:
+        routes["/feed.xml"] = xml(rss([("Soon", f"{base}/soon", age), ("Locked", f"{base}/locked", age),
+                                       ("Down", f"{base}/down", age)]))  # fmt: skip
+        r = invoke("--feeds", str(feeds), "--since", "24h", "--out", str(out), "--db", str(db))
+        return r, r.stderr
+
+    # the feed lists the article before its page is live (404)
+    r, err = night(1)
+    assert r.exit_code == 3 and "HTTP 404" in err and "tried again by the next runs until" in err, err
+    r, err = night(2)
+    assert routes.hits["/soon"] == 2 and routes.hits["/down"] == 2  # tried again
+    assert routes.hits["/locked"] == 1  # a refusal is remembered, not asked again every night
+    # the page goes live the next day, when its item is older than --since: it is still picked up
+    routes["/soon"] = html(page("Soon: the cloud vote is delayed", "EUCS"))
+    r, err = night(30)
+    assert r.exit_code == 1 and "Soon: the cloud vote is delayed" in out.read_text(), err
+    assert routes.hits["/soon"] == 3
+    # a server down for more than RETRY_DAYS after the first failure: one last try, then given up
+    con = sqlite3.connect(db)
+    with con:
+        con.execute("UPDATE feed_items SET first_seen = '2020-01-01T00:00:00' WHERE url LIKE '%/down'")
+    r, err = night(1)
+    assert routes.hits["/down"] == 4 and "given up: failing since January 1, 2020" in err, err
+    night(1)
+    assert routes.hits["/down"] == 4 and routes.hits["/locked"] == 1 and routes.hits["/soon"] == 3
+    assert dict(con.execute("SELECT url, status FROM feed_items").fetchall()) == {
+        f"{base}/soon": "ok",
+        f"{base}/locked": "failed",
+        f"{base}/down": "failed",
+    }
+
+
+def test_a_digest_says_what_it_does_one_line_per_feed_item_and_story(site, tmp_path, fake_models, caplog, monkeypatch):
+    import logging
+
+    base, routes = site
+    serve_news(base, routes)
+    listed = [("EU delays", f"{base}/a1", 1), ("Gone", f"{base}/gone", 1), ("Old", f"{base}/old", 72)]
+    routes["/feed.xml"] = xml(rss(listed))
+    progress = logging.getLogger("pipeline.progress")  # as the library logs it (the CLI shows it on a terminal)
+    monkeypatch.setattr(progress, "propagate", True)
+    settings = load_settings()
+    with caplog.at_level(logging.INFO, logger="pipeline.progress"), Store(settings.db_path()) as store:
+        dg.build([f"{base}/feed.xml", f"{base}/broken.xml"], settings, store, parse_since("24h"))
+    lines = [r.getMessage() for r in caplog.records if r.name == "pipeline.progress"]
+    assert f"feed {base}/feed.xml: 3 items, 2 new" in lines, lines
+    assert f"feed {base}/broken.xml: failed (http_error)" in lines
+    assert "summarized: EU delays cloud certification vote" in lines and f"failed: {base}/gone (http_error)" in lines
+    assert "story brief written: EU delays cloud certification vote" in lines
 
 
 def test_feed_urls_on_private_addresses_are_refused_by_default(site, tmp_path, fake_models, monkeypatch):
