@@ -46,6 +46,20 @@ def human_date(iso: str | None) -> str | None:
     return f"{d:%B} {d.day}, {d.year}"
 
 
+def human_time(iso: str | None) -> str | None:
+    """A time the index or the digest keeps (UTC, ``2026-12-05T20:00:00``, optionally ``Z``) for
+    people: ``December 5, 2026, 20:00 UTC``; a date alone as :func:`human_date` gives it."""
+    if not iso:
+        return None
+    try:
+        t = dt.datetime.fromisoformat(iso.removesuffix("Z"))
+    except ValueError:
+        return human_date(iso)
+    if len(iso) <= 10:
+        return human_date(iso)
+    return f"{human_date(iso)}, {t:%H:%M} UTC"
+
+
 def entity_lines(article: Article) -> list[str]:
     by_label: dict[str, list[str]] = defaultdict(list)
     for e in article.entities:
@@ -148,7 +162,8 @@ def model_lines(settings: Any) -> Iterator[str]:
 def templates() -> Any:
     """The one Jinja environment of the digest and the reader: the package's templates, HTML and
     Atom escaped (Markdown escapes with its own filter, ``md``), page text cleaned of control
-    characters (``clean``), dates for people (``human_date``), only http(s) URLs as links (``link``)."""
+    characters (``clean``), dates and times for people (``human_date``, ``human_time``), only
+    http(s) URLs as links (``link``)."""
     import jinja2
 
     env = jinja2.Environment(
@@ -161,5 +176,6 @@ def templates() -> Any:
     env.filters["md"] = safe
     env.filters["clean"] = lambda s: strip_controls(s or "")
     env.filters["human_date"] = lambda iso: human_date(iso) or ""
+    env.filters["human_time"] = lambda iso: human_time(iso) or ""
     env.filters["link"] = lambda url: public_url(url) or ""
     return env

@@ -370,20 +370,40 @@ class Source:
     date: str | None
     article_id: int | None = None
     copy_of: int | None = None  # index of the source it copies word for word (not a corroboration)
+    name: str | None = None  # the site's name as its page gives it (trafilatura's ``sitename``)
 
     @classmethod
     def of(cls, article: Article, article_id: int | None = None) -> Source:
-        return cls(article.title, article.url, _host(article.url), article.date, article_id)
+        return cls(article.title, article.url, _host(article.url), article.date, article_id, name=article.sitename)
+
+    @property
+    def label(self) -> str:
+        """How a brief names the source for a reader: the site's name beside its registrable
+        domain ("Northwind Daily (127.0.0.1)", "BBC News (bbc.co.uk)": pages on one host are told
+        apart, and a page calling itself "BBC News" on evil.example still shows where it is), the
+        domain alone when the page names none or names its domain, else the page's title."""
+        where = site(self.host) or self.host
+        name = " ".join((self.name or "").split())[:MAX_SITE_NAME]
+        plain = name.lower().removeprefix("www.").split(":")[0]
+        if not name or (where and plain in {where, self.host, (self.host or "").removeprefix("www.")}):
+            return where or self.title or "source"
+        return f"{name} ({where})" if where else name
+
+    @property
+    def short(self) -> str:
+        """The source named in passing (a disagreement's "who"): the site's name, else its domain."""
+        return " ".join((self.name or "").split())[:MAX_SITE_NAME] or site(self.host) or self.host or "source"
 
     def as_dict(self) -> dict[str, Any]:
         from .policy import public_url
 
         return {"title": self.title, "url": public_url(self.url), "host": self.host, "date": self.date,
-                "article_id": self.article_id, "copy_of": self.copy_of}  # fmt: skip
+                "article_id": self.article_id, "copy_of": self.copy_of, "name": self.name}  # fmt: skip
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Source:
-        return cls(d.get("title"), d.get("url"), d.get("host"), d.get("date"), d.get("article_id"), d.get("copy_of"))
+        return cls(d.get("title"), d.get("url"), d.get("host"), d.get("date"), d.get("article_id"), d.get("copy_of"),
+                   d.get("name"))  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -462,6 +482,7 @@ class StoryBrief:
         )  # fmt: skip
 
 
+MAX_SITE_NAME = 60  # characters of a site's name a brief shows
 COPY_SHARE = 0.8  # an article telling this share of its sentences as another does (or nearly) copies it
 COPY_WORDS = 0.6  # share of their words (of both) two sentences have when one is the other edited
 MAX_SOURCE_SENTENCES = 80  # sentences taken from each source into the story's text

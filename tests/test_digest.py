@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.utils
 import http.server
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -384,6 +385,51 @@ def test_page_controlled_titles_are_escaped_in_every_format(fmt, escaped):
     )
     out = dg.render(d, fmt)
     assert escaped in out and "<script>" not in out
+
+
+def _story_of(hosts: list[tuple[str, str]]) -> dg.Digest:
+    """A digest of one story told by pages at ``(url, site name)``, the first two saying the same."""
+    from fakes import LeadSummarizer
+
+    from pipeline.document import Article
+    from pipeline.story import write
+
+    said = "The insurer Northwind said on Tuesday that a ransomware attack exposed 1.2 million customer records. "
+    own = ["Police in Madrid opened an investigation into the attack on the insurer.",
+           "Customers were told by the insurer to watch for phishing emails.",
+           "Regulators in Spain were told of the breach within a single day."]  # fmt: skip
+    arts = [
+        Article(source=url, url=url, title=f"Report {i}", text=said + own[i], date="2026-12-05", sitename=name)
+        for i, (url, name) in enumerate(hosts)
+    ]
+    fake = LeadSummarizer()
+    story = write(arts, fake, encode=fake.encode, words_per_minute=200)
+    return dg.Digest("2026-12-05T06:00:00", "2026-12-06T06:00:00Z", articles=arts, stories=[story])
+
+
+def test_the_digest_reads_as_a_person_reads_it_dates_names_and_corroboration():
+    from markdown_it import MarkdownIt
+
+    one_host = _story_of([(f"http://127.0.0.1:8001/{i}", name) for i, name in enumerate(["Daily", "Times", "Wire"])])
+    md = dg.render(one_host, "md")
+    shown = MarkdownIt().render(md)  # as a Markdown viewer shows it
+    assert "<h1>News digest, December 6, 2026</h1>" in shown and "since December 5, 2026, 06:00 UTC." in shown
+    assert "T06:00" not in md  # no machine time for people (the Atom feed keeps it)
+    assert "<p>December 5, 2026 · 1 min read</p>\n<p>3 sources: " in shown, shown  # two lines, not run together
+    # pages on one host are told apart by their sites' names; one host is still one voice
+    assert "Daily (127.0.0.1)</a>, <a" in shown and "Times (127.0.0.1)" in shown and "Wire (127.0.0.1)" in shown
+    assert "Each sentence comes from one outlet so far." in md and "Corroborated by" not in md
+    html = dg.render(one_host, "html")
+    assert "Times (127.0.0.1)</a>" in html and "Each sentence comes from one outlet so far." in html
+    assert "since December 5, 2026, 06:00 UTC" in html and "<updated>2026-12-06T06:00:00Z</updated>" in dg.render(
+        one_host, "atom"
+    )
+    two_sites = _story_of([("https://a.example/1", "A Daily"), ("https://b.example/2", "B Times")])
+    for fmt in ("md", "html"):
+        told = dg.render(two_sites, fmt)
+        assert re.search(r"\b2 of 4 sentences are reported by two or more independent outlets\.", told), told
+    (first,) = two_sites.stories[0].as_dict()["sentences"]["tldr"]
+    assert first["corroborated"] is True  # the JSON keeps it as data
 
 
 def test_kill_9_during_digest_then_resume_keeps_index_valid_and_complete(site, tmp_path):

@@ -656,3 +656,20 @@ def test_a_light_retelling_that_drops_a_negation_is_a_dispute_even_without_embed
     assert brief.sources[0].host == "a.example"  # outvoted: a and b both say "has not paid"
     told = [x for x in brief.disagreements if x["what"] == "what happened"]
     assert told and any("has paid" in v and "not" not in v for v in told[0]["values"])
+
+
+def test_sources_are_named_by_their_sites_name_beside_the_domain():
+    def named(url: str, name: str | None) -> str:
+        a = art("Northwind breach", HONEST, url)
+        a.sitename = name
+        return st.Source.of(a).label
+
+    assert named("http://127.0.0.1:8001/a", "Northwind Daily") == "Northwind Daily (127.0.0.1)"
+    assert named("https://news.bbc.co.uk/1", "BBC News") == "BBC News (bbc.co.uk)"
+    assert named("https://evil.example/1", "BBC News") == "BBC News (evil.example)"  # a claim, shown with its place
+    assert named("https://www.outlet.co.uk/1", "outlet.co.uk") == named("https://www.outlet.co.uk/1", None)
+    assert named("https://www.outlet.co.uk/1", None) == "outlet.co.uk"
+    # the name travels with the stored brief (the Atom history and the reader read it back)
+    stored = st.Source.of(art("t", "x", "https://a.example/1"))
+    stored.name = "A Daily"
+    assert st.Source.from_dict(json.loads(json.dumps(stored.as_dict()))).label == "A Daily (a.example)"
