@@ -387,21 +387,38 @@ def models_cmd() -> None:
 
 
 @main.command()
+@click.option(
+    "--settings", "show_settings", is_flag=True,
+    help="Print every effective setting as TOML, each with where it came from, instead of checking models.",
+)  # fmt: skip
 @guarded
-def doctor() -> None:
-    """Check that the default models load and run offline.
+def doctor(show_settings: bool) -> None:
+    """Say where the index, config file, models and cache are; check that the default models load
+    and run offline.
 
     \b
-    Example:
+    Examples:
       newsbrief doctor
+      newsbrief doctor --settings
     """
+    import json
     import time
 
     from .api import doctor as check_models
+    from .cli_utils import places
+    from .settings import explain_settings
 
+    settings = settings_from()  # a bad value is its one error line here, naming its file or variable
+    for name, path in places(settings):
+        click.echo(terminal_safe(f"{name + ':':<8} {path}"))
+    if show_settings:
+        for name, value, origin in explain_settings():
+            shown = json.dumps(list(value) if isinstance(value, tuple) else value, ensure_ascii=False)
+            click.echo(terminal_safe(f"{name} = {shown}  # {origin}"))
+        return
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     t0 = time.perf_counter()
-    for role, model_id, detail in check_models(settings_from()):  # raises a setup error on failure
+    for role, model_id, detail in check_models(settings):  # raises a setup error on failure
         click.echo(f"{role:<11} {model_id}: ok ({detail})")
     click.echo(f"models loaded and ran offline in {time.perf_counter() - t0:.1f}s")
 

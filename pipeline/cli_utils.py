@@ -70,6 +70,25 @@ def settings_from(**flags: Any) -> Any:
     return load_settings(flags)
 
 
+def places(settings: Any) -> list[tuple[str, str]]:
+    """Where this run's files are (``doctor``): the index, the config file, the model folders and
+    the cache, each path as it is (a copied path must work), with a note when it is not there."""
+    import os
+
+    from .models import cache_dir, model_dirs
+    from .settings import user_config_path
+
+    def noted(path: Path, missing: str) -> str:
+        return str(path) if path.exists() else f"{path} ({missing})"
+
+    return [
+        ("index", noted(settings.db_path(), "not created yet")),
+        ("config", noted(user_config_path(os.environ), "none: packaged defaults and NEWSBRIEF_ variables")),
+        ("models", ", ".join(str(d) for d in model_dirs(settings.models_dir))),
+        ("cache", str(cache_dir())),
+    ]
+
+
 def open_index(settings: Any, readonly: bool = False) -> Any:
     from .store import Store
 

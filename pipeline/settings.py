@@ -234,9 +234,29 @@ def load_settings(
     :data:`RANGES`) is one error naming where it came from: ``config file PATH`` or
     ``environment variable NEWSBRIEF_X`` (a setup problem), or ``option --x`` (a :class:`UsageError`).
     """
+    return Settings(**_merged(overrides, env, config_file)[0])
+
+
+def explain_settings(
+    overrides: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    config_file: Path | None = None,
+) -> list[tuple[str, Any, str]]:
+    """``(setting, effective value, where it came from)`` for every setting, in ``Settings``
+    order (``doctor --settings``); where: ``default``, ``config file PATH``, ``environment
+    variable NEWSBRIEF_X`` or ``option --x``, as errors name them."""
+    merged, origin = _merged(overrides, env, config_file)
+    return [(f.name, merged[f.name], origin.get(f.name, "default")) for f in dataclasses.fields(Settings)]
+
+
+def _merged(
+    overrides: Mapping[str, Any] | None, env: Mapping[str, str] | None, config_file: Path | None
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The merged values and, for each set above the defaults, where it came from."""
     env = os.environ if env is None else env
     fields = packaged_defaults()
     merged: dict[str, Any] = dict(fields)
+    origin: dict[str, str] = {}
     layers: list[tuple[str, dict[str, tuple[str, Any]]]] = []  # (kind, {setting: (where from, value)})
     path = config_file or user_config_path(env)
     explicit = config_file is not None or bool(env.get(ENV_PREFIX + "CONFIG"))
@@ -261,4 +281,5 @@ def load_settings(
                 raise error(exc.message, source=source) from None
             if problem := _problem(key, merged[key]):
                 raise error(problem, source=source)
-    return Settings(**merged)
+            origin[key] = source
+    return merged, origin

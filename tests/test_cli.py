@@ -233,3 +233,21 @@ def test_a_file_path_is_printed_as_it_is_so_a_copied_path_works(fake_models, tmp
     assert line == f"Source: `{saved}`"  # a code span: Markdown reads nothing inside it
     hits = invoke("search", "--db", str(tmp_path / "i.db"), "--limit", "1", "the")
     assert f"`{saved}`" in hits.stdout and "\\_" not in hits.stdout
+
+
+def test_doctor_says_where_everything_is_and_where_each_setting_came_from(tmp_path, monkeypatch):
+    config = tmp_path / "config.toml"
+    config.write_text("words_per_minute = 180\n")
+    monkeypatch.setenv("NEWSBRIEF_CONFIG", str(config))
+    monkeypatch.setenv("NEWSBRIEF_TIMEOUT", "7")
+    monkeypatch.setenv("NEWSBRIEF_DB", str(tmp_path / "my_index.db"))
+    r = invoke("doctor", "--settings")
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    assert f"index:   {tmp_path / 'my_index.db'} (not created yet)" in lines  # as it is: no \_
+    assert f"config:  {config}" in lines
+    assert "timeout = 7.0  # environment variable NEWSBRIEF_TIMEOUT" in lines
+    assert f"words_per_minute = 180  # config file {config}" in lines
+    assert [x for x in lines if x.startswith("mode = ")][0].endswith("  # default")
+    assert any(x.startswith("entity_labels = [") for x in lines)
+    assert not [x for x in lines if x.startswith(("fast ", "ner "))]  # --settings checks no model
