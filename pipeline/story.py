@@ -780,7 +780,7 @@ def _outvoted(pieces: Sequence[_Piece], voice: Sequence[int], rank: Sequence[int
 def story_text(
     articles: Sequence[Article], max_chars: int, encode: Callable[[Sequence[str]], np.ndarray] | None = None,
     sources: Sequence[Source] | None = None,
-) -> tuple[str, list[_Piece], list[int | None], list[int]]:  # fmt: skip
+) -> tuple[str, list[_Piece], list[int | None], list[int], int | None]:  # fmt: skip
     """One text from all the sources (:func:`_build`), led by the source the others bear out.
 
     The sources are taken in the caller's order (by when newsbrief first saw them, never by a
@@ -790,8 +790,8 @@ def story_text(
     adds its own claims to a story's names. Of two near copies, the copy is the one outvoted on
     what they differ on, else the later.
     Returns the text, where each of its sentences comes from, each source's original if it is a
-    copy, and the order the sources were taken in (the first is the lead). Indexes are the
-    caller's."""
+    copy, the order the sources were taken in (the first is the lead), and the piece telling the
+    story's newest development, if any (:func:`_development`). Indexes are the caller's."""
     n = len(articles)
     sources = list(sources) if sources is not None else [Source.of(a) for a in articles]
     read = _read(articles, encode)
@@ -825,7 +825,38 @@ def story_text(
     order = sorted(base, key=lambda i: (i in copies, outvoted[i] > 0, any(confirmed) and not confirmed[i], i))
     if order != base:
         text, pieces = _build(read, order, max_chars)
-    return text, pieces, [copies.get(i) for i in base], order
+    newest = seen[-1]
+    # its news may lead as its text could: no copy, not outvoted, borne out where others are, and
+    # telling something the others tell (else nothing shows it reports this story at all)
+    retells = any(newest in {p.source, *p.also} and p.also for p in pieces)
+    may_lead = newest not in copies and not outvoted[newest] and (confirmed[newest] or not any(confirmed))
+    news = _development(read, pieces, newest) if may_lead and retells and newest != order[0] else None
+    return text, pieces, [copies.get(i) for i in base], order, news
+
+
+def _development(read: _Read, pieces: Sequence[_Piece], newest: int) -> int | None:
+    """The piece of the story's text telling its newest development: the opening sentence of the
+    report newsbrief saw last (the index's order, never a page's date), when no other source says
+    it or tells it otherwise. A report of a development opens with it ("Northwind restored its
+    systems on Wednesday"); one that opens with what the others told is a retelling, whatever
+    details it adds. The caller checks that the report may lead at all."""
+    from .claims import words_shared
+
+    j, opening = next(((j, u) for j, u in enumerate(read.sentences[newest]) if _candidate(u)), (-1, None))
+    if opening is None:
+        return None
+    mine = read.vectors[newest][j]
+    for i, units in enumerate(read.sentences):  # any source's sentence, not only the story text's
+        for u, v in zip(units, read.vectors[i], strict=True):  # wording: a retelling of a retelling
+            if i != newest and (
+                words_shared(u.text, opening.text) >= LIGHTLY
+                or (mine is not None and v is not None and float(v @ mine) >= PARAPHRASE)
+            ):
+                return None  # told before, in words of its own
+    for k, p in enumerate(pieces):
+        if p.source == newest and p.span == (opening.start, opening.end):
+            return k if not p.also and not p.disputed else None
+    return None  # said before it (or the text ended before it)
 
 
 def _candidate(unit: Unit) -> bool:
@@ -957,6 +988,7 @@ class Draft:
     sources: list[Source]
     union: Article  # what the summarizer reads: the article itself when the story has one
     pieces: list[_Piece] | None  # where each sentence of the union comes from (None: one article)
+    news: int | None = None  # the piece telling the story's newest development (it leads the TLDR)
 
 
 def draft(
@@ -976,7 +1008,7 @@ def draft(
     if len(articles) == 1:
         a = articles[0]
         return Draft(list(articles), sources, replace(a, model=dict(a.model), gated=list(a.gated)), None)
-    text, pieces, copies, order = story_text(articles, max_chars, encode, sources)
+    text, pieces, copies, order, news = story_text(articles, max_chars, encode, sources)
     at = {old: new for new, old in enumerate(order)}  # the lead first: indexes follow the text's order
     articles, sources = [articles[i] for i in order], [sources[i] for i in order]
     for s, i in zip(sources, order, strict=True):
@@ -989,12 +1021,15 @@ def draft(
     words = len(text.split())
     union = Article(source="story", url=lead.url, title=lead.title, date=lead.date, text=text, word_count=words,
                     reading_minutes=reading_minutes(words, words_per_minute), language=lead.language)  # fmt: skip
-    return Draft(list(articles), sources, union, pieces)
+    return Draft(list(articles), sources, union, pieces, news)
 
 
 def finish(d: Draft) -> StoryBrief:
     """The brief of a draft whose ``union`` was summarized: each sentence's support mapped back to
-    the sources and their sentences; a sentence two independent sources say is corroborated."""
+    the sources and their sentences; a sentence two independent sources say is corroborated.
+    When the report seen last moved the story on (``d.news``), its news leads the TLDR and its
+    title names the brief (the story's text keeps its lead: a reader sees what changed first,
+    then the story as the sources bear it out)."""
     union, sources, pieces = d.union, d.sources, d.pieces
     if union.status != "ok":
         raise union.failure or SummaryError(union.message or "the story brief failed", union.source)
@@ -1024,6 +1059,12 @@ def finish(d: Draft) -> StoryBrief:
 
     tldr = [mapped(s) for s in union.tldr]
     summary = [[mapped(s) for s in p] for p in union.summary]
+    title = union.title
+    if d.news is not None:  # a later report moved the story on: its news leads, and names it
+        news = pieces[d.news]
+        tldr, summary = _lead_with(news, mapped(_Said(union.text[news.start : news.end], [(news.start, news.end)])),
+                                   tldr, summary)  # fmt: skip
+        title = d.articles[news.source].title or title
     claims = [s.text for s in tldr] + [s.text for p in summary for s in p]
     date = max((a.date for a in d.articles if a.date), default=None)
     disputed: set[int] = set()
@@ -1033,8 +1074,31 @@ def finish(d: Draft) -> StoryBrief:
     for k, sentence in enumerate([*tldr, *(s for p in summary for s in p)]):
         if k in disputed:  # never shown both corroborated and under "Sources disagree"
             sentence.corroborated = False
-    return StoryBrief(union.title, date, sources, tldr, summary, union.reading_minutes, disagreements=found,
+    return StoryBrief(title, date, sources, tldr, summary, union.reading_minutes, disagreements=found,
                       model=union.model, gated=union.gated)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class _Said:
+    """A sentence of the story's text, as a summarizer's sentence gives it (text, support spans)."""
+
+    text: str
+    support: list[tuple[int, int]]
+
+
+def _lead_with(
+    news: _Piece, told: StorySentence, tldr: list[StorySentence], summary: list[list[StorySentence]]
+) -> tuple[list[StorySentence], list[list[StorySentence]]]:
+    """The brief with the sentence the writer made of ``news`` (else the piece's own sentence,
+    ``told``) first in its TLDR; the TLDR's other sentences but its first go to the summary."""
+
+    def tells(s: StorySentence) -> bool:
+        return any(i == news.source and (a, b) == news.span for i, a, b in s.support)
+
+    found = next((s for s in [*tldr, *(s for p in summary for s in p)] if tells(s)), told)
+    rest = [s for s in tldr if s is not found]
+    summary = [q for q in ([s for s in p if s is not found] for p in [rest[1:], *summary]) if q]
+    return [found, *rest[:1]], summary
 
 
 def write(

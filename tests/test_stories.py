@@ -354,7 +354,7 @@ def test_a_story_text_keeps_its_sources_paragraphs_so_a_dateline_is_not_glued_to
     )
     c = art("Acme hit again", "Updated 10:41 GMT\nAttackers stole data of 2 million customers from the retailer "
             "Acme on Monday. The company's shares fell in early trading.", "https://c.example/3")  # fmt: skip
-    text, pieces, _, _ = st.story_text([a, b, c], 10_000)
+    text, pieces, _, _, _ = st.story_text([a, b, c], 10_000)
     lines = text.split("\n")
     assert "Shares of Acme fell by a tenth in Paris trading after the news. Analysts expect more losses." in lines
     assert "The retailer will report its results in March." in lines
@@ -656,6 +656,50 @@ def test_a_light_retelling_that_drops_a_negation_is_a_dispute_even_without_embed
     assert brief.sources[0].host == "a.example"  # outvoted: a and b both say "has not paid"
     told = [x for x in brief.disagreements if x["what"] == "what happened"]
     assert told and any("has paid" in v and "not" not in v for v in told[0]["values"])
+
+
+RESTORED = (  # Monday's report: it opens with what changed, then retells the story
+    "Northwind said on Monday that its systems were restored and customers can log in again. "
+    "The company has not paid the ransom, chief executive Maria Lopez said. "
+    "A ransomware attack on the insurer exposed 1.2 million customer records last week."
+)
+
+
+def test_a_later_report_that_moves_the_story_on_leads_the_tldr_and_names_the_story():
+    a = art("Northwind breach", HONEST, "https://a.example/1")
+    b = art("Northwind attacked", RETOLD, "https://b.example/2")
+    c = art("Northwind systems restored", RESTORED, "https://c.example/3")
+    fake = LeadSummarizer()
+    brief = st.write([a, b, c], fake, encode=fake.encode, words_per_minute=WPM)
+    assert brief.title == "Northwind systems restored" and "restored" in brief.tldr[0].text
+    assert brief.tldr[0].sources == [2] and not brief.tldr[0].corroborated  # one outlet says it so far
+    # the body still opens with the report seen first, and what the others bear out stays corroborated
+    assert brief.sources[0].host == "a.example" and brief.tldr[1].text.startswith("A ransomware attack")
+    assert brief.tldr[1].corroborated
+    # a later report that only retells the story (its details after) moves nothing
+    retold = st.write([a, b], fake, encode=fake.encode, words_per_minute=WPM)
+    assert retold.title == "Northwind breach" and [s.text for s in retold.tldr] == [HONEST.split(". ")[0] + "."]
+    # nor does one no other voice bears out, nor an altered copy of the first, seen last
+    evil = art("Northwind chief executive arrested", STUFFED, "https://evil.example/x")
+    for last in (evil, _altered("1.2 million", "12 million")):
+        brief = st.write([a, b, last], fake, encode=fake.encode, words_per_minute=WPM)
+        assert brief.title == "Northwind breach" and brief.tldr[0].text.startswith("A ransomware attack")
+
+
+def test_the_newest_report_is_the_one_the_index_took_last_not_the_one_dated_last(tmp_path):
+    fake = LeadSummarizer()
+    friday = [art("Northwind breach", HONEST, "https://a.example/1", {"Northwind": 3}, "2024-05-03"),
+              art("Northwind attacked", RETOLD, "https://b.example/2", {"Northwind": 2}, "2024-05-03")]  # fmt: skip
+    monday = art("Northwind systems restored", RESTORED, "https://c.example/3", {"Northwind": 2}, "2024-05-04")
+    with Store(tmp_path / "i.db") as store:
+        for batch in (friday, [monday]):
+            store.add_batch(batch)
+            (brief,) = st.briefs(batch, store, fake.encode, lambda texts: apply(fake, texts), words_per_minute=WPM)
+    assert brief.update and brief.title == "Northwind systems restored" and "restored" in brief.tldr_text
+    # the same report dated years ahead but seen before another is not the newest: a page's date is its say
+    later = art("Northwind systems restored", RESTORED, "https://c.example/3", date="2030-01-01")
+    brief = st.write([friday[0], later, friday[1]], fake, encode=fake.encode, words_per_minute=WPM)
+    assert brief.title == "Northwind breach" and brief.tldr[0].text.startswith("A ransomware attack")
 
 
 def test_sources_are_named_by_their_sites_name_beside_the_domain():
