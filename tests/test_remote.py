@@ -79,6 +79,8 @@ class Stub(Handler):
             self.send(200, {"data": [{"id": BIDI_ID}]})
         elif mode == "biglist" and rest == "v1/models":  # 3 MB of models
             self.send(200, {"data": [{"id": f"model-{i:07d}", "object": "model"} for i in range(75_000)]})
+        elif mode == "empty" and rest == "v1/models":  # an OpenAI API that lists no model
+            self.send(200, {"object": "list", "data": []})
         elif mode == "listy":  # JSON, but not the shapes the API promises
             self.send(200, b'[{"id": "m"}]' if rest == "v1/models" else b"[1]")
         elif mode == "site" and rest in Stub.pages:
@@ -229,8 +231,11 @@ def test_connect_finds_the_model_and_estimates_tokens_without_a_tokenizer(stub, 
     assert chat.count_tokens(["one two three"]) == [estimate_tokens("one two three")]
     with pytest.raises(ModelError, match="has no model 'llama3'; it has: stub-model"):
         RemoteChat.connect(settings.replace(llm_url=stub + "/ok", llm_model="llama3"))
-    with pytest.raises(ModelError, match="/nothing/v1 lists no model: set llm_model"):
+    with pytest.raises(ModelError, match="/nothing/v1 does not answer as an OpenAI-compatible API: .*/nothing/v1/"
+                       r"models is HTTP 404; .* needs llm_model \(--llm-model\)$"):  # fmt: skip
         RemoteChat.connect(settings.replace(llm_url=stub + "/nothing/v1"))  # no /v1/models route
+    with pytest.raises(ModelError, match="/empty lists no model: set llm_model"):  # an API, with an empty list
+        RemoteChat.connect(settings.replace(llm_url=stub + "/empty"))
     assert RemoteChat.connect(settings.replace(llm_url=stub + "/nothing/v1", llm_model="m")).model_id == "m"
 
 
@@ -277,7 +282,7 @@ def test_busy_server_is_retried_with_backoff_and_nothing_else_is(stub, settings,
 def test_replies_in_no_promised_shape_are_typed_errors_not_tracebacks(stub, settings):
     with pytest.raises(WriterFailed, match="the reply is not JSON"):
         RemoteChat(stub + "/weird", "m", 4096, settings).chat([{"role": "user", "content": "Hi"}], 8)
-    with pytest.raises(ModelError, match="lists no model"):
+    with pytest.raises(ModelError, match=r"/listy/v1/models is not an OpenAI model list \(no data list\)"):
         RemoteChat.connect(settings.replace(llm_url=stub + "/listy"))
     chat = RemoteChat.connect(settings.replace(llm_url=stub + "/listy", llm_model="m"))
     assert chat.context == settings.llm_context  # /props was a list: the setting holds
@@ -580,6 +585,15 @@ def test_cli_says_in_one_line_when_the_server_is_not_there(settings):
     r = CliRunner().invoke(main, ["summarize", "--no-index", "--mode", "quality", "--llm-url", url, str(SEED)])
     assert r.exit_code == 4
     assert r.stderr.strip() == f"newsbrief: error: LLM server {url}: connection refused [model_error]"
+
+
+def test_cli_says_when_the_url_is_a_web_server_and_no_llm_api(server):
+    """--llm-url at a web page's server (conftest's, 404 on /v1/models): before, 'lists no model:
+    set llm_model', as if only a setting were missing."""
+    r = CliRunner().invoke(main, ["summarize", "--no-index", "--mode", "quality", "--llm-url", server, str(SEED)])
+    assert r.exit_code == 4
+    (line,) = r.stderr.splitlines()
+    assert f"LLM server {server} does not answer as an OpenAI-compatible API: {server}/v1/models is HTTP 404" in line
 
 
 # ---- deadlines: the run's budget bounds every request; counting costs a request per text ----

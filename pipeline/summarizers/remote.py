@@ -162,6 +162,18 @@ class Reply:
     retry_after: float | None = None
 
 
+def _no_model_listed(chat: RemoteChat, status: int, data: Any) -> str:
+    """Why no model can be picked, saying what answered: a server whose /v1/models is missing or
+    not a model list may be no OpenAI-compatible API at all (a web page's server, a wrong path),
+    which "set llm_model" alone did not say."""
+    if status == 200 and isinstance(data, list):
+        return f"LLM server {chat.url} lists no model: set llm_model (--llm-model)"
+    said = "is HTTP 404" if status == 404 else "is not an OpenAI model list (no data list)"
+    return (f"LLM server {chat.url} does not answer as an OpenAI-compatible API: {chat.api}/models {said}; "
+            "is the URL the API's (llama-server, Ollama, vLLM)? One without a model list needs llm_model "
+            "(--llm-model)")  # fmt: skip
+
+
 class RemoteChat:
     """One OpenAI-compatible endpoint; thread-safe (one client, shared), ``slots`` requests at once."""
 
@@ -233,7 +245,7 @@ class RemoteChat:
             raise ModelError(f"LLM server {chat.url}: HTTP {listed.status}{chat._error_text(listed.data)}")
         if not chat.model:
             if not ids:
-                raise ModelError(f"LLM server {chat.url} lists no model: set llm_model (--llm-model)")
+                raise ModelError(_no_model_listed(chat, listed.status, data))
             chat.model = ids[0]
         elif ids and chat.model not in ids:
             has = ", ".join(shown_id(i) for i in ids[:10])
