@@ -206,6 +206,13 @@ def run_on_ray(
         ctx.enable_progress_bars = False  # the CLI draws its own bar
         ctx.print_on_execution_start = False
         logging.getLogger("ray.data").setLevel(logging.WARNING)  # the driver is a CLI: no INFO chatter
+        # nor the WARNING that progress bars are disabled: we turned them off, the CLI draws its own.
+        # Left: the one "E ... core_worker.cc ... has constructor arguments in the object store and
+        # max_restarts > 0" line Ray's C++ core prints when Ray Data starts the actor pool (its own
+        # default of restarting actors; ray-project/ray#53727). No log level reaches it without
+        # another line (RAY_BACKEND_LOG_LEVEL prints "Set ray log level ..."), and max_restarts=0
+        # needs ray_remote_args, deprecated (a warning line) and gone in Ray 2.64
+        logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)
         actor_settings = settings.replace(threads=settings.threads or 1)
         # file contents go to the object store (spilled to disk when large), not the driver's heap
         refs = [None if (raw := shipped(s, settings)) is None else ray.put(raw) for s in sources]
