@@ -50,24 +50,41 @@ def test_a_relation_error_makes_a_reworded_sentence_contradicted_but_never_a_cop
     assert judge(speech.sentence, SRC, relation=speech).verdict == "defect"
 
 
-def test_the_gate_rewrites_a_flagged_sentence_once_else_puts_its_support_sentence_in_its_place():
+def test_the_gate_rewrites_a_flagged_tldr_once_else_puts_its_support_sentence_in_its_place():
     art = Article(source="t", text=TEXT)
-    tldr = ["Aduriz secured a 1-1 draw for Athletic Bilbao at Sevilla on Sunday."]
+    summary = [["Sevilla had led through a first-half penalty from Kevin Gameiro after a foul on Vitolo."]]
     wrong = "Athletic Bilbao won the match at Sevilla 1-1 thanks to Aduriz."
     calls = []
 
     def good(sentence: str, support: list[str], why: str, alone: bool) -> str:
-        calls.append((sentence, support, why))
-        return "Aduriz struck late to secure a 1-1 draw at Sevilla."
+        calls.append((sentence, support, why, alone))
+        return "Aduriz secured a 1-1 draw for Athletic Bilbao at Sevilla."
 
-    res = finalize(art, tldr, [[wrong]], 1.0, support_check=True, rewrite=good)
-    texts = [s.text for p in res.paragraphs for s in p]
-    assert "Aduriz struck late to secure a 1-1 draw at Sevilla." in texts and wrong not in texts
-    assert calls == [(wrong, [TEXT.split(" Sevilla had")[0]], calls[0][2])] and "won" in calls[0][2]
+    res = finalize(art, [wrong], summary, 1.0, support_check=True, rewrite=good)
+    assert [s.text for s in res.tldr] == ["Aduriz secured a 1-1 draw for Athletic Bilbao at Sevilla."]
+    assert calls == [(wrong, [TEXT.split(" Sevilla had")[0]], calls[0][2], True)] and "won" in calls[0][2]
     assert any(g["action"] == "rewritten" for g in res.gated)
     same = lambda s, sup, why, alone: s  # noqa: E731 - writes the same error again
-    res = finalize(art, tldr, [[wrong]], 1.0, support_check=True, rewrite=same)
+    res = finalize(art, [wrong], summary, 1.0, support_check=True, rewrite=same)
+    assert [s.text for s in res.tldr] == [TEXT.split(" Sevilla had")[0]]
+    assert any(g["action"] == "replaced" for g in res.gated)
+    off = finalize(art, [wrong], summary, 1.0)  # without the check the error stands (what it fixes)
+    assert [s.text for s in off.tldr] == [wrong]
+
+
+def test_a_summary_sentence_keeps_the_articles_words_even_when_its_words_are_all_there():
+    """The writer's errors sat in sentences it reworded, also in those made of the article's own
+    words; a summary sentence is an article sentence or one cut from it, never written again."""
+    art = Article(source="t", text=TEXT)
+    tldr = ["Aduriz secured a 1-1 draw for Athletic Bilbao at Sevilla on Sunday."]
+    cut = "Sevilla had led through a first-half penalty from Kevin Gameiro."
+    reworded = "The draw leaves Bilbao three points behind seventh-placed Villarreal in La Liga."
+    assert judge(reworded, SRC).supported  # every content word is in its support sentence
+    asked = []
+    rewrite = lambda s, sup, why, alone: asked.append(s) or s  # noqa: E731
+    res = finalize(art, tldr, [[cut, reworded]], 1.0, support_check=True, rewrite=rewrite)
     texts = [s.text for p in res.paragraphs for s in p]
-    assert wrong not in texts and any(g["action"] == "replaced" for g in res.gated)
-    off = finalize(art, tldr, [[wrong]], 1.0)  # without the check the error stands (what it fixes)
-    assert wrong in [s.text for p in off.paragraphs for s in p]
+    assert texts == [cut, "The draw leaves Bilbao seventh in La Liga, three points behind Villarreal."]
+    assert asked == [] and any(g["text"] == reworded and g["action"] == "replaced" for g in res.gated)
+    off = finalize(art, tldr, [[cut, reworded]], 1.0)
+    assert reworded in [s.text for p in off.paragraphs for s in p]

@@ -566,6 +566,18 @@ class RelationChecker(Protocol):
 # a true fusion of two sentences or coreference (36% of human highlights), so it is not used
 RELATION_REASONS = frozenset({"number", "negation", "roles", "attribution", "speaker"})
 
+# With the support check, an Article Summary sentence is an article sentence or one cut from it
+# (every word, in order, from one of its CUT_FROM best support sentences); one the writer reworded
+# is replaced by its support sentence even when the check finds its words there. Read against
+# their articles, the writer's reworded sentences carried every fact error of its briefs, also
+# those made of the article's own words: runs copied from two places ("Mayweather eats steamed
+# white rice…": Pacquiao's list), a dropped "reportedly", "behave" for "behaving" that made the
+# victims the offenders. Replayed on 60 held-out quality briefs read by hand: briefs with a fact
+# error 15 -> 7, the 48 sentences put in their place 47 correct and 1 misleading (a "He" that now
+# follows another man), CNN/DM brief R1 36.42 -> 36.78. The TLDR stays the writer's: a headline
+# cut from one article sentence reads poorly, and the TLDR has its own stronger check.
+CUT_FROM = 3
+
 
 def _check_relations(
     src: Source,
@@ -588,12 +600,15 @@ def _check_relations(
         at: int | None = None
         if v is not None and not v.supported and v.reason in RELATION_REASONS and v.sources:
             at, why = src.at(v.sources[0][0]), [f"{v.reason}: {v.detail}" if v.detail else str(v.reason)]
-        elif meaning:
+        elif meaning and grams is not None:
             j = judge(sent.text, src, grams, alone=alone)
+            if j.supported and not alone and j.support and not grams.cut(sent.text, src, j.support[:CUT_FROM]):
+                j.verdict, j.reason, j.detail = "not_found", "reworded", "the summary keeps the article's words"
             if j.supported or not j.support:
                 continue
             at, why = j.support[0], [j.why()]
-            again = _rewritten(sent.text, j, src, grams, rewrite, alone) if rewrite is not None else None
+            # only a TLDR is written again: a summary sentence gets the article's words (CUT_FROM)
+            again = _rewritten(sent.text, j, src, grams, rewrite, alone) if rewrite is not None and alone else None
             if again is not None:
                 gated.append({"text": sent.text, "unsupported": why, "action": "rewritten", "kept": again.text})
                 sent.text, sent.support = again.text, again.support

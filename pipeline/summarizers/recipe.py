@@ -252,12 +252,10 @@ class RecipeSummarizer:
         asked = [*convo, {"role": "user", "content": ASK_TLDR}, {"role": "assistant", "content": tldr}]
 
         def rewrite(sentence: str, support: list[str], why: str, alone: bool) -> str | None:
-            # the TLDR only, again in its conversation. A summary sentence is not written again:
-            # read against their articles, 22 that the writer re-wrote from their support
-            # sentence had 4 fact errors (who did what swapped, which no word-level check sees)
-            # and 5 misleading ones; its support sentence, as it is, takes its place
-            if not alone:
-                return None
+            # the TLDR only (the gate asks for nothing else), again in its conversation. A summary
+            # sentence is not written again: read against their articles, 22 that the writer
+            # re-wrote from their support sentence had 4 fact errors (who did what swapped, which
+            # no word-level check sees) and 5 misleading ones; its support sentence takes its place
             ask = [*asked, {"role": "user", "content": ASK_TLDR_AGAIN.format(why=why)}]
             first = sentences_of(" ".join(clean_reply(self._ask(ask, REWRITE_TOKENS)).split()))
             return first[0] if first else None
