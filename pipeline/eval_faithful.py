@@ -10,7 +10,9 @@ labelled sentence by sentence, and FRANK's human factuality judgements.
   from the article (every word, in order, from one article sentence) it flags (must be 0);
 * the briefs of the next 60 dev articles (rows 30-59), before and after the support check, read
   the same way, are kept in ``bench/data/faithfulness-labels-heldout.jsonl`` (briefs with a fact
-  error: 26 of 60 before, 15 after); they record a reading, not a figure ``make eval`` recomputes;
+  error: 26 of 60 before, 15 after, 7 once summary sentences keep the article's words: the 48
+  sentences that put in their place are labelled as brief "cut"); they record a reading, not a
+  figure ``make eval`` recomputes;
 * **FRANK** (``frank-valid.jsonl.gz`` beside the dev sets; Pagnoni et al. 2021, MIT): 256 system
   summaries of 56 dev articles judged by people; the partial correlation of the check's score
   (the share of content words a sentence's best support sentence lacks, averaged over the summary) with their
