@@ -511,6 +511,54 @@ def serve(host: str, port: int, allow_hosts: tuple[str, ...], digests_dir: Path 
     reader.run(app, sock)
 
 
+@main.command("llm-server")
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
+@click.option(
+    "--host", default="127.0.0.1", show_default=True,
+    help="Interface to listen on; another than loopback needs a key (the variable llm_api_key_env names).",
+)  # fmt: skip
+@click.option("--model", "model_name", help="A llama.cpp model of `newsbrief models` (default: the quality model).")
+@click.option("--parallel", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Conversations decoded together (each gets llm_context tokens).")  # fmt: skip
+@guarded
+def llm_server(port: int, host: str, model_name: str | None, parallel: int) -> None:
+    """Serve the bundled writer as an OpenAI-compatible LLM server (llama.cpp's own), offline: what
+    --llm-url / llm_url point at, to try that path or to keep one model loaded for many runs.
+    Prints the URL to use on stdout and serves until Ctrl-C.
+
+    \b
+    Examples:
+      newsbrief llm-server --port 8080 &
+      newsbrief summarize --llm-url http://127.0.0.1:8080 samples/eu-cloud-certification.html
+    """
+    import time
+
+    from .errors import UsageError
+    from .models import resolve
+    from .serve import is_local
+    from .summarizers.llamacpp import serve as serve_model
+    from .summarizers.remote import api_key
+
+    settings = settings_from()
+    spec = resolve(model_name or settings.quality_model, "summarizer", settings.models_dir)
+    if spec.backend != "llamacpp":
+        raise UsageError(f"{spec.name} is a {spec.backend} model; llm-server serves llama.cpp (GGUF) models")
+    key = api_key(settings)
+    if not is_local(host) and not key:
+        raise UsageError(
+            f"listening on {host} needs a key: set llm_api_key_env to the name of a variable that holds it"
+        )
+    server = serve_model(spec, settings, host, port, parallel, key)
+    click.echo(server.listening_address)
+    where = "only this machine can connect" if is_local(host) else "reachable from the network, key required"
+    click.echo(
+        f"newsbrief: serving {spec.name} ({spec.id}) at {server.listening_address}/v1 ({where}); Ctrl-C stops it",
+        err=True,
+    )
+    while True:
+        time.sleep(3600)
+
+
 @main.command()
 @click.option("--article", "article_source", required=True, help="The article: a URL, a saved page, or - for stdin.")
 @click.option(

@@ -760,6 +760,13 @@ def test_a_digest_whose_budget_ends_inside_a_request_shows_that_story_in_fast_mo
 # ---- the bundled GGUF behind llama.cpp's own HTTP server ----
 
 
+def test_llm_server_serves_only_what_it_can_serve_safely():
+    r = CliRunner().invoke(main, ["llm-server", "--host", "0.0.0.0"])
+    assert r.exit_code == 2 and "needs a key" in r.stderr  # no open model server on the network
+    r = CliRunner().invoke(main, ["llm-server", "--model", "minilm-l6"])
+    assert r.exit_code == 2 and "llama.cpp" in r.stderr
+
+
 @pytest.fixture(scope="module")
 def llama_server() -> Iterator[str]:
     from llm_server import start

@@ -52,6 +52,50 @@ def _speculate(params: Any, name: str, xllamacpp: Any) -> None:
         setattr(getattr(spec, group), knob, value)
 
 
+def _params(xllamacpp: Any, path: Path, settings: Settings, slots: int) -> Any:
+    """llama.cpp's parameters for the writer's model at ``path`` with ``slots`` conversations."""
+    params = xllamacpp.CommonParams()
+    params.model.path = str(path)
+    # the context is split evenly between the slots: each holds one article's conversation
+    params.n_ctx = settings.llm_context * slots
+    params.n_parallel = slots
+    params.cache_prompt = True
+    # no host-RAM copy of finished prompts: each article is read once, and llama.cpp's default
+    # (up to 8 GiB) grew a 120-article eval to 5.5 GB RSS; the slot's own KV cache still
+    # serves the recipe's later calls
+    params.cache_ram_mib = 0
+    _speculate(params, settings.llm_speculative, xllamacpp)
+    params.cpuparams.n_threads = settings.n_threads
+    params.cpuparams_batch.n_threads = settings.n_threads
+    params.warmup = False
+    params.verbosity = -1  # library code stays quiet
+    return params
+
+
+def serve(spec: ModelSpec, settings: Settings, host: str, port: int, slots: int, api_key: str) -> Any:
+    """llama.cpp's own OpenAI-compatible HTTP server for a GGUF model of the manifest, on
+    ``host:port`` (``newsbrief llm-server``): the bundled writer behind ``llm_url``, offline, to
+    try the LLM-server path or to share one loaded model between runs. It lists the model under
+    the id the in-process writer reports, with ``slots`` conversations of ``llm_context`` tokens,
+    and asks for ``api_key`` when one is given. Returns the running server (it serves until the
+    process ends; ``listening_address`` is its base URL)."""
+    try:
+        import xllamacpp
+    except ImportError as exc:  # pragma: no cover - it is a declared dependency
+        raise ModelError("xllamacpp is not installed (run `make install`)", spec.name) from exc
+    path = spec.path if spec.path is not None else gguf_file(spec)
+    params = _params(xllamacpp, Path(path), settings, max(1, slots))
+    params.model_alias = {spec.id}
+    params.hostnames = [host]
+    params.port = port
+    if api_key:
+        params.api_keys = [api_key]
+    try:
+        return xllamacpp.Server(params)
+    except Exception as exc:
+        raise ModelError(f"llama.cpp could not serve the model on {host}:{port}: {exc}", str(path)) from exc
+
+
 class LlamaCppChat:
     """A GGUF model run in-process by llama.cpp (xllamacpp), greedy, with prompt-prefix caching.
 
@@ -93,22 +137,8 @@ class LlamaCppChat:
             raise ModelError("xllamacpp is not installed (run `make install`)", spec.name) from exc
         path = spec.path if spec.path is not None else gguf_file(spec)
         t0 = time.perf_counter()
-        params = xllamacpp.CommonParams()
-        params.model.path = str(path)
         slots = max(1, settings.llm_slots)
-        # the context is split evenly between the slots: each holds one article's conversation
-        params.n_ctx = settings.llm_context * slots
-        params.n_parallel = slots
-        params.cache_prompt = True
-        # no host-RAM copy of finished prompts: each article is read once, and llama.cpp's default
-        # (up to 8 GiB) grew a 120-article eval to 5.5 GB RSS; the slot's own KV cache still
-        # serves the recipe's later calls
-        params.cache_ram_mib = 0
-        _speculate(params, settings.llm_speculative, xllamacpp)
-        params.cpuparams.n_threads = settings.n_threads
-        params.cpuparams_batch.n_threads = settings.n_threads
-        params.warmup = False
-        params.verbosity = -1  # library code stays quiet
+        params = _params(xllamacpp, Path(path), settings, slots)
         # The runtime also opens an HTTP listener on 127.0.0.1 (used here only for /tokenize);
         # a random key keeps other local users out of it.
         api_key = secrets.token_urlsafe(24)
