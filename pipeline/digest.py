@@ -35,7 +35,7 @@ import math
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -86,6 +86,9 @@ class Item:
     published: str | None = None  # ISO 8601, UTC
     error: FetchError | None = None  # the link is not a URL we may fetch
     own: bool = False  # the user's own line (an article URL in the feeds file): fetched as trusted
+    # that line's page as discover() fetched it to see whether it is a feed: read from here, not
+    # fetched a second time (dropped once read)
+    page: Response | None = None
 
 
 @dataclass(slots=True)
@@ -218,7 +221,7 @@ def discover(entry: str, policy: Policy, untrusted: Policy) -> list[Item]:
             for item in found:
                 item.feed = entry
             return found
-    return [Item(resp.url, entry, own=True)]
+    return [Item(resp.url, entry, own=True, page=resp)]
 
 
 def parse_budget(text: str | None) -> float | None:
@@ -248,7 +251,7 @@ def build(
 ) -> Digest:
     """Collect new items and summarize them within the budget (added to the index as they are
     done); returns the digest, whose items :func:`publish` remembers once it is written."""
-    from .core import Models, enrich, read
+    from .core import Models, enrich
 
     start = clock()
     deadline = start + budget if budget else None
@@ -317,9 +320,7 @@ def build(
                 break
         if not group:
             continue
-        reads = itertools.chain.from_iterable(
-            read([g.url], settings, policy=own if g.own else untrusted) for g in group
-        )  # fmt: skip
+        reads = itertools.chain.from_iterable(_read(g, settings, own, untrusted) for g in group)
         briefs = enrich(reads, fast_models, size, size)
         for g, a in zip(group, briefs, strict=True):
             _settle(digest, store, g, a, retried)
@@ -390,6 +391,23 @@ def build(
     for url in {settings.llm_url, models.settings.llm_url} - {""}:
         _unaddress(digest.failures, url)
     return digest
+
+
+def _read(item: Item, settings: Settings, own: Policy, untrusted: Policy) -> Iterable[Article]:
+    """An item's page fetched and extracted; an article URL of the feeds file from the page
+    :func:`discover` already fetched (one request a page, not two)."""
+    from .core import extracted, read
+    from .sources import fetched
+
+    if item.page is None:
+        return read([item.url], settings, policy=own if item.own else untrusted)
+    progress.info("reading %s", terminal_line(item.url, 100))
+    try:
+        raw = fetched(item.url, item.page, own)
+    except PipelineError as exc:
+        raw = Article(source=item.url).fail(exc)
+    item.page = None
+    return [extracted(raw, settings)]
 
 
 def _unaddress(failures: list[Failure], url: str) -> None:

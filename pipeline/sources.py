@@ -13,7 +13,7 @@ from typing import BinaryIO
 
 from .document import Article
 from .errors import FetchError, InputNotFound, PipelineError, SourceError, UnsupportedContent
-from .fetch import fetch, is_url
+from .fetch import Response, fetch, is_url
 from .policy import Policy, decode_layers, decode_text
 
 # "javascript:…", "file://…", "data:…": anything with a URL scheme is a URL (and refused unless
@@ -60,7 +60,11 @@ def read_file(source: str | Path, policy: Policy) -> Article:
 
 
 def read_url(url: str, policy: Policy) -> Article:
-    resp = fetch(url, policy)
+    return fetched(url, fetch(url, policy), policy)
+
+
+def fetched(url: str, resp: Response, policy: Policy) -> Article:
+    """The raw record of the page ``resp`` answered for ``url`` (decoded, not yet extracted)."""
     text = decode(resp.content, url, resp.charset, policy.decode_timeout)
     is_html = resp.content_type != "text/plain" or looks_like_html(text)
     return Article(source=url, url=resp.url, raw=text, is_html=is_html)

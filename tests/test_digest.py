@@ -548,3 +548,18 @@ def test_a_date_the_pages_text_mentions_yields_to_the_feeds_and_metadata_does_no
     with Store(tmp_path / "i.db") as store:
         dates = {store.get(i).title: store.get(i).date for i in (1, 2)}
     assert dates == {"Told": time.strftime("%Y-%m-%d", time.gmtime(time.time() - 3600)), "Meta": meta}, dates
+
+
+def test_an_article_url_in_the_feeds_file_is_fetched_once(site, tmp_path, fake_models):
+    """discover() fetches a line to see whether it is a feed; an article page is read from that
+    answer, not asked for again (two requests a page for every listed article before)."""
+    base, routes = site
+    routes["/a1"] = html(page("EU delays cloud certification vote", "EUCS"))
+    routes["/a2"] = html(page("ENISA publishes threat report", "the threat landscape"))
+    feeds, out = tmp_path / "feeds.txt", tmp_path / "d.md"
+    feeds.write_text(f"{base}/a1\n{base}/a2\n")
+    r = invoke("--feeds", str(feeds), "--since", "24h", "--out", str(out), "--db", str(tmp_path / "i.db"))
+    assert r.exit_code == 0, r.output
+    assert routes.hits["/a1"] == 1 and routes.hits["/a2"] == 1
+    text = out.read_text()
+    assert "EU delays cloud certification vote" in text and "ENISA publishes threat report" in text
