@@ -470,6 +470,62 @@ def digest(
     sys.exit(outcome_code(len(result.articles), len(result.failures)))
 
 
+@main.group()
+def feeds() -> None:
+    """Move subscriptions between newsbrief's feeds file and other readers (OPML).
+
+    \b
+    Examples:
+      newsbrief feeds import subscriptions.opml --feeds ~/feeds.txt
+      newsbrief feeds export --feeds ~/feeds.txt > subscriptions.opml
+    """
+
+
+@feeds.command("import")
+@click.argument("opml_file", type=FILE)
+@click.option("--feeds", "feeds_file", type=FILE, required=True, help="The feeds file to add to (created if missing).")
+@guarded
+def feeds_import(opml_file: Path, feeds_file: Path) -> None:
+    """Add an OPML file's feeds to the feeds file `digest --feeds` reads, folders flattened, each
+    with its title as a comment; feeds already listed are skipped. Only http(s) URLs are taken:
+    any other (file:, javascript:) is refused with a line naming it, and the rest are imported.
+    An OPML with a DTD or entities, over the size cap or nested too deep is refused (exit 3).
+
+    \b
+    Example:
+      newsbrief feeds import subscriptions.opml --feeds ~/feeds.txt
+    """
+    from .opml import import_opml
+    from .policy import Policy
+
+    done = import_opml(opml_file, feeds_file, Policy.trusted(settings_from()))
+    for exc in done.refused:
+        error_line(exc.source, exc.message, exc.reason)
+    tally = f"{len(done.added)} added, {len(done.present)} already listed, {len(done.refused)} refused"
+    click.echo(terminal_safe(f"newsbrief: feeds import: {tally} -> {feeds_file}"), err=True)
+    sys.exit(outcome_code(len(done.added) + len(done.present), len(done.refused)))
+
+
+@feeds.command("export")
+@click.option("--feeds", "feeds_file", type=EXISTING_FILE, required=True, help="The feeds file to export.")
+@guarded
+def feeds_export(feeds_file: Path) -> None:
+    """Print the feeds file as OPML 2.0 on stdout, each comment after a URL as its title. Lines
+    that are not http(s) URLs are left out, each with a line on stderr.
+
+    \b
+    Example:
+      newsbrief feeds export --feeds ~/feeds.txt > subscriptions.opml
+    """
+    from .opml import export_opml
+    from .policy import Policy
+
+    text, skipped = export_opml(feeds_file, Policy.trusted(settings_from()))
+    for exc in skipped:
+        error_line(exc.source, f"left out: {exc.message}", exc.reason)
+    click.echo(text, nl=False)
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (local only by default).")
 @click.option("--port", type=int, default=8750, show_default=True)
