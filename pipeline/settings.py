@@ -71,6 +71,7 @@ class Settings:
     threads: int  # CPU threads for the models (0 = all cores)
     batch_size: int  # articles per model batch
     db: str  # SQLite index path ("" = user data dir)
+    watch_file: str  # the watches and mutes, TOML ("" = watches.toml beside the user config file)
     entity_labels: tuple[str, ...]  # labels kept in the brief
 
     def replace(self, **changes: Any) -> Settings:
@@ -91,6 +92,13 @@ class Settings:
         from platformdirs import user_data_dir
 
         return Path(user_data_dir("newsbrief")) / "index.db"
+
+    def watch_path(self) -> Path:
+        """The watch file: ``watch_file``, else ``watches.toml`` beside the user config file (a
+        file the user edits and versions, like the config, not data like the index)."""
+        if self.watch_file:
+            return Path(self.watch_file).expanduser()
+        return user_config_path(os.environ).with_name("watches.toml")
 
 
 @dataclass(frozen=True, slots=True)
