@@ -3,11 +3,17 @@
 Every page has a stable URL and the same data as JSON (``Accept: application/json`` or
 ``?format=json``)::
 
-    /                 latest briefs, a search box, the top entities of the last 7 days
+    /?days=1          the stories newsbrief took in over the window (1, 7, 30 days: any whole
+                      number), one entry each with its sources, then the articles in no story;
+                      a search box, the top entities of the last 7 days
     /search?q=…       the CLI's bm25 search (any string)
     /article/<id>     the brief beside the article text; each TLDR/summary sentence points at
                       the source sentences its provenance names (highlighted on hover/focus)
-    /stories          the stories of the last 7 days, biggest first
+    /stories?days=7   the stories of the window, biggest first
+
+A window counts when newsbrief took an article in (``added_at``), never the date a page gives
+itself: that date is the page's claim, often missing or wrong, and a story the digest brought in
+tonight from older pages is news to its reader tonight.
     /story/<id>       a story's brief, the sources that say each sentence, and each source's text
                       with the sentences the brief used from it marked
     /entity/<name>    canonical name, long form, aliases, mentions per day (SVG), its articles
@@ -37,7 +43,8 @@ from .document import Article
 from .errors import NoSuchArticle, StoreError, UsageError
 from .policy import public_url
 from .render import human_date, templates
-from .store import Store, parse_since
+from .store import Store, timestamp
+from .story import Source
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -48,6 +55,9 @@ DIGEST_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; fr
 DIGEST_TYPES = {".html": "text/html; charset=utf-8", ".md": "text/markdown; charset=utf-8",
                 ".atom": "application/atom+xml", ".xml": "application/xml"}  # fmt: skip
 _DIGEST_NAME = re.compile(r"^[\w][\w.-]{0,200}$")
+# the windows offered as links (?days=N); any whole number of days up to MAX_DAYS is answered
+WINDOWS = (1, 7, 30)
+MAX_DAYS = 3660
 # Host headers the reader always answers to: the names of this machine's loopback
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
@@ -264,6 +274,7 @@ def story_view(story: dict[str, Any], texts: dict[int, str]) -> dict[str, Any]:
         copy_of = src.get("copy_of")
         out_sources.append({
             "n": i + 1, "title": src.get("title"), "url": public_url(src.get("url")), "host": src.get("host"),
+            "name": src.get("name"), "label": Source.from_dict(src).label,
             "date": src.get("date"), "article_id": aid if text is not None else None,
             "copy_of": copy_of + 1 if isinstance(copy_of, int) else None, "used": len(spans.get(i, [])),
             "body": body,
@@ -287,6 +298,64 @@ def story_view(story: dict[str, Any], texts: dict[int, str]) -> dict[str, Any]:
         "disagreements": disagree,
         "model": brief.get("model") or {},
         "articles": story["articles"],
+    }
+
+
+def window_days(value: str | None, default: int) -> int:
+    """``?days=`` as a whole number of days from 1 to :data:`MAX_DAYS` (absent: ``default``),
+    else a :class:`UsageError` the page shows."""
+    if value is None or value == "":
+        return default
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= MAX_DAYS:
+        raise UsageError(f"days must be a whole number from 1 to {MAX_DAYS}, not {value[:20]!r}")
+    return int(value)
+
+
+def window(days: int, now: dt.datetime | None = None) -> dict[str, Any]:
+    """The window a page lists (for the template and JSON): its days, the lower bound as the
+    index stores times, the links to the other windows."""
+    since = timestamp((now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=days))
+    return {"days": days, "since": since, "by": "taken", "choices": list(WINDOWS)}
+
+
+def source_names(story: dict[str, Any]) -> list[str]:
+    """A story's sources as a reader names them, each site once, in the story's order: the
+    brief's sources when it has one, else its articles. A name is the site's own beside its
+    domain (:attr:`Source.label`): a page calling itself "BBC News" still shows where it is."""
+    brief = story.get("brief") or {}
+    try:
+        if brief.get("sources"):
+            sources = [Source.from_dict(d) for d in brief["sources"]]
+        else:
+            sources = [Source(a.get("title"), a.get("url"), _hostname(a.get("url")), a.get("date"), a.get("id"),
+                              name=a.get("sitename")) for a in story.get("articles") or []]  # fmt: skip
+        return list(dict.fromkeys(s.label for s in sources))
+    except (TypeError, ValueError, AttributeError):  # a damaged brief: its story page says so
+        return []
+
+
+def _hostname(url: str | None) -> str | None:
+    """A stored URL's host, None for none or a malformed one (a list never fails on one row)."""
+    from urllib.parse import urlsplit
+
+    try:
+        return urlsplit(url).hostname if url else None
+    except ValueError:
+        return None
+
+
+def story_entry(story: dict[str, Any]) -> dict[str, Any]:
+    """One line of a stories list: title, size, its sources, when it was taken in, its TLDR."""
+    brief = story.get("brief") or {}
+    return {
+        "id": story["id"],
+        "title": brief.get("title") or story.get("title"),
+        "size": story["size"],
+        "sources": source_names(story),
+        "taken": story.get("taken"),
+        "last_seen": story.get("last_seen"),
+        "update": bool(brief.get("update")),
+        "tldr": brief.get("tldr") or next((a.get("tldr") for a in story.get("articles") or [] if a.get("tldr")), None),
     }
 
 
@@ -338,10 +407,21 @@ def create_app(db: Path, digests_dir: Path | None = None, hosts: Sequence[str] =
     def not_found(request: Request, what: str) -> Response:
         return page("reader_error.html.j2", request, {"error": f"no such {what}", "status": 404}, 404)
 
+    def windowed(request: Request, default: int) -> dict[str, Any] | Response:
+        try:
+            return window(window_days(request.query_params.get("days"), default))
+        except UsageError as exc:
+            return page("reader_error.html.j2", request, {"error": exc.message, "status": 400}, 400)
+
     def home(store: Store, request: Request) -> Response:
-        latest = [_row(b) for b in store.latest(20)]
+        w = windowed(request, 1)
+        if isinstance(w, Response):
+            return w
+        listed = [story_entry(s) for s in store.stories_taken(w["since"], limit=50)]
+        loose = [_row(b) for b in store.loose_taken(w["since"], limit=50)]
         top = store.entities(top=15, since="7d")
-        return page("reader_home.html.j2", request, {"latest": latest, "top": top, "q": "", "count": store.count()})
+        data = {"window": w, "stories": listed, "articles": loose, "top": top, "q": "", "count": store.count()}
+        return page("reader_home.html.j2", request, data)
 
     def search(store: Store, request: Request) -> Response:
         q = request.query_params.get("q", "")
@@ -362,11 +442,11 @@ def create_app(db: Path, digests_dir: Path | None = None, hosts: Sequence[str] =
         return page("reader_article.html.j2", request, data)
 
     def stories(store: Store, request: Request) -> Response:
-        rows = store.stories(parse_since("7d"), limit=100)
-        listed = [{"id": s["id"], "title": s["title"], "size": s["size"], "last_seen": s["last_seen"],
-                   "update": bool((s["brief"] or {}).get("update")), "tldr": (s["brief"] or {}).get("tldr")}
-                  for s in rows]  # fmt: skip
-        return page("reader_stories.html.j2", request, {"stories": listed})
+        w = windowed(request, 7)
+        if isinstance(w, Response):
+            return w
+        listed = [story_entry(s) for s in store.stories_taken(w["since"], limit=100)]
+        return page("reader_stories.html.j2", request, {"window": w, "stories": listed})
 
     def story(store: Store, request: Request) -> Response:
         try:

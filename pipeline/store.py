@@ -884,6 +884,33 @@ class Store:
         return [self._story(r) for r in rows]
 
     @_typed("read")
+    def stories_taken(self, since: str, limit: int = 100) -> list[dict[str, Any]]:
+        """Stories the index took an article into at or after ``since``, by when newsbrief read it
+        (``added_at``), not by the date a page gives itself: a story the digest brought in tonight
+        from last month's pages is tonight's. The biggest first, then the most recently taken, as
+        :meth:`stories` returns them plus ``taken`` (when its newest article came in)."""
+        rows = self.db.execute(
+            "SELECT st.id, st.title, st.first_seen, st.last_seen, st.size, st.brief, t.taken FROM stories st"
+            " JOIN (SELECT s.story_id, MAX(a.added_at) AS taken FROM articles a"
+            " JOIN story_articles s ON s.article_id = a.id WHERE a.added_at >= ? GROUP BY s.story_id) t"
+            " ON t.story_id = st.id ORDER BY st.size DESC, t.taken DESC, st.id LIMIT ?",
+            (since, limit),
+        ).fetchall()
+        return [{**self._story(r), "taken": r["taken"]} for r in rows]
+
+    @_typed("read")
+    def loose_taken(self, since: str, limit: int = 100) -> list[Brief]:
+        """The articles the index took at or after ``since`` that are in no story (from
+        ``summarize`` or ``batch``, or not grouped yet), the newest taken first."""
+        rows = self.db.execute(
+            "SELECT a.id, a.title, COALESCE(a.date, substr(a.added_at, 1, 10)), a.reading_minutes, a.tldr"
+            " FROM articles a LEFT JOIN story_articles s ON s.article_id = a.id"
+            " WHERE s.article_id IS NULL AND a.added_at >= ? ORDER BY a.id DESC LIMIT ?",
+            (since, limit),
+        )
+        return [Brief(*r) for r in rows]
+
+    @_typed("read")
     def story(self, story_id: int) -> dict[str, Any]:
         if not isinstance(story_id, int) or isinstance(story_id, bool) or not 0 < story_id <= MAX_ROWID:
             raise NoSuchArticle(f"no story {story_id!r} in the index", str(self.path))

@@ -73,13 +73,15 @@ def client(index, tmp_path) -> TestClient:
     return TestClient(create_app(index, digests), base_url="http://127.0.0.1:8750")  # the Host a browser sends
 
 
-def test_home_lists_latest_briefs_and_top_entities(client):
+def test_home_lists_articles_in_no_story_and_top_entities(client):
     r = client.get("/")
     assert r.status_code == 200 and "Content-Security-Policy" in r.headers
     assert "script-src 'self'" in r.headers["Content-Security-Policy"] and "unsafe-inline" not in r.text
     assert "EU" in r.text and 'href="/article/1"' in r.text and 'name="q"' in r.text
     data = client.get("/?format=json").json()
-    assert data["count"] == 6 and data["latest"][0]["id"] == 6 and data["top"]
+    # summarize groups nothing: every article is in no story, the newest taken first
+    assert data["count"] == 6 and [a["id"] for a in data["articles"]] == [6, 5, 4, 3, 2, 1] and data["top"]
+    assert data["stories"] == [] and "Articles in no story" in r.text
     assert client.get("/", headers={"Accept": "application/json"}).json() == data
 
 
@@ -133,8 +135,8 @@ def test_digests_are_listed_and_served_as_written(client):
 
 def test_the_reader_never_writes_to_the_index(index, client):
     before = hashlib.sha256(index.read_bytes()).hexdigest()
-    for url in ("/", "/search?q=breach", "/article/1", "/entity/acme corp", "/digests/"):
-        client.get(url)
+    for url in ("/", "/?days=30", "/stories", "/search?q=breach", "/article/1", "/entity/acme corp", "/digests/"):
+        assert client.get(url).status_code == 200, url
     assert hashlib.sha256(index.read_bytes()).hexdigest() == before
     wal = index.with_name(index.name + "-wal")  # SQLite's reader bookkeeping may create it: never with data
     assert not wal.exists() or wal.stat().st_size == 0
@@ -382,14 +384,14 @@ def stories_client(tmp_path) -> TestClient:
 
     day = (dt.date.today() - dt.timedelta(days=1)).isoformat()
 
-    def art(title: str, text: str, url: str, entity: str) -> Article:
+    def art(title: str, text: str, url: str, entity: str, sitename: str | None = None) -> Article:
         return Article(source=url, url=url, title=title, text=text, date=day, word_count=len(text.split()),
-                       entities=[Entity(entity, "ORG", 2, entity)])  # fmt: skip
+                       entities=[Entity(entity, "ORG", 2, entity)], sitename=sitename)  # fmt: skip
 
     stole = "Attackers stole data of 2 million customers from the retailer Acme on Monday."
     arts = [
         art("<script>alert(1)</script> Acme breach", f"{stole} The flaw has a CVSS score of 9.8, the vendor said.",
-            "https://a.example/1", "Acme"),
+            "https://a.example/1", "Acme", "Alpha <News>"),
         art("Acme hacked", f"{stole} Researchers rated the flaw at CVSS score 9.1 in their advisory. "
             "Customers were told to change passwords.", "javascript:alert(2)", "Acme"),
         art("Rain in Oslo", "It rained in Oslo all week and the rivers rose.", "https://c.example/1", "Oslo"),
@@ -461,3 +463,106 @@ def test_stories_are_listed_and_an_article_links_its_story(stories_client):
         assert f'Part of a story: <a href="/story/{story_id}">' in html and "(2 sources)" in html
     assert stories_client.get("/article/2?format=json").json()["story"]["id"] == 1
     assert "Part of a story" not in stories_client.get("/article/3").text  # a story of one article
+
+
+# ---------------------------------------------------------------- the reader follows stories
+
+
+def test_home_shows_one_entry_per_story_with_its_sources(stories_client):
+    data = stories_client.get("/?format=json").json()
+    assert [(s["id"], s["size"]) for s in data["stories"]] == [(1, 2), (3, 2), (2, 1)]  # biggest first
+    assert data["articles"] == []  # every article is in a story: none is listed twice
+    by_id = {s["id"]: s for s in data["stories"]}
+    assert by_id[1]["sources"] == ["Alpha <News> (a.example)", "Acme hacked"]  # no host: the page's title
+    assert by_id[3]["sources"] == ["d.example", "e.example"] and by_id[3]["tldr"]  # no brief: its articles
+    html = stories_client.get("/").text
+    assert html.count('<li class="story">') == 3 and 'href="/story/3"' in html
+    assert 'href="/article/1"' not in html  # the story's copies are not briefs of their own
+    assert "Alpha &lt;News&gt; (a.example), Acme hacked" in html and "<News>" not in html
+
+
+def test_story_page_names_sources_by_their_site_name(stories_client):
+    data = stories_client.get("/story/1?format=json").json()
+    assert [(s["name"], s["label"]) for s in data["sources"]] == [
+        ("Alpha <News>", "Alpha <News> (a.example)"), (None, "Acme hacked")
+    ]  # fmt: skip
+    assert "Alpha &lt;News&gt; (a.example)" in stories_client.get("/story/1").text
+
+
+def _taken(db: Path, article_ids: tuple[int, ...], days_ago: float) -> None:
+    """Pretend newsbrief read these articles ``days_ago`` (the test's one write to the index)."""
+    import sqlite3
+
+    when = (dt.datetime.now(dt.UTC) - dt.timedelta(days=days_ago)).strftime("%Y-%m-%dT%H:%M:%S")
+    with sqlite3.connect(db) as con:
+        con.executemany("UPDATE articles SET added_at = ? WHERE id = ?", [(when, i) for i in article_ids])
+
+
+@pytest.fixture
+def old_pages(tmp_path, fake_models) -> Path:
+    """Two stories grouped tonight from pages that date themselves in 2019, one article in none."""
+    from fakes import LeadSummarizer
+
+    from pipeline import story as st
+    from pipeline.summarizers.base import apply
+
+    def art(title: str, text: str, url: str, entity: str) -> Article:
+        return Article(source=url, url=url, title=title, text=text, date="2019-03-01", word_count=len(text.split()),
+                       entities=[Entity(entity, "ORG", 2, entity)])  # fmt: skip
+
+    fake = LeadSummarizer()
+    db = tmp_path / "old.db"
+    arts = [
+        art("Lyon floods", "The river in Lyon flooded the old town on Sunday.", "https://d.example/1", "Lyon"),
+        art("Lyon flooded", "The old town of Lyon was flooded by the river on Sunday.", "https://e.example/1", "Lyon"),
+        art("Rain in Oslo", "It rained in Oslo all week and the rivers rose.", "https://c.example/1", "Oslo"),
+    ]
+    loose = art("Alone", "A page nobody else wrote about, in no story at all.", "https://f.example/1", "Nobody")
+    with Store(db) as store:
+        apply(fake, [*arts, loose])
+        store.add_batch(arts)
+        st.assign(store, store.ungrouped("2000-01-01"), fake.encode)
+        store.add_batch([loose])
+    return db
+
+
+def test_windows_count_when_newsbrief_took_the_story_in_not_the_page_date(old_pages):
+    client = TestClient(create_app(old_pages), base_url="http://127.0.0.1:8750")
+    for url in ("/stories", "/"):  # tonight's stories of 2019 pages are tonight's
+        data = client.get(url + "?format=json").json()
+        assert [s["size"] for s in data["stories"]] == [2, 1], url
+        assert data["window"]["by"] == "taken"
+    assert [a["title"] for a in client.get("/?format=json").json()["articles"]] == ["Alone"]
+    html = client.get("/stories").text
+    assert "not by the date a page gives itself" in html and "No story" not in html
+    _taken(old_pages, (1, 2), days_ago=10)  # the Lyon story came in ten days ago
+    assert [s["size"] for s in client.get("/stories?days=7&format=json").json()["stories"]] == [1]
+    assert [s["size"] for s in client.get("/stories?days=30&format=json").json()["stories"]] == [2, 1]
+    _taken(old_pages, (2,), days_ago=0)  # and grew by one source today: it is back in today's window
+    assert [s["size"] for s in client.get("/?days=1&format=json").json()["stories"]] == [2, 1]
+
+
+def test_a_window_is_chosen_by_links_and_a_bad_one_is_a_400(stories_client):
+    html = stories_client.get("/").text
+    assert "<strong>1 day</strong>" in html and 'href="/?days=7"' in html and 'href="/?days=30"' in html
+    html = stories_client.get("/stories").text
+    assert "<strong>7 days</strong>" in html and 'href="/stories?days=1"' in html
+    assert stories_client.get("/stories?days=30&format=json").json()["window"]["days"] == 30
+    for bad in ("0", "-1", "abc", "1.5", "99999", "٣"):
+        r = stories_client.get("/stories", params={"days": bad})
+        assert r.status_code == 400 and "days must be a whole number" in r.text, bad
+
+
+def test_empty_lists_are_a_sentence_not_a_numbered_item(tmp_path):
+    db = tmp_path / "empty.db"
+    Store(db).close()
+    digests = tmp_path / "digests"
+    digests.mkdir()
+    client = TestClient(create_app(db, digests), base_url="http://127.0.0.1:8750")
+    for url, sentence in (("/", "Nothing indexed yet"), ("/", "No entities in articles of the last 7 days"),
+                          ("/stories", "No story taken in over the last 7 days"),
+                          ("/digests/", "No digest in that folder yet")):  # fmt: skip
+        main_html = client.get(url).text.split("<main>", 1)[1]
+        assert sentence in main_html, url
+        assert "<li" not in main_html and "<ol" not in main_html and "<ul" not in main_html, url
+    assert 'Try <a href="/stories?days=30">the last 30 days</a>' in client.get("/stories").text
