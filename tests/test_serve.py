@@ -560,7 +560,7 @@ def test_empty_lists_are_a_sentence_not_a_numbered_item(tmp_path):
     digests.mkdir()
     client = TestClient(create_app(db, digests), base_url="http://127.0.0.1:8750")
     for url, sentence in (("/", "Nothing indexed yet"), ("/", "No entities in articles of the last 7 days"),
-                          ("/stories", "No story taken in over the last 7 days"),
+                          ("/stories", "No story read in the last 7 days"),
                           ("/digests/", "No digest in that folder yet")):  # fmt: skip
         main_html = client.get(url).text.split("<main>", 1)[1]
         assert sentence in main_html, url
