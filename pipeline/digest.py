@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from . import story
+from . import watch as watchlist
 from .document import Article
 from .errors import BudgetSpent, FetchError, PipelineError, SourceError, UsageError
 from .fetch import FEED_TYPES, HTML_TYPES, Response, fetch
@@ -116,6 +117,19 @@ class Digest:
     stories: list[StoryBrief] = field(default_factory=list)  # the articles grouped, one brief each
     item_of: dict[str, str] = field(default_factory=dict)  # content hash -> the item URL it came from
     kept: bool = False  # no story to show: the published digest was left as it is
+    # watches (pipeline/watch.py): the stories matching one lead ``stories``; what each matched
+    watched: list[StoryBrief] = field(default_factory=list)
+    verdicts: dict[int, watchlist.Verdict] = field(default_factory=dict)  # story id -> why it is watched
+    left_out: int = 0  # stories a mute or a watch's exclude term left out
+
+    def verdict(self, brief: StoryBrief) -> watchlist.Verdict | None:
+        """Why ``brief`` is on the watchlist (None: it is not)."""
+        return self.verdicts.get(brief.story_id) if brief.story_id is not None else None
+
+    def segments(self, text: str, brief: StoryBrief) -> list[tuple[str, bool]]:
+        """``text`` of ``brief`` cut into runs, those saying what a watch matched marked True."""
+        v = self.verdict(brief)
+        return watchlist.segments(text, v.words) if v is not None else [(text, False)]
 
     @property
     def nothing_new(self) -> bool:
@@ -248,9 +262,11 @@ def build(
     models: Any = None,
     fast_models: Any = None,
     clock: Callable[[], float] = time.monotonic,
+    watches: watchlist.Watches | None = None,
 ) -> Digest:
     """Collect new items and summarize them within the budget (added to the index as they are
-    done); returns the digest, whose items :func:`publish` remembers once it is written."""
+    done); returns the digest, whose items :func:`publish` remembers once it is written. With
+    ``watches``, the stories matching one are written first and lead the digest (:func:`rank`)."""
     from .core import Models, enrich
 
     start = clock()
@@ -375,11 +391,13 @@ def build(
             unwritten = [t for t in spent if t.model.get("summarizer") != _model_id(fast_models)]
             list(enrich(unwritten, fast_models, at_once, at_once))
 
+    matcher = watchlist.Matcher(watches, store) if watches else None
     reusing = getattr(fast_models.summarizer, "reusing", None) if digest.articles else None
     with reusing() if reusing is not None else contextlib.nullcontext():
         digest.stories = story.briefs(
             digest.articles, store, lambda texts: fast_models.summarizer.encode(texts), summarize,
             story.Options(window_hours=settings.story_window), at_once, words_per_minute=settings.words_per_minute,
+            first=_writing_order(matcher, store, digest.articles) if matcher else None,
         )  # fmt: skip
     unseen: set[str | None] = set()
     for b in digest.stories:
@@ -390,7 +408,40 @@ def build(
     digest.seen = [s for s in digest.seen if s[0] not in unseen]
     for url in {settings.llm_url, models.settings.llm_url} - {""}:
         _unaddress(digest.failures, url)
+    if matcher is not None:
+        rank(digest, matcher)
     return digest
+
+
+def _writing_order(
+    matcher: watchlist.Matcher, store: Store, articles: Sequence[Article]
+) -> Callable[[list[int | None]], int]:
+    """The order stories are written in (:func:`story.briefs`' ``first``): watched ones first, so
+    with a budget a watched story never waits behind an unwatched one; those a mute leaves out
+    last (they are written, and kept in the index, but not shown). Looked up once for tonight's
+    articles: a story's earlier articles count when the digest is ranked (:func:`rank`)."""
+    hits = matcher.lookup(p[0] for p in store.placed([a.content_hash for a in articles]).values())
+
+    def order(article_ids: list[int | None]) -> int:
+        v = matcher.verdict(hits, article_ids)
+        return 0 if v.watched else 2 if v.left_out else 1
+
+    return order
+
+
+def rank(digest: Digest, matcher: watchlist.Matcher) -> None:
+    """The watchlist: stories matching a watch lead the digest, highest priority first, then the
+    most sources, then the newest; those a mute or a watch's exclude term leaves out are dropped
+    and counted. The others keep their order (biggest first)."""
+    verdicts = matcher.verdicts([[s.article_id for s in b.sources] for b in digest.stories])
+    kept = [(b, v) for b, v in zip(digest.stories, verdicts, strict=True) if v.left_out is None]
+    digest.left_out = len(digest.stories) - len(kept)
+    watched = [(b, v) for b, v in kept if v.watched]
+    watched.sort(key=lambda bv: bv[0].date or "", reverse=True)
+    watched.sort(key=lambda bv: (-bv[1].priority, -len(bv[0].sources)))
+    digest.watched = [b for b, _ in watched]
+    digest.verdicts = {b.story_id: v for b, v in watched if b.story_id is not None}
+    digest.stories = digest.watched + [b for b, v in kept if not v.watched]
 
 
 def _read(item: Item, settings: Settings, own: Policy, untrusted: Policy) -> Iterable[Article]:
@@ -580,8 +631,9 @@ def run(
 
     feeds = Policy.trusted(settings).read_list(feeds_file)  # one feed/homepage/URL per line
     seconds, cutoff = parse_budget(budget), parse_since(since)
+    watches = watchlist.load(settings.watch_path())  # a bad watch file stops the run before any fetch
     with run_lock(lock_path(settings.db_path()), "digest run"), Store(settings.db_path()) as store:
-        result = build(feeds, settings, store, cutoff, seconds)
+        result = build(feeds, settings, store, cutoff, seconds, watches=watches)
         publish(result, store, fmt, out, atom, emit, settings.digest_keep, settings.atom_digests)
     return result
 

@@ -1174,14 +1174,15 @@ MAX_STORY_SOURCES = 8  # articles a story brief is written from (the newest)
 def briefs(
     articles: Sequence[Article], store: Any, encode: Callable[[Sequence[str]], np.ndarray],
     summarize: Callable[[list[Article]], None], options: Options | None = None, chunk: int = 1, *,
-    words_per_minute: int,
+    words_per_minute: int, first: Callable[[list[int | None]], int] | None = None,
 ) -> list[StoryBrief]:  # fmt: skip
     """The stories of a run's stored articles, one brief each, biggest story first: the articles
     not yet in a story are grouped (:func:`assign`), and a story with an earlier article is an
     update. ``summarize(texts)`` writes the briefs of ``chunk`` stories' texts at once (the caller
     picks the model and keeps the budget; a text it leaves alone keeps its own brief). When a
     story's brief fails (a hostile page, the LLM server), the story shows its first article's
-    brief with all its sources, and the others go on."""
+    brief with all its sources, and the others go on. ``first`` ranks a story by its sources'
+    article ids, lower written sooner (the digest's watched stories come before the biggest)."""
     placed = store.placed([a.content_hash for a in articles])
     known = {a.content_hash: a for a in articles if a.content_hash in placed}
     fresh = [(placed[h][0], placed[h][1], a) for h, a in known.items() if placed[h][2] is None]
@@ -1214,6 +1215,8 @@ def briefs(
     # the biggest stories first (the budget may end), each size newest first
     drafts.sort(key=lambda sd: max((a.date or "" for a in sd[1].articles), default=""), reverse=True)
     drafts.sort(key=lambda sd: -len(sd[1].sources))
+    if first is not None:
+        drafts.sort(key=lambda sd: first([s.article_id for s in sd[1].sources]))
     out = []
     for start in range(0, len(drafts), max(1, chunk)):
         part = drafts[start : start + max(1, chunk)]

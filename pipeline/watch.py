@@ -332,6 +332,16 @@ class Verdict:
         return list(dict.fromkeys(m.watch for m in self.matches))
 
 
+@dataclass(slots=True)
+class Hits:
+    """What :meth:`Matcher.lookup` found for a set of articles."""
+
+    ids: set[int]
+    entities: defaultdict[int, set[int]] = field(default_factory=lambda: defaultdict(set))  # watched entity ids
+    said: defaultdict[int, set[str]] = field(default_factory=lambda: defaultdict(set))  # FTS queries matched
+    hosts: defaultdict[int, set[str]] = field(default_factory=lambda: defaultdict(set))  # where it was read
+
+
 def phrase_query(text: str) -> str:
     """The FTS5 phrase of ``text``'s words (each token as the index cuts it), safely quoted."""
     return '"' + " ".join(_WORD.findall(text)).replace('"', '""') + '"'
@@ -361,28 +371,36 @@ class Matcher:
         for term in watches.mutes:
             self.by_query[phrase_query(term)].append((None, "mute", term))
 
-    def verdicts(self, groups: Sequence[Sequence[int]]) -> list[Verdict]:
+    def verdicts(self, groups: Sequence[Sequence[int | None]]) -> list[Verdict]:
         """A :class:`Verdict` for each group of article ids (a story's articles, or one article)."""
-        ids = sorted({i for g in groups for i in g if i is not None})
+        hits = self.lookup([i for g in groups for i in g if i is not None])
+        return [self.verdict(hits, g) for g in groups]
+
+    def lookup(self, article_ids: Iterable[int]) -> Hits:
+        """What the index says about these articles, for every watch at once: the watched entities
+        each names, the phrase queries each matches, the hosts it was read from."""
+        ids = sorted(set(article_ids))
+        hits = Hits(set(ids))
         if not ids or not self.watches:
-            return [Verdict() for _ in groups]
+            return hits
         low, high = ids[0], ids[-1]
-        wanted = set(ids)
-        entities: dict[int, set[int]] = defaultdict(set)  # article id -> watched entity ids it names
         if self.by_entity:
             for article_id, entity_id in self.store.entity_hits(sorted(self.by_entity), low, high):
-                if article_id in wanted:
-                    entities[article_id].add(entity_id)
-        said: dict[int, set[str]] = defaultdict(set)  # article id -> FTS queries it matches
+                if article_id in hits.ids:
+                    hits.entities[article_id].add(entity_id)
         for query in self.by_query:
-            for article_id in self.store.phrase_hits(query, low, high) & wanted:
-                said[article_id].add(query)
-        hosts: dict[int, set[str]] = defaultdict(set)
+            for article_id in self.store.phrase_hits(query, low, high) & hits.ids:
+                hits.said[article_id].add(query)
         if any(w.sources for w in self.watches.watches):
             for article_id, url in self.store.article_urls(ids):
                 if host := _url_host(url):
-                    hosts[article_id].add(host)
-        return [self._verdict([i for i in g if i is not None], entities, said, hosts) for g in groups]
+                    hits.hosts[article_id].add(host)
+        return hits
+
+    def verdict(self, hits: Hits, group: Iterable[int | None]) -> Verdict:
+        """The verdict on a story of these articles (those :meth:`lookup` did not see count as
+        saying nothing)."""
+        return self._verdict([i for i in group if i is not None], hits.entities, hits.said, hits.hosts)
 
     def _verdict(
         self, ids: Sequence[int], entities: Mapping[int, set[int]], said: Mapping[int, set[str]],

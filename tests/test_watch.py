@@ -6,11 +6,15 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from test_digest import serve_feed
+from test_digest import site as site  # noqa: F401  (the fixture: the digest tests' feed server on 127.0.0.1)
 
+from pipeline import digest as dg
 from pipeline import watch as wl
 from pipeline.cli import main
 from pipeline.document import Article, Entity, SummarySentence
-from pipeline.store import Store
+from pipeline.settings import load_settings
+from pipeline.store import Store, parse_since
 
 ECCG = Entity("ECCG", "ORG", 2, "ECCG", "European Cybersecurity Certification Group", [])
 ECCG_LONG = Entity("European Cybersecurity Certification Group", "ORG", 1, "European Cybersecurity Certification Group")
@@ -204,3 +208,139 @@ def test_highlight_segments_give_the_text_back_and_mark_whole_words_any_case():
 def test_every_watch_command_has_help_with_an_example(command):
     r = cli("watch", command, "--help")
     assert r.exit_code == 0 and "Example" in r.stdout and "--db" in r.stdout
+
+
+# ---------------------------------------------------------------- the digest (real feeds on 127.0.0.1)
+
+NEWS = {
+    "/cloud": ("Cloud certification vote delayed",
+               "The vote on cloud certification was delayed on Tuesday in Brussels, officials said. Member states "
+               "asked for more time to study the legal consequences of the scheme. Providers said it adds costs."),
+    "/agency": ("Agency report on ransomware",
+                "The European Cybersecurity Certification Group (ECCG) published its annual report on ransomware on "
+                "Monday. The ECCG said attacks on hospitals doubled last year. Analysts welcomed the figures."),
+    "/stars": ("Horoscope for the week",
+               "Your horoscope for the week ahead says the stars favour patience. Readers born in spring should "
+               "rest. Astrologers disagree about the coming full moon and its meaning."),
+    "/xz": ("Patch for the xz backdoor",
+            "A patch for CVE-2024-3094 in the xz library was released on Friday. Maintainers urged users to "
+            "update at once. The flaw let attackers run code on servers remotely."),
+    "/cup": ("Football club wins the cup",
+             "The football club won the national cup final on Saturday evening in the capital. Fans celebrated "
+             "in the streets until morning. The coach thanked the players and the supporters."),
+    "/cup2": ("Football club wins the cup final",
+              "The football club won the national cup final on Saturday evening in the capital. Fans celebrated "
+              "in the streets until morning. The coach thanked the players and the supporters warmly."),
+}  # fmt: skip
+WATCHES = """\
+mutes = ["horoscope"]
+
+[watch.cloud]
+priority = 1
+phrases = ["cloud certification"]
+
+[watch.agency]
+priority = 5
+entities = ["European Cybersecurity Certification Group"]
+
+[watch.xz]
+priority = 3
+cves = ["CVE-2024-3094"]
+"""
+
+
+def news_page(title: str, text: str) -> bytes:
+    """An article page: ``text``, then its sentences again as a second paragraph told from the end
+    (enough words to be read as an article, and no words shared with the other pages)."""
+    from html import escape
+
+    again = " ".join(reversed(text.split(". ")))
+    body = f"<h1>{escape(title)}</h1><p>{escape(text)}</p><p>{escape(again)}</p>"
+    return f"<html><head><title>{escape(title)}</title></head><body><article>{body}</article></body></html>".encode()
+
+
+def night(site, tmp_path, watches: str | None, budget=None, clock=None) -> dg.Digest:
+    """One digest of NEWS on a fresh index, with ``watches`` as the watch file (None: no file)."""
+    base, routes = site
+    feeds = serve_feed(base, routes, tmp_path, [(p, news_page(t, x)) for p, (t, x) in NEWS.items()])
+    path = tmp_path / "watches.toml"
+    if watches is not None:
+        path.write_text(watches)
+    settings = load_settings().replace(db=str(tmp_path / f"{watches is None}-{budget}.db"))
+    extra = {"clock": clock} if clock else {}
+    with Store(settings.db_path()) as store:
+        d = dg.build([str(f) for f in feeds.read_text().split()], settings, store, parse_since("24h"), budget,
+                     watches=wl.load(path), **extra)  # fmt: skip
+    d.generated = "2026-12-06T06:00:00"
+    return d
+
+
+def test_the_digest_opens_with_the_watchlist_by_priority_says_why_and_leaves_muted_stories_out(
+    site, tmp_path, fake_models
+):
+    d = night(site, tmp_path, WATCHES)
+    assert [b.title for b in d.watched] == [
+        "Agency report on ransomware",
+        "Patch for the xz backdoor",
+        "Cloud certification vote delayed",
+    ]  # fmt: skip  (priority 5, 3, 1)
+    assert d.left_out == 1 and "Horoscope for the week" not in [b.title for b in d.stories]
+    assert d.stories[len(d.watched)].title.startswith("Football club wins the cup")  # then the others, as before
+    md = dg.render(d, "md")
+    assert md.index("## On your watchlist") < md.index("## Latest") and "## In the news today" in md
+    assert "agency (entity European Cybersecurity Certification Group (ECCG))" in md  # by the index's alias
+    assert "xz (cve CVE-2024-3094)" in md and "cloud (phrase cloud certification)" in md
+    assert "1 story left out by your mutes and excludes." in md and "Horoscope" not in md
+    assert "**TLDR:** The **European Cybersecurity Certification Group** (**ECCG**) published" in md
+    assert "The vote on **cloud certification** was delayed" in md
+    from markdown_it import MarkdownIt
+
+    shown = MarkdownIt().render(md)
+    assert "<strong>ECCG</strong>" in shown and 'href="#1">Agency report on ransomware</a>' in shown
+    page = dg.render(d, "html")
+    assert "<h2>On your watchlist</h2>" in page and "(<mark>ECCG</mark>) published" in page
+    assert page.index('<article id="a1">') < page.index("Agency report on ransomware</h3>") < page.index('id="a2"')
+    assert "Horoscope" not in dg.render(d, "atom")
+
+
+def test_without_watches_the_digest_is_as_before(site, tmp_path, fake_models):
+    plain = night(site, tmp_path, None)
+    (tmp_path / "n").mkdir()
+    nothing = night(site, tmp_path / "n", '[watch.none]\nphrases = ["no such words anywhere"]\n')
+    assert not plain.watched and not nothing.watched and nothing.left_out == 0
+    for fmt in ("md", "html", "atom"):
+        text = dg.render(plain, fmt)
+        assert text == dg.render(nothing, fmt)
+        assert "watchlist" not in text and "left out" not in text and "mark" not in text
+    assert plain.stories[0].title.startswith("Football club wins the cup")  # biggest first, as before
+
+
+def test_with_a_budget_watched_stories_are_written_first(site, tmp_path, fake_models, monkeypatch):
+    """Stories are written in order and the budget may end at any one: watched ones go first,
+    before the bigger unwatched story, and a muted one last."""
+    import pipeline.story
+
+    written: list[str | None] = []
+    finish = pipeline.story.finish
+    monkeypatch.setattr(pipeline.story, "finish", lambda d: written.append(d.sources[0].title) or finish(d))
+    night(site, tmp_path, WATCHES, budget=3600)
+    assert set(written[:3]) == {"Agency report on ransomware", "Patch for the xz backdoor",
+                                "Cloud certification vote delayed"}  # fmt: skip
+    assert written[3].startswith("Football club wins the cup") and written[4] == "Horoscope for the week"
+
+
+def test_what_a_watch_matched_is_escaped_in_every_format():
+    """The matched words and the reasons come from pages (an entity's name): text, never markup."""
+    from test_digest import _story_of
+
+    d = _story_of([("https://a.example/1", "A Daily")])
+    brief = d.stories[0]
+    brief.story_id = 7
+    brief.tldr[0].text = "The <script>alert(1)</script> group *ECCG* met."
+    match = wl.Match("w<b>", 1, "entity", "ECCG", "<img src=x onerror=alert(1)>")
+    d.watched, d.verdicts = [brief], {7: wl.Verdict([match], ["<script>alert(1)</script>", "ECCG"])}
+    page = dg.render(d, "html")
+    assert "<script>" not in page and "<img" not in page and "w<b>" not in page
+    assert "&lt;<mark>script&gt;alert(1)&lt;/script</mark>&gt;" in page and "*<mark>ECCG</mark>*" in page
+    md = dg.render(d, "md")
+    assert "\\<**script\\>alert(1)\\</script**\\>" in md and "\\***ECCG**\\*" in md and "w\\<b\\>" in md
