@@ -268,12 +268,14 @@ def batch(
     help="Return the stories of the matching articles (each once, best match first); articles not in a "
     "story yet are left out (`newsbrief stories` groups them).",
 )
+@click.option("--watch", "watch_name", metavar="NAME", help="Only what the watch NAME matches (JSON: `matched`).")
 @format_option("md", "json")
 @db_option
 @guarded
 def search(
-    query: str, entity: str | None, since: str | None, limit: int, as_stories: bool, fmt: str, db: str | None
-) -> None:
+    query: str, entity: str | None, since: str | None, limit: int, as_stories: bool, watch_name: str | None,
+    fmt: str, db: str | None,
+) -> None:  # fmt: skip
     """Search the index: full text (title, TLDR, summary, body; ranked) and/or by entity.
 
     \b
@@ -282,19 +284,29 @@ def search(
       newsbrief search --entity ECCG
       newsbrief search ransomware --since 7d --format json
       newsbrief search ransomware --stories
+      newsbrief search --watch eu-cloud --since 7d --format json
     """
     from .render import hit_lines, story_lines
 
-    if not query.strip() and not entity and not since:
-        raise click.UsageError("give a QUERY, --entity or --since")
+    if not query.strip() and not entity and not since and not watch_name:
+        raise click.UsageError("give a QUERY, --entity, --since or --watch")
     settings = settings_from(db=db)
+    watches = _watches(db)[1].only(watch_name) if watch_name else None
+    scan = WATCH_SCAN if watches else limit
     with open_index(settings, readonly=True) as store:
         if as_stories:
-            found: list[Any] = store.search_stories(query, entity, since, limit, settings.max_query_terms)
+            found: list[Any] = store.search_stories(query, entity, since, scan, settings.max_query_terms)
+            if watches:
+                found = _watched_stories(store, watches, found, limit, ranked=False)
         else:
-            found = store.search(query, entity, since, limit, settings.max_query_terms)
-    for line in story_lines(found, fmt) if as_stories else hit_lines(found, fmt):
-        click.echo(line)
+            found = store.search(query, entity, since, scan, settings.max_query_terms)
+            if watches:
+                found = _watched_hits(store, watches, found, limit)
+    if watches:
+        _with_matches(found, fmt, as_stories)
+    else:
+        for line in story_lines(found, fmt) if as_stories else hit_lines(found, fmt):
+            click.echo(line)
     if not found and fmt == "md":
         click.echo("no matches", err=True)
 
@@ -331,10 +343,11 @@ def entities_cmd(top: int, label: str | None, since: str | None, fmt: str, db: s
     help="Stories with an article in the last 24h, 7d, ... or since a date.",
 )
 @click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--watch", "watch_name", metavar="NAME", help="Only the stories the watch NAME matches, with why.")
 @format_option("md", "json")
 @db_option
 @guarded
-def stories_cmd(since: str, limit: int, fmt: str, db: str | None) -> None:
+def stories_cmd(since: str, limit: int, watch_name: str | None, fmt: str, db: str | None) -> None:
     """List stories: the index's articles grouped by the event they report, biggest first.
 
     Articles not yet in a story (from batch or summarize) are grouped first.
@@ -343,11 +356,19 @@ def stories_cmd(since: str, limit: int, fmt: str, db: str | None) -> None:
     Examples:
       newsbrief stories --since 24h
       newsbrief stories --since 7d --format json
+      newsbrief stories --since 7d --watch eu-cloud
     """
     from .api import stories
     from .render import story_lines
 
-    for line in story_lines(stories(since, settings_from(db=db), limit), fmt):
+    settings = settings_from(db=db)
+    if watch_name:
+        watches = _watches(db)[1].only(watch_name)  # a name not there is said before any grouping
+        found = stories(since, settings, WATCH_SCAN)
+        with open_index(settings, readonly=True) as store:
+            _with_matches(_watched_stories(store, watches, found, limit), fmt, True)
+        return
+    for line in story_lines(stories(since, settings, limit), fmt):
         click.echo(line)
 
 
@@ -493,30 +514,60 @@ def watch_test(name: str, since: str, limit: int, fmt: str, db: str | None) -> N
       newsbrief watch test eu-cloud --since 30d --format json
     """
     from .store import parse_since
-    from .watch import watched_stories
 
     settings, watches = _watches(db)
     one = watches.only(name)
     with open_index(settings, readonly=True) as store:
-        found = watched_stories(store, one, store.stories(parse_since(since), WATCH_SCAN))[:limit]
-    _story_matches(found, fmt)
+        found = _watched_stories(store, one, store.stories(parse_since(since), WATCH_SCAN), limit)
+    _with_matches(found, fmt, True)
     if not found:
         click.echo(terminal_safe(f"newsbrief: watch {name}: no story since {since} matches"), err=True)
 
 
-WATCH_SCAN = 100_000  # stories a --watch filter reads at most before keeping --limit of them
+WATCH_SCAN = 10_000  # stories or search results a --watch filter reads at most before keeping --limit of them
 
 
-def _story_matches(stories: list[dict[str, Any]], fmt: str) -> None:
-    """Stories with their matches: each story's lines, then (Markdown) a line saying why."""
-    from .render import safe, story_lines
+def _watched_stories(store: Any, watches: Any, stories: list[dict[str, Any]], limit: int,
+                     ranked: bool = True) -> list[dict[str, Any]]:  # fmt: skip
+    """The ``limit`` first of ``stories`` the watches match, each with ``matched``; ranked by
+    priority, sources and recency, or (``ranked=False``: search results) in their own order."""
+    from .watch import watched_stories
 
-    for s in stories:
-        for line in story_lines([s], fmt):
+    found = watched_stories(store, watches, stories)
+    if not ranked:
+        order = {s["id"]: i for i, s in enumerate(stories)}
+        found.sort(key=lambda s: order[s["id"]])
+    return found[: max(0, limit)]
+
+
+def _watched_hits(store: Any, watches: Any, hits: list[Any], limit: int) -> list[dict[str, Any]]:
+    """The ``limit`` first search hits the watches match, as dicts with ``matched``."""
+    import dataclasses
+
+    from .watch import watched_articles
+
+    verdicts = watched_articles(store, watches, [h.id for h in hits])
+    kept = [{**dataclasses.asdict(h), "matched": [m.as_dict() for m in verdicts[h.id].matches]}
+            for h in hits if h.id in verdicts]  # fmt: skip
+    return kept[: max(0, limit)]
+
+
+def _with_matches(found: list[dict[str, Any]], fmt: str, as_stories: bool) -> None:
+    """Stories or search hits with what matched: JSON objects carrying ``matched``, or each
+    one's lines and then a line saying why."""
+    import json
+    from types import SimpleNamespace
+
+    from .render import hit_lines, safe, story_lines
+
+    for item in found:
+        if fmt == "json":
+            click.echo(json.dumps(item, ensure_ascii=False))
+            continue
+        lines = story_lines([item], fmt) if as_stories else hit_lines([SimpleNamespace(**item)], fmt)
+        for line in lines:
             click.echo(line)
-        if fmt == "md":
-            why = "; ".join(f"{safe(m['watch'])}: {safe(m['why'])}" for m in s["matched"])
-            click.echo(f"  matched {why}")
+        click.echo("    matched " + "; ".join(f"{safe(m['watch'])}: {safe(m['why'])}" for m in item["matched"]))
 
 
 @watch_group.command("mute")

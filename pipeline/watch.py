@@ -513,3 +513,9 @@ def watched_stories(store: Any, watches: Watches, stories: Sequence[dict[str, An
     verdicts = Matcher(watches, store).verdicts([[a["id"] for a in s["articles"]] for s in stories])
     kept = sorted(((s, v) for s, v in zip(stories, verdicts, strict=True) if v.watched), key=lambda sv: rank_key(*sv))
     return [{**s, "matched": [m.as_dict() for m in v.matches]} for s, v in kept]
+
+
+def watched_articles(store: Any, watches: Watches, article_ids: Sequence[int]) -> dict[int, Verdict]:
+    """article id -> its verdict, for those of ``article_ids`` a watch matches (`search --watch`)."""
+    verdicts = Matcher(watches, store).verdicts([[i] for i in article_ids])
+    return {i: v for i, v in zip(article_ids, verdicts, strict=True) if v.watched}

@@ -344,3 +344,29 @@ def test_what_a_watch_matched_is_escaped_in_every_format():
     assert "&lt;<mark>script&gt;alert(1)&lt;/script</mark>&gt;" in page and "*<mark>ECCG</mark>*" in page
     md = dg.render(d, "md")
     assert "\\<**script\\>alert(1)\\</script**\\>" in md and "\\***ECCG**\\*" in md and "w\\<b\\>" in md
+
+
+def test_stories_search_and_watch_test_show_what_a_watch_matches_and_why(site, tmp_path, fake_models):
+    night(site, tmp_path, WATCHES)
+    db = ["--db", str(tmp_path / "False-None.db")]
+    r = cli("stories", "--since", "7d", "--watch", "agency", "--format", "json", *db)
+    assert r.exit_code == 0, r.output
+    rows = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [s["title"] for s in rows] == ["Agency report on ransomware"]
+    assert rows[0]["matched"][0]["why"] == "entity European Cybersecurity Certification Group (ECCG)"
+    hits = [
+        json.loads(line)
+        for line in cli("search", "report", "--watch", "agency", "-f", "json", *db).stdout.split("\n")
+        if line
+    ]
+    assert [h["title"] for h in hits] == ["Agency report on ransomware"] and hits[0]["matched"][0]["watch"] == "agency"
+    r = cli("search", "--watch", "xz", *db)
+    assert "Patch for the xz backdoor" in r.stdout and "matched xz: cve CVE-2024-3094" in r.stdout
+    assert "Football" not in r.stdout
+    found = cli("search", "--since", "7d", "--stories", "--watch", "cloud", "-f", "json", *db).stdout.splitlines()
+    assert [json.loads(s)["title"] for s in found] == ["Cloud certification vote delayed"]
+    r = cli("watch", "test", "cloud", *db)
+    assert r.exit_code == 0 and "Cloud certification vote delayed" in r.stdout
+    assert "matched cloud: phrase cloud certification" in r.stdout and "Football" not in r.stdout
+    r = cli("stories", "--watch", "nobody", *db)
+    assert r.exit_code == 2 and "no watch named 'nobody'" in r.stderr
