@@ -50,9 +50,10 @@ def rule_tagger(labels: Sequence[str] = ()) -> EntityTagger:
 
 
 def finalize(*args: Any, **kwargs: Any) -> Any:
-    """The gate with the TLDR bound of the packaged settings, as every writer's gate has it."""
+    """The gate with the TLDR bound and summary length of the packaged settings, as every writer's gate has it."""
     from pipeline.settings import defaults
     from pipeline.summarizers.gate import finalize as gate
 
     kwargs.setdefault("tldr_words", defaults().tldr_words)
+    kwargs.setdefault("summary_words", defaults().summary_words)
     return gate(*args, **kwargs)

@@ -347,7 +347,7 @@ def test_a_tldr_said_again_in_other_words_is_found_and_dropped():
     kept = "B.B. King was hospitalized for dehydration, though the ailment didn't keep him out for long."
     tldr = "B.B. King was hospitalized for dehydration, but he is much better."
     assert "tldr_repeated" not in kinds([tldr], [[kept, *CLEAN]])
-    text = "\n".join([BADER, BREAKOUT, LADDERS])
+    text = "\n".join([BADER, BREAKOUT, LADDERS, _news(8).text])  # long enough for a 3-sentence brief
     res = finalize(Article(source="t", text=text), [BADER], [[BADER_AGAIN, BREAKOUT], [LADDERS]], 1.0)
     assert [s.text for p in res.paragraphs for s in p] == [BREAKOUT, LADDERS]
     # ... but never down to a one-sentence summary
@@ -380,7 +380,7 @@ def test_the_summary_does_not_quote_again_the_sentence_the_tldr_was_written_from
         "John Travolta, a prominent member of the Church of Scientology, is not a fan of the HBO documentary "
         '"Going Clear: Scientology and the Prison of Belief."'
     )
-    text = "\n".join([buzz, member, premiere, air])
+    text = "\n".join([buzz, member, premiere, air, _news(8).text])  # long enough for a 4-sentence brief
     res = finalize(Article(source="t", text=text), [tldr], [[buzz, member], [premiere, air]], 1.0)
     assert [s.text for s in res.tldr] == [tldr]
     # the TLDR's source goes; a sentence the TLDR also borrows from, but was not written from, stays

@@ -16,6 +16,10 @@ TEXT = (
     "Sevilla coach Unai Emery said his side had deserved to win the match."
 )
 SRC = Source.of(TEXT)
+MORE = (
+    "Bilbao host Real Madrid next weekend, when their captain returns from suspension. "
+    "Sevilla travel to Valencia on Wednesday for the first leg of the cup semi-final."
+)
 
 
 def test_a_sentence_copied_or_cut_from_the_article_is_supported():
@@ -75,7 +79,7 @@ def test_the_gate_rewrites_a_flagged_tldr_once_else_puts_its_support_sentence_in
 def test_a_summary_sentence_keeps_the_articles_words_even_when_its_words_are_all_there():
     """The writer's errors sat in sentences it reworded, also in those made of the article's own
     words; a summary sentence is an article sentence or one cut from it, never written again."""
-    art = Article(source="t", text=TEXT)
+    art = Article(source="t", text=TEXT + "\n" + MORE)  # long enough for a brief of three sentences
     tldr = ["Aduriz secured a 1-1 draw for Athletic Bilbao at Sevilla on Sunday."]
     cut = "Sevilla had led through a first-half penalty from Kevin Gameiro."
     reworded = "The draw leaves Bilbao three points behind seventh-placed Villarreal in La Liga."

@@ -358,3 +358,23 @@ def test_links_the_writer_plants_never_reach_the_brief():
         ["link: evil.example"],
         ["link: [the list](https://evil.example/list)"],
     ]
+
+
+def test_a_short_article_gets_a_short_brief_from_the_writer_too():
+    """The writer's summary of a six-sentence article was the article's other five sentences."""
+    from pipeline.summarizers.base import BRIEF_SHARE
+
+    sents = [
+        "The city council approved the new cycling plan on Monday after a two-hour debate.",
+        "The plan adds forty kilometres of protected bike lanes across the northern districts.",
+        "Construction is expected to begin in the spring and to last about three years.",
+        "Shop owners on the main avenue had asked for more parking spaces in the plan.",
+        "The council said that delivery zones would be kept on every block of the avenue.",
+        "A public meeting on the first stretch of lanes is planned for next month.",
+    ]
+    text = " ".join(sents)
+    res = finalize(Article(source="t", text=text), [sents[0]], [sents[1:3], sents[3:]], 1.0)
+    shown = [s.text for s in res.tldr] + [s.text for p in res.paragraphs for s in p]
+    assert 2 <= len(shown) < len(sents) and shown[0] == sents[0]
+    assert sum(len(s.split()) for s in shown[:-1]) <= BRIEF_SHARE * len(text.split())
+    assert any(g["action"].startswith("summary cut to") for g in res.gated)

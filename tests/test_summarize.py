@@ -192,3 +192,25 @@ def test_real_fast_tldr_states_the_news_not_a_detail(real_summarizer):
         "A former employee recently let go from his job opened fire at an office Christmas party Friday, "
         "killing one person, police said."
     ]
+
+
+def test_a_short_article_gets_a_brief_shorter_than_itself():
+    """A six-sentence article got itself back: the TLDR and all five other sentences."""
+    from pipeline.summarizers.base import BRIEF_SHARE
+
+    opts = RankerOptions(summary_words=120, tldr_words=35)
+    art = _article(6, words=20)
+    art.word_count = 120
+    prep = prepare(art, opts)
+    rng = np.random.default_rng(0)
+    emb = rng.normal(size=(len(prep.sentences), 8))
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    res = select(prep, emb, None, opts)
+    shown = res.tldr + [s for p in res.paragraphs for s in p]
+    assert len(shown) == 2 and res.paragraphs  # the TLDR and one sentence, not the whole article
+    assert sum(len(s.text.split()) for s in shown) <= BRIEF_SHARE * 120 + 20
+    long = _article(40, words=20)  # a long article keeps the summary_words target
+    prep = prepare(long, opts)
+    emb = rng.normal(size=(len(prep.sentences), 8))
+    res = select(prep, emb / np.linalg.norm(emb, axis=1, keepdims=True), None, opts)
+    assert 0.85 * 120 <= sum(len(s.text.split()) for p in res.paragraphs for s in p) <= 1.15 * 120

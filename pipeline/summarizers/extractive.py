@@ -14,7 +14,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -33,7 +33,7 @@ from ..text import (
     stands_alone,
     units,
 )  # fmt: skip
-from .base import SummaryResult, paragraphs_of
+from .base import SummaryResult, paragraphs_of, summary_budget
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +75,7 @@ class RankerOptions:
 class Prepared:
     sentences: list[Unit]  # candidates (sentences, or whole quotations), in article order
     coverage: float  # share of the text's characters the ranker reads
+    words: int = 0  # the article's words (its brief follows its length: base.summary_budget)
 
 
 def prepare(article: Article, opts: RankerOptions) -> Prepared:
@@ -94,7 +95,8 @@ def prepare(article: Article, opts: RankerOptions) -> Prepared:
             u for u in whole if 3 <= u.words <= opts.max_words
         ]  # a page that is one 20,000-word "sentence" has nothing to quote: no_summary, not a giant TLDR
     coverage = share_read(read[-1].end if read else 0, text)
-    return Prepared(cands, coverage if truncated or len(read) < len(all_sents) else 1.0)
+    words = article.word_count or len(text.split())
+    return Prepared(cands, coverage if truncated or len(read) < len(all_sents) else 1.0, words)
 
 
 def mmr(
@@ -153,7 +155,8 @@ def select(prep: Prepared, sent_emb: np.ndarray, title_emb: np.ndarray | None, o
     order = [i for i in order if not any(near_duplicate(sents[i].text, sents[j].text) for j in tldr)]
     news = [i for i in order if not adds_nothing(sents[i].text, said)]  # nor the TLDR in other words,
     order = news if len(news) >= 2 else order  # unless the article has (next to) nothing else
-    picked = _summary(order, sents, opts)
+    budget = summary_budget(prep.words, sum(sents[j].words for j in tldr), opts.summary_words)
+    picked = _summary(order, sents, replace(opts, summary_words=budget) if prep.words else opts)
     return SummaryResult([as_out(i) for i in tldr], paragraphs_of([as_out(i) for i in sorted(picked)]), prep.coverage)
 
 

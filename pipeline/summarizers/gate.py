@@ -38,7 +38,7 @@ from ..text import (
     take_words,
     web_addresses,
 )
-from .base import SummaryResult, paragraphs_of
+from .base import SummaryResult, paragraphs_of, summary_budget, trimmed
 from .faithful import Grams, judge
 from .source import NUMBER as _NUMBER
 from .source import Source, content_words, support
@@ -405,6 +405,7 @@ def finalize(
     relations: RelationChecker | None = None,
     *,
     tldr_words: int,
+    summary_words: int,
     support_check: bool = False,
     rewrite: Rewrite | None = None,
 ) -> SummaryResult:
@@ -496,6 +497,14 @@ def finalize(
         used_lead = ", used lead sentences" if lead else " (the TLDR is all the lead says)"
         gated.append({"text": "", "unsupported": [], "action": f"summary empty after the gate{used_lead}"})
     paras = _filled(paras, tldr_out, src, gated, retold)
+    # a short article gets a short brief (base.BRIEF_SHARE), never itself back
+    budget = summary_budget(len(article.text.split()), sum(len(t.text.split()) for t in tldr_out), summary_words)
+    flat = [s for p in paras for s in p]
+    kept = trimmed(flat, budget) if budget < summary_words else flat  # summary_words: the writer's target
+    if len(kept) < len(flat):
+        gated.append({"text": "", "unsupported": [], "action": f"summary cut to {budget} words (a short article)"})
+        paras = [[s for s in p if s in kept] for p in paras]
+        paras = [p for p in paras if p]
     if len(paras) == 1 and len(paras[0]) > 1:  # the summary has 2-3 paragraphs
         paras = paragraphs_of(paras[0])
     return SummaryResult(tldr_out, paras, coverage, gated)
@@ -701,6 +710,7 @@ class Gate:
     ) -> SummaryResult:  # fmt: skip
         return finalize(
             article, tldr, paragraphs, coverage, src, relations=self.relations, tldr_words=self.settings.tldr_words,
+            summary_words=self.settings.summary_words,
             support_check=self.settings.support_check, rewrite=rewrite,
         )  # fmt: skip
 
