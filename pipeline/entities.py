@@ -132,7 +132,6 @@ def build_nlp(spec: ModelSpec) -> Any:
 
 # what NER does not need: run with these disabled (the relation checker uses them)
 NOT_FOR_NER = ("tagger", "parser", "lemmatizer", "attribute_ruler", "senter")
-RULERS = ("id_ruler", "acronym_ruler")
 
 
 def add_rulers(nlp: Any) -> Any:

@@ -138,7 +138,6 @@ def is_caption(text: str) -> bool:
 _OPEN_ONLY = "“„«‘‹"
 _CLOSE_ONLY = "”»›"
 _BEFORE_OPEN = " \t\n([{—–-/"  # a straight quote after one of these (or at the start) opens
-_FINAL = ".!?"
 
 
 @dataclass(frozen=True, slots=True)

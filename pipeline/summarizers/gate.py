@@ -284,7 +284,6 @@ MIN_GROUNDING = 0.5  # share of a sentence's content words that must occur in th
 # longer "sentences" are mostly unsplit runs of photo captions ("Sale: Actor ... Cabinets: A pair
 # of ... Portrait: ..."), which put 200-word blocks of caption text into summaries; captions,
 # half quotes and quotes without their speaker are as bad. Such a sentence is dropped instead.
-FALLBACK_MAX_WORDS = MAX_SENTENCE_WORDS
 # "The article reports that X." says X: the frame is cut; a sentence that only talks about the
 # article ("The article discusses the closures.") says nothing the brief's other sentences do not
 _META_THAT = re.compile(
