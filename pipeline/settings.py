@@ -11,13 +11,13 @@ import dataclasses
 import functools
 import math
 import os
-import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from .errors import PipelineError, UsageError
 
@@ -212,6 +212,32 @@ def user_config_path(env: Mapping[str, str]) -> Path:
     return Path(user_config_dir("newsbrief")) / "config.toml"
 
 
+def url_problem(url: str) -> str:
+    """What is wrong with ``url`` as an LLM server's address ("" = nothing): the one check of
+    ``llm_url``, from the config file, the environment, the option or a library caller."""
+    import httpx
+
+    if any(c.isspace() or not c.isprintable() for c in url):
+        return "has spaces or control characters"
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # a ValueError when out of range or not a number
+        httpx.URL(url)  # what the client will be handed
+    except (ValueError, httpx.InvalidURL):
+        return "is not a valid URL (a port out of range, a broken [IPv6] address)"
+    if parts.scheme.lower() not in ("http", "https") or "://" not in url:
+        return "must start with http:// or https://"
+    if "@" in parts.netloc:  # it would be shown and logged with the URL
+        return "may not carry a user:password@ part (the key goes in the variable llm_api_key_env names)"
+    if not parts.hostname:
+        return "has no host"
+    if port == 0:
+        return "has port 0"
+    if parts.query or parts.fragment:
+        return "may not have a ?query or #fragment"
+    return ""
+
+
 def _env_key(name: str) -> str:
     key = name[len(ENV_PREFIX) :].lower()
     return ENV_ALIASES.get(key, key)
@@ -225,9 +251,8 @@ def _problem(name: str, value: Any) -> str | None:
         return f"mode must be fast, quality or auto, not {value!r}"
     if name == "llm_speculative" and value not in SPECULATIVE_CHOICES:
         return f"llm_speculative must be one of {', '.join(SPECULATIVE_CHOICES)}, not {value!r}"
-    if name == "llm_url" and value and not re.match(r"https?://[^/@\s]+(/\S*)?$", value.strip(), re.I):
-        # a user:password@ part would be shown and logged with the URL: the key goes in llm_api_key_env
-        return "llm_url must be an http(s) URL without a user:password@ part (the key: llm_api_key_env)"
+    if name == "llm_url" and value and (problem := url_problem(value.strip())):
+        return f"llm_url {problem}: give the server's URL, e.g. http://127.0.0.1:8080"
     return None
 
 

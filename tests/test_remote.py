@@ -395,6 +395,12 @@ def test_a_malformed_llm_url_is_a_usage_error(url, problem):
     assert line.startswith(f"newsbrief: error: llm_url (--llm-url) {problem}") and line.endswith("[usage]")
     with pytest.raises(UsageError):
         endpoints(url)
+    # the same check where the value came from the environment: it is named, and a setup error
+    r = CliRunner().invoke(main, ["summarize", "--no-index", "--mode", "quality", str(SEED)],
+                           env={"NEWSBRIEF_LLM_URL": url})  # fmt: skip
+    assert r.exit_code == 4, r.output
+    [line] = r.stderr.splitlines()
+    assert line.startswith(f"newsbrief: error: environment variable NEWSBRIEF_LLM_URL: llm_url {problem}")
 
 
 def _articles(folder: Path, n: int) -> list[Path]:

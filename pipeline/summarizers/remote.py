@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 
 from ..errors import BudgetSpent, ModelError, PipelineError, TooLargeError, UsageError, WriterFailed
 from ..policy import Policy
-from ..settings import Settings
+from ..settings import Settings, url_problem
 from ..text import strip_controls
 
 if TYPE_CHECKING:  # the recipe (and the gate's NLP) is imported when a reply is made, not to check a URL
@@ -99,37 +99,12 @@ def estimate_tokens(text: str) -> int:
 def endpoints(url: str) -> tuple[str, str]:
     """(server root, OpenAI API base) from what the user gave: ``http://h:8080`` or ``…/v1``; a
     :class:`UsageError` (exit 2, before any request) for anything that is no such URL."""
-    problem = _url_problem(url.strip())
+    problem = url_problem(url.strip())
     base = url.strip().rstrip("/")
     if problem:  # the URL itself is not echoed: it may hold a password
         raise UsageError(f"llm_url (--llm-url) {problem}: give the server's URL, e.g. http://127.0.0.1:8080")
     root = base[: -len("/v1")] if base.endswith("/v1") else base
     return root, root + "/v1"
-
-
-def _url_problem(url: str) -> str:
-    """What is wrong with ``url`` as an LLM server's address ("" = nothing)."""
-    import httpx
-
-    if any(c.isspace() or not c.isprintable() for c in url):
-        return "has spaces or control characters"
-    try:
-        parts = urlsplit(url)
-        port = parts.port  # a ValueError when out of range or not a number
-        httpx.URL(url)  # what the client will be handed
-    except (ValueError, httpx.InvalidURL):
-        return "is not a valid URL (a port out of range, a broken [IPv6] address)"
-    if parts.scheme.lower() not in ("http", "https") or "://" not in url:
-        return "must start with http:// or https://"
-    if "@" in parts.netloc:  # it would be shown and logged with the URL
-        return "may not carry a user:password@ part (the key goes in the variable llm_api_key_env names)"
-    if not parts.hostname:
-        return "has no host"
-    if port == 0:
-        return "has port 0"
-    if parts.query or parts.fragment:
-        return "may not have a ?query or #fragment"
-    return ""
 
 
 def unaddressed(message: str, url: str) -> str:
