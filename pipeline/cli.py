@@ -664,6 +664,11 @@ def doctor(show_settings: bool) -> None:
 @format_option("md", "html")
 @click.option("--budget", help="Time budget (90s, 15m, 1h): then finish with what is done and list the rest.")
 @click.option("--atom", "atom_path", type=FILE, help="Also write an Atom feed of the digest.")
+@click.option(
+    "--alert-cmd", metavar="CMD",
+    help="Run CMD (split like a shell would, never run by one) once per new watched story, its JSON on stdin.",
+)  # fmt: skip
+@click.option("--watch-atom", "watch_atom", type=FOLDER, help="Keep an Atom feed per watch in this folder.")
 @quiet_option()
 @private_option("feed items and redirects")
 @db_option
@@ -676,6 +681,8 @@ def digest(
     fmt: str,
     budget: str | None,
     atom_path: Path | None,
+    alert_cmd: str | None,
+    watch_atom: Path | None,
     **flags: Any,
 ) -> None:  # fmt: skip  (flags: --mode --model --threads --db --allow-private-addresses)
     """Summarize what is new in your feeds into one Markdown or HTML page (cron-safe).
@@ -687,14 +694,30 @@ def digest(
     \b
     Example (crontab, every morning at 6):
       0 6 * * * newsbrief digest --feeds ~/feeds.txt --since 24h --budget 15m --format html --out ~/digest.html
+
+    With watches (`newsbrief watch`), the digest opens with the stories they match; --alert-cmd
+    runs a command for each new one (JSON on stdin: watch, story_id, title, tldr, sources,
+    matched), --watch-atom keeps a feed per watch. An alert the command fails is retried next run.
     """
+    import shlex
+
     from . import digest as dg
 
+    try:
+        argv = shlex.split(alert_cmd) if alert_cmd is not None else []
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--alert-cmd") from None
+    if alert_cmd is not None and not argv:
+        raise click.BadParameter("give a command", param_hint="--alert-cmd")
     # written first, remembered after: a digest that cannot be written is published next run
     result = dg.run(feeds_file, settings_from(**flags), since, budget, fmt, out_path, atom_path,
-                    emit=lambda text: click.echo(text, nl=False))  # fmt: skip
+                    emit=lambda text: click.echo(text, nl=False), alert_cmd=argv, watch_atom=watch_atom)  # fmt: skip
     for f in result.failures:
         error_line(f.source, f.message, f.reason)
+    for a in result.alert_failures:
+        error_line(f"alert {a.watch}/{a.story_id}", f"{a.message} (tried again next run)", "alert_failed")
+    if argv:
+        click.echo(f"newsbrief: digest: {result.alerted} alert(s) sent, {len(result.alert_failures)} waiting", err=True)
     if result.kept:
         click.echo(terminal_safe(f"newsbrief: digest: no story to show; {out_path} left as it was"), err=True)
     click.echo(f"newsbrief: digest: {result.tally()}", err=True)

@@ -121,6 +121,8 @@ class Digest:
     watched: list[StoryBrief] = field(default_factory=list)
     verdicts: dict[int, watchlist.Verdict] = field(default_factory=dict)  # story id -> why it is watched
     left_out: int = 0  # stories a mute or a watch's exclude term left out
+    alerted: int = 0  # alerts the --alert-cmd command took (pipeline/alerts.py)
+    alert_failures: list[Any] = field(default_factory=list)  # alerts it did not take: retried next run
 
     def verdict(self, brief: StoryBrief) -> watchlist.Verdict | None:
         """Why ``brief`` is on the watchlist (None: it is not)."""
@@ -622,10 +624,15 @@ def run(
     out: Path | None,
     atom: Path | None,
     emit: Callable[[str], None],
+    alert_cmd: Sequence[str] = (),
+    watch_atom: Path | None = None,
 ) -> Digest:
     """A whole cron run: the feeds list read under the input policy, the run lock next to the
     index (an overlapping run is :class:`~pipeline.errors.Locked`), :func:`build` within the
-    ``budget``, then :func:`publish` — the files first, the seen-items after."""
+    ``budget``, then :func:`publish` — the files first, the seen-items after — and then the
+    alerts (:mod:`pipeline.alerts`): each watch's Atom feed in ``watch_atom``, and ``alert_cmd``
+    run for each new watched story (a failure is listed and retried next run, the digest stays)."""
+    from . import alerts
     from .fsutil import run_lock
     from .store import parse_since
 
@@ -633,8 +640,13 @@ def run(
     seconds, cutoff = parse_budget(budget), parse_since(since)
     watches = watchlist.load(settings.watch_path())  # a bad watch file stops the run before any fetch
     with run_lock(lock_path(settings.db_path()), "digest run"), Store(settings.db_path()) as store:
+        state = alerts.AlertState.load(alerts.state_path(settings.db_path())) if alert_cmd else None
         result = build(feeds, settings, store, cutoff, seconds, watches=watches)
         publish(result, store, fmt, out, atom, emit, settings.digest_keep, settings.atom_digests)
+        if watch_atom is not None and result.watched:
+            alerts.write_feeds(result, store, watch_atom, settings.atom_digests)
+        if state is not None:
+            result.alerted, result.alert_failures = alerts.send(result, state, alert_cmd)
     return result
 
 
@@ -646,7 +658,10 @@ def render(digest: Digest, fmt: str) -> str:
     return templates().get_template(name).render(d=digest, day=digest.generated[:10])
 
 
-def render_atom(generated: str, digests: Sequence[tuple[str, Sequence[dict[str, Any]]]]) -> str:
+def render_atom(
+    generated: str, digests: Sequence[tuple[str, Sequence[dict[str, Any]]]], title: str = "newsbrief digest",
+    feed_id: str = "urn:newsbrief:digest",
+) -> str:  # fmt: skip
     """The Atom feed of the digests ``(generated, story briefs)``, newest first: one entry per
     story, the newest brief of it, updated when that digest was published."""
     entries: dict[Any, tuple[str, StoryBrief]] = {}
@@ -657,4 +672,8 @@ def render_atom(generated: str, digests: Sequence[tuple[str, Sequence[dict[str, 
             except (KeyError, TypeError, ValueError):
                 continue  # a damaged row of the history: its entry is left out
             entries.setdefault(brief.story_id if brief.story_id is not None else id(d), (when, brief))
-    return templates().get_template("digest.atom.j2").render(updated=generated, entries=list(entries.values()))
+    return (
+        templates()
+        .get_template("digest.atom.j2")
+        .render(updated=generated, entries=list(entries.values()), title=title, feed_id=feed_id)
+    )

@@ -370,3 +370,89 @@ def test_stories_search_and_watch_test_show_what_a_watch_matches_and_why(site, t
     assert "matched cloud: phrase cloud certification" in r.stdout and "Football" not in r.stdout
     r = cli("stories", "--watch", "nobody", *db)
     assert r.exit_code == 2 and "no watch named 'nobody'" in r.stderr
+
+
+# ---------------------------------------------------------------- alerts (pipeline/alerts.py)
+RECORDER = """\
+import json, sys
+payload = json.load(sys.stdin)
+with open(sys.argv[1], "a") as f:
+    f.write(json.dumps(payload) + "\\n")
+sys.exit(int(sys.argv[2]) if len(sys.argv) > 2 else 0)
+"""
+
+
+def alert_night(site, tmp_path, *extra: str, news: dict | None = None):
+    """A digest run through the CLI with WATCHES, its alerts recorded in tmp_path/alerts.jsonl."""
+    import shlex
+    import sys
+
+    base, routes = site
+    pages = [(p, news_page(t, x)) for p, (t, x) in (news or NEWS).items()]
+    feeds = serve_feed(base, routes, tmp_path, pages)
+    (tmp_path / "watches.toml").write_text(WATCHES)
+    (tmp_path / "recorder.py").write_text(RECORDER)
+    cmd = shlex.join([sys.executable, str(tmp_path / "recorder.py"), str(tmp_path / "alerts.jsonl"), *extra])
+    out = tmp_path / "digest.md"
+    return cli("digest", "--feeds", str(feeds), "--out", str(out), "--alert-cmd", cmd), out
+
+
+def alerts_seen(tmp_path) -> list[dict]:
+    path = tmp_path / "alerts.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_an_alert_command_gets_each_new_watched_story_as_json_once(site, tmp_path, fake_models):
+    r, out = alert_night(site, tmp_path)
+    assert r.exit_code == 0, r.output
+    got = alerts_seen(tmp_path)
+    assert sorted(a["watch"] for a in got) == ["agency", "cloud", "xz"]
+    xz = next(a for a in got if a["watch"] == "xz")
+    assert xz["title"] == "Patch for the xz backdoor" and xz["tldr"].startswith("A patch for CVE-2024-3094")
+    assert xz["sources"] == [f"{site[0]}/xz"] and xz["matched"][0]["why"] == "cve CVE-2024-3094"
+    assert isinstance(xz["story_id"], int) and "3 alert(s) sent, 0 waiting" in r.stderr
+    # another outlet joins the xz story tonight: the story grew by a source, it does not alert again
+    more = {**NEWS, "/xz2": ("xz backdoor patched", NEWS["/xz"][1].replace("Friday", "Friday evening"))}
+    r, out = alert_night(site, tmp_path, news=more)
+    assert r.exit_code == 0 and "2 sources: " in out.read_text() and "xz (cve CVE-2024-3094)" in out.read_text()
+    assert len(alerts_seen(tmp_path)) == 3 and "0 alert(s) sent, 0 waiting" in r.stderr
+
+
+def test_an_alert_command_that_fails_keeps_the_digest_and_is_retried_next_run(site, tmp_path, fake_models):
+    r, out = alert_night(site, tmp_path, "3")  # the command exits 3 for every alert
+    assert out.exists() and "## On your watchlist" in out.read_text()  # the digest is written all the same
+    assert r.exit_code == 0 and r.stderr.count("[alert_failed]") == 3 and "exited with 3" in r.stderr
+    assert "0 alert(s) sent, 3 waiting" in r.stderr
+    r, _ = alert_night(site, tmp_path)  # nothing new tonight; the command works again
+    assert "3 alert(s) sent, 0 waiting" in r.stderr
+    assert sorted(a["watch"] for a in alerts_seen(tmp_path)[3:]) == ["agency", "cloud", "xz"]
+    r, _ = alert_night(site, tmp_path)
+    assert "0 alert(s) sent, 0 waiting" in r.stderr and len(alerts_seen(tmp_path)) == 6
+
+
+def test_a_hanging_alert_command_is_stopped_with_its_children(tmp_path):
+    import sys
+    import time
+
+    from pipeline import alerts
+
+    script = tmp_path / "hang.py"
+    script.write_text("import subprocess, time\nsubprocess.Popen(['sleep', '30'])\ntime.sleep(30)\n")
+    t0 = time.monotonic()
+    problem = alerts.run_command([sys.executable, str(script)], {"watch": "w"}, timeout=1.0)
+    assert problem is not None and "longer than 1 s" in problem and time.monotonic() - t0 < 10
+    assert alerts.run_command(["/no/such/command"], {}) is not None  # cannot start: said, not raised
+
+
+def test_a_feed_per_watch_holds_its_stories_escaped(site, tmp_path, fake_models):
+    base, routes = site
+    pages = dict(NEWS)
+    pages["/xz"] = ("Patch for <script>alert(1)</script> xz", NEWS["/xz"][1])
+    feeds = serve_feed(base, routes, tmp_path, [(p, news_page(t, x)) for p, (t, x) in pages.items()])
+    (tmp_path / "watches.toml").write_text(WATCHES)
+    r = cli("digest", "--feeds", str(feeds), "--out", str(tmp_path / "d.md"), "--watch-atom", str(tmp_path / "w"))
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in (tmp_path / "w").iterdir()) == ["agency.atom", "cloud.atom", "xz.atom"]
+    xz = (tmp_path / "w" / "xz.atom").read_text()
+    assert "<title>newsbrief watch: xz</title>" in xz and "&lt;script&gt;" in xz and "<script>" not in xz
+    assert "Cloud certification" not in xz and "CVE-2024-3094" in xz
