@@ -496,22 +496,14 @@ def segments(text: str, words: Iterable[str]) -> list[tuple[str, bool]]:
     return out or [(text, False)]
 
 
-def rank_key(story: Mapping[str, Any], verdict: Verdict) -> tuple[int, int, str]:
-    """How watched stories are ordered: priority, then sources, then recency (a key for ``sorted``)."""
-    return (-verdict.priority, -len(story.get("articles") or story.get("sources") or ()), _negated(story))
-
-
-def _negated(story: Mapping[str, Any]) -> str:
-    """A story's recency as a key sorting the newest first (ISO times inverted character by character)."""
-    when = str(story.get("last_seen") or story.get("date") or "")
-    return "".join(chr(0x10FFFF - ord(c)) for c in when)
-
-
 def watched_stories(store: Any, watches: Watches, stories: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Those of ``stories`` (the index's story dicts) that match a watch and none of its excludes
-    or the mutes, ordered by :func:`rank_key`, each with ``matched`` (the :class:`Match` dicts)."""
+    or the mutes, as the digest orders them (priority, then sources, then the newest), each with
+    ``matched`` (the :class:`Match` dicts)."""
     verdicts = Matcher(watches, store).verdicts([[a["id"] for a in s["articles"]] for s in stories])
-    kept = sorted(((s, v) for s, v in zip(stories, verdicts, strict=True) if v.watched), key=lambda sv: rank_key(*sv))
+    kept = [(s, v) for s, v in zip(stories, verdicts, strict=True) if v.watched]
+    kept.sort(key=lambda sv: str(sv[0].get("last_seen") or ""), reverse=True)
+    kept.sort(key=lambda sv: (-sv[1].priority, -len(sv[0]["articles"])))  # stable: the newest first within
     return [{**s, "matched": [m.as_dict() for m in v.matches]} for s, v in kept]
 
 
