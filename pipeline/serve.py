@@ -419,7 +419,7 @@ def create_app(db: Path, digests_dir: Path | None = None, hosts: Sequence[str] =
             return w
         listed = [story_entry(s) for s in store.stories_taken(w["since"], limit=50)]
         loose = [_row(b) for b in store.loose_taken(w["since"], limit=50)]
-        top = store.entities(top=15, since="7d")
+        top = store.entities(top=15, since=w["since"], taken=True)  # the stories' window
         data = {"window": w, "stories": listed, "articles": loose, "top": top, "q": "", "count": store.count()}
         return page("reader_home.html.j2", request, data)
 

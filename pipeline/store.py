@@ -580,13 +580,17 @@ class Store:
         return [Hit(*row) for row in self.db.execute(sql, args).fetchall()]
 
     @_typed("read")
-    def entities(self, top: int = 20, label: str | None = None, since: str | None = None) -> list[dict[str, Any]]:
+    def entities(
+        self, top: int = 20, label: str | None = None, since: str | None = None, taken: bool = False
+    ) -> list[dict[str, Any]]:
+        """The most named entities (by articles, then mentions); ``since`` counts the articles'
+        own dates, or with ``taken`` when the index took them (the reader's windows)."""
         where, params = [], []
         if label:
             where.append("e.label = ?")
             params.append(label.upper())
         if since:
-            where.append("COALESCE(a.date, a.added_at) >= ?")
+            where.append("a.added_at >= ?" if taken else "COALESCE(a.date, a.added_at) >= ?")
             params.append(parse_since(since))
         sql = (
             "SELECT e.key, e.name, e.label, e.long_form,"

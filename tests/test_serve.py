@@ -532,7 +532,10 @@ def test_windows_count_when_newsbrief_took_the_story_in_not_the_page_date(old_pa
         data = client.get(url + "?format=json").json()
         assert [s["size"] for s in data["stories"]] == [2, 1], url
         assert data["window"]["by"] == "taken"
-    assert [a["title"] for a in client.get("/?format=json").json()["articles"]] == ["Alone"]
+    home = client.get("/?format=json").json()
+    assert [a["title"] for a in home["articles"]] == ["Alone"]
+    # the entities beside them count the same window (the pages' own 2019 dates left it empty)
+    assert {e["name"] for e in home["top"]} == {"Lyon", "Oslo", "Nobody"}
     html = client.get("/stories").text
     assert "not by the date a page gives itself" in html and "No story" not in html
     _taken(old_pages, (1, 2), days_ago=10)  # the Lyon story came in ten days ago
@@ -559,7 +562,7 @@ def test_empty_lists_are_a_sentence_not_a_numbered_item(tmp_path):
     digests = tmp_path / "digests"
     digests.mkdir()
     client = TestClient(create_app(db, digests), base_url="http://127.0.0.1:8750")
-    for url, sentence in (("/", "Nothing indexed yet"), ("/", "No entities in articles of the last 7 days"),
+    for url, sentence in (("/", "Nothing indexed yet"), ("/", "No entities in the articles read over this window"),
                           ("/stories", "No story read in the last 7 days"),
                           ("/digests/", "No digest in that folder yet")):  # fmt: skip
         main_html = client.get(url).text.split("<main>", 1)[1]
