@@ -365,6 +365,10 @@ def quote_path(text: str) -> str:
     return quote(text, safe="")
 
 
+# a dated copy of a digest (digest.archive_name): "digest-2026-12-06-0600"
+_DATED = re.compile(r"-\d{4}-\d\d-\d\d-\d{4}$")
+
+
 def create_app(db: Path, digests_dir: Path | None = None, hosts: Sequence[str] = LOCAL_HOSTS) -> Any:
     """The ASGI app. ``db`` is opened read-only per request; ``digests_dir`` is optional; requests
     whose Host is not one of ``hosts`` (:func:`allowed_hosts`) get a 400."""
@@ -489,9 +493,12 @@ def create_app(db: Path, digests_dir: Path | None = None, hosts: Sequence[str] =
                 if p.suffix in DIGEST_TYPES and _DIGEST_NAME.match(p.name) and p.is_file():
                     with contextlib.suppress(OSError):
                         found.append((p.stat().st_mtime, p.name))
-            for mtime, name in sorted(found, key=lambda f: (-f[0], f[1])):
+            stems = {_DATED.sub("", Path(name).stem) for _, name in found if _DATED.search(Path(name).stem)}
+            # the file a cron job rewrites each morning (--out) beside its dated copies: "latest", first
+            latest = {name for _, name in found if Path(name).stem in stems}
+            for mtime, name in sorted(found, key=lambda f: (-f[0], f[1] not in latest, f[1])):
                 when = dt.datetime.fromtimestamp(mtime, dt.UTC)
-                files.append({"name": name, "written": when.strftime("%Y-%m-%d %H:%M UTC")})
+                files.append({"name": name, "written": when.strftime("%Y-%m-%d %H:%M UTC"), "latest": name in latest})
         return page("reader_digests.html.j2", request, {"files": files, "configured": digests_dir is not None})
 
     def digest_file(request: Request) -> Response:

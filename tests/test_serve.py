@@ -569,3 +569,20 @@ def test_empty_lists_are_a_sentence_not_a_numbered_item(tmp_path):
         assert sentence in main_html, url
         assert "<li" not in main_html and "<ol" not in main_html and "<ul" not in main_html, url
     assert 'Try <a href="/stories?days=30">the last 30 days</a>' in client.get("/stories").text
+
+
+def test_the_latest_digest_is_marked_and_listed_before_its_dated_copies(index, tmp_path):
+    """A cron digest writes --out and a dated copy of it: the reader listed the two as equals."""
+    import os
+
+    digests = tmp_path / "digests"
+    digests.mkdir()
+    for name, at in (("digest.html", 300), ("digest-2026-12-06-0600.html", 300), ("digest-2026-12-05-0600.html", 200)):
+        (digests / name).write_text("<html><body>d</body></html>")
+        os.utime(digests / name, (at, at))
+    client = TestClient(create_app(index, digests), base_url="http://127.0.0.1:8750")
+    files = client.get("/digests/?format=json").json()["files"]
+    assert [(f["name"], f["latest"]) for f in files] == [
+        ("digest.html", True), ("digest-2026-12-06-0600.html", False), ("digest-2026-12-05-0600.html", False)
+    ]  # fmt: skip
+    assert "<strong>latest</strong>" in client.get("/digests/").text
