@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -600,6 +601,50 @@ def adds_nothing(sentence: str, to: str) -> bool:
     German prison camp in Warburg" after a TLDR that says so, in other words or not."""
     words = {w for w in _words(sentence) if w not in FUNCTION_WORDS and len(w) > 1}
     return len(words) >= 4 and len(words - set(_words(to))) <= 1
+
+
+# ---------------------------------------------------------------- what a generated sentence must not do
+
+# The gate's filters for generated text (``summarizers/gate.py``). The reader-defect check
+# (``defects.py``) has its own, simpler rules for the same defects on purpose: it grades these.
+
+SHORT_ARTICLE_WORDS = 300  # an article this long gets a summary of two sentences or more
+
+# a connective may come first: "Finally, the article discusses…", "Also, it mentions…"
+CONNECTIVE = (
+    r"(?:(?:Finally|Additionally|Also|Moreover|Furthermore|In addition|Lastly|Overall|However|Meanwhile),?\s+)?"
+)
+META_OPENER = re.compile(
+    rf"^{CONNECTIVE}(?:(?:In|According to|As (?:stated|reported|described|mentioned) in) (?:the|this) "
+    r"(?:article|text|passage|story|piece|news (?:article|story|report))\b"
+    # not "The Article 50 talks", "The text of the bill"
+    r"|(?:The|This) (?:article|text|passage|news (?:article|story)|summary)\b(?!\s+(?:\d|of\b))"
+    r"|(?:The|This) (?:story|piece|author|writer|report) (?:also )?(?:discuss|describ|highlight|explor|focus|detail|"
+    r"mention|talk|cover|outline|examin|provid|present|delv|shed|touch|emphasi[sz]|underscor|reflect)"
+    r"|(?:It|This) (?:also )?(?:discusses|describes|highlights|explores|focuses on|details|mentions|touches on|"
+    r"covers|reports on|goes on to)\b)",
+    re.I,
+)
+
+
+def loop(sentence: str) -> str | None:
+    """A repetition loop in one sentence, else None: a run of 1-6 words said three times in a row
+    (a word four times: "in Greece, in Greece, in Greece"), or a phrase of 2+ words four times."""
+    words = _words(sentence)
+    for n in range(1, 7):
+        copies = 4 if n == 1 else 3
+        for i in range(len(words) - n * copies + 1):
+            gram = words[i : i + n]
+            if all(words[i + k * n : i + (k + 1) * n] == gram for k in range(1, copies)):
+                return f"'{' '.join(gram)}' {copies} times in a row"
+    for n in (2, 3):
+        # a phrase with a word of substance ("in Greece", not "in the", which long sentences repeat)
+        grams = Counter(tuple(words[i : i + n]) for i in range(len(words) - n + 1))
+        grams = Counter({g: k for g, k in grams.items() if any(len(w) > 3 for w in g)})
+        top, k = max(grams.items(), key=lambda x: x[1], default=((), 0))
+        if k >= 4:
+            return f"'{' '.join(top)}' {k} times"
+    return None
 
 
 def share_read(end: int, text: str) -> float:

@@ -22,15 +22,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ..defects import CONNECTIVE, META_OPENER, SHORT_ARTICLE_WORDS, loop
 from ..document import Article, SummarySentence
 from ..text import (
+    CONNECTIVE,
     CVE_ID,
     FUNCTION_WORDS,
     MAX_SENTENCE_WORDS,
+    META_OPENER,
+    SHORT_ARTICLE_WORDS,
     Sentence,
     Unit,
     adds_nothing,
+    loop,
     near_duplicate,
     problem,
     split_sentences,
