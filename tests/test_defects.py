@@ -490,3 +490,83 @@ def test_relation_replacements_never_say_a_sentence_twice():
     res = finalize(Article(source="t", text=text), [], paras, 1.0, relations=PointsAt(target))
     shown = [s.text for p in res.paragraphs for s in p]
     assert len(shown) == len(set(shown)) and shown.count(target) <= 1
+
+
+# -- the checker's own rules: a second opinion on the filters it grades ----------------------------
+# Each sentence is from a fast brief of the dev set (or made after one) that the summarizers'
+# filters let through; the checker's own, simpler rules find it, and leave the prose beside it.
+
+
+def test_the_checker_imports_none_of_the_filters_it_grades_and_the_gate_none_of_the_checker():
+    import ast
+    import inspect
+
+    from pipeline import defects
+    from pipeline.summarizers import gate
+
+    def imported(module: object) -> set[str]:
+        tree = ast.parse(inspect.getsource(module))  # type: ignore[arg-type]
+        names = {"." * n.level + (n.module or "") for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        return names | {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+
+    assert not {m for m in imported(defects) if m.startswith((".", "pipeline"))}  # nothing of the project
+    assert not {m for m in imported(gate) if m.endswith("defects")}
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "For more reports from BBC Monitoring, click here.",
+        # a share widget in Welsh, and a promo line glued to the text: two words with no space between
+        "Rhannu hwn arEbostFacebookMessengerTwitterCopïo’r ddolen ymaMae gan Gymru rai o'r cyfraddau gwaethaf.",
+        "Local Live has all the latest travel newsFirst said that services had resumed a normal schedule.",
+        # a caption: someone "pictured" in a photo the reader of a brief does not have
+        "Paul Casey, pictured in action last month, is the 99th qualifier in the field of 99 for the Masters.",
+        "A taxi driver, who has now been arrested (pictured posed by model), denies molesting a British tourist.",
+    ],
+)
+def test_the_checker_finds_furniture_and_captions_the_filters_let_through(sentence):
+    assert "furniture" in kinds([LEAD], [[sentence, *CLEAN]])
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "His dead body was pictured on social media today with a bloody head wound.",
+        "YouTube and WhatsApp said the iPhone app was fixed on Monday.",
+        "One post read: 'I tell you all now he is twice the fighter I ever was.'",
+    ],
+)
+def test_prose_near_the_checkers_furniture_words_is_clean(sentence):
+    assert "furniture" not in kinds([LEAD], [[sentence, *CLEAN]])
+
+
+def test_the_checker_finds_a_quote_whose_speaker_was_cut_off_and_passes_one_named_next_to_it():
+    cut = "'He was arrested under Section 354 of the Indian Penal Code,' His arrest follows protests in India."
+    assert "quote_without_speaker" in kinds([LEAD], [[cut, *CLEAN]])
+    for named in (
+        "'Come on, guys, give me a faster car,' he moaned over the team radio.",
+        "The official reason for the resignation was 'to spend more time with her family and young children'.",
+        "'Amy' was in fact a vigilante named John who was pretending to be a young girl.",
+    ):
+        assert "quote_without_speaker" not in kinds([LEAD], [[named, *CLEAN]]), named
+
+
+def test_the_checker_finds_a_repeat_in_other_words():
+    tldr = "Two prisoners escaped from the Warburg camp on Sunday using wooden ladders."
+    again = "The escaped prisoner used wooden ladders at the Warburg camp."  # plural to singular, one new word
+    assert "tldr_repeated" in kinds([tldr], [[again, *CLEAN]])
+    said = "They announced their decision to expel Nigalidze on Sunday morning on their Facebook page."
+    more = "Tournament organisers announced their decision to expel Nigalidze on Sunday morning on their Facebook page."
+    assert "duplicate_sentence" in kinds([LEAD], [[said, CLEAN[0], more]])
+
+
+def test_the_checkers_meta_opener_leaves_a_real_report_and_its_loop_counts_three_in_a_row():
+    assert "meta_opener" in kinds([LEAD], [["Overall, the article explains the new apprenticeship rules.", *CLEAN]])
+    assert "meta_opener" not in kinds([LEAD], [["The report outlined 15 recommendations for improvement.", *CLEAN]])
+    assert "loop" in kinds([LEAD], [["The team will play in Greece, Greece, Greece next year.", *CLEAN]])
+    listed = (
+        "Delta was second with 5.6 million U.S. award seats; United third with 5 million U.S. award "
+        "tickets; American fourth with 3.5 million U.S. award seats."
+    )
+    assert "loop" not in kinds([LEAD], [[listed, *CLEAN]])
