@@ -456,3 +456,12 @@ def test_a_feed_per_watch_holds_its_stories_escaped(site, tmp_path, fake_models)
     xz = (tmp_path / "w" / "xz.atom").read_text()
     assert "<title>newsbrief watch: xz</title>" in xz and "&lt;script&gt;" in xz and "<script>" not in xz
     assert "Cloud certification" not in xz and "CVE-2024-3094" in xz
+
+
+def test_a_bad_watch_file_stops_the_digest_before_it_fetches_anything(site, tmp_path, fake_models):
+    base, routes = site
+    feeds = serve_feed(base, routes, tmp_path, [(p, news_page(t, x)) for p, (t, x) in NEWS.items()])
+    (tmp_path / "watches.toml").write_text('[watch.cloud]\npriority = "high"\nphrases = ["cloud"]\n')
+    r = cli("digest", "--feeds", str(feeds), "--out", str(tmp_path / "d.md"))
+    assert r.exit_code == 4 and "watches.toml: watch 'cloud': field 'priority'" in r.stderr
+    assert not routes.hits and not (tmp_path / "d.md").exists()
