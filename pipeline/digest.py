@@ -121,6 +121,7 @@ class Digest:
     watched: list[StoryBrief] = field(default_factory=list)
     verdicts: dict[int, watchlist.Verdict] = field(default_factory=dict)  # story id -> why it is watched
     left_out: int = 0  # stories a mute or a watch's exclude term left out
+    hidden: set[str] = field(default_factory=set)  # content hashes of their articles (not in the counts shown)
     alerted: int = 0  # alerts the --alert-cmd command took (pipeline/alerts.py)
     alert_failures: list[Any] = field(default_factory=list)  # alerts it did not take: retried next run
 
@@ -148,6 +149,8 @@ class Digest:
         """(name, label, articles mentioning it), most frequent first."""
         counts: Counter[tuple[str, str]] = Counter()
         for a in self.articles:
+            if a.content_hash in self.hidden:
+                continue  # a story the reader muted does not put its names in the news either
             for e in a.entities:
                 counts[(e.text, e.label)] += 1
         return [(name, label, k) for (name, label), k in counts.most_common(n)]
@@ -438,6 +441,7 @@ def rank(digest: Digest, matcher: watchlist.Matcher) -> None:
     verdicts = matcher.verdicts([[s.article_id for s in b.sources] for b in digest.stories])
     kept = [(b, v) for b, v in zip(digest.stories, verdicts, strict=True) if v.left_out is None]
     digest.left_out = len(digest.stories) - len(kept)
+    digest.hidden = {h for b, v in zip(digest.stories, verdicts, strict=True) if v.left_out for h in b.hashes}
     watched = [(b, v) for b, v in kept if v.watched]
     watched.sort(key=lambda bv: bv[0].date or "", reverse=True)
     watched.sort(key=lambda bv: (-bv[1].priority, -len(bv[0].sources)))

@@ -285,6 +285,9 @@ def test_the_digest_opens_with_the_watchlist_by_priority_says_why_and_leaves_mut
         "Cloud certification vote delayed",
     ]  # fmt: skip  (priority 5, 3, 1)
     assert d.left_out == 1 and "Horoscope for the week" not in [b.title for b in d.stories]
+    horoscope = next(a for a in d.articles if a.title == "Horoscope for the week")
+    horoscope.entities = [Entity("Zodiac Council", "ORG", 3, "Zodiac Council")]
+    assert "Zodiac Council" not in [name for name, _, _ in d.top_entities()]  # nor in the news today
     assert d.stories[len(d.watched)].title.startswith("Football club wins the cup")  # then the others, as before
     md = dg.render(d, "md")
     assert md.index("## On your watchlist") < md.index("## Latest") and "## In the news today" in md
