@@ -73,6 +73,9 @@ _PREFIX = re.compile(
     r"|By [A-Z][\w'’-]*(?: [A-Z][\w'’-]*){0,3}[\w ,'’-]{0,60}?(?:correspondent|editor|reporter)"
     r"(?:,? BBC News)?(?=[A-Z])"
     r"|Share this with.{0,120}?Copy this link(?:These are external links and will open in a new window)?\s*"
+    # the same widget on BBC Cymru Fyw's Welsh pages
+    r"|Rhannu hwn ar.{0,120}?Copïo['’]r ddolen yma"
+    r"(?:Mae['’]r rhain yn ddolenni allanol ac yn agor mewn ffenest newydd)?\s*"
     r"|(?:Scroll down for videos?|Watch the video(?: below)?:?|Read more:|READ MORE:|Related:|RELATED:)\s+"
     r")+"
 )
@@ -81,6 +84,7 @@ _FURNITURE = re.compile(
     r"^(?:Advertisement|Media playback is (?:not supported|unsupported) on (?:this|your) device"
     r"|Scroll down for videos?|Read more\b.*|READ MORE\b.*|Click here\b.*|Follow (?:@|(?:us|him|her|me) (?:on|at|@)).*"
     r"|Sign up (?:for|to|here|now)\b.*|Subscribe (?:to|for|here|now)\b.*|Share this\b.*|Copy this link\b.*"
+    r"|Rhannu hwn\b.*|Copïo['’]r ddolen\b.*"
     r"|Watch the video\b.*|Related(?::| (?:articles|stories|coverage|content|links)\b).*"
     r"|All rights reserved\b.*|Copyright (?:©|\(c\)|\d{4}).*|©.*|(?:Photo|Picture|Image|Video|Credit|Source)s?:.*"
     r"|By [A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3}(?: and [A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3})?[.,|]?"
@@ -91,10 +95,13 @@ _FURNITURE = re.compile(
 # Photo captions, which extraction glues into the text: "Jamie Silvonek (left), 14, …",
 # "Abase Hussen, left, took his daughter…", and DailyMail's labelled ones ("Critical: A guard…").
 _CAPTION = re.compile(
-    r"\((?:left|right|centre|center|pictured|not pictured|above|below|top|bottom|inset|file(?: photo)?|"
+    r"\((?:left|right|centre|center|(?:not )?pictured\b[^()]{0,60}|above|below|top|bottom|inset|"
+    r"file(?: photo| picture)?|stock (?:photo|image|picture)|"
     r"(?:top |bottom |far |second |centre |center )(?:left|right)|pictured (?:left|right|above|below|centre|center)"
     r"|left and right|right and left|second (?:from )?(?:left|right)|in (?:red|blue|white|black))\)"
     r"|, (?:left|right|centre|center|pictured|above|below)(?: (?:left|right|above|below))?,"
+    # "Paul Casey, pictured in action last month, is…": the reader has no picture
+    r"|, (?:not )?pictured\b[^,.;]{0,60},"
     r"|\bpictured (?:above|below|left|right)\b|\b[Ss]hown (?:above|below|left|right)\b",
 )
 _REPORTING = (
@@ -122,8 +129,16 @@ def is_furniture(text: str) -> bool:
 
 # Two sentences with no full stop between them, outside quotes: a caption glued to the text
 # ("…now offering to post tweets for $20 He was once the double heavyweight champion…",
-# "…(stock photo) He has covered the gap…"); a pronoun never follows a lowercase word like that.
-_GLUED = re.compile(r"(?<=[a-z0-9%$)])\s+(?:He|She|They|It|We|An|His|Her|Their|Its)\s+[a-z]")
+# "…(stock photo) He has covered the gap…", "…on their Facebook page When officials confronted…",
+# "…in the middle of a match A chess grandmaster…"); a pronoun, an article or a word that opens a
+# clause never follows a lowercase word like that (titles capitalise the word after it: "the film
+# When Harry Met Sally"; "Patient A and…" is a name).
+_GLUED = re.compile(
+    r"(?<=[a-z0-9%$)])\s+(?:(?:He|She|They|It|We|An|His|Her|Their|Its|The|This|When|After|As|But|And|In"
+    r"|A(?! (?:and|or|to|in|is|was|were|has|had)\b))\s+[a-z]"
+    # "…in Grand Junction, Colorado When John died his wife…" (a title: "the film When Harry Met Sally")
+    r"|(?:When|While|After|But|As)\s+[A-Z][a-z]+\s+[a-z])"
+)
 
 
 def is_caption(text: str) -> bool:
@@ -282,16 +297,38 @@ def _split(text: str) -> list[Sentence]:
         if para.strip():
             first = len(out)
             spans = _repair([(s.start_char, s.end_char) for s in nlp(para).sents], para)
-            for a, b in spans:
-                a += furniture_prefix(para[a:b])
-                raw = para[a:b].strip()
-                if not raw or is_furniture(raw):
-                    continue
-                a += len(para[a:b]) - len(para[a:b].lstrip())
-                out.append(Sentence(_SPACE.sub(" ", raw), offset + a, offset + a + len(raw), len(out), p_index))
+            for a0, b0 in spans:
+                for a, b in _unglue(para, a0 + furniture_prefix(para[a0:b0]), b0):
+                    a += furniture_prefix(para[a:b])
+                    raw = para[a:b].strip()
+                    if not raw or is_furniture(raw):
+                        continue
+                    a += len(para[a:b]) - len(para[a:b].lstrip())
+                    out.append(Sentence(_SPACE.sub(" ", raw), offset + a, offset + a + len(raw), len(out), p_index))
             carried = _carry(out, first, carried)
         offset += len(para) + 1
     return out
+
+
+# Where two blocks of a page met without the line break between them (the scrape of a page, a
+# feed's text): a related headline, a promo line or a share widget glued to the text ("…register
+# for EU voteThe UK's EU vote: All you need to knowUK and the EU…", "…all the latest travel
+# newsFirst said…") or a paragraph to the next ("…leave the UK.Their cleaning business…"). A word
+# that starts lower case and runs into a capitalised one, or a full stop with no space after it.
+# Not in a handle, hashtag or address ("@realDonaldTrump", "/newsBeat", "?v=abcDef"), nor the
+# names that are written so ("easyJet", "van", "von", "mac" are name prefixes; "iPhone", "eBay" and
+# "deGrom" start on fewer than three lower-case letters).
+_SEAM = re.compile(
+    r"(?<![\w@#/.:=?&%+\\-])(?!(?:easy|van|von|mac|del|der)[A-Z])[a-z]{3,}(?=[A-Z][a-z])"
+    r"|(?<=[a-z]{2}|[A-Z]{2}|\w\d)[.!?][)”’]?(?=[A-Z][a-z])"
+)
+
+
+def _unglue(para: str, a: int, b: int) -> list[tuple[int, int]]:
+    """The span ``para[a:b]`` cut at its seams (see _SEAM): the text after a seam is a sentence of
+    its own, and the headline before it, having no full stop, reads as unfinished."""
+    cuts = [a + m.end() for m in _SEAM.finditer(para[a:b])]
+    return list(zip([a, *cuts], [*cuts, b], strict=True))
 
 
 def _carry(out: list[Sentence], first: int, carried: str) -> str:
@@ -417,6 +454,28 @@ def is_speech(text: str) -> bool:
     return led or len(own.strip()) < 0.2 * len(text.strip()) or _FIRST_PERSON.search(own) is not None
 
 
+# what may follow a quotation that ends on a comma: its speaker, named ("…,' Mr Peters revealed",
+# "…," Smith, 45, told the court") or lower case ("…,' he moaned", "…," said Smith), or another
+# quotation ("the words "big," "small"…")
+_SPEAKER_NEXT = re.compile(
+    r"\s*(?:$|[a-z\"“'‘]|(?!(?:The|A|An|This|That|These|Those|It|Its|His|Her|Their|Our|My|There|And|But|In|On|At)\b)"
+    r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}\s+[a-z]+(?:ed|s)\b)"
+)
+
+
+def speaker_cut(text: str) -> bool:
+    """A quotation that ends on a comma, the mark of words said by someone named next, followed by
+    a sentence of the writer's own and no speaker: "'He was sent to judicial custody,' His arrest
+    follows…" (the page lost the speaker; the quote is nobody's)."""
+    for _, b in quote_marks(text).spans:
+        if text[b - 1 : b] != ",":
+            continue
+        after = text[b + 1 :]
+        if _SPEAKER_NEXT.match(after) is None and not _ATTRIBUTION.search(" ".join(after.split()[:8])):
+            return True
+    return False
+
+
 def problem(text: str) -> str | None:
     """Why a sentence (or unit) cannot be shown to a reader as it is; None when it can."""
     text = text.strip()
@@ -428,6 +487,8 @@ def problem(text: str) -> str | None:
         return "caption"
     if quote_marks(text).stray:
         return "unbalanced quote"
+    if speaker_cut(text):
+        return "speaker cut off"
     if is_speech(text):
         return "quote without speaker"
     if (text[0].islower() and not text[1:2].isupper()) or text[0] in ",;:)-–—":  # not "eBay"

@@ -214,3 +214,94 @@ def test_a_short_article_gets_a_brief_shorter_than_itself():
     emb = rng.normal(size=(len(prep.sentences), 8))
     res = select(prep, emb / np.linalg.norm(emb, axis=1, keepdims=True), None, opts)
     assert 0.85 * 120 <= sum(len(s.text.split()) for p in res.paragraphs for s in p) <= 1.15 * 120
+
+
+# ---- what the filters keep out of a brief: the reader defects newsbrief eval found (issue 33)
+
+
+def test_a_caption_set_off_by_commas_or_brackets_is_no_sentence_for_a_brief():
+    from pipeline.text import problem
+
+    assert problem("Paul Casey, pictured in action last month, is the 99th qualifier in the field.") == "caption"
+    assert problem("A tourist said a taxi driver, who has now been arrested (pictured posed by model), hit her.") == (
+        "caption"
+    )
+    assert problem("The house (stock photo) was sold for a record price.") == "caption"
+    assert problem("The picture, taken last month, shows the golfer in action.") is None
+
+
+def test_a_caption_glued_to_the_next_sentence_is_no_sentence_for_a_brief():
+    from pipeline.text import problem
+
+    # a DailyMail caption restating the text, then the text: the brief said the news twice
+    assert (
+        problem(
+            "Organisers announced their decision on their Facebook page When officials confronted him, he denied it."
+        )
+        == "caption"
+    )
+    assert problem("He was found using his phone in the middle of a match A chess grandmaster was banned.") == (
+        "caption"
+    )
+    assert problem("They went to a hospice in Grand Junction, Colorado When John died she sat by him.") == "caption"
+    assert problem("The baby was placed by the side of Patient A and appeared pure.") is None
+    assert problem("She starred in the film When Harry Met Sally in 1989.") is None
+
+
+def test_text_glued_at_a_lost_line_break_is_split_there():
+    from pipeline.text import problem
+
+    text = (
+        "Nigel will also be voting for Remain.\n"
+        "Expats urged to register for EU voteThe UK's EU vote: All you need to knowUK and the EU: Travel and "
+        "living abroadSit on the sea wall by their cafe and hear the British talk.\n"
+        "Local Live has all the latest travel newsFirst said that services had resumed.\n"
+        "It was not just the weather that made them leave the UK.Their business was in trouble."
+    )
+    sents = split_sentences(text)
+    assert all(text[s.start : s.end] == s.text for s in sents)
+    shown = [s.text for s in sents if problem(s.text) is None]
+    assert shown == [
+        "Nigel will also be voting for Remain.",
+        "Sit on the sea wall by their cafe and hear the British talk.",
+        "First said that services had resumed.",
+        "It was not just the weather that made them leave the UK.",
+        "Their business was in trouble.",
+    ]
+    # a name, a handle or an address is no seam
+    for kept in (
+        "Passengers on easyJet flights were delayed.",
+        "He tweeted @realDonaldTrump and bought an iPhone on eBay.",
+        "See bbc.co.uk/newsBeat for more.",
+    ):
+        assert [s.text for s in split_sentences(kept)] == [kept]
+
+
+def test_the_welsh_bbc_share_widget_is_cut_off_like_the_english_one():
+    text = (
+        "Rhannu hwn arEbostFacebookMessengerMessengerTwitterCopïo’r ddolen ymaMae’r rhain yn ddolenni allanol "
+        "ac yn agor mewn ffenest newyddFe gafodd criwiau eu galw i stad ddiwydiannol am tua 17:45 ddydd Mawrth."
+    )
+    (s,) = split_sentences(text)
+    assert s.text == "Fe gafodd criwiau eu galw i stad ddiwydiannol am tua 17:45 ddydd Mawrth."
+    assert text[s.start : s.end] == s.text
+
+
+def test_a_quote_whose_speaker_the_page_lost_is_no_sentence_for_a_brief():
+    from pipeline.text import problem, reading_units
+
+    cut = (
+        "'He was arrested under Section 354. He was sent to judicial custody,' His arrest follows a number "
+        "of incidents in India."
+    )
+    assert problem(cut) == "speaker cut off"
+    # not rescued by the attributed quote before it, which stays readable on its own
+    us = reading_units("'We have arrested the taxi driver on a complaint.' said the man. " + cut)
+    assert [u.problem for u in us] == [None, "speaker cut off"]
+    for said in (
+        "'We will win,' Smith, 45, told reporters.",
+        "'Go away,' he shouted.",
+        "'We will win,' Mr Peters revealed.",
+        'The signs read "big," "small" and "medium" in three languages.',
+    ):
+        assert problem(said) is None, said
