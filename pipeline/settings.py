@@ -24,6 +24,7 @@ from .errors import PipelineError, UsageError
 ENV_PREFIX = "NEWSBRIEF_"
 # kept here, not imported from the llama.cpp module, so loading settings stays light
 SPECULATIVE_CHOICES = ("none", "ngram-simple", "ngram-map-k", "ngram-mod", "ngram-cache")
+QUALITY_SUMMARY_CHOICES = ("ranker", "writer")
 ENV_ALIASES = {"allow_private": "allow_private_addresses"}  # NEWSBRIEF_ALLOW_PRIVATE=1
 
 
@@ -64,6 +65,7 @@ class Settings:
     llm_concurrency: int  # articles sent to the server at once
     llm_timeout: float  # seconds one request to the server may take, retries included
     relation_check: bool  # generative summaries: replace sentences whose relations their source contradicts
+    quality_summary: str  # ranker | writer: who picks the Article Summary in quality mode
     support_check: bool  # generative summaries: replace sentences their support does not say
     story_window: float  # hours a story takes new articles after its last one
     digest_keep: int  # dated copies of a digest kept beside its --out file (0 = none)
@@ -249,6 +251,8 @@ def _problem(name: str, value: Any) -> str | None:
         return RANGES[name].problem(name, value)
     if name == "mode" and value not in {"fast", "quality", "auto"}:
         return f"mode must be fast, quality or auto, not {value!r}"
+    if name == "quality_summary" and value not in QUALITY_SUMMARY_CHOICES:
+        return f"quality_summary must be ranker or writer, not {value!r}"
     if name == "llm_speculative" and value not in SPECULATIVE_CHOICES:
         return f"llm_speculative must be one of {', '.join(SPECULATIVE_CHOICES)}, not {value!r}"
     if name == "llm_url" and value and (problem := url_problem(value.strip())):

@@ -348,7 +348,8 @@ def test_links_the_writer_plants_never_reach_the_brief():
     from pipeline.settings import defaults
     from pipeline.summarizers.recipe import RecipeSummarizer
 
-    settings = defaults().replace(relation_check=False)  # the support check on, as packaged
+    # the support check on, as packaged; the writer's paragraphs (the ranker's are article sentences)
+    settings = defaults().replace(relation_check=False, quality_summary="writer")
     (res,) = RecipeSummarizer(LinkingChat(), settings).summarize_batch([ART])
     assert [s.text for s in res.tldr] == [FAITHFUL]
     said = [s.text for s in [*res.tldr, *(s for p in res.paragraphs for s in p)]]

@@ -20,6 +20,7 @@ from pipeline.policy import Policy
 from pipeline.sources import read_file
 from pipeline.summarizers.gate import Source, unsupported
 from pipeline.summarizers.recipe import ASK_FACTS, Generation, RecipeSummarizer
+from pipeline.text import split_sentences
 
 
 def article(path: Path, settings):
@@ -55,7 +56,7 @@ class ScriptedChat:
 def test_recipe_reads_the_article_once_and_gates_the_reply(settings):
     art = article(SEED, settings)
     chat = ScriptedChat()
-    res = RecipeSummarizer(chat, settings).summarize_one(art)
+    res = RecipeSummarizer(chat, settings.replace(quality_summary="writer")).summarize_one(art)
     # a TLDR the support check flags is asked for again in its conversation (the same cached
     # prefix); a summary sentence is not written again
     rewrites = [c for c in chat.calls if c[-1]["content"].startswith("That TLDR says")]
@@ -82,6 +83,7 @@ def test_recipe_reads_the_article_once_and_gates_the_reply(settings):
 def test_recipe_map_reduces_long_articles_and_reports_coverage(settings):
     art = article(SAMPLES / "long-article.html", settings)
     chat = ScriptedChat(context=1200)
+    settings = settings.replace(quality_summary="writer")
     full = RecipeSummarizer(chat, settings, max_chunks=99).summarize_one(art)
     n_chunks = len(chat.calls) - 2
     assert n_chunks >= 2 and full.coverage == 1.0
@@ -90,6 +92,24 @@ def test_recipe_map_reduces_long_articles_and_reports_coverage(settings):
     short = ScriptedChat(context=1200)
     part = RecipeSummarizer(short, settings, max_chunks=1).summarize_one(art)
     assert len(short.calls) == 3 and 0 < part.coverage < 1.0
+
+
+def test_with_the_ranker_the_writer_writes_facts_and_tldr_and_the_summary_is_the_articles(settings):
+    """quality_summary = "ranker" (the default): no paragraph call; the Article Summary is the
+    ranker's pick of article sentences, finished by the gate (no repeat of the writer's TLDR)."""
+    from fakes import LeadSummarizer
+
+    art = article(SEED, settings)
+    chat, ranker = ScriptedChat(), LeadSummarizer()
+    assert settings.quality_summary == "ranker"
+    res = RecipeSummarizer(chat, settings, ranker=ranker).summarize_one(art)
+    asks = [c[-1]["content"] for c in chat.calls if not c[-1]["content"].startswith("That TLDR says")]
+    assert len(asks) == 2 and asks[0].endswith(ASK_FACTS) and "TLDR" in asks[1]  # facts, TLDR: no paragraphs
+    assert ranker.batches == [1]
+    shown = [s for p in res.paragraphs for s in p]
+    assert shown and all(art.text[a:b] == s.text for s in shown for a, b in s.support[:1])  # article sentences
+    lead = split_sentences(art.text)[0].text
+    assert res.tldr and all(s.text != res.tldr[0].text for s in shown) and lead in [s.text for s in shown]
 
 
 # ---- tiny Hugging Face models, random weights, created locally ----
@@ -193,16 +213,18 @@ def _llama(name: str, settings):
 
 
 @pytest.mark.llm
-def test_gemma_smoke_through_the_llamacpp_path(settings):
-    summ = _llama("gemma3-270m", settings)
+@pytest.mark.parametrize("summary", ["ranker", "writer"])
+def test_gemma_smoke_through_the_llamacpp_path(settings, summary):
+    summ = _llama("gemma3-270m", settings.replace(quality_summary=summary))
     art = article(SEED, settings)
     res = summ.summarize_batch([art])[0]
     assert res.tldr and res.paragraphs and res.coverage == 1.0
     src = Source.of(art.text)
     assert all(unsupported(s.text, src) == [] for s in [*res.tldr, *(s for p in res.paragraphs for s in p)])
-    facts, tldr, paras = summ.stats.per_call
+    calls = summ.stats.per_call
+    assert len(calls) == (2 if summary == "ranker" else 3)  # facts, TLDR (, paragraphs)
     # the article was evaluated once: later calls reuse the cached prefix
-    assert tldr.cached_tokens >= facts.prompt_tokens and paras.cached_tokens >= facts.prompt_tokens
+    assert all(later.cached_tokens >= calls[0].prompt_tokens for later in calls[1:])
     assert summ.chat.count_tokens(["France asked ENISA."])[0] > 0
 
 
@@ -402,7 +424,7 @@ def test_real_slots_and_lookup_decoding_through_llama_cpp(settings):
         assert all(unsupported(s.text, src) == [] for s in r.tldr)
     # each article was read once although two were written at once: its slot kept the cache
     calls = summ.stats.per_call
-    assert len(calls) == 6 and sum(g.cached_tokens > 0 for g in calls) >= 4
+    assert len(calls) == 4 and sum(g.cached_tokens > 0 for g in calls) >= 2  # facts and TLDR each
     # lookup decoding drafts from the prompt: a repetitive prompt is accepted almost whole
     g = summ.chat.complete("1 2 3 4 5 6 7 8 9 10 " * 8 + "1 2 3", 24, ignore_eos=True)
     assert g.drafted > 0 and g.accepted > 0

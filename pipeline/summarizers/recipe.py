@@ -22,6 +22,7 @@ GGUF, default) and transformers (``hf.py``).
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
@@ -30,7 +31,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..document import Article
 from ..errors import BudgetSpent, ModelError, WriterFailed
@@ -157,8 +158,12 @@ def split_paragraphs(text: str) -> list[list[str]]:
 class RecipeSummarizer:
     """facts → TLDR → paragraphs with any :class:`ChatModel`; gated and with provenance."""
 
-    def __init__(self, chat: ChatModel, settings: Settings, max_chunks: int | None = None) -> None:
+    def __init__(self, chat: ChatModel, settings: Settings, max_chunks: int | None = None, ranker: Any = None) -> None:
         self.chat = chat
+        # quality_summary = "ranker": the Article Summary's sentences are fast mode's (a Summarizer
+        # over the article, loaded on first use unless given); "writer": the writer's paragraphs
+        self.ranker = ranker
+        self._ranking = threading.Lock()  # slots' threads: one loads the ranker, one ranks at a time
         self.model_id = chat.model_id
         self.settings = settings
         self.max_chunks = max_chunks or settings.llm_max_chunks
@@ -246,9 +251,12 @@ class RecipeSummarizer:
             convo.append({"role": "assistant", "content": "Noted."})
             coverage = 1.0 if len(read) == len(parts) else share_read(read[-1].end, article.text)
         tldr = self._ask([*convo, {"role": "user", "content": ASK_TLDR}], TLDR_TOKENS)
-        paras = self._ask([*convo, {"role": "user", "content": ASK_PARAGRAPHS}], PARAGRAPH_TOKENS)
         tldr_sents = sentences_of(" ".join(clean_reply(tldr).split()))
-        paragraphs = self._trim(split_paragraphs(paras))
+        if self.settings.quality_summary == "ranker":
+            paragraphs = [self._ranked(article)]
+        else:
+            paras = self._ask([*convo, {"role": "user", "content": ASK_PARAGRAPHS}], PARAGRAPH_TOKENS)
+            paragraphs = self._trim(split_paragraphs(paras))
         asked = [*convo, {"role": "user", "content": ASK_TLDR}, {"role": "assistant", "content": tldr}]
 
         def rewrite(sentence: str, support: list[str], why: str, alone: bool) -> str | None:
@@ -263,6 +271,18 @@ class RecipeSummarizer:
         logging.getLogger("pipeline.progress").info("checking the brief against the article")
         with self._finish:
             return self.gate(article, tldr_sents, paragraphs, coverage, src, rewrite=rewrite)
+
+    def _ranked(self, article: Article) -> list[str]:
+        """The Article Summary's candidates when the ranker picks it: fast mode's brief of the
+        article (its TLDR sentence and summary, in article order), which the gate then finishes
+        like the writer's paragraphs (what repeats the writer's TLDR goes, a short article's
+        brief is cut). Every one is an article sentence: the summary says only what it says."""
+        with self._ranking:  # transformers' lazy imports and the ranker's memo are not thread-safe
+            if self.ranker is None:
+                self.ranker = _ranker(self.settings)
+            (brief,) = self.ranker.summarize_batch([article])
+        picked = sorted([*brief.tldr, *(s for p in brief.paragraphs for s in p)], key=lambda s: s.support[0][0])
+        return [s.text for s in picked]
 
     def _counts(self, sentences: Sequence[Sentence], count: _Memo) -> tuple[list[int], bool]:
         """The sentences' token counts, and whether each is exact.
@@ -344,3 +364,14 @@ def _shares(total: int, weights: Sequence[int]) -> list[int]:
     for i in by_remainder[: total - sum(out)]:
         out[i] += 1
     return out
+
+
+@functools.cache
+def _ranker(settings: Settings) -> Any:
+    """Fast mode's summarizer for quality_summary = "ranker", loaded once per process (a digest's
+    stories and a batch's articles share it)."""
+    from ..models import resolve
+    from .extractive import ExtractiveSummarizer
+
+    spec = resolve(settings.fast_model, "summarizer", settings.models_dir)
+    return ExtractiveSummarizer.load(spec, settings, quantize=settings.int8)
