@@ -71,8 +71,8 @@ def settings_from(**flags: Any) -> Any:
 
 
 def places(settings: Any) -> list[tuple[str, str]]:
-    """Where this run's files are (``doctor``): the index, the config file, the model folders and
-    the cache, each path as it is (a copied path must work), with a note when it is not there."""
+    """Where this run's files are (``doctor``): the index, the config file, the watch file, the
+    model folders and the cache, each path as it is (a copied path must work), with a note when it is not there."""
     import os
 
     from .models import cache_dir, model_dirs
@@ -84,6 +84,7 @@ def places(settings: Any) -> list[tuple[str, str]]:
     return [
         ("index", noted(settings.db_path(), "not created yet")),
         ("config", noted(user_config_path(os.environ), "none: packaged defaults and NEWSBRIEF_ variables")),
+        ("watches", noted(settings.watch_path(), "none yet: newsbrief watch add creates it")),
         ("models", ", ".join(str(d) for d in model_dirs(settings.models_dir))),
         ("cache", str(cache_dir())),
     ]

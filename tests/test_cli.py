@@ -246,6 +246,7 @@ def test_doctor_says_where_everything_is_and_where_each_setting_came_from(tmp_pa
     lines = r.stdout.splitlines()
     assert f"index:   {tmp_path / 'my_index.db'} (not created yet)" in lines  # as it is: no \_
     assert f"config:  {config}" in lines
+    assert f"watches: {tmp_path / 'watches.toml'} (none yet: newsbrief watch add creates it)" in lines
     assert "timeout = 7.0  # environment variable NEWSBRIEF_TIMEOUT" in lines
     assert f"words_per_minute = 180  # config file {config}" in lines
     assert [x for x in lines if x.startswith("mode = ")][0].endswith("  # default")
