@@ -239,6 +239,8 @@ _ENTITY_BY_KEY = (
 )
 # the ids of the entities a name or alias stands for, under any label (search --entity); two
 # parameters, both the key
+# the columns of a Brief (a listed article), its date the page's or the day the index took it
+_BRIEF_COLUMNS = "a.id, a.title, COALESCE(a.date, substr(a.added_at, 1, 10)), a.reading_minutes, a.tldr"
 _ENTITIES_NAMED = "SELECT id FROM entities WHERE key = ? UNION SELECT entity_id FROM entity_aliases WHERE alias_key = ?"
 
 P = ParamSpec("P")
@@ -749,7 +751,7 @@ class Store:
     @_typed("read")
     def entity_articles(self, entity_id: int, limit: int = 100) -> list[Brief]:
         rows = self.db.execute(
-            "SELECT a.id, a.title, COALESCE(a.date, substr(a.added_at, 1, 10)), a.reading_minutes, a.tldr"
+            f"SELECT {_BRIEF_COLUMNS}"
             " FROM article_entities ae JOIN articles a ON a.id = ae.article_id WHERE ae.entity_id = ?"
             " ORDER BY COALESCE(a.date, a.added_at) DESC, a.id DESC LIMIT ?",
             (entity_id, limit),
@@ -907,7 +909,7 @@ class Store:
         """The articles the index took at or after ``since`` that are in no story (from
         ``summarize`` or ``batch``, or not grouped yet), the newest taken first."""
         rows = self.db.execute(
-            "SELECT a.id, a.title, COALESCE(a.date, substr(a.added_at, 1, 10)), a.reading_minutes, a.tldr"
+            f"SELECT {_BRIEF_COLUMNS}"
             " FROM articles a LEFT JOIN story_articles s ON s.article_id = a.id"
             " WHERE s.article_id IS NULL AND a.added_at >= ? ORDER BY a.id DESC LIMIT ?",
             (since, limit),
