@@ -26,7 +26,7 @@ import os
 import re
 import signal
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -173,10 +173,10 @@ def feed_name(watch: str) -> str:
     return clean + ".atom"
 
 
-def write_feeds(digest: Any, store: Any, folder: Path, keep: int) -> list[Path]:
+def write_feeds(digest: Any, store: Any, folder: Path, keep: int, render_atom: Callable[..., str]) -> list[Path]:
     """The Atom feed of each watch with a story tonight, in ``folder``: tonight's stories of it
-    and those of its last ``keep`` - 1 runs (kept in the index, as the digest's own feed is)."""
-    from .digest import render_atom
+    and those of its last ``keep`` - 1 runs (kept in the index, as the digest's own feed is),
+    rendered by the digest's ``render_atom`` (passed in: alerts sits below the digest)."""
     from .fsutil import write_atomic
 
     mine: dict[str, list[dict[str, Any]]] = {}

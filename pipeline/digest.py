@@ -648,7 +648,7 @@ def run(
         result = build(feeds, settings, store, cutoff, seconds, watches=watches)
         publish(result, store, fmt, out, atom, emit, settings.digest_keep, settings.atom_digests)
         if watch_atom is not None and result.watched:
-            alerts.write_feeds(result, store, watch_atom, settings.atom_digests)
+            alerts.write_feeds(result, store, watch_atom, settings.atom_digests, render_atom)
         if state is not None:
             result.alerted, result.alert_failures = alerts.send(result, state, alert_cmd)
     return result

@@ -38,7 +38,7 @@ from ..errors import BudgetSpent, ModelError, WriterFailed
 from ..settings import Settings
 from ..text import Sentence, share_read, take_words
 from .base import SummaryResult
-from .chunking import SEP, Chunk, chunk
+from .chunking import SEP, Chunk, chunk, estimate_tokens
 from .gate import Gate, Source, sentences_of
 
 log = logging.getLogger(__name__)
@@ -300,8 +300,6 @@ class RecipeSummarizer:
         texts = [s.text for s in sentences]
         if len(texts) <= 1 or not getattr(self.chat, "counts_by_request", False):
             return count(texts), True
-        from .remote import estimate_tokens
-
         total = count([" ".join(texts)])[0]
         return _shares(max(0, total - SEP * (len(texts) - 1)), [estimate_tokens(t) for t in texts]), False
 

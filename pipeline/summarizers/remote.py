@@ -38,6 +38,7 @@ from ..errors import BudgetSpent, ModelError, PipelineError, TooLargeError, Usag
 from ..policy import Policy
 from ..settings import Settings, url_problem
 from ..text import strip_controls
+from .chunking import estimate_tokens
 
 if TYPE_CHECKING:  # the recipe (and the gate's NLP) is imported when a reply is made, not to check a URL
     from .recipe import Generation, Message
@@ -74,26 +75,6 @@ def budget_ends(deadline: float | None) -> Iterator[None]:
         yield
     finally:
         _BUDGET_END.reset(token)
-
-
-def estimate_tokens(text: str) -> int:
-    """Tokens ``text`` can take at most, for a server that cannot tokenize (Ollama's OpenAI API).
-    BPE vocabularies of current models split digits one by one and give most ASCII punctuation a
-    token of its own; a run of letters is rarely under 2.5 characters a token; a character outside
-    ASCII can take two. About 2x the real count of English prose, never under it on the samples'
-    sentences, version strings and other scripts (measured against the bundled Qwen and Gemma
-    tokenizers: ``tests/test_remote.py``)."""
-    digits = punct = letters = other = 0
-    for c in text:
-        if c >= "\x80":
-            other += 1
-        elif c.isdigit():
-            digits += 1
-        elif c.isalpha() or c.isspace():
-            letters += 1
-        else:
-            punct += 1
-    return digits + punct + math.ceil(letters / 2.5) + 2 * other + 1
 
 
 def endpoints(url: str) -> tuple[str, str]:
