@@ -288,7 +288,8 @@ class SwappingChat(ScriptedChat):
 
 @pytest.mark.models
 def test_relation_check_replaces_a_sentence_its_source_contradicts(settings):
-    settings = settings.replace(support_check=False)  # the relation check alone
+    # the relation check alone, on the writer's paragraphs (the ranker's are article sentences)
+    settings = settings.replace(support_check=False, quality_summary="writer")
     art = article(SEED, settings)
     assert "ENISA" in art.text  # the gate alone lets the sentence through: every name is in the article
     res = RecipeSummarizer(SwappingChat(), settings).summarize_one(art)
