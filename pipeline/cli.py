@@ -810,8 +810,12 @@ def serve(host: str, port: int, allow_hosts: tuple[str, ...], digests_dir: Path 
         from . import serve as reader
     except ImportError:
         raise MissingExtra("the reader needs the optional extra: pip install 'newsbrief[serve]'", "serve") from None
-    db_path = settings_from(db=db).db_path()
-    app, sock, hosts = reader.start(db_path, host, port, allow_hosts, digests_dir)
+    from .watch import load as load_watches
+
+    settings = settings_from(db=db)
+    db_path = settings.db_path()
+    watches = load_watches(settings.watch_path())  # a bad watch file is its one line, before a port is bound
+    app, sock, hosts = reader.start(db_path, host, port, allow_hosts, digests_dir, watches)
     where = "only this machine can connect" if reader.is_local(host) else "reachable from the network"
     click.echo(
         f"newsbrief: serving {db_path} read-only at {reader.listen_url(host, port)} ({where}; "

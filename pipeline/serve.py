@@ -141,14 +141,17 @@ def listen(host: str, port: int) -> socket.socket:
         raise UsageError(f"cannot listen on {where}: {why} (choose another --host or --port)", "serve") from None
 
 
-def start(db: Path, host: str, port: int, extra_hosts: Iterable[str] = (), digests_dir: Path | None = None) -> Any:
+def start(
+    db: Path, host: str, port: int, extra_hosts: Iterable[str] = (), digests_dir: Path | None = None,
+    watches: Any = None,
+) -> Any:  # fmt: skip
     """The reader's app and its listening socket, or the error saying why not (the index missing
     or unreadable, the port in use) before anything claims the reader is up."""
     from .store import Store
 
     hosts = allowed_hosts(host, extra_hosts)  # a bad --allow-host is said first: nothing is opened
     Store(db, readonly=True).close()
-    app = create_app(db, digests_dir, hosts)
+    app = create_app(db, digests_dir, hosts, watches)
     return app, listen(host, port), hosts
 
 
@@ -344,6 +347,19 @@ def _hostname(url: str | None) -> str | None:
         return None
 
 
+def _watched_first(store: Store, watches: Any, stories: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``stories`` with those the user's watches match first (as the digest orders them, each with
+    ``matched``), then the others as they were; muted and excluded ones stay (the reader hides
+    nothing the index holds)."""
+    if not watches or not stories:
+        return stories
+    from .watch import watched_stories
+
+    watched = watched_stories(store, watches, stories)
+    first = {s["id"] for s in watched}
+    return [*watched, *(s for s in stories if s["id"] not in first)]
+
+
 def story_entry(story: dict[str, Any]) -> dict[str, Any]:
     """One line of a stories list: title, size, its sources, when it was taken in, its TLDR."""
     brief = story.get("brief") or {}
@@ -355,6 +371,7 @@ def story_entry(story: dict[str, Any]) -> dict[str, Any]:
         "taken": story.get("taken"),
         "last_seen": story.get("last_seen"),
         "update": bool(brief.get("update")),
+        "matched": [f"{m['watch']}: {m['why']}" for m in story.get("matched") or []],
         "tldr": brief.get("tldr") or next((a.get("tldr") for a in story.get("articles") or [] if a.get("tldr")), None),
     }
 
@@ -369,9 +386,12 @@ def quote_path(text: str) -> str:
 _DATED = re.compile(r"-\d{4}-\d\d-\d\d-\d{4}$")
 
 
-def create_app(db: Path, digests_dir: Path | None = None, hosts: Sequence[str] = LOCAL_HOSTS) -> Any:
+def create_app(
+    db: Path, digests_dir: Path | None = None, hosts: Sequence[str] = LOCAL_HOSTS, watches: Any = None
+) -> Any:  # fmt: skip
     """The ASGI app. ``db`` is opened read-only per request; ``digests_dir`` is optional; requests
-    whose Host is not one of ``hosts`` (:func:`allowed_hosts`) get a 400."""
+    whose Host is not one of ``hosts`` (:func:`allowed_hosts`) get a 400; with ``watches`` (the
+    user's :class:`~pipeline.watch.Watches`) the home page lists the watched stories first."""
     from starlette.applications import Starlette
     from starlette.middleware import Middleware
     from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -421,7 +441,8 @@ def create_app(db: Path, digests_dir: Path | None = None, hosts: Sequence[str] =
         w = windowed(request, 1)
         if isinstance(w, Response):
             return w
-        listed = [story_entry(s) for s in store.stories_taken(w["since"], limit=50)]
+        found = store.stories_taken(w["since"], limit=50)
+        listed = [story_entry(s) for s in _watched_first(store, watches, found)]
         loose = [_row(b) for b in store.loose_taken(w["since"], limit=50)]
         top = store.entities(top=15, since=w["since"], taken=True)  # the stories' window
         data = {"window": w, "stories": listed, "articles": loose, "top": top, "q": "", "count": store.count()}

@@ -586,3 +586,16 @@ def test_the_latest_digest_is_marked_and_listed_before_its_dated_copies(index, t
         ("digest.html", True), ("digest-2026-12-06-0600.html", False), ("digest-2026-12-05-0600.html", False)
     ]  # fmt: skip
     assert "<strong>latest</strong>" in client.get("/digests/").text
+
+
+def test_the_home_page_lists_the_watched_stories_first_and_says_why(old_pages, tmp_path):
+    from pipeline.watch import parse
+
+    watches = parse({"watch": {"norway": {"priority": 3, "entities": ["Oslo"]}}}, tmp_path / "watches.toml")
+    plain = TestClient(create_app(old_pages), base_url="http://127.0.0.1:8750")
+    assert [s["size"] for s in plain.get("/?format=json").json()["stories"]] == [2, 1]  # biggest first
+    client = TestClient(create_app(old_pages, watches=watches), base_url="http://127.0.0.1:8750")
+    stories = client.get("/?format=json").json()["stories"]
+    assert [s["size"] for s in stories] == [1, 2]  # the watched story first, the others as they were
+    assert stories[0]["matched"] and stories[0]["matched"][0].startswith("norway: ") and stories[1]["matched"] == []
+    assert "On your watchlist: norway: " in client.get("/").text
