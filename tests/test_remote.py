@@ -431,8 +431,8 @@ def test_a_batch_with_the_server_killed_halfway_loses_nothing(tmp_path, monkeypa
     Stub.chats = 0
     original = Stub.do_POST
 
-    def dies_halfway(self):  # 2 calls per article: facts, TLDR (the ranker picks the summary)
-        if Stub.chats >= 50:  # the server goes away mid-batch: this request and all later ones fail
+    def dies_halfway(self):  # 3 calls per article: facts, TLDR, paragraphs
+        if Stub.chats >= 75:  # the server goes away mid-batch: this request and all later ones fail
             threading.Thread(target=lambda: (httpd.shutdown(), httpd.server_close())).start()
             self.close_connection = True
             return
