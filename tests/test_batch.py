@@ -389,11 +389,9 @@ def test_every_failure_says_its_reason_by_default_and_the_bar_stays_the_only_pro
     fake_models, tmp_path, monkeypatch
 ):
     """The README promises one line on stderr per failure: before, only -q printed them."""
-    import pipeline.cli
+    import pipeline.cli.app
 
-    monkeypatch.setattr(
-        pipeline.cli, "on_terminal", lambda: True, raising=False
-    )  # stage lines would show but for the bar
+    monkeypatch.setattr(pipeline.cli.app, "on_terminal", lambda: True)  # stage lines would show but for the bar
     pages = tmp_path / "pages"
     make_pages(pages, 2)
     (pages / "index.html").write_text((SAMPLES / "index-page.html").read_text())

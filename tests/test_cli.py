@@ -160,9 +160,9 @@ def stage_lines(text: str) -> list[str]:
 
 
 def test_on_a_terminal_each_stage_says_itself_on_stderr_and_never_on_stdout(fake_models, monkeypatch):
-    import pipeline.cli
+    import pipeline.cli.app
 
-    monkeypatch.setattr(pipeline.cli, "on_terminal", lambda: True)
+    monkeypatch.setattr(pipeline.cli.app, "on_terminal", lambda: True)
     r = invoke("summarize", "--no-index", str(SEED))
     assert r.exit_code == 0, r.output
     lines = stage_lines(r.stderr)
@@ -178,9 +178,9 @@ def test_on_a_terminal_each_stage_says_itself_on_stderr_and_never_on_stdout(fake
     (True, ["-v", "-q"], False),  # and over -v
 ])  # fmt: skip
 def test_stage_lines_only_where_a_person_watches_or_asked(fake_models, monkeypatch, terminal, flags, shown):
-    import pipeline.cli
+    import pipeline.cli.app
 
-    monkeypatch.setattr(pipeline.cli, "on_terminal", lambda: terminal)
+    monkeypatch.setattr(pipeline.cli.app, "on_terminal", lambda: terminal)
     verbose, rest = [f for f in flags if f == "-v"], [f for f in flags if f != "-v"]
     r = invoke(*verbose, "summarize", "--no-index", *rest, str(SEED))
     assert r.exit_code == 0, r.output

@@ -1,6 +1,6 @@
 """What the commands share and that does not talk to the terminal: exit codes, the option
-decorators, settings from flags, the log formatter. ``cli.py`` holds the commands and the only
-writes to the terminal (as trafilatura's ``cli.py`` sits over its ``cli_utils.py``).
+decorators, settings from flags, the log formatter. ``app.py`` and the command modules beside it
+hold the only writes to the terminal (as trafilatura's ``cli.py`` sits over its ``cli_utils.py``).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any, TypeVar
 
 import click
 
-from .errors import ExtractionError, Locked, NoSuchArticle, PipelineError, SourceError, SummaryError, UsageError
-from .text import strip_controls
+from ..errors import ExtractionError, Locked, NoSuchArticle, PipelineError, SourceError, SummaryError, UsageError
+from ..text import strip_controls
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_ALL_FAILED, EXIT_SETUP, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 EXIT_LOCKED = 5  # digest / batch --out: another run holds the lock
@@ -61,7 +61,7 @@ class SafeFormatter(logging.Formatter):
 
 def settings_from(**flags: Any) -> Any:
     """Settings with the command's flags on top (an unset flag is None and changes nothing)."""
-    from .settings import load_settings
+    from ..settings import load_settings
 
     if flags.get("llm_url"):  # a malformed --llm-url is a usage error (exit 2), said before anything runs
         from .summarizers.remote import endpoints
@@ -75,8 +75,8 @@ def places(settings: Any) -> list[tuple[str, str]]:
     model folders and the cache, each path as it is (a copied path must work), with a note when it is not there."""
     import os
 
-    from .models import cache_dir, model_dirs
-    from .settings import user_config_path
+    from ..models import cache_dir, model_dirs
+    from ..settings import user_config_path
 
     def noted(path: Path, missing: str) -> str:
         return str(path) if path.exists() else f"{path} ({missing})"
@@ -91,7 +91,7 @@ def places(settings: Any) -> list[tuple[str, str]]:
 
 
 def open_index(settings: Any, readonly: bool = False) -> Any:
-    from .store import Store
+    from ..store import Store
 
     return Store(settings.db_path(), readonly=readonly)
 
