@@ -252,3 +252,19 @@ def test_doctor_says_where_everything_is_and_where_each_setting_came_from(tmp_pa
     assert [x for x in lines if x.startswith("mode = ")][0].endswith("  # default")
     assert any(x.startswith("entity_labels = [") for x in lines)
     assert not [x for x in lines if x.startswith(("fast ", "ner "))]  # --settings checks no model
+
+
+def test_the_exit_codes_are_one_table_that_help_and_the_readme_both_show():
+    """The codes were written out in three places (the module, the README, the constants) and could
+    drift: --help prints the code's table, and the README's table lists the same codes."""
+    import re
+    from pathlib import Path
+
+    from pipeline.cli.common import EXIT_MEANINGS
+
+    shown = CliRunner().invoke(main, ["--help"]).output
+    for code, meaning in EXIT_MEANINGS.items():
+        assert re.search(rf"^\s+{code}\s+{re.escape(meaning)}$", shown, re.M), (code, shown)
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    table = readme.split("### Exit codes", 1)[1].split("\n\n", 2)[1]
+    assert [int(c) for c in re.findall(r"^\| (\d+) \|", table, re.M)] == list(EXIT_MEANINGS)

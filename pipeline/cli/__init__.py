@@ -1,11 +1,7 @@
 """The command line: parse options, call one library function, render, map errors to exit codes.
 
-This package is the only code that writes to the terminal. Exit codes (also in the README):
-
-    0  every source succeeded          3  no source succeeded
-    1  some sources failed             4  setup problem (model, config, index)
-    2  usage error, an unknown id      5  another run holds the lock (digest, batch --out)
-                                       130 interrupted
+This package is the only code that writes to the terminal. The exit codes are one table,
+``common.EXIT_MEANINGS``: ``newsbrief --help`` prints it and a test holds the README's to it.
 
 Set ``NEWSBRIEF_RAISE_ERRORS=1`` to get tracebacks instead of one-line errors.
 """

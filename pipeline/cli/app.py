@@ -20,6 +20,7 @@ from ..render import terminal_line as terminal_safe  # the one rule for text bou
 from .common import (
     EXISTING_FILE,
     EXIT_INTERRUPTED,
+    EXIT_MEANINGS,
     MAX_SHOWN,
     PROGRESS,
     F,
@@ -80,7 +81,10 @@ def guarded(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+EPILOG = "\b\nExit codes:\n" + "\n".join(f"  {code:<4} {meaning}" for code, meaning in EXIT_MEANINGS.items())
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}, epilog=EPILOG)
 @click.version_option(__version__, prog_name="newsbrief")
 @click.option("-v", "--verbose", count=True, help="Log progress to stderr (-vv for debug).")
 @click.option("--config", type=EXISTING_FILE, help="Config file (default: user config dir).")

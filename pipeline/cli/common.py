@@ -17,6 +17,15 @@ from ..text import strip_controls
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_ALL_FAILED, EXIT_SETUP, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 EXIT_LOCKED = 5  # digest / batch --out: another run holds the lock
+EXIT_MEANINGS = {  # the one table of what a code means: --help prints it, the README's is tested against it
+    EXIT_OK: "every source succeeded",
+    EXIT_PARTIAL: "some sources failed",
+    EXIT_USAGE: "usage error, an unknown id",
+    EXIT_ALL_FAILED: "no source succeeded",
+    EXIT_SETUP: "setup problem (model, config, index)",
+    EXIT_LOCKED: "another run holds the lock (digest, batch --out)",
+    EXIT_INTERRUPTED: "interrupted",
+}
 # error class -> exit code, most specific first; any other PipelineError (a model, the index, a
 # folder, a missing extra) is a setup problem. The input itself failing is what "no source
 # succeeded" means: `verify --article missing.html` exits 3 like `summarize missing.html`.
