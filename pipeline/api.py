@@ -236,7 +236,13 @@ def doctor(settings: Settings | None = None) -> Iterator[tuple[str, str, str]]:
         yield "quality", spec.id, "loaded"
 
 
-def stories(since: str = "24h", settings: Settings | None = None, limit: int = 100) -> list[dict[str, Any]]:
+STORIES_SINCE = "24h"  # what `stories` lists by default, here and in `newsbrief stories`
+STORIES_LIMIT = 50
+
+
+def stories(
+    since: str = STORIES_SINCE, settings: Settings | None = None, limit: int = STORIES_LIMIT
+) -> list[dict[str, Any]]:
     """The index's stories with an article since ``since`` (``24h``, ``7d``, a date), biggest
     first. Articles of that period not yet in a story are grouped first (the sentence encoder of
     fast mode loads for that), so a batch's or a summarize's articles have their stories too;
@@ -249,7 +255,7 @@ def stories(since: str = "24h", settings: Settings | None = None, limit: int = 1
     from .store import Store, parse_since
 
     settings = settings or load_settings()
-    cutoff = parse_since(_text(since, "since") or "24h")
+    cutoff = parse_since(_text(since, "since") or STORIES_SINCE)
     # grouping writes the stories a digest writes too: one at a time (a running digest: Locked)
     with run_lock(lock_path(settings.db_path()), "digest run"), Store(settings.db_path()) as store:
         fresh = store.ungrouped(cutoff)

@@ -268,3 +268,14 @@ def test_the_exit_codes_are_one_table_that_help_and_the_readme_both_show():
     readme = (Path(__file__).parents[1] / "README.md").read_text()
     table = readme.split("### Exit codes", 1)[1].split("\n\n", 2)[1]
     assert [int(c) for c in re.findall(r"^\| (\d+) \|", table, re.M)] == list(EXIT_MEANINGS)
+
+
+def test_stories_lists_as_many_from_the_command_as_from_the_library():
+    """`newsbrief stories` listed 50 by default and `pipeline.api.stories` 100."""
+    import inspect
+
+    from pipeline.api import stories
+
+    defaults = {p.name: p.default for p in main.commands["stories"].params}
+    signature = inspect.signature(stories).parameters
+    assert (defaults["since"], defaults["limit"]) == (signature["since"].default, signature["limit"].default)

@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from ..api import STORIES_LIMIT, STORIES_SINCE
 from .app import guarded, main
 from .common import (
     db_option,
@@ -98,11 +99,11 @@ def entities_cmd(top: int, label: str | None, since: str | None, fmt: str, db: s
 @main.command("stories")
 @click.option(
     "--since",
-    default="24h",
+    default=STORIES_SINCE,
     show_default=True,
     help="Stories with an article in the last 24h, 7d, ... or since a date.",
 )
-@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--limit", type=int, default=STORIES_LIMIT, show_default=True)
 @click.option("--watch", "watch_name", metavar="NAME", help="Only the stories the watch NAME matches, with why.")
 @format_option("md", "json")
 @db_option
