@@ -73,7 +73,7 @@ def settings_from(**flags: Any) -> Any:
     from ..settings import load_settings
 
     if flags.get("llm_url"):  # a malformed --llm-url is a usage error (exit 2), said before anything runs
-        from .summarizers.remote import endpoints
+        from ..summarizers.remote import endpoints
 
         endpoints(flags["llm_url"])
     return load_settings(flags)
