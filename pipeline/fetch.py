@@ -49,12 +49,26 @@ def is_url(text: str) -> bool:
     return text.strip()[:8].lower().startswith(("http://", "https://"))
 
 
-def _left(deadline: float, timeout: float | None, exc: type[Exception]) -> float:
+def time_left(deadline: float, timeout: float | None, exc: type[Exception]) -> float:
     """Seconds an I/O step may take: what is left of the deadline (and at most ``timeout``)."""
     left = deadline - time.monotonic()
     if left <= 0:
         raise exc("overall deadline passed")
     return left if timeout is None else min(timeout, left)
+
+
+def read_body(resp: httpx.Response, cap: int, source: str, deadline: float, what: str = "body") -> bytes:
+    """The body of ``resp``, as every HTTP body newsbrief reads (a page, an LLM server's reply) is
+    read: refused at once when its Content-Length is over ``cap``, its content codings undone layer
+    by layer under the same cap, and every chunk, decoding included, within ``deadline``."""
+    declared = resp.headers.get("content-length", "")
+    too_large(int(declared) if declared.isascii() and declared.isdigit() else 0, cap, source, what)
+    body = bytearray()
+    encodings = resp.headers.get_list("content-encoding", split_commas=True)
+    for chunk in decode_layers(resp.iter_raw(), encodings, cap, source):
+        body += chunk
+        time_left(deadline, None, httpx.ReadTimeout)  # a body that trickles forever ends at the deadline
+    return bytes(body)
 
 
 class DeadlineStream(httpcore.NetworkStream):
@@ -65,16 +79,16 @@ class DeadlineStream(httpcore.NetworkStream):
         self.inner, self.deadline = inner, deadline
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self.inner.read(max_bytes, _left(self.deadline(), timeout, httpcore.ReadTimeout))
+        return self.inner.read(max_bytes, time_left(self.deadline(), timeout, httpcore.ReadTimeout))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self.inner.write(buffer, _left(self.deadline(), timeout, httpcore.WriteTimeout))
+        self.inner.write(buffer, time_left(self.deadline(), timeout, httpcore.WriteTimeout))
 
     def close(self) -> None:
         self.inner.close()
 
     def start_tls(self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None) -> Any:
-        left = _left(self.deadline(), timeout, httpcore.ConnectTimeout)
+        left = time_left(self.deadline(), timeout, httpcore.ConnectTimeout)
         return DeadlineStream(self.inner.start_tls(ssl_context, server_hostname, left), self.deadline)
 
     def get_extra_info(self, info: str) -> Any:
@@ -107,11 +121,11 @@ class PolicyBackend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Any = None,
     ) -> httpcore.NetworkStream:
-        left = _left(self.deadline(), timeout, httpcore.ConnectTimeout)
+        left = time_left(self.deadline(), timeout, httpcore.ConnectTimeout)
         addresses = self.policy.resolve(host, port, self.url, left)
         error: Exception = httpcore.ConnectError(f"cannot connect to {host}")
         for address in addresses:  # numeric addresses: connecting resolves nothing again
-            left = _left(self.deadline(), timeout, httpcore.ConnectTimeout)
+            left = time_left(self.deadline(), timeout, httpcore.ConnectTimeout)
             try:
                 return DeadlineStream(self.plain.connect_tcp(address, port, left, local_address), self.deadline)
             except httpcore.ConnectError as exc:
@@ -190,14 +204,8 @@ def fetch(url: str, policy: Policy, accept: tuple[str, ...] = HTML_TYPES + TEXT_
                 ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
                 if ctype and ctype not in accept:
                     raise UnsupportedContent(f"content type {ctype!r} is not {' or '.join(accept)}", url)
-                declared = resp.headers.get("content-length", "")
-                too_large(int(declared) if declared.isdigit() else 0, policy.max_bytes, url)
-                encodings = resp.headers.get_list("content-encoding", split_commas=True)
-                body = bytearray()
-                for chunk in decode_layers(resp.iter_raw(), encodings, policy.max_bytes, url):  # capped
-                    body += chunk
-                    _left(deadline, None, httpx.ReadTimeout)  # decoding counts against the deadline too
-                return Response(str(resp.url), bytes(body), ctype, resp.charset_encoding)
+                body = read_body(resp, policy.max_bytes, url, deadline)
+                return Response(str(resp.url), body, ctype, resp.charset_encoding)
         raise FetchError(f"more than {policy.max_redirects} redirects", url, "too_many_redirects")
     except FetchError as exc:
         if current != url and exc.reason == "refused_address":  # say which hop was refused

@@ -394,23 +394,16 @@ class RemoteChat:
         (connect, send, headers, body) within ``deadline``; the HTTP library's errors as they are."""
         import httpx
 
-        from ..fetch import _left
-        from ..policy import decode_layers, too_large
+        from ..fetch import read_body, time_left
 
         client, transport = self._http()
-        left = _left(deadline, None, httpx.ConnectTimeout)  # what this request may take, at most
+        left = time_left(deadline, None, httpx.ConnectTimeout)  # what this request may take, at most
         with (
             transport.until(deadline),
             client.stream(method, url, json=body, timeout=httpx.Timeout(left)) as resp,
         ):
-            declared = resp.headers.get("content-length", "")
-            too_large(int(declared) if declared.isascii() and declared.isdigit() else 0, REPLY_CAP, "", "reply")
-            raw = bytearray()
-            encodings = resp.headers.get_list("content-encoding", split_commas=True)
-            for part in decode_layers(resp.iter_raw(), encodings, REPLY_CAP, ""):
-                raw += part
-                _left(deadline, None, httpx.ReadTimeout)  # a reply that trickles forever: the fetcher's rule
-            return resp.status_code, bytes(raw), resp.headers.get("retry-after", "")
+            raw = read_body(resp, REPLY_CAP, "", deadline, "reply")  # the fetcher's cap and deadline rules
+            return resp.status_code, raw, resp.headers.get("retry-after", "")
 
     def _failed(self, message: str, kind: type[WriterFailed] = WriterFailed) -> WriterFailed:
         """This server's error, in one line, never showing the key (an HTTP library may quote a
