@@ -17,11 +17,12 @@ from .document import Article
 from .entities import EntityTagger
 from .errors import ExtractionTimeout, PipelineError, SummaryError
 from .extract import extract
-from .policy import Policy, TimeUp, within
+from .policy import Policy
 from .settings import Settings
 from .sources import load
 from .summarizers import Summarizer, load_summarizer
 from .summarizers.base import apply
+from .timelimit import TimeUp, within
 
 if TYPE_CHECKING:
     from .store import Store

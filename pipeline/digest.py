@@ -42,10 +42,11 @@ from typing import Any
 
 from . import story
 from . import watch as watchlist
+from .decoding import decode_text
 from .document import Article
 from .errors import BudgetSpent, FetchError, PipelineError, SourceError, UsageError
 from .fetch import FEED_TYPES, HTML_TYPES, Response, fetch
-from .policy import Policy, decode_text
+from .policy import Policy
 from .render import human_date, templates, terminal_line
 from .settings import Settings
 from .store import Store, timestamp, utc_now

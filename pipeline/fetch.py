@@ -9,7 +9,7 @@
   certificate checks use the real host name;
 * one overall deadline from DNS to the last byte: every socket read and write gets at most the
   time left, so a server dripping its headers or body cannot hold a fetch past it;
-* the body is read raw and decoded by :func:`~pipeline.policy.decode_layers`: any chain of
+* the body is read raw and decoded by :func:`~pipeline.decoding.decode_layers`: any chain of
   encodings stops at the decoded-bytes cap with bounded memory; the content type is checked.
 """
 
@@ -26,8 +26,9 @@ from typing import Any
 import httpcore  # imported with this module only: `newsbrief --help` never loads it
 import httpx
 
+from .decoding import decode_layers, too_large
 from .errors import FetchError, UnsupportedContent
-from .policy import Policy, decode_layers, too_large
+from .policy import Policy
 
 log = logging.getLogger(__name__)
 

@@ -1,18 +1,24 @@
-"""Files that cron jobs and killed runs must not corrupt: run locks and atomic replacement."""
+"""Files that cron jobs and killed runs must not corrupt (run locks, atomic replacement), and the
+readers of the files a user names (regular files only, capped; list files line by line)."""
 
 from __future__ import annotations
 
 import errno
 import fcntl
 import os
+import re
 import secrets
 import stat
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
-from .errors import Locked, StateError
+from .decoding import capped, too_large
+from .errors import InputNotFound, Locked, SourceError, StateError, TooLargeError, UnsupportedContent
+
+READ_STEP = 64 * 1024  # bytes read from a file or stream at a time
 
 
 def state_error(exc: OSError, doing: str, path: Path) -> StateError:
@@ -117,3 +123,82 @@ def write_atomic(path: Path, text: str) -> None:
         if isinstance(exc, OSError):
             raise state_error(exc, "write the file", path) from None
         raise
+
+
+def open_regular(path: Path) -> tuple[int, os.stat_result]:
+    """A descriptor on a regular file: opened non-blocking and checked on the descriptor, so
+    a FIFO, device or socket is refused at once and nothing can be swapped in after the check."""
+    source = str(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise InputNotFound("no such file", source) from None
+    except PermissionError:
+        raise SourceError("permission denied", source) from None
+    except OSError as exc:
+        raise SourceError(f"cannot open: {exc.strerror or exc}", source) from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise UnsupportedContent("is a directory (use `newsbrief batch` for folders)", source)
+        if not stat.S_ISREG(st.st_mode):
+            raise UnsupportedContent("not a regular file (a FIFO, device or socket)", source)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, st
+
+
+def read_file(path: Path, max_bytes: int) -> bytes:
+    """A regular file's bytes, at most ``max_bytes``; FIFOs, devices and sockets are refused."""
+    source = str(path)
+    fd, st = open_regular(path)
+    try:
+        too_large(st.st_size, max_bytes, source, "file")  # its size says so: not read at all
+        with os.fdopen(os.dup(fd), "rb") as f:
+            return b"".join(capped(iter(lambda: f.read(READ_STEP), b""), max_bytes, source, "file"))
+    except OSError as exc:
+        raise SourceError(f"cannot read: {exc.strerror or exc}", source) from None
+    finally:
+        os.close(fd)
+
+
+def read_stream(stream: BinaryIO, max_bytes: int, source: str = "-") -> bytes:
+    """A stream's bytes (stdin), at most ``max_bytes``: a longer stream is refused, never cut."""
+    return b"".join(capped(iter(lambda: stream.read(READ_STEP), b""), max_bytes, source, "input"))
+
+
+def read_list(path: Path, max_lines: int, max_url_length: int) -> list[str]:
+    """A user's list file (URLs, feeds): one entry per line, ``#`` comments, blank lines skipped.
+
+    Read line by line from a regular file, whatever its size (``max_bytes`` caps pages, not
+    lists); more than ``max_list_lines`` entries is a :class:`TooLargeError` (refused, never
+    cut). A line is read ``4 × max_url_length`` bytes at a time: a longer entry is kept to
+    ``max_url_length + 1`` characters, which :meth:`~pipeline.policy.Policy.check_url` refuses for that line alone.
+    A comment starts at a ``#`` that begins the line or follows whitespace, so a URL keeps its
+    ``#fragment``. Bytes that are not UTF-8 become U+FFFD, which :meth:`~pipeline.policy.Policy.check_url` refuses.
+    """
+    source = str(path)
+    fd, _ = open_regular(path)
+    chunk = 4 * max_url_length + 2  # a URL, a comment after it, CR LF
+    out: list[str] = []
+    try:
+        with os.fdopen(fd, "rb") as f:
+            first = True
+            while line := f.readline(chunk):
+                if len(line) == chunk and not line.endswith(b"\n"):
+                    while (rest := f.readline(chunk)) and not rest.endswith(b"\n"):
+                        pass  # the rest of an overlong line: never held in memory
+                text = line.decode("utf-8", errors="replace")
+                if first:
+                    text, first = text.lstrip("\ufeff"), False
+                for part in text.splitlines():
+                    entry = re.split(r"(?:^|\s)#", part, maxsplit=1)[0].strip()
+                    if not entry:
+                        continue
+                    if len(out) == max_lines:
+                        raise TooLargeError(f"list has more than {max_lines:,} entries (max_list_lines)", source)
+                    out.append(entry[: max_url_length + 1])
+    except OSError as exc:
+        raise SourceError(f"cannot read: {exc.strerror or exc}", source) from None
+    return out

@@ -11,10 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from .decoding import decode_layers, decode_text
 from .document import Article
 from .errors import FetchError, InputNotFound, PipelineError, SourceError, UnsupportedContent
 from .fetch import Response, fetch, is_url
-from .policy import Policy, decode_layers, decode_text
+from .policy import Policy
 
 # "javascript:…", "file://…", "data:…": anything with a URL scheme is a URL (and refused unless
 # http/https), never a file name
@@ -25,7 +26,7 @@ TEXT_SUFFIXES = (".txt", ".txt.gz")
 
 def decode(data: bytes, source: str, charset: str | None = None, timeout: float = 0.0) -> str:
     """Bytes → str, refusing binary content; a declared charset is honoured when it is a text
-    encoding (:func:`~pipeline.policy.decode_text`: else sniffed, within ``timeout``)."""
+    encoding (:func:`~pipeline.decoding.decode_text`: else sniffed, within ``timeout``)."""
     head = data[:8192]
     if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise UnsupportedContent("binary content, not HTML or text", source)

@@ -13,9 +13,10 @@ import httpcore
 import pytest
 
 import pipeline.policy
+from pipeline.decoding import decode_layers
 from pipeline.errors import FetchError, TooLargeError, UnsupportedContent
 from pipeline.fetch import fetch
-from pipeline.policy import Policy, address_is_public, decode_layers, public_url
+from pipeline.policy import Policy, address_is_public, public_url
 
 
 def test_fetch_article(policy, server):

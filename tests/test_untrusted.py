@@ -594,7 +594,7 @@ def test_a_page_is_decoded_only_with_a_text_encoding(server, fake_models, label)
 
 @pytest.mark.parametrize("label", [*NOT_TEXT, "utf-8\x00", "", "  "])
 def test_only_text_encodings_are_codecs_for_a_declared_charset(label):
-    from pipeline.policy import text_codec
+    from pipeline.decoding import text_codec
 
     assert text_codec(label) is None
     assert text_codec(" Windows-1252 ") == "cp1252" and text_codec('"UTF-8"') == "utf-8"
