@@ -1,0 +1,179 @@
+"""Articles in the index: storing finished records idempotently (one row per text, its other
+sources as aliases, a changed text at a known URL as its next version, its entities and their
+aliases) and reading them back by id, by URL or newest first."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Iterator
+
+from ..document import Article, Entity
+from ..errors import NoSuchArticle, UsageError
+from ..text import key as entity_key
+from .base import MAX_ROWID, StoreBase, _typed
+from .query import utc_now
+from .records import Brief
+from .schema import _SOURCES_SCHEMA
+
+# The entity a name or alias stands for, under one label: its own key first, else an alias. Two
+# indexed lookups (UNIQUE(key, label), then entity_aliases' primary key): written as one join with
+# an OR, SQLite scanned `entities` for every entity an article names, inside the write transaction.
+_ENTITY_BY_KEY = (
+    "SELECT id FROM entities WHERE key = :key AND label = :label"
+    " UNION ALL SELECT e.id FROM entity_aliases a JOIN entities e ON e.id = a.entity_id"
+    " WHERE a.alias_key = :key AND e.label = :label LIMIT 1"
+)
+
+
+class ArticlesMixin(StoreBase):
+    # ---------------------------------------------------------------- writes
+    def pipe(self, articles: Iterable[Article], batch_size: int, wait: float = 1.0) -> Iterator[Article]:
+        """Pass records through, storing finished ones in one transaction per ``batch_size``, or
+        at once when they come slower than one per ``wait`` seconds (LLM briefs): a record is
+        passed on only once it is stored, and none waits for others that take minutes."""
+        pending: list[Article] = []
+        since = time.monotonic()
+        for a in articles:
+            pending.append(a)
+            if len(pending) >= batch_size or time.monotonic() - since >= wait:
+                self.add_batch(pending)
+                yield from pending
+                pending, since = [], time.monotonic()
+        if pending:
+            self.add_batch(pending)
+            yield from pending
+
+    @_typed("read")
+    def has(self, content_hash: str) -> bool:
+        return self.db.execute("SELECT 1 FROM articles WHERE content_hash = ?", (content_hash,)).fetchone() is not None
+
+    @_typed("write to")
+    def add_batch(self, articles: Iterable[Article]) -> list[int | None]:
+        """Store finished articles in one transaction; returns row ids (None = already there)."""
+        ids: list[int | None] = []
+        with self.db:
+            for a in articles:
+                ids.append(self._add(a) if a.status == "ok" else None)
+        return ids
+
+    def _add(self, a: Article) -> int | None:
+        h = a.content_hash
+        known = self.db.execute("SELECT id FROM articles WHERE content_hash = ?", (h,)).fetchone()
+        if known is not None or a.duplicate:  # the same text under another source: one more alias
+            if known is not None:
+                self._add_source(int(known[0]), a)
+            return None
+        version = 1
+        if a.url:  # a new text at an address known as a row's URL or any of its sources' URLs
+            row = self.db.execute(
+                "SELECT MAX(a.version) FROM article_sources s JOIN articles a ON a.id = s.article_id WHERE s.url = ?",
+                (a.url,),
+            ).fetchone()
+            version = (row[0] or 0) + 1
+        cur = self.db.execute(
+            "INSERT INTO articles (content_hash, url, source, title, author, date, sitename, language, word_count,"
+            " reading_minutes, tldr, summary, body, model, brief, added_at, version)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                h, a.url, a.source, a.title, a.author, a.date, a.sitename, a.language, a.word_count,
+                a.reading_minutes, a.tldr_text, "\n\n".join(a.summary_paragraphs), a.text,
+                json.dumps(a.model), json.dumps(a.as_dict(), ensure_ascii=False),
+                utc_now(), version,
+            ),
+        )  # fmt: skip
+        article_id = int(cur.lastrowid or 0)
+        self._add_source(article_id, a)
+        for e in a.entities:
+            self.db.execute(
+                "INSERT INTO article_entities (article_id, entity_id, count) VALUES (?, ?, ?)"
+                " ON CONFLICT DO UPDATE SET count = count + excluded.count",
+                (article_id, self._entity_id(e), e.count),
+            )
+        return article_id
+
+    def _add_source(self, article_id: int, a: Article) -> None:
+        """Remember that the row's text was read from ``a.source`` (stdin, ``-``, says nothing
+        as an alias, but stays as a row's own source)."""
+        if (
+            a.source == "-"
+            and self.db.execute("SELECT 1 FROM article_sources WHERE article_id = ?", (article_id,)).fetchone()
+        ):
+            return
+        self.db.execute(
+            "INSERT OR IGNORE INTO article_sources (article_id, source, url, added_at) VALUES (?, ?, ?, ?)",
+            (article_id, a.source, a.url, utc_now()),
+        )
+
+    def _entity_id(self, e: Entity) -> int:
+        """Find the entity by its key or any alias (ECCG ↔ European Cybersecurity Certification Group)."""
+        keys = [entity_key(e.canonical)] + ([entity_key(e.long_form)] if e.long_form else [])
+        for k in keys:
+            row = self.db.execute(_ENTITY_BY_KEY, {"key": k, "label": e.label}).fetchone()
+            if row:
+                entity_id = int(row[0])
+                break
+        else:
+            cur = self.db.execute(
+                "INSERT INTO entities (key, label, name, long_form) VALUES (?, ?, ?, ?)",
+                (keys[0], e.label, e.canonical, e.long_form),
+            )
+            entity_id = int(cur.lastrowid or 0)
+        if e.long_form:
+            self.db.execute(
+                "UPDATE entities SET long_form = COALESCE(long_form, ?) WHERE id = ?", (e.long_form, entity_id)
+            )
+        for alias in {*keys, *(entity_key(x) for x in e.aliases)}:
+            self.db.execute("INSERT OR IGNORE INTO entity_aliases VALUES (?, ?)", (alias, entity_id))
+        return entity_id
+
+    # ---------------------------------------------------------------- reads
+    @_typed("read")
+    def get(self, article_id: int) -> Article:
+        if not isinstance(article_id, int) or isinstance(article_id, bool):
+            raise UsageError(f"an article id is an int, not {type(article_id).__name__}")
+        if not 0 < article_id <= MAX_ROWID:
+            raise NoSuchArticle(f"no article with id {article_id}", str(self.path))  # not a row id at all
+        row = self.db.execute("SELECT brief, body FROM articles WHERE id = ?", (article_id,)).fetchone()
+        if row is None:
+            raise NoSuchArticle(f"no article with id {article_id}", str(self.path))
+        article = self._brief(row, f"article {article_id}")
+        article.aliases = self.aliases(article_id, article.source)
+        return article
+
+    @_typed("read")
+    def aliases(self, article_id: int, source: str | None = None) -> list[str]:
+        """The sources an article's text was read from besides ``source`` (its own), first
+        seen first: the same text from a saved file and from its URL is one row."""
+        if self.version < _SOURCES_SCHEMA:  # an index not migrated yet, read-only: its rows have none
+            return []
+        rows = self.db.execute(
+            "SELECT source FROM article_sources WHERE article_id = ? ORDER BY added_at, rowid", (article_id,)
+        )
+        return [str(r[0]) for r in rows if r[0] != source]
+
+    @_typed("read")
+    def find_by_url(self, url: str) -> Article | None:
+        """The newest stored version of the article fetched from ``url``. Only a source's ``url``
+        matches, and only a source that was fetched (a URL, the row's own or an alias): a local
+        file, or a saved page whose ``og:url`` claims that address, never answers for a feed's link."""
+        row = self.db.execute(
+            "SELECT a.brief, a.body FROM article_sources s JOIN articles a ON a.id = s.article_id WHERE s.url = ?"
+            " AND (s.source LIKE 'http://%' OR s.source LIKE 'https://%') ORDER BY a.version DESC, a.id DESC LIMIT 1",
+            (url,),
+        ).fetchone()
+        return self._brief(row, f"the brief of {url}") if row else None
+
+    @_typed("read")
+    def count(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+
+    @_typed("read")
+    def latest(self, limit: int = 20) -> list[Brief]:
+        """The newest briefs, newest first."""
+        rows = self.db.execute(
+            "SELECT id, title, COALESCE(date, substr(added_at, 1, 10)), reading_minutes, tldr FROM articles"
+            " ORDER BY id DESC LIMIT ?",
+            (limit,),
+        )
+        return [Brief(*r) for r in rows]
