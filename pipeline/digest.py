@@ -42,10 +42,9 @@ from typing import Any
 
 from . import story
 from . import watch as watchlist
-from .decoding import decode_text
 from .document import Article
-from .errors import BudgetSpent, FetchError, PipelineError, SourceError, UsageError
-from .fetch import FEED_TYPES, HTML_TYPES, Response, fetch
+from .errors import BudgetSpent, PipelineError, UsageError
+from .feeds import FeedItem, discover
 from .policy import Policy
 from .render import human_date, templates, terminal_line
 from .settings import Settings
@@ -73,24 +72,6 @@ _HTTP_STATUS = re.compile(r"HTTP (\d{3})\b")
 # refused only under the current settings: remembered with this status and retried when the user
 # allows private addresses
 REFUSED_ADDRESS = "refused_address"
-# the encoding an XML declaration names (used, like an HTTP charset, only if it is a text encoding)
-_XML_ENCODING = re.compile(
-    rb"""(?:\xef\xbb\xbf)?\s*<\?xml[^>]{0,200}?\bencoding\s*=\s*["']([A-Za-z0-9._:-]{1,40})["']"""
-)
-_UTF8_XML = {"content-type": "application/xml; charset=utf-8"}
-
-
-@dataclass(slots=True)
-class Item:
-    url: str  # absolute http(s) URL; for a refused link, the link itself (at most max_url_length chars)
-    feed: str
-    title: str | None = None
-    published: str | None = None  # ISO 8601, UTC
-    error: FetchError | None = None  # the link is not a URL we may fetch
-    own: bool = False  # the user's own line (an article URL in the feeds file): fetched as trusted
-    # that line's page as discover() fetched it to see whether it is a feed: read from here, not
-    # fetched a second time (dropped once read)
-    page: Response | None = None
 
 
 @dataclass(slots=True)
@@ -164,86 +145,6 @@ def lock_path(db: Path) -> Path:
     return db.with_name(db.name + ".digest.lock")
 
 
-def _text(resp: Response, policy: Policy) -> str:
-    """A fetched feed or page as text: its charset (HTTP, else the XML declaration's) is used only
-    when it is a text encoding, else it is sniffed; decoding is bounded by the policy's limit."""
-    declared = resp.charset
-    if not declared and (m := _XML_ENCODING.match(resp.content[:1024])):
-        declared = m.group(1).decode("ascii")
-    return decode_text(resp.content, resp.url, declared, policy.decode_timeout)
-
-
-def _feed_items(text: str, feed_url: str, policy: Policy) -> list[Item] | None:
-    """Items of an RSS/Atom document at ``feed_url``, or None when it is not a feed.
-
-    Links resolve against the feed's URL and must be http(s) URLs; any other link becomes an
-    item carrying its typed error (listed in the digest, never read as a path).
-    """
-    import feedparser
-
-    # feedparser would decode bytes again with whatever codec the XML declaration names
-    # (punycode: quadratic, and an UnicodeError it does not catch); it gets the text we decoded
-    # as UTF-8, with a header saying so, and rewrites the declaration to match
-    parsed = feedparser.parse(text.encode("utf-8", "replace"), response_headers=_UTF8_XML)
-    items = []
-    for e in parsed.entries:
-        link = e.get("link")
-        if not isinstance(link, str) or not link.strip():
-            continue
-        published = _iso(e.get("published_parsed") or e.get("updated_parsed"))
-        title = e.get("title") if isinstance(e.get("title"), str) else None
-        try:
-            items.append(Item(policy.link(link, feed_url), feed_url, title, published))
-        except FetchError as exc:
-            items.append(Item(link.strip()[: policy.max_url_length], feed_url, title, published, exc))
-    if not items and (parsed.get("bozo") or not parsed.get("version")):
-        return None  # not a feed, or too broken to yield a single link
-    return items
-
-
-def _iso(parsed: Any) -> str | None:
-    if not parsed:
-        return None
-    try:
-        return timestamp(parsed)  # feedparser normalizes to UTC
-    except (TypeError, ValueError):
-        return None
-
-
-def discover(entry: str, policy: Policy, untrusted: Policy) -> list[Item]:
-    """A feed's items; a homepage's feed (trafilatura's discovery); else the page is an article.
-
-    ``entry`` is the user's own line (fetched under ``policy``); a feed URL found on a homepage
-    came from that page, so it is fetched under ``untrusted``.
-    """
-    resp = fetch(entry, policy, accept=FEED_TYPES + HTML_TYPES)
-    text = _text(resp, policy)
-    items = _feed_items(text, resp.url, untrusted)
-    if items is not None:
-        return items
-    if resp.content_type in FEED_TYPES or text.lstrip()[:5] == "<?xml":
-        raise SourceError("malformed feed: no RSS/Atom entries could be read", entry)
-    from urllib.parse import urlsplit
-
-    from trafilatura.feeds import FeedParameters, determine_feed
-
-    host = urlsplit(resp.url)
-    params = FeedParameters(f"{host.scheme}://{host.netloc}", host.netloc, resp.url)
-    for href in determine_feed(text, params)[:3]:
-        try:
-            feed_url = untrusted.link(href, resp.url)
-            feed = fetch(feed_url, untrusted, accept=FEED_TYPES + HTML_TYPES)
-            found = _feed_items(_text(feed, untrusted), feed.url, untrusted)
-        except PipelineError as exc:
-            log.info("feed %s of %s: %s", href, entry, exc.message)
-            continue
-        if found:
-            for item in found:
-                item.feed = entry
-            return found
-    return [Item(resp.url, entry, own=True, page=resp)]
-
-
 def parse_budget(text: str | None) -> float | None:
     """``15m``, ``90s``, ``1h`` → seconds."""
     if not text:
@@ -286,7 +187,7 @@ def build(
     own = replace(Policy.trusted(settings), deadline=fetch_deadline)
     untrusted = Policy.untrusted(settings, deadline=fetch_deadline)
 
-    listed: list[Item] = []
+    listed: list[FeedItem] = []
     for entry in feeds:
         try:
             listed += discover(entry, own, untrusted)
@@ -295,7 +196,7 @@ def build(
             progress.info("feed %s: failed (%s)", terminal_line(entry, 100), exc.reason)
     # a page that failed in a way that may pass is fetched again, even once older than --since
     pending = store.first_handled(list(dict.fromkeys(i.url for i in listed)), RETRYING)
-    items: dict[str, Item] = {}
+    items: dict[str, FeedItem] = {}
     for item in listed:
         if item.published is None or item.published >= since or item.url in pending:
             items.setdefault(item.url, item)
@@ -451,7 +352,7 @@ def rank(digest: Digest, matcher: watchlist.Matcher) -> None:
     digest.stories = digest.watched + [b for b, v in kept if not v.watched]
 
 
-def _read(item: Item, settings: Settings, own: Policy, untrusted: Policy) -> Iterable[Article]:
+def _read(item: FeedItem, settings: Settings, own: Policy, untrusted: Policy) -> Iterable[Article]:
     """An item's page fetched and extracted; an article URL of the feeds file from the page
     :func:`discover` already fetched (one request a page, not two)."""
     from .core import extracted, read
@@ -521,7 +422,7 @@ def _named(title: str | None, url: str) -> str:
     return terminal_line(title or url, 100)
 
 
-def _settle(digest: Digest, store: Store, item: Item, article: Article, retries: _Retries) -> bool:
+def _settle(digest: Digest, store: Store, item: FeedItem, article: Article, retries: _Retries) -> bool:
     """Record one summarized item: indexed and listed (True), or a failure, remembered as seen
     when retrying cannot help (no article text, a 403, a 410), as being retried (:data:`RETRYING`)
     when it may pass (a page not live yet, a server down), or not at all when the next run should

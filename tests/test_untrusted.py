@@ -126,7 +126,7 @@ def test_a_discovered_feed_on_a_private_address_is_refused(site, tmp_path, fake_
     routes["/internal-feed.xml"] = xml(rss([("internal", f"{base}/a1", 1)]))
     feeds = tmp_path / "feeds.txt"
     feeds.write_text(f"{base}/home\n")
-    with caplog.at_level("INFO", "pipeline.digest"):
+    with caplog.at_level("INFO", "pipeline.feeds"):
         r = cli("digest", "--feeds", str(feeds), "--out", str(tmp_path / "d.md"))
     assert re.search(r"internal-feed.xml of \S+: refused non-public address", caplog.text), caplog.text
     assert f"{base}/a1" not in r.stderr  # the internal feed's items were never seen
