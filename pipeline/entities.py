@@ -23,16 +23,12 @@ from typing import Any
 
 from .document import Article, Entity
 from .errors import ModelError
+from .lang import ENGLISH
 from .models import ModelSpec, load_spacy, resolve
 from .settings import Settings
 from .text import CVE_ID, LEADING_DET, canonical, key
 
-ACRONYM_STOPLIST = frozenset(
-    (
-        "TLDR TL;DR AM PM OK FAQ PDF URL HTML HTTP HTTPS CEO CFO CTO CISO COO CIO VP PR TV AI IT II III IV "
-        "ID PS NB USD EUR GMT UTC EST PST ET AKA ASAP DIY FYI RSS API APIS SDK CSS JSON XML"
-    ).split()
-)
+ACRONYM_STOPLIST = ENGLISH.acronym_stoplist  # capitalised abbreviations that are no entity ("CEO", "PDF")
 ACRONYM = re.compile(r"^[A-Z][A-Za-z0-9&]*[A-Z][A-Za-z0-9&]*$")
 _PAREN = re.compile(r"\(\s*([^()]{1,60}?)\s*\)")
 _CAMEL = re.compile(r"[a-z][A-Z].*[a-z][A-Z]")
