@@ -522,8 +522,13 @@ def bench_story_digest(work: Path, n_stories: int = 40, per_story: int = 5) -> d
         store.add_batch(done)
         t1 = time.perf_counter()
         with summ.reusing():  # type: ignore[attr-defined]
-            out = briefs(done, store, summ.encode, lambda texts: apply(summ, texts),  # type: ignore[attr-defined]
-                         words_per_minute=models.settings.words_per_minute)
+            out = briefs(
+                done,
+                store,
+                summ.encode,
+                lambda texts: apply(summ, texts),  # type: ignore[attr-defined]
+                words_per_minute=models.settings.words_per_minute,
+            )
         grouped = time.perf_counter() - t1
     return {
         "articles": len(arts), "events": n_stories, "stories": len(out),

@@ -24,8 +24,9 @@ KEEP_WORDING = "Keep the article's own wording where you can. "
 
 
 def variants() -> dict[str, str]:
-    from pipeline.summarizers.recipe import ASK_PARAGRAPHS
+    from pipeline.lang import ENGLISH
 
+    ask_paragraphs = ENGLISH.prompts.ask_paragraphs
     lead = (
         "Write two short paragraphs (about 60 words each) that summarize the article using only these facts. "
         "The first paragraph gives the main news: who did what, when and where. The second gives the most "
@@ -33,9 +34,9 @@ def variants() -> dict[str, str]:
         "paragraphs with a blank line. Reply with the paragraphs only."
     )
     return {
-        "current": ASK_PARAGRAPHS,
+        "current": ask_paragraphs,
         "news_first": lead,
-        "keep_wording": ASK_PARAGRAPHS.replace("Do not add information,", KEEP_WORDING + "Do not add information,"),
+        "keep_wording": ask_paragraphs.replace("Do not add information,", KEEP_WORDING + "Do not add information,"),
         "news_first_keep_wording": lead.replace("Do not add information,", KEEP_WORDING + "Do not add information,"),
         "from_article": (
             "Write two short paragraphs (about 60 words each) that summarize the article, the most important "
@@ -48,6 +49,7 @@ def variants() -> dict[str, str]:
 def main() -> None:
     from pipeline import evaluate
     from pipeline.document import Article
+    from pipeline.lang import ENGLISH
     from pipeline.settings import load_settings
     from pipeline.summarizers import load_summarizer
     from pipeline.summarizers import recipe as R
@@ -72,8 +74,8 @@ def main() -> None:
         whole = R.chunk(src.sentences, summ.chat.count_tokens, summ.single_budget, counts)
         text = whole[0].text if whole else g["article"]
         convo = [
-            {"role": "system", "content": R.SYSTEM},
-            {"role": "user", "content": f"Article:\n{text}\n\n{R.ASK_FACTS}"},
+            {"role": "system", "content": ENGLISH.prompts.system},
+            {"role": "user", "content": f"Article:\n{text}\n\n{ENGLISH.prompts.ask_facts}"},
         ]
         convo.append({"role": "assistant", "content": summ._ask(convo, R.FACTS_TOKENS)})
         for name, ask in asks.items():

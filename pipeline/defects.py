@@ -64,6 +64,10 @@ SHORT_ARTICLE_WORDS = 300
 
 # ---------------------------------------------------------------- the checker's own word lists
 
+# Kept here, not in pipeline/lang/ beside the filters' words: the check is an independent second
+# opinion and imports nothing of the project (a test pins that), so its words cannot drift into
+# agreeing with the lists it grades. Like the eval sets it reads, it is English.
+
 # words that say nothing of the story on their own: articles, prepositions, pronouns, auxiliaries
 # (written for this check, not taken from pipeline.text's FUNCTION_WORDS)
 _STOP = frozenset(

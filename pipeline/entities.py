@@ -23,16 +23,12 @@ from typing import Any
 
 from .document import Article, Entity
 from .errors import ModelError
+from .lang import ENGLISH
 from .models import ModelSpec, load_spacy, resolve
 from .settings import Settings
 from .text import CVE_ID, LEADING_DET, canonical, key
 
-ACRONYM_STOPLIST = frozenset(
-    (
-        "TLDR TL;DR AM PM OK FAQ PDF URL HTML HTTP HTTPS CEO CFO CTO CISO COO CIO VP PR TV AI IT II III IV "
-        "ID PS NB USD EUR GMT UTC EST PST ET AKA ASAP DIY FYI RSS API APIS SDK CSS JSON XML"
-    ).split()
-)
+ACRONYM_STOPLIST = ENGLISH.acronym_stoplist  # capitalised abbreviations that are no entity ("CEO", "PDF")
 ACRONYM = re.compile(r"^[A-Z][A-Za-z0-9&]*[A-Z][A-Za-z0-9&]*$")
 _PAREN = re.compile(r"\(\s*([^()]{1,60}?)\s*\)")
 _CAMEL = re.compile(r"[a-z][A-Z].*[a-z][A-Z]")
@@ -258,15 +254,19 @@ def aggregate(mentions: Iterable[Mention], definitions: dict[str, str], keep: Se
 
 
 class EntityTagger:
-    def __init__(self, nlp: Any, model_id: str, labels: Sequence[str]) -> None:
+    def __init__(self, nlp: Any, model_id: str, labels: Sequence[str], languages: Sequence[str] = ("en",)) -> None:
         self.nlp = nlp
         self.model_id = model_id
         self.labels = tuple(labels)
+        self.languages = tuple(languages)  # the languages (tag prefixes) the statistical model reads
 
     @classmethod
     def load(cls, settings: Settings) -> EntityTagger:
+        """The default language's NER model; the languages it reads are its manifest entry's, else
+        those whose row of the settings' [languages] table names it."""
         spec = resolve(settings.ner_model, "ner", settings.models_dir)
-        return cls(build_nlp(spec), spec.id, settings.entity_labels)
+        named = [code for code, row in settings.languages.items() if row.ner_model == settings.ner_model]
+        return cls(build_nlp(spec), spec.id, settings.entity_labels, spec.languages or named)
 
     def spans_batch(self, texts: Sequence[str]) -> list[list[Mention]]:
         """Mentions per text. Long texts go through the model in paragraph-aligned pieces: spaCy's
@@ -285,9 +285,10 @@ class EntityTagger:
         texts = [f"{a.title}\n{a.text}" if a.title else a.text for a in articles]
         for article, text, mentions in zip(articles, texts, self.spans_batch(texts), strict=True):
             model_id = self.model_id
-            if article.language and not article.language.startswith("en"):
-                # The statistical model is English-only: elsewhere it tags capitalised nouns as
-                # names. Keep the language-independent rules (acronyms, identifiers, definitions).
+            if article.language and not article.language.startswith(self.languages):
+                # The statistical model reads its languages only (English): elsewhere it tags
+                # capitalised nouns as names. Keep the language-independent rules (acronyms,
+                # identifiers, definitions). One model per run: another language's row is not loaded.
                 mentions = [m for m in mentions if m.source == "rule" or _is_acronym(m.text)]
                 model_id += f" (rules only: language {article.language})"
             article.entities = aggregate(mentions, find_definitions(text), self.labels)

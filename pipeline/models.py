@@ -38,6 +38,11 @@ class ModelSpec:
     path: Path | None = None  # explicit local path, when not from a package
 
     @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages the model reads, as its manifest entry lists them (none: not said)."""
+        return tuple(self.info.get("languages", ()))
+
+    @property
     def id(self) -> str:
         """Recorded with every output: name plus upstream id/revision when known."""
         up = self.info.get("upstream")

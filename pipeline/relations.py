@@ -28,6 +28,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .lang import ENGLISH
 from .settings import Settings
 from .text import Sentence, is_speech, quote_marks, split_sentences
 
@@ -161,7 +162,7 @@ def _content(doc: Any) -> set[str]:
 
 
 def _negated_verb(tok: Any) -> bool:
-    return any(c.dep_ == "neg" or c.lower_ in {"never", "not", "n't"} for c in tok.children)
+    return any(c.dep_ == "neg" or c.lower_ in ENGLISH.negators for c in tok.children)
 
 
 def _polarity_flip(doc: Any, support: list[Any]) -> str | None:
@@ -228,20 +229,13 @@ def entity_agent(doc: Any, agent: str, verb: str) -> bool:
     )
 
 
-# Verbs that report what someone said or thinks. A claim reported with one of the opinion verbs
-# (or in the speaker's quoted words) is theirs, not a fact: a brief that drops the speaker states
-# it as fact ("Boris Johnson is 'rushing through' the closures", said by a union leader). A plain
-# "police said the man was arrested" may lose its "police said" in a brief, as editors do.
-_REPORT = frozenset(
-    "say tell add claim allege accuse argue insist believe think suggest warn write state explain report announce "
-    "deny maintain contend assert predict fear hope feel speculate describe reveal admit confirm tweet post "
-    "brand call dismiss condemn criticise criticize slam blast".split()
-)
-_OPINION = frozenset(
-    "claim allege accuse argue insist believe think suggest warn deny maintain contend assert predict fear hope "
-    "feel speculate describe brand call dismiss condemn criticise criticize slam blast".split()
-)
-_ATTRIBUTED = frozenset({"according", "allegedly", "reportedly", "reported", "purportedly", "apparently"})
+# Verbs that report what someone said or thinks, those of them that make what follows an opinion,
+# and the words that attribute a claim ("reportedly"): why each is what it is is said in
+# ``pipeline/lang/en.py``. A parse of English text: the relation checker reads English (its spaCy
+# pipeline is the English row of the settings' language table).
+_REPORT = ENGLISH.reporting_lemmas
+_OPINION = ENGLISH.opinion_lemmas
+_ATTRIBUTED = ENGLISH.attributed
 MIN_REPORTED = 0.6  # share of the sentence's content (found in its support) that is the reported part
 
 

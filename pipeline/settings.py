@@ -34,9 +34,7 @@ class Settings:
 
     mode: str  # fast | quality | auto
     model: str  # explicit summarizer model name or path ("" = mode default)
-    fast_model: str  # default model of --mode fast
     quality_model: str  # default model of --mode quality
-    ner_model: str  # spaCy pipeline name from the manifest
     models_dir: str  # folder of local model weights ("" = <user data dir>/newsbrief/models)
     timeout: float  # network timeout in seconds
     extract_timeout: float  # seconds one page may take to parse and extract
@@ -75,6 +73,17 @@ class Settings:
     db: str  # SQLite index path ("" = user data dir)
     watch_file: str  # the watches and mutes, TOML ("" = watches.toml beside the user config file)
     entity_labels: tuple[str, ...]  # labels kept in the brief
+    languages: Mapping[str, LanguageModels]  # per language (ISO 639-1 code): its models
+
+    @property
+    def ner_model(self) -> str:
+        """The spaCy pipeline (names; the relation check's parser) of the default language."""
+        return self.languages[DEFAULT_LANGUAGE].ner_model
+
+    @property
+    def fast_model(self) -> str:
+        """The default model of --mode fast: the default language's sentence encoder."""
+        return self.languages[DEFAULT_LANGUAGE].encoder
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with ``changes`` (None = unchanged); a number out of its range is a :class:`UsageError`."""
@@ -101,6 +110,51 @@ class Settings:
         if self.watch_file:
             return Path(self.watch_file).expanduser()
         return user_config_path(os.environ).with_name("watches.toml")
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageModels:
+    """One row of the ``[languages]`` table: the models a language is read with (manifest names or
+    paths). Its words are its module in ``pipeline/lang/``."""
+
+    ner_model: str  # spaCy pipeline: names, and the parser of the relation check
+    encoder: str  # sentence encoder: fast mode's ranker, the stories' grouping
+
+
+# The language read when an article says none (and the one whose models the single-model stages
+# use): English, as ``pipeline.lang.language`` falls back to.
+DEFAULT_LANGUAGE = "en"
+# the settings a language row had before languages had a table, still read as its default row's
+# (a config file or NEWSBRIEF_NER_MODEL that sets them keeps working)
+LEGACY_LANGUAGE_KEYS = {"ner_model": "ner_model", "fast_model": "encoder"}
+
+
+def _language_rows(value: Any, base: Mapping[str, LanguageModels], source: str) -> dict[str, LanguageModels]:
+    """``base`` with the rows of ``value`` (a TOML table of tables) over it: a row of a language
+    ``base`` has may set some of its models, a new language's row names them all. An unknown key,
+    a missing one or a model name that is no text is one error naming it."""
+    if not isinstance(value, Mapping):
+        raise PipelineError(f"setting 'languages': cannot use {value!r} as a table of languages", source=source)
+    rows = dict(base)
+    known = [f.name for f in dataclasses.fields(LanguageModels)]
+    for code, row in value.items():
+        where = f"languages.{code}"
+        if not isinstance(row, Mapping):
+            raise PipelineError(f"setting {where!r}: cannot use {row!r} as a table of models", source=source)
+        for key, name in row.items():
+            if key not in known:
+                raise PipelineError(
+                    f"unknown setting '{where}.{key}' (a language names {', '.join(known)})", source=source
+                )
+            if not isinstance(name, str) or not name.strip():
+                raise PipelineError(f"setting '{where}.{key}': cannot use {name!r} as a model name", source=source)
+        if code in rows:
+            rows[code] = dataclasses.replace(rows[code], **row)
+        elif missing := [k for k in known if k not in row]:
+            raise PipelineError(f"setting {where!r}: a new language names its {' and '.join(missing)}", source=source)
+        else:
+            rows[code] = LanguageModels(**row)
+    return rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +252,10 @@ def packaged_defaults() -> dict[str, Any]:
     names = {f.name for f in dataclasses.fields(Settings)}
     if set(data) != names:
         raise PipelineError(f"defaults.toml and Settings disagree on {sorted(set(data) ^ names)}")
+    rows = _language_rows(data["languages"], {}, "defaults.toml")
+    if DEFAULT_LANGUAGE not in rows:
+        raise PipelineError(f"defaults.toml has no [languages.{DEFAULT_LANGUAGE}] row")
+    data["languages"] = rows
     return {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
 
 
@@ -283,7 +341,16 @@ def explain_settings(
     order (``doctor --settings``); where: ``default``, ``config file PATH``, ``environment
     variable NEWSBRIEF_X`` or ``option --x``, as errors name them."""
     merged, origin = _merged(overrides, env, config_file)
-    return [(f.name, merged[f.name], origin.get(f.name, "default")) for f in dataclasses.fields(Settings)]
+    out = []
+    for f in dataclasses.fields(Settings):
+        if f.name != "languages":
+            out.append((f.name, merged[f.name], origin.get(f.name, "default")))
+            continue
+        for code, row in merged["languages"].items():  # one line per model: languages.en.ner_model
+            for k, name in dataclasses.asdict(row).items():
+                where = f"languages.{code}.{k}"
+                out.append((where, name, origin.get(where, "default")))
+    return out
 
 
 def _merged(
@@ -308,6 +375,15 @@ def _merged(
     for kind, layer in layers:
         error = UsageError if kind == "flags" else PipelineError
         for key, (source, value) in layer.items():
+            if key == "languages" or key in LEGACY_LANGUAGE_KEYS:
+                row = {DEFAULT_LANGUAGE: {LEGACY_LANGUAGE_KEYS[key]: value}} if key != "languages" else value
+                try:
+                    merged["languages"] = _language_rows(row, merged["languages"], source)
+                except PipelineError as exc:
+                    raise error(exc.message, source=source) from None
+                if isinstance(row, Mapping):
+                    origin.update({f"languages.{c}.{k}": source for c, r in row.items() for k in r})
+                continue
             if key not in fields:
                 if kind == "environment":
                     continue  # NEWSBRIEF_CONFIG, NEWSBRIEF_RAISE_ERRORS, ... are not settings

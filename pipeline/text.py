@@ -1,11 +1,12 @@
 """Text helpers: control-character stripping, sentence splitting with character offsets (spaCy's
 rule-based sentencizer, no model needed) that keeps quote marks with the sentence they belong to,
-and what a brief may show a reader: page furniture recognised, quotes used whole with their speaker;
-and the web addresses (URLs, e-mail addresses, domains) a sentence names, which the gate checks.
+and what a brief may show a reader: page furniture recognised, quotes used whole with their speaker.
 
 Every summarizer and the faithfulness gate take their sentences from here, so a caption, a share
 widget or half a quote is kept out of every brief by one set of rules. The article text itself
-stays as extracted: a sentence's offsets always point into it (provenance).
+stays as extracted: a sentence's offsets always point into it (provenance). The words and
+patterns these rules read a language by are in ``pipeline/lang/``; the web addresses a sentence
+names, which the gate checks, are found by ``pipeline/addresses.py``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,10 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
+
+from .lang import ENGLISH
+from .recent import Recent
 
 T = TypeVar("T")
 
@@ -54,7 +58,7 @@ class Sentence:
 def _sentencizer() -> Any:
     import spacy
 
-    nlp = spacy.blank("en")
+    nlp = spacy.blank(_EN.code)
     nlp.add_pipe("sentencizer")
     nlp.max_length = 5_000_000
     return nlp
@@ -62,58 +66,16 @@ def _sentencizer() -> Any:
 
 # ---------------------------------------------------------------- page furniture
 
-# Furniture glued to the first words of a sentence by extraction: datelines ("(CNN)They may…",
-# "LONDON, England (CNN) -- The…"), BBC share widgets ("Share this withEmail…Copy this linkThe…"),
-# DailyMail's "Scroll down for video", "Read more:". Cut off the sentence (its start moves past).
-_PREFIX = re.compile(
-    r"(?:"
-    r"(?:[A-Z][A-Z.'’ -]{1,40}(?:,\s*[A-Z][A-Za-z.'’ -]{1,30})?\s*)?"  # a place in capitals: not "The AP (AP) said"
-    r"\((?:CNN|AP|AFP|Reuters|BBC)\)\s*(?:--|—|–|-)?\s*"
-    # a BBC byline glued to the text: "By Danny ShawBBC home affairs correspondentTheresa May's…"
-    r"|By [A-Z][\w'’-]*(?: [A-Z][\w'’-]*){0,3}[\w ,'’-]{0,60}?(?:correspondent|editor|reporter)"
-    r"(?:,? BBC News)?(?=[A-Z])"
-    r"|Share this with.{0,120}?Copy this link(?:These are external links and will open in a new window)?\s*"
-    # the same widget on BBC Cymru Fyw's Welsh pages
-    r"|Rhannu hwn ar.{0,120}?Copïo['’]r ddolen yma"
-    r"(?:Mae['’]r rhain yn ddolenni allanol ac yn agor mewn ffenest newydd)?\s*"
-    r"|(?:Scroll down for videos?|Watch the video(?: below)?:?|Read more:|READ MORE:|Related:|RELATED:)\s+"
-    r")+"
-)
-# A sentence that is nothing but furniture ("Advertisement", "Click here to…", "Follow us on…").
-_FURNITURE = re.compile(
-    r"^(?:Advertisement|Media playback is (?:not supported|unsupported) on (?:this|your) device"
-    r"|Scroll down for videos?|Read more\b.*|READ MORE\b.*|Click here\b.*|Follow (?:@|(?:us|him|her|me) (?:on|at|@)).*"
-    r"|Sign up (?:for|to|here|now)\b.*|Subscribe (?:to|for|here|now)\b.*|Share this\b.*|Copy this link\b.*"
-    r"|Rhannu hwn\b.*|Copïo['’]r ddolen\b.*"
-    r"|Watch the video\b.*|Related(?::| (?:articles|stories|coverage|content|links)\b).*"
-    r"|All rights reserved\b.*|Copyright (?:©|\(c\)|\d{4}).*|©.*|(?:Photo|Picture|Image|Video|Credit|Source)s?:.*"
-    r"|By [A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3}(?: and [A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3})?[.,|]?"
-    r"(?: [A-Z][\w ]{0,30})?"
-    r"|This (?:article|story) (?:was|has been) (?:amended|updated|corrected)\b.*"
-    r"|The video is (?:at the top|above|below)\b.*|(?:Watch|See) (?:the|this) video\b.*)$"
-)
-# Photo captions, which extraction glues into the text: "Jamie Silvonek (left), 14, …",
-# "Abase Hussen, left, took his daughter…", and DailyMail's labelled ones ("Critical: A guard…").
-_CAPTION = re.compile(
-    r"\((?:left|right|centre|center|(?:not )?pictured\b[^()]{0,60}|above|below|top|bottom|inset|"
-    r"file(?: photo| picture)?|stock (?:photo|image|picture)|"
-    r"(?:top |bottom |far |second |centre |center )(?:left|right)|pictured (?:left|right|above|below|centre|center)"
-    r"|left and right|right and left|second (?:from )?(?:left|right)|in (?:red|blue|white|black))\)"
-    r"|, (?:left|right|centre|center|pictured|above|below)(?: (?:left|right|above|below))?,"
-    # "Paul Casey, pictured in action last month, is…": the reader has no picture
-    r"|, (?:not )?pictured\b[^,.;]{0,60},"
-    r"|\bpictured (?:above|below|left|right)\b|\b[Ss]hown (?:above|below|left|right)\b",
-)
-_REPORTING = (
-    r"said|says|say|added|adds|told|tells|wrote|writes|explained|continued|tweeted|posted|read|reads|went on|"
-    r"asked|replied|insisted|warned|stated|concluded|claimed|argued|noted|revealed|announced|admitted|confirmed|"
-    r"declared|commented|recalled|urged|joked|quipped|stressed|suggested|will say|would say"
-)
-# "Flying high: Half of the kite…": a short label, a colon, then the caption. Not "He said: 'We…'".
-# A label has no function words: "The reason was simple: Nobody…" and "His message to voters: We…" are prose.
-_NOT_LABEL = r"(?!(?i:the|a|an|was|is|are|were|to|of|his|her|their|our|my|its|this|that|he|she|they|we|it|i)\b)"
+# English's words, patterns and their reasons live in ``lang/en.py``; these filters read a text
+# with no article (and no language) at hand, so they read the English record, as all text was
+# read before languages had a room. Compiled once here, with the flags each mechanism needs.
+_EN = ENGLISH
+_PREFIX = re.compile(_EN.furniture_prefix)
+_FURNITURE = re.compile(_EN.furniture)
+_CAPTION = re.compile(_EN.caption)
+_NOT_LABEL = _EN.not_label
 _LABEL = re.compile(rf"^{_NOT_LABEL}(?:[A-Z][\w'’!-]*)(?: {_NOT_LABEL}[\w'’!-]+){{0,3}}: (?=[A-Z\"'‘“0-9])")
-_SPEECH_LABEL = re.compile(rf"\b(?:{_REPORTING})\b", re.I)
+_SPEECH_LABEL = re.compile(rf"\b(?:{_EN.reporting_forms})\b", re.I)
 
 
 def furniture_prefix(text: str) -> int:
@@ -127,18 +89,7 @@ def is_furniture(text: str) -> bool:
     return _FURNITURE.match(text.strip()) is not None
 
 
-# Two sentences with no full stop between them, outside quotes: a caption glued to the text
-# ("…now offering to post tweets for $20 He was once the double heavyweight champion…",
-# "…(stock photo) He has covered the gap…", "…on their Facebook page When officials confronted…",
-# "…in the middle of a match A chess grandmaster…"); a pronoun, an article or a word that opens a
-# clause never follows a lowercase word like that (titles capitalise the word after it: "the film
-# When Harry Met Sally"; "Patient A and…" is a name).
-_GLUED = re.compile(
-    r"(?<=[a-z0-9%$)])\s+(?:(?:He|She|They|It|We|An|His|Her|Their|Its|The|This|When|After|As|But|And|In"
-    r"|A(?! (?:and|or|to|in|is|was|were|has|had)\b))\s+[a-z]"
-    # "…in Grand Junction, Colorado When John died his wife…" (a title: "the film When Harry Met Sally")
-    r"|(?:When|While|After|But|As)\s+[A-Z][a-z]+\s+[a-z])"
-)
+_GLUED = re.compile(_EN.glued)
 
 
 def is_caption(text: str) -> bool:
@@ -154,6 +105,7 @@ def is_caption(text: str) -> bool:
 _OPEN_ONLY = "“„«‘‹"
 _CLOSE_ONLY = "”»›"
 _BEFORE_OPEN = " \t\n([{—–-/"  # a straight quote after one of these (or at the start) opens
+_ELISION = re.compile(_EN.elisions)  # 'em, '90s: an apostrophe after a space, no quote
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +135,7 @@ def _role(text: str, i: int) -> tuple[str, str] | None:
     if c == "›":
         return "s", "close"
     if prev in _BEFORE_OPEN:  # 'Stop' and '3' open; 'em and '90s are elisions
-        elision = re.match(r"(?:em|n|til|cause|\d0s)\b", text[i + 1 : i + 6])
+        elision = _ELISION.match(text[i + 1 : i + 6])
         return ("s", "open") if nxt.isalnum() and not elision else None
     if prev.isalnum() and nxt.isalnum():
         return None  # don't, O'Brien
@@ -224,52 +176,9 @@ def quote_marks(text: str) -> Quotes:
 # ---------------------------------------------------------------- sentences
 
 
-class _Recent(Generic[T]):
-    """What was computed lately from a text (its sentences, its reading units), kept up to a
-    budget of characters of text (least recently used first out). One text is read several times
-    on its way: for its brief, by the gate, then in a digest for its story's grouping, text and
-    number check; splitting is the costliest step of a fast brief after encoding (spaCy tokenizes
-    every paragraph). A text over an eighth of the budget is not kept."""
-
-    def __init__(self, budget: int) -> None:
-        import threading
-        from collections import OrderedDict
-
-        self.budget = budget
-        self.size = 0
-        self.kept: OrderedDict[str, T] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def of(self, text: str, make: Callable[[str], T]) -> T:
-        """What ``make`` gives for ``text``, computed once while it is kept."""
-        found = self.get(text)
-        if found is None:
-            found = make(text)
-            self.put(text, found)
-        return found
-
-    def get(self, text: str) -> T | None:
-        with self.lock:
-            found = self.kept.get(text)
-            if found is not None:
-                self.kept.move_to_end(text)
-            return found
-
-    def put(self, text: str, value: T) -> None:
-        if len(text) > self.budget // 8:
-            return  # a huge page is split once and not kept
-        with self.lock:
-            if text not in self.kept:
-                self.kept[text] = value
-                self.size += len(text)
-            while self.size > self.budget:
-                old, _ = self.kept.popitem(last=False)
-                self.size -= len(old)
-
-
 # about 600 articles of 6,000 characters: a night's digest of that size splits each one once
-_recent: _Recent[tuple[Sentence, ...]] = _Recent(4_000_000)
-_recent_units: _Recent[tuple[Unit, ...]] = _Recent(4_000_000)
+_recent: Recent[tuple[Sentence, ...]] = Recent(4_000_000)
+_recent_units: Recent[tuple[Unit, ...]] = Recent(4_000_000)
 
 
 def cache_off() -> None:
@@ -310,18 +219,7 @@ def _split(text: str) -> list[Sentence]:
     return out
 
 
-# Where two blocks of a page met without the line break between them (the scrape of a page, a
-# feed's text): a related headline, a promo line or a share widget glued to the text ("…register
-# for EU voteThe UK's EU vote: All you need to knowUK and the EU…", "…all the latest travel
-# newsFirst said…") or a paragraph to the next ("…leave the UK.Their cleaning business…"). A word
-# that starts lower case and runs into a capitalised one, or a full stop with no space after it.
-# Not in a handle, hashtag or address ("@realDonaldTrump", "/newsBeat", "?v=abcDef"), nor the
-# names that are written so ("easyJet", "van", "von", "mac" are name prefixes; "iPhone", "eBay" and
-# "deGrom" start on fewer than three lower-case letters).
-_SEAM = re.compile(
-    r"(?<![\w@#/.:=?&%+\\-])(?!(?:easy|van|von|mac|del|der)[A-Z])[a-z]{3,}(?=[A-Z][a-z])"
-    r"|(?<=[a-z]{2}|[A-Z]{2}|\w\d)[.!?][)”’]?(?=[A-Z][a-z])"
-)
+_SEAM = re.compile(_EN.seam)  # two blocks of a page met without a line break ("voteThe")
 
 
 def _unglue(para: str, a: int, b: int) -> list[tuple[int, int]]:
@@ -354,19 +252,10 @@ _TRAILING_OPEN = re.compile(r"[.!?:;,]['’\"”]?\s+([\"“'‘])\s*$")
 _ENDS = re.compile(r"[.!?]['’\"”]?\s*$")
 
 
-# Abbreviations spaCy's tokenizer splits off their period, so its sentencizer ends a sentence
-# there: "the No. | 5 seed", "Lt. | Col. | Jones". Joined again when what follows is what the
-# abbreviation stands before (a number; a name or another title). Capitalised only: "he said no.
-# 5 people left" is two sentences.
-_BEFORE_NUMBER = re.compile(r"(?<![\w.])(?:No|Nos|Vol|Art|Fig|Figs|Sec|Ch|Op|pp)\.$")
-_BEFORE_NAME = re.compile(r"(?<![\w.])(?:Lt|Col|Maj|Sgt|Capt|Cpl|Pvt|Cmdr|Brig|Supt|Insp|Det|Const|Hon|Fr)\.$")
-
-
-# words that start a sentence, never a name: "…was promoted to Sgt. The next day…" stays two
-_STARTERS = frozenset(
-    "The A An He She It They We I You This That These Those But And Or So Then There Here After Before "
-    "In On At As If When While His Her Its Their Our My".split()
-)
+# abbreviations the sentencizer ends a sentence on, joined again (see _abbreviation)
+_BEFORE_NUMBER = re.compile(_EN.before_number)
+_BEFORE_NAME = re.compile(_EN.before_name)
+_STARTERS = _EN.sentence_starters
 
 
 def _abbreviation(prev: str, nxt: str) -> bool:
@@ -398,16 +287,8 @@ def _repair(spans: list[tuple[int, int]], para: str) -> list[tuple[int, int]]:
 
 # ---------------------------------------------------------------- reading units
 
-# first or second person outside quotes: the brief speaking in someone else's voice
-# (case-sensitive, capitalised only where a sentence starts: "US" is a country, "Baby Be Mine" a song)
-_FIRST_PERSON = re.compile(
-    r"\bI\b|\bI['’](?:m|ve|d|ll)\b|\b(?:me|my|mine|myself|we|we['’](?:re|ve|ll|d)|us|our|ours|ourselves|"
-    r"you|you['’](?:re|ve|ll|d)|your|yours)\b|^\W*(?:My|We|We['’](?:re|ve|ll|d)|Our|You|You['’](?:re|ve|ll|d)|Your)\b"
-)
-_ATTRIBUTION = re.compile(
-    rf"\b(?:{_REPORTING}|according to|saying|tells|telling|speaking|in a statement|allegedly|reportedly)\b",
-    re.I,
-)
+_FIRST_PERSON = re.compile(_EN.first_person)  # someone else's voice (case-sensitive)
+_ATTRIBUTION = re.compile(_EN.attribution, re.I)
 MAX_SENTENCE_WORDS = 50  # 96% of the dev articles' sentences are shorter; longer ones are glued captions or lists
 MAX_UNIT_WORDS = 80  # a quote of several sentences is shown whole only up to this length
 MAX_UNIT_SENTENCES = 4  # ... and of at most this many sentences
@@ -454,13 +335,7 @@ def is_speech(text: str) -> bool:
     return led or len(own.strip()) < 0.2 * len(text.strip()) or _FIRST_PERSON.search(own) is not None
 
 
-# what may follow a quotation that ends on a comma: its speaker, named ("…,' Mr Peters revealed",
-# "…," Smith, 45, told the court") or lower case ("…,' he moaned", "…," said Smith), or another
-# quotation ("the words "big," "small"…")
-_SPEAKER_NEXT = re.compile(
-    r"\s*(?:$|[a-z\"“'‘]|(?!(?:The|A|An|This|That|These|Those|It|Its|His|Her|Their|Our|My|There|And|But|In|On|At)\b)"
-    r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}\s+[a-z]+(?:ed|s)\b)"
-)
+_SPEAKER_NEXT = re.compile(_EN.speaker_next)  # what may follow a quotation ending on a comma
 
 
 def speaker_cut(text: str) -> bool:
@@ -498,16 +373,7 @@ def problem(text: str) -> str | None:
     return None
 
 
-# A sentence that leans on the one before it: a connective or a pronoun whose referent is there.
-_LEANS = re.compile(
-    r"^\W*(?:But|And|Or|So|Yet|However|Meanwhile|Still|Also|Instead|Moreover|Furthermore|Nevertheless|Nonetheless|"
-    r"Even so|In addition|As a result|Therefore|Thus|Then|He|She|It|They|His|Her|Its|Their|Him|Them|This|These|Those|"
-    r"That|Such|The latter|The former|Both|Neither|Another|Others?|"
-    # a noun that names what the sentence before said: "The action will restore…" (a quality TLDR
-    # the gate pasted in, ECB+ 9_1ecbplus), "The move comes after…"
-    r"The (?:actions?|move|decision|step|measure|announcement|incident|development|changes?)"
-    r"(?! (?:of|by|to|in|on|at|against)\b))\b"
-)
+_LEANS = re.compile(_EN.leans)  # a connective or a pronoun whose referent is the sentence before
 
 
 def stands_alone(text: str) -> bool:
@@ -649,11 +515,7 @@ class Said:
 
 
 # words that carry no content of their own (the gate's too)
-FUNCTION_WORDS = frozenset(
-    "a an the and or but of to in on at for by with from as is are was were be been has have had it its "
-    "this that these those will would can could may might not no also than then there their they he she "
-    "we you i his her our your into over under about after before while which who what when where".split()
-)
+FUNCTION_WORDS = _EN.function_words
 
 
 def adds_nothing(sentence: str, to: str) -> bool:
@@ -670,22 +532,6 @@ def adds_nothing(sentence: str, to: str) -> bool:
 # (``defects.py``) has its own, simpler rules for the same defects on purpose: it grades these.
 
 SHORT_ARTICLE_WORDS = 300  # an article this long gets a summary of two sentences or more
-
-# a connective may come first: "Finally, the article discusses…", "Also, it mentions…"
-CONNECTIVE = (
-    r"(?:(?:Finally|Additionally|Also|Moreover|Furthermore|In addition|Lastly|Overall|However|Meanwhile),?\s+)?"
-)
-META_OPENER = re.compile(
-    rf"^{CONNECTIVE}(?:(?:In|According to|As (?:stated|reported|described|mentioned) in) (?:the|this) "
-    r"(?:article|text|passage|story|piece|news (?:article|story|report))\b"
-    # not "The Article 50 talks", "The text of the bill"
-    r"|(?:The|This) (?:article|text|passage|news (?:article|story)|summary)\b(?!\s+(?:\d|of\b))"
-    r"|(?:The|This) (?:story|piece|author|writer|report) (?:also )?(?:discuss|describ|highlight|explor|focus|detail|"
-    r"mention|talk|cover|outline|examin|provid|present|delv|shed|touch|emphasi[sz]|underscor|reflect)"
-    r"|(?:It|This) (?:also )?(?:discusses|describes|highlights|explores|focuses on|details|mentions|touches on|"
-    r"covers|reports on|goes on to)\b)",
-    re.I,
-)
 
 
 def loop(sentence: str) -> str | None:
@@ -715,8 +561,8 @@ def share_read(end: int, text: str) -> float:
 
 # ---------------------------------------------------------------- entity names
 
-_POSSESSIVE = re.compile(r"(?:['’]s|['’])$")
-LEADING_DET = re.compile(r"^(?:the|a|an)\s+", re.I)
+_POSSESSIVE = re.compile(_EN.possessive)
+LEADING_DET = re.compile(_EN.leading_det, re.I)
 
 
 def canonical(name: str) -> str:
@@ -743,72 +589,3 @@ def take_words(items: Iterable[T], limit: int, words: Callable[[T], int]) -> lis
         out.append(item)
         total += n
     return out
-
-
-# ---- web addresses: where a sentence may send its reader ----------------------------------
-
-# A URL as prose carries it: a scheme ("https://", "ftp://") or "www.", up to a space, a quote or
-# an angle bracket; sentence punctuation after it is cut off by ``web_addresses``.
-# (A scheme has at most 20 characters: "a.a.a…" is not scanned to its end from every letter.)
-URL = re.compile(r"\b(?:[a-z][a-z0-9+.-]{0,19}://|www\.)[^\s<>\"'`]+", re.I)
-# An e-mail address (its host is any dotted name: the "@" already says it is an address)
-EMAIL = re.compile(r"(?<![\w.+-])(?:mailto:)?[\w.+-]+@(?:[a-z0-9-]+\.)+[a-z]{2,}(?![\w-])", re.I)
-# A host name in prose ("evil.example", "bbc.co.uk") with the port and path that follow it
-# ("evil.example/cloud-rules"). The pattern alone also finds "Node.js" and "report.pdf": a match
-# is an address only when :func:`top_level_domain` says so. Not after "@", "." or "/" (a part of an
-# e-mail address or of a longer name), never followed by another label.
-DOMAIN = re.compile(
-    r"(?<![\w@./-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?P<tld>[a-z]{2,63})(?![\w-]|\.[a-z0-9])"
-    r"(?::\d{1,5})?(?:/[^\s<>\"'`]*)?",
-    re.I,
-)
-# Top-level names reserved for examples, tests and Tor (RFC 2606, 6761, 7686): not on the public
-# suffix list, yet a reader takes "evil.example" for an address as readily as "evil.com"
-RESERVED_TLDS = frozenset({"example", "test", "invalid", "localhost", "onion"})
-# what ends a sentence or an aside after an address, not part of it
-_ADDRESS_TAIL = ".,;:!?)]}'\"’”»"
-
-
-def top_level_domain(label: str) -> bool:
-    """Is ``label``, the last of a dotted name, a top-level domain a reader would take the name
-    for an address by? It must be written in lower case letters (two or more: "e.g.", "U.S.",
-    "2.13.0" and decimals never match) and be a TLD on the public suffix list the ``tld`` package
-    ships (read from its bundled snapshot, no network) or a reserved one: "Node.js", "report.pdf"
-    and "setup.cfg" are not addresses. A capitalised one ("ASP.NET") is left to the name check,
-    which wants each capitalised word in the article anyway."""
-    if not (label.isascii() and label.isalpha() and label.islower() and len(label) >= 2):
-        return False
-    if label in RESERVED_TLDS:
-        return True
-    from tld import is_tld
-
-    return bool(is_tld(label, search_private=False))
-
-
-def _address_end(text: str, start: int, end: int) -> int:
-    """``end`` moved back over the sentence punctuation that follows an address ("…/rules.",
-    "(see evil.example)"); a closing bracket the address opened stays (".../Foo_(bar)")."""
-    while end > start and text[end - 1] in _ADDRESS_TAIL:
-        if text[end - 1] == ")" and text.count("(", start, end) >= text.count(")", start, end):
-            break
-        end -= 1
-    return end
-
-
-def web_addresses(text: str) -> list[tuple[int, int, str]]:
-    """The URLs, e-mail addresses and bare domains of ``text``: (start, end, kind) in text order,
-    kind ``url`` (a scheme, "www." or a path), ``email`` or ``domain``. Each kind is looked for in
-    what the ones before left: the host of a URL or an e-mail address is not a domain of its own."""
-    found: list[tuple[int, int, str]] = []
-    rest = text
-    for pattern in (URL, EMAIL, DOMAIN):
-        for m in pattern.finditer(rest):
-            if pattern is DOMAIN and not top_level_domain(m.group("tld")):
-                continue
-            end = _address_end(text, m.start(), m.end())
-            kind = "url" if pattern is URL else "email" if pattern is EMAIL else "domain"
-            if kind == "domain" and re.search(r"[:/]", text[m.start() : end]):
-                kind = "url"  # "evil.example/cloud-rules": a URL without its scheme
-            found.append((m.start(), end, kind))
-            rest = rest[: m.start()] + " " * (end - m.start()) + rest[end:]
-    return sorted(found)

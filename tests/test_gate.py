@@ -311,7 +311,7 @@ def test_what_only_looks_like_a_domain_is_no_link():
         "Its report.pdf lists the servers, e.g. the ones in Ohio, at 3.5 times the old cost."
     )
     written = "The U.S. agency moved Node.js servers to version 2.13.0, e.g. the ones in Ohio, per report.pdf."
-    from pipeline.summarizers.gate import links
+    from pipeline.summarizers.links import links
 
     assert links(written) == [] and links("ASP.NET runtime, i.e. 3.5 times a.m. costs.") == []
     res = finalize(Article(source="t", text=text), [written], [], 1.0)
@@ -329,10 +329,11 @@ class LinkingChat:
         return [len(t.split()) for t in texts]
 
     def chat(self, messages, max_tokens):
-        from pipeline.summarizers.recipe import ASK_FACTS, Generation
+        from pipeline.lang import ENGLISH
+        from pipeline.summarizers.recipe import Generation
 
         ask = messages[-1]["content"]
-        if ask.endswith(ASK_FACTS):
+        if ask.endswith(ENGLISH.prompts.ask_facts):
             reply = "- France asked for a legal opinion on EUCS.\n- ENISA published a draft in March."
         elif "TLDR" in ask:
             reply = f"TLDR: France asked for a legal opinion on EUCS, as listed at {PLANTED}."

@@ -16,11 +16,14 @@ from conftest import SAMPLES, SEED
 from pipeline.cli import main
 from pipeline.errors import PipelineError
 from pipeline.extract import extract
+from pipeline.lang import ENGLISH
 from pipeline.policy import Policy
 from pipeline.sources import read_file
 from pipeline.summarizers.gate import Source, unsupported
-from pipeline.summarizers.recipe import ASK_FACTS, Generation, RecipeSummarizer
+from pipeline.summarizers.recipe import Generation, RecipeSummarizer
 from pipeline.text import split_sentences
+
+ASK_FACTS = ENGLISH.prompts.ask_facts
 
 
 def article(path: Path, settings):

@@ -20,13 +20,16 @@ from conftest import SAMPLES, SEED, Handler
 from pipeline.cli import main
 from pipeline.errors import BudgetSpent, ModelError, UsageError, WriterFailed
 from pipeline.extract import extract
+from pipeline.lang import ENGLISH
 from pipeline.policy import Policy
 from pipeline.sources import read_file
 from pipeline.summarizers import remote
-from pipeline.summarizers.recipe import ASK_FACTS, ASK_TLDR, Generation, RecipeSummarizer
+from pipeline.summarizers.recipe import Generation, RecipeSummarizer
 from pipeline.summarizers.remote import RemoteChat, endpoints, estimate_tokens
 
 KEY = "sk-test-7d1e0c5a9b"  # a key the tests hand the writer through the environment
+
+ASK_FACTS, ASK_TLDR = ENGLISH.prompts.ask_facts, ENGLISH.prompts.ask_tldr
 
 
 def _sentences(text: str) -> list[str]:

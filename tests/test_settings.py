@@ -182,3 +182,45 @@ def test_the_command_line_says_where_a_bad_number_came_from(tmp_path: Path, monk
     assert r.exit_code == 4 and r.stderr.splitlines() == [
         f"newsbrief: error: config file {cfg}: words_per_minute must be between 1 and 10,000, not 0 [error]"
     ]
+
+
+# ---------------------------------------------------------------- house round 3 item 1: a table of languages
+
+
+def test_each_language_names_its_models_in_one_table_row(tmp_path: Path):
+    """The NER model and the encoder are the [languages] table's; a config file sets a row's
+    models or adds a language's row, and the single-model settings still set the "en" row."""
+    from pipeline.settings import explain_settings
+
+    s = load_settings(env={})
+    assert (s.ner_model, s.fast_model) == ("en-core-web-sm", "minilm-l6")
+    assert [(k, v) for k, v, _ in explain_settings(env={}) if k.startswith("languages.")] == [
+        ("languages.en.ner_model", "en-core-web-sm"),
+        ("languages.en.encoder", "minilm-l6"),
+    ]
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[languages.en]\nner_model = "my-ner"\n[languages.de]\nner_model = "de-ner"\nencoder = "de-enc"\n')
+    s = load_settings(env={"NEWSBRIEF_CONFIG": str(cfg)})
+    assert (s.ner_model, s.fast_model, s.languages["de"].encoder) == ("my-ner", "minilm-l6", "de-enc")
+    rows = {k: where for k, _, where in explain_settings(env={"NEWSBRIEF_CONFIG": str(cfg)})}
+    assert rows["languages.de.encoder"] == f"config file {cfg}" and rows["languages.en.encoder"] == "default"
+    s = load_settings(env={"NEWSBRIEF_NER_MODEL": "old-ner", "NEWSBRIEF_FAST_MODEL": "old-enc"})
+    assert (s.ner_model, s.fast_model) == ("old-ner", "old-enc")
+    assert load_settings(env={}).ner_model == "en-core-web-sm"  # the packaged row is not changed
+
+
+@pytest.mark.parametrize(
+    "content, needle",
+    [
+        ('[languages.en]\nnerr_model = "x"\n', "unknown setting 'languages.en.nerr_model'"),
+        ('[languages.de]\nner_model = "x"\n', "a new language names its encoder"),
+        ("[languages.en]\nencoder = 3\n", "'languages.en.encoder': cannot use 3 as a model name"),
+        ('languages = "en"\n', "cannot use 'en' as a table of languages"),
+    ],
+)
+def test_a_bad_language_row_is_a_clear_error(tmp_path: Path, content: str, needle: str):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(content)
+    with pytest.raises(PipelineError, match=re.escape(needle)) as info:
+        load_settings(env={"NEWSBRIEF_CONFIG": str(cfg)})
+    assert str(cfg) in str(info.value.source)

@@ -3,9 +3,10 @@ import pytest
 from conftest import SAMPLES, SEED
 
 from pipeline.document import Article, SummarySentence
+from pipeline.recent import Recent
 from pipeline.summarizers.base import paragraphs_of
 from pipeline.summarizers.extractive import Prepared, RankerOptions, mmr, prepare, select
-from pipeline.text import Said, _Recent, _split, near_duplicate, split_sentences
+from pipeline.text import Said, _split, near_duplicate, split_sentences
 
 
 def test_split_sentences_offsets_point_into_the_text():
@@ -31,7 +32,7 @@ def test_a_text_split_again_gives_the_same_sentences_and_the_callers_list_is_its
 
 
 def test_recently_split_texts_are_kept_within_a_budget_of_characters():
-    kept: _Recent[str] = _Recent(240)  # eight texts of 30 characters
+    kept: Recent[str] = Recent(240)  # eight texts of 30 characters
     for c in "abcdefgh":
         kept.put(c * 30, c.upper())
     assert kept.get("a" * 30) == "A"  # now the most recently used

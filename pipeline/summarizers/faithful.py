@@ -34,6 +34,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..lang import ENGLISH
 from ..relations import Verdict
 from .source import Source, content_words, support
 
@@ -52,7 +53,7 @@ NOVEL_ALONE = 0.25
 # have: "entity"); "speaker" (a quote shown without who said it) is a reader defect, reported as such
 CONTRADICTS = frozenset({"number", "negation", "roles", "attribution", "entity"})
 _TOKEN = re.compile(r"\w+(?:[-']\w+)*")
-_SUFFIX = re.compile(r"(?:ing|ed|es|s|ly)$")
+_SUFFIX = re.compile(ENGLISH.suffixes)  # a crude English stemmer (pipeline/lang/en.py)
 
 
 @dataclass(slots=True)

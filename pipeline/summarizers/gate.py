@@ -19,16 +19,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..document import Article, SummarySentence
+from ..lang import ENGLISH
 from ..text import (
-    CONNECTIVE,
     CVE_ID,
-    FUNCTION_WORDS,
     MAX_SENTENCE_WORDS,
-    META_OPENER,
     SHORT_ARTICLE_WORDS,
     Sentence,
     Unit,
@@ -39,197 +36,29 @@ from ..text import (
     split_sentences,
     stands_alone,
     take_words,
-    web_addresses,
 )
 from .base import SummaryResult, paragraphs_of, summary_budget, trimmed
 from .faithful import Grams, judge
+from .links import blanked, linked, links, still_reads, without_links
 from .source import NUMBER as _NUMBER
 from .source import Source, content_words, support
 from .source import normalized as _norm
 from .source import ranked as _ranked
 
 _CVE = re.compile(rf"\b{CVE_ID}\b", re.IGNORECASE)
-# a run of capitalised words ("European Cybersecurity Certification Group", "SecNumCloud", "EU-US")
-_NAME = re.compile(r"\b[A-Z][\w’'&-]*(?:\s+(?:of|for|and|the|de|du|des)?\s*[A-Z][\w’'&-]*)*")
+# The gate reads generated text with no language at hand: English, as all text was read before
+# languages had a room (``pipeline/lang/``, whose words these are).
+_EN = ENGLISH
+_NAME = re.compile(_EN.name_run)  # a run of capitalised words ("European Cybersecurity Certification Group")
 _PAREN = re.compile(r"\s*\([^()]*\)")
-_STOP = FUNCTION_WORDS
-
-
-def _openers() -> frozenset[str]:
-    from spacy.lang.en.stop_words import STOP_WORDS
-
-    return frozenset(STOP_WORDS) | _STOP
-
-
-_OPENERS = _openers()  # function words that open sentences capitalised without being names
-
-
-# ---- links and markup: where a sentence sends its reader ----------------------------------
-# A prompt-injected writer needs no invented name or number: "…, as listed at
-# https://evil.example/cloud-rules" appended to a faithful sentence reached the TLDR, the HTML
-# digest and the Atom feed. Links are claims like names: the article must have them.
-
-# an element whose content is code, not words: it goes whole ("<script>alert(1)</script>")
-_ELEMENT = re.compile(r"<(script|style|iframe|object|embed|template|noscript)\b[^>]*>.*?</\1\s*>", re.I | re.S)
-# an HTML tag or comment: "<a href=…>", "</a>", "<img …/>", "<!-- … -->"; "a < b" is none
-_TAG = re.compile(r"<!--.*?-->|</?[a-z][a-z0-9:-]*(?:\s[^<>]*)?/?>", re.I | re.S)
-_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^()\s]*(?:\s+\"[^\"]*\")?\)")  # ![x](y): goes whole
-_MD_LINK = re.compile(r"\[([^\]]*)\]\([^()\s]*(?:\s+\"[^\"]*\")?\)")  # [x](y): its words x stay
-# (pattern, the group whose words stay when the markup goes) in the order they are looked for:
-# a tag's or a Markdown link's URL belongs to it
-_MARKUP = ((_ELEMENT, 0), (_TAG, 0), (_MD_IMAGE, 0), (_MD_LINK, 1))
-
-
-@dataclass(frozen=True, slots=True)
-class Link:
-    """A place a sentence sends its reader, as written at ``start:end`` of it."""
-
-    start: int
-    end: int
-    text: str
-    kind: str  # url | email | domain | markup
-    keep: str = ""  # what stays of it when it goes: a Markdown link's words
-
-
-def links(sentence: str) -> list[Link]:
-    """The markup, URLs, e-mail addresses and domains of ``sentence``, in text order. Each is
-    looked for in what markup left: the URL of a tag or a Markdown link is part of it."""
-    found: list[Link] = []
-    rest = sentence
-    for pattern, group in _MARKUP:
-        marks = [Link(m.start(), m.end(), m.group(), "markup", m.group(group) if group else "")
-                 for m in pattern.finditer(rest)]  # fmt: skip
-        found += marks
-        rest = _blanked(rest, marks)
-    found += [Link(a, b, sentence[a:b], kind) for a, b, kind in web_addresses(rest)]
-    return sorted(found, key=lambda k: k.start)
-
-
-def _blanked(text: str, spans: Sequence[Link]) -> str:
-    """``text`` with the spans blanked out (offsets kept)."""
-    for k in spans:
-        text = text[: k.start] + " " * (k.end - k.start) + text[k.end :]
-    return text
-
-
-def _squashed(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
-# what may follow an address the article gives, after the part the sentence gives: nothing of a
-# longer address, only the punctuation of the sentence or aside it ends ("…/rules/).", "…/rules")
-_ADDRESS_ENDS = r"(?=[/.,;:!?)\]}>'\"’”»]*(?:\s|$))"
-_HOST_ENDS = r"(?![\w-]|\.[\w-])"  # a host name ends: not "evil.example.com", not "evil.examples"
-
-
-def linked(link: Link, src: Source) -> bool:
-    """Does the article have ``link``? Markup: literally (case and spacing aside). A URL: as an
-    address, with or without its scheme, "www." or a closing slash; a domain or an e-mail address:
-    as one, or inside a URL (its host), compared case-insensitively."""
-    if link.kind == "markup":
-        return _squashed(link.text) in _squashed(src.text)
-    bare = re.sub(r"^(?:mailto:|[a-z][a-z0-9+.-]*://)?(?:www\.)?", "", link.text.lower()).rstrip("/")
-    if link.kind == "email":
-        pattern = rf"(?<![\w.+-]){re.escape(bare)}{_HOST_ENDS}"
-    elif "/" in bare or ":" in bare:
-        pattern = rf"(?<![\w-]){re.escape(bare)}{_ADDRESS_ENDS}"
-    else:  # a host alone: as a domain, or the host of a URL of the article
-        pattern = rf"(?<![\w-]){re.escape(bare)}{_HOST_ENDS}"
-    return re.search(pattern, src.text.lower()) is not None
-
-
-# Words that only lead in to an address: they go with it. "…, as listed at <url>", "…, available
-# on the website <url>", "…: <url>", "Visit <url>", "…at <url>". A participle ("listed") goes
-# only after "as" or a comma: "The rules are listed at <url>." keeps "The rules are listed."
-_SAID_WHERE = r"(?:listed|published|posted|detailed|described|outlined|explained|shown|available|found|reported|hosted)"
-_LEAD_IN = re.compile(
-    rf"(?:\s*[,;:—–]\s*(?:as\s+)?(?:{_SAID_WHERE}\s+)?|\s+as\s+{_SAID_WHERE}\s+|\s+|^)"
-    r"(?:(?:see|visit|contact|e-?mail|write\s+to|go\s+to|read\s+more|more|details|information|info)\s+)?"
-    r"(?:(?:online\s+)?(?:at|on|via|from|under|in)\s+)?"
-    r"(?:(?:the|its|their|this|our|a)\s+)?(?:(?:website|web\s+site|site|page|web\s*page|link|address|url)\s*:?\s*)?$",
-    re.I,
-)
-# an aside that holds only an address and such words goes whole: "(see evil.example)", "[source: …]"
-_ASIDE_WORDS = re.compile(
-    r"^(?:[\s,;:.—–-]*(?:see|also|visit|via|at|on|from|in|source|sources|more|details|info|information|read|here|online"
-    r"|available|the|full|official|website|web|site|page|link|e\.g|cf|contact|e-?mail|for)\b)*[\s,;:.—–-]*$",
-    re.I,
-)
-
-
-def _aside(text: str, link: Link) -> tuple[int, int] | None:
-    """The bracketed aside around ``link`` when the rest of it only leads in to it."""
-    opened = max(text.rfind("(", 0, link.start), text.rfind("[", 0, link.start))
-    if opened < 0:
-        return None
-    closed = text.find(")" if text[opened] == "(" else "]", link.end)
-    inside = text[opened + 1 : link.start] + " " + text[link.end : closed]
-    if closed < 0 or any(c in inside for c in "()[]") or not _ASIDE_WORDS.match(inside):
-        return None
-    return opened, closed + 1
-
-
-def _tidy(text: str) -> str:
-    """The punctuation a cut leaves fixed: no empty brackets, no space before a comma or a full
-    stop, no comma before a full stop, no punctuation opening the sentence."""
-    text = re.sub(r"\(\s*\)|\[\s*\]|<\s*>", " ", text)
-    text = re.sub(r"\s+([,.;:!?)\]])", r"\1", " ".join(text.split()))
-    text = re.sub(r"[,;:—–-]+(?=[.!?](?:['’\"”)]*)$)", "", text)
-    text = re.sub(r"([,;:])[,;:]+", r"\1", text)
-    return re.sub(r"^[\s,;:.—–-]+", "", text)
-
-
-def _cut(text: str, link: Link) -> str:
-    """``text`` without ``link`` (untidied: the offsets before it stay): markup gives way to its
-    words; an address goes with its aside, or with the words that lead in to it and, when those
-    open with a comma or a dash, the one that closes them ("rules, posted on evil.example, drop")."""
-    if link.kind == "markup":
-        return f"{text[: link.start]} {link.keep} {text[link.end :]}"
-    span = _aside(text, link)
-    if span is None:
-        lead = _LEAD_IN.search(text, 0, link.start)
-        start, end = (lead.start() if lead else link.start), link.end
-        opener = text[start : link.start].lstrip()[:1]
-        if opener in (",", "—", "–") and text[end:].lstrip()[:1] == opener:
-            end = text.index(opener, end) + 1
-        span = (start, end)
-    return f"{text[: span[0]]} {text[span[1] :]}"
-
-
-def without_links(text: str, src: Source) -> tuple[str, list[str]]:
-    """``text`` without the links and markup the article does not have, and those it lost. Cut
-    from the last back (each cut leaves the text before it as it was), then looked for again: a
-    Markdown link's words may hold another. Every cut shortens the text, so this ends."""
-    lost: list[str] = []
-    while True:
-        bad = [k for k in links(text) if not linked(k, src)]
-        if not bad:
-            return text, lost
-        lost += [k.text for k in bad]
-        for k in reversed(bad):
-            text = _cut(text, k)
-        text = _tidy(text)
-
-
-# words a sentence cannot end on: what a cut left dangling ("The rules are listed at.", "…for the.")
-_DANGLING = frozenset("a an the at on via from to of by with for and or but is are was were be see visit".split())
-
-
-def still_reads(cut: str, before: str) -> bool:
-    """Is what a cut left of ``before`` still a sentence: three content words or more, not ending
-    on a word that wants another after it, and no more a fragment or unfinished than it was (a
-    reply's last sentence without its full stop is the later checks' to judge, as it always was)."""
-    words = re.findall(r"[\w'’-]+", cut)
-    if len(content_words(cut)) < 3 or not words or words[-1].lower() in _DANGLING:
-        return False
-    now = problem(cut)
-    return now not in ("empty", "fragment", "unfinished") or now == problem(before)
+# function words that open sentences capitalised without being names (spaCy's list imports spaCy)
+_OPENERS = _EN.stop_words() | _EN.function_words
 
 
 def claims(sentence: str) -> list[tuple[str, bool]]:
     """The checkable claims of a sentence: identifiers, numbers, names; with "opens the sentence".
     Its links are claims checked whole (:func:`links`), so their parts are none of these."""
-    rest = _blanked(sentence, links(sentence))
+    rest = blanked(sentence, links(sentence))
     out = [(m.group(0), False) for m in _CVE.finditer(rest)]
     rest = _CVE.sub(" ", rest)
     out += [(n, False) for n in _NUMBER.findall(rest)]
@@ -287,16 +116,11 @@ MIN_GROUNDING = 0.5  # share of a sentence's content words that must occur in th
 # longer "sentences" are mostly unsplit runs of photo captions ("Sale: Actor ... Cabinets: A pair
 # of ... Portrait: ..."), which put 200-word blocks of caption text into summaries; captions,
 # half quotes and quotes without their speaker are as bad. Such a sentence is dropped instead.
-# "The article reports that X." says X: the frame is cut; a sentence that only talks about the
-# article ("The article discusses the closures.") says nothing the brief's other sentences do not
-_META_THAT = re.compile(
-    rf"^{CONNECTIVE}(?:(?:The|This) (?:article|text|story|piece|author|writer)|It) (?:also )?"
-    r"(?:reports|says|states|notes|explains|mentions|adds|reveals|confirms|highlights|emphasi[sz]es|suggests) that\s+",
-    re.I,
-)
-_META_ACCORDING = re.compile(
-    r"^(?:According to|As (?:stated|reported|mentioned) in) (?:the|this) (?:article|text|story),?\s+", re.I
-)
+# "The article reports that X." says X: the frame is cut (``reframe``); a sentence that only talks
+# about the article ("The article discusses the closures.") says nothing the brief's others do not
+META_OPENER = re.compile(_EN.meta_opener, re.I)  # talks about a text, not the news
+_META_THAT = re.compile(_EN.meta_that, re.I)
+_META_ACCORDING = re.compile(_EN.meta_according, re.I)
 
 
 def problems(sentence: str, src: Source) -> list[str]:

@@ -35,6 +35,7 @@ from typing import Any, Protocol
 
 from ..document import Article
 from ..errors import BudgetSpent, ModelError, WriterFailed
+from ..lang import ENGLISH, language
 from ..settings import Settings
 from ..text import Sentence, share_read, take_words
 from .base import SummaryResult
@@ -45,33 +46,7 @@ log = logging.getLogger(__name__)
 
 Message = dict[str, str]
 
-SYSTEM = (
-    "You are a careful news editor. Use only information stated in the article. "
-    "Do not add information. Do not expand acronyms."
-)
-ASK_FACTS = "List the key facts of this article as short bullet points, in the order of the article."
-# The brief states the news in its own voice, like the seed document: 10 of 40 unseen quality
-# briefs opened "The article discusses…". The asks say so; the gate cuts or drops what slips
-# through (``gate.reframe``). The system prompt and the facts step are unchanged, so the facts
-# (and the article's prompt cache) are the same as before.
-NEWS_VOICE = 'State the news directly; never write "the article" or "the text".'
-ASK_TLDR = (
-    f"Write a one-sentence TLDR of at most 30 words using only these facts. {NEWS_VOICE} Reply with the sentence only."
-)
-ASK_PARAGRAPHS = (
-    "Write two short paragraphs (about 60 words each) that summarize the article using only these "
-    "facts: the first paragraph from the first half of the facts, the second from the second half. "
-    f"Do not add information, do not expand acronyms. {NEWS_VOICE} Separate the paragraphs with a "
-    "blank line. Reply with the paragraphs only."
-)
-# A TLDR the support check flagged is asked for again in its own conversation (the article and
-# its facts are the cached prefix, so only this turn is new), told what its words lacked: a
-# sentence cut from one support sentence made a poor headline ("One expert suggested…").
-ASK_TLDR_AGAIN = (
-    "That TLDR says something the article does not ({why}). Write the TLDR again: one sentence of at most 30 "
-    f"words that states the article's main news using only what the article says. {NEWS_VOICE} "
-    "Reply with the sentence only."
-)
+# What the writer is told is the article's language's (``pipeline/lang/``: ``Prompts``).
 REWRITE_TOKENS = 70
 FACTS_TOKENS = 220
 TLDR_TOKENS = 60
@@ -135,7 +110,7 @@ class Stats:
 
 
 _BULLET = re.compile(r"^\s*(?:[-*•·]|\d+[.)])\s+", re.MULTILINE)
-_LABEL = re.compile(r"^\s*(?:\*\*)?(?:tl;?dr|summary|paragraph \d|(?:first|second) paragraph)\s*:?(?:\*\*)?:?\s*", re.I)
+_LABEL = re.compile(ENGLISH.prompts.reply_label, re.I)  # "TLDR:", "First paragraph:" (the prompts' words)
 
 
 _SPECIAL = re.compile(r"<\|[^|>]*\|>|</?s>|<(?:start|end)_of_turn>")
@@ -174,7 +149,10 @@ class RecipeSummarizer:
         self._pool: ThreadPoolExecutor | None = None
         self._finish = threading.Lock()  # the gate and spaCy run one article at a time
         self.deadline: float | None = None  # time.monotonic() at which the run's budget ends
-        fixed = sum(chat.count_tokens([SYSTEM, ASK_FACTS, ASK_TLDR, ASK_PARAGRAPHS])) + 6 * TURN_TOKENS
+        # counted on the English prompts, the only ones so far: a language whose prompts are longer
+        # needs its own count here
+        p = ENGLISH.prompts
+        fixed = sum(chat.count_tokens([p.system, p.ask_facts, p.ask_tldr, p.ask_paragraphs])) + 6 * TURN_TOKENS
         # one conversation holds: article + facts + paragraph request + paragraphs
         self.single_budget = chat.context - fixed - 40 - FACTS_TOKENS - PARAGRAPH_TOKENS
         # a map call holds: one chunk + facts
@@ -222,15 +200,16 @@ class RecipeSummarizer:
     def summarize_one(self, article: Article) -> SummaryResult:
         self._in_budget()
         src = Source.of(article.text)
-        head = f"Title: {article.title}\n\n" if article.title else ""
+        p = language(article.language).prompts
+        head = p.title.format(title=article.title) if article.title else ""
         count = _Memo(self.chat.count_tokens)  # a text (a chunk, a window of a long sentence) is counted once
         counts, exact = self._counts(src.sentences, count)  # counted once, packed twice
         whole = chunk(src.sentences, count, self.single_budget, counts)
         if len(whole) <= 1:
             text = whole[0].text if whole else article.text
             convo: list[Message] = [
-                {"role": "system", "content": SYSTEM},
-                {"role": "user", "content": f"{head}Article:\n{text}\n\n{ASK_FACTS}"},
+                {"role": "system", "content": p.system},
+                {"role": "user", "content": p.article.format(head=head, text=text, ask=p.ask_facts)},
             ]
             facts = self._ask(convo, FACTS_TOKENS)
             convo.append({"role": "assistant", "content": facts})
@@ -240,31 +219,37 @@ class RecipeSummarizer:
             read = parts[: self.max_chunks]
             notes = []
             for i, part in enumerate(read, 1):
-                where = f"part {i} of {len(parts)} of the article"
+                where = p.part.format(i=i, n=len(parts))
                 ask = [
-                    {"role": "system", "content": SYSTEM},
-                    {"role": "user", "content": f"{head}Article ({where}):\n{part.text}\n\n{ASK_FACTS}"},
+                    {"role": "system", "content": p.system},
+                    {
+                        "role": "user",
+                        "content": p.article_part.format(head=head, where=where, text=part.text, ask=p.ask_facts),
+                    },
                 ]
                 notes.append(clean_reply(self._ask(ask, FACTS_TOKENS)))
             facts = "\n".join(f"- {line}" for n in notes for line in n.splitlines() if line.strip())
-            convo = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": f"{head}Key facts:\n{facts}"}]
-            convo.append({"role": "assistant", "content": "Noted."})
+            convo = [
+                {"role": "system", "content": p.system},
+                {"role": "user", "content": p.key_facts.format(head=head, facts=facts)},
+            ]
+            convo.append({"role": "assistant", "content": p.noted})
             coverage = 1.0 if len(read) == len(parts) else share_read(read[-1].end, article.text)
-        tldr = self._ask([*convo, {"role": "user", "content": ASK_TLDR}], TLDR_TOKENS)
+        tldr = self._ask([*convo, {"role": "user", "content": p.ask_tldr}], TLDR_TOKENS)
         tldr_sents = sentences_of(" ".join(clean_reply(tldr).split()))
         if self.settings.quality_summary == "ranker":
             paragraphs = [self._ranked(article)]
         else:
-            paras = self._ask([*convo, {"role": "user", "content": ASK_PARAGRAPHS}], PARAGRAPH_TOKENS)
+            paras = self._ask([*convo, {"role": "user", "content": p.ask_paragraphs}], PARAGRAPH_TOKENS)
             paragraphs = self._trim(split_paragraphs(paras))
-        asked = [*convo, {"role": "user", "content": ASK_TLDR}, {"role": "assistant", "content": tldr}]
+        asked = [*convo, {"role": "user", "content": p.ask_tldr}, {"role": "assistant", "content": tldr}]
 
         def rewrite(sentence: str, support: list[str], why: str, alone: bool) -> str | None:
             # the TLDR only (the gate asks for nothing else), again in its conversation. A summary
             # sentence is not written again: read against their articles, 22 that the writer
             # re-wrote from their support sentence had 4 fact errors (who did what swapped, which
             # no word-level check sees) and 5 misleading ones; its support sentence takes its place
-            ask = [*asked, {"role": "user", "content": ASK_TLDR_AGAIN.format(why=why)}]
+            ask = [*asked, {"role": "user", "content": p.ask_tldr_again.format(why=why)}]
             first = sentences_of(" ".join(clean_reply(self._ask(ask, REWRITE_TOKENS)).split()))
             return first[0] if first else None
 

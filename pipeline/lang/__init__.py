@@ -1,0 +1,116 @@
+"""The language room: every word list, pattern and prompt text the pipeline reads a language by,
+as one frozen :class:`Language` record per language (``en.py`` builds ``ENGLISH``), picked by an
+article's ``language`` with :func:`language`.
+
+The mechanisms stay where they are (``text.py`` splits sentences and recognises furniture,
+``summarizers/gate.py`` checks generated sentences, ``relations.py`` reads parses,
+``summarizers/recipe.py`` asks the writer) and read their words from here, as spaCy's pipeline
+reads ``spacy/lang/<code>/``: a second language is one module here plus one row of the settings'
+``[languages]`` table (its NER model and sentence encoder), not edits in eight files.
+
+Patterns are regex source strings, compiled where they are used with the flags the mechanism
+gives them; word lists are frozensets (or space-separated words, where a pattern is built from
+them). The reader-defect check (``defects.py``) keeps its own lists on purpose: it grades what
+these filter.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Prompts:
+    """What the LLM writer (``summarizers/recipe.py``) is told, and the frame around the article."""
+
+    system: str  # the system prompt of every conversation
+    ask_facts: str  # step 1: the article's key facts
+    ask_tldr: str  # step 2: the TLDR from the facts
+    ask_paragraphs: str  # step 3: the Article Summary's paragraphs from the facts
+    ask_tldr_again: str  # a TLDR the support check flagged, asked again; ``{why}`` is what it lacked
+    title: str  # ``{title}``: the article's title, before the article
+    article: str  # ``{head}``, ``{text}``, ``{ask}``: the article and the facts ask
+    article_part: str  # the same for one part of a long article (``{where}``: which part)
+    part: str  # ``{i}``, ``{n}``: which part of the article that is
+    key_facts: str  # ``{head}``, ``{facts}``: the facts of a long article's parts, joined
+    noted: str  # the assistant's turn after the joined facts
+    reply_label: str  # labels a reply opens on that are cut ("TLDR:", "First paragraph:"), re.I
+
+
+@dataclass(frozen=True, slots=True)
+class Language:
+    """One language's words, as the mechanisms read them (one comment per field says who)."""
+
+    code: str  # ISO 639-1, and the spaCy language of the rule-based sentencizer (``spacy.blank``)
+
+    # -- words (text.py, gate.py, source.py, story.py, claims.py, evaluate.py)
+    function_words: frozenset[str]  # words with no content of their own: overlap, grounding, keys
+    stop_words: Callable[[], frozenset[str]]  # spaCy's list (imports spaCy): capitalised openers that are no names
+    sentence_starters: frozenset[str]  # words that open a sentence, never a name after a title abbreviation
+    dangling: frozenset[str]  # words a sentence cannot end on (what a cut left dangling)
+
+    # -- page furniture and captions (text.py)
+    furniture_prefix: str  # furniture glued to a sentence's first words (datelines, share widgets)
+    furniture: str  # a sentence that is furniture through and through
+    caption: str  # photo captions glued into the text
+    not_label: str  # a lookahead: words a caption's label ("Flying high: …") never has
+    glued: str  # two sentences with no full stop between them (a caption glued to the text)
+    seam: str  # two blocks of a page met without a line break ("voteThe"), name prefixes excepted
+
+    # -- sentence splitting (text.py)
+    elisions: str  # after an opening straight quote: an elision, not a quote ('em, '90s)
+    before_number: str  # title abbreviations followed by a number ("No. 5")
+    before_name: str  # title abbreviations followed by a name ("Lt. Col. Jones")
+
+    # -- speech and attribution (text.py, relations.py)
+    reporting_forms: str  # reporting verbs as written (a regex alternation; text checks, no parser)
+    attribution: str  # words that name a speaker in the writer's voice (uses ``reporting_forms``), re.I
+    first_person: str  # first or second person: someone else's voice (case-sensitive)
+    speaker_next: str  # what may follow a quotation that ends on a comma: its speaker
+    reporting_lemmas: frozenset[str]  # reporting verbs as lemmas (parsed text: relations.py)
+    opinion_lemmas: frozenset[str]  # of those, the ones that make what follows an opinion
+    attributed: frozenset[str]  # adverbs and participles that attribute a claim ("reportedly")
+    negators: frozenset[str]  # words that negate a verb besides the parser's ``neg`` relation
+
+    # -- generated text (text.py, gate.py)
+    leans: str  # a sentence that leans on the one before (a connective, a pronoun)
+    connective: str  # a connective that may open a generated sentence
+    meta_opener: str  # a sentence that talks about the article, not the news, re.I
+    meta_that: str  # "The article reports that X": the frame to cut, re.I
+    meta_according: str  # "According to the article, X": the frame to cut, re.I
+    possessive: str  # the possessive ending of a name
+    leading_det: str  # an article opening a name ("the", "a"), re.I
+    name_run: str  # a run of capitalised words with the small words names hold ("Bank of England")
+    said_where: str  # participles that lead in to an address ("listed at", "posted on")
+    lead_in: str  # words that only lead in to an address, cut with it (uses ``said_where``), re.I
+    aside_words: str  # an aside that holds only an address and such words, re.I
+    suffixes: str  # inflection endings the support check strips (a crude stemmer)
+
+    # -- names (entities.py)
+    acronym_stoplist: frozenset[str]  # capitalised abbreviations that are no entity ("CEO", "PDF")
+
+    prompts: Prompts
+
+
+@functools.lru_cache(maxsize=64)  # a page names its language: a few distinct tags
+def language(code: str | None) -> Language:
+    """The language of a BCP 47 tag ("en", "en-GB", "de"): the module of its primary subtag here
+    (its ``LANGUAGE``); English for None or a language with no module yet (everything was read
+    as English before languages had a room, and still is)."""
+    primary = (code or "").split("-")[0].split("_")[0].lower()
+    if primary.isascii() and primary.isalpha() and 2 <= len(primary) <= 3 and primary != "en":
+        try:
+            found = importlib.import_module(f"{__name__}.{primary}")
+        except ModuleNotFoundError:
+            found = None
+        if found is not None and isinstance(getattr(found, "LANGUAGE", None), Language):
+            return found.LANGUAGE
+    return ENGLISH
+
+
+from .en import ENGLISH  # noqa: E402  (en.py builds its record from the classes above)
+
+__all__ = ["ENGLISH", "Language", "Prompts", "language"]
