@@ -1,6 +1,6 @@
 """Alerts: a watched story reaches the reader the night it appears, through their own channel.
 
-After the digest is written (:func:`pipeline.digest.run`), each story on the watchlist that a
+After the digest is written (:func:`pipeline.digest.run_digest`), each story on the watchlist that a
 watch has not alerted about yet is an alert for that watch:
 
 * ``--alert-cmd CMD`` runs the user's command once per alert with one JSON object on stdin

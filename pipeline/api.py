@@ -9,8 +9,7 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .core import Models
-from .core import run as _run
+from .core import Models, summarize_sources
 from .document import Article
 from .errors import PipelineError, UsageError
 from .settings import Settings, load_settings
@@ -76,7 +75,7 @@ def summarize(
 
         articles: Iterator[Article] = enrich([from_text(text, settings, title)], models, 1)
     else:
-        articles = _run([_source(source)], settings, models)
+        articles = summarize_sources([_source(source)], settings, models)
     return _ok(next(iter(articles)))
 
 
@@ -195,7 +194,7 @@ def run(sources: Iterable[str], settings: Settings | None = None, *, mode: str =
     settings = _settings(settings, mode)
     if isinstance(sources, Sequence):  # a list is checked whole before any work: never half a run
         sources = [_source(s, "each source") for s in sources]
-    return _run((_source(s, "each source") for s in sources), settings, Models(settings))
+    return summarize_sources((_source(s, "each source") for s in sources), settings, Models(settings))
 
 
 DOCTOR_TEXT = (

@@ -177,7 +177,7 @@ def _named(articles: list[Article]) -> str:
     return f'"{title[:80]}…"' if len(title) > 80 else f'"{title}"' if title else articles[0].source
 
 
-def run(
+def summarize_sources(
     sources: Iterable[str],
     settings: Settings,
     models: Models | None = None,

@@ -521,7 +521,7 @@ def archive(out: Path, text: str, generated: str, keep: int) -> Path:
     return path
 
 
-def run(
+def run_digest(
     feeds_file: Path,
     settings: Settings,
     since: str,

@@ -349,7 +349,7 @@ def story_brief_audit(
     }
 
 
-def run(
+def evaluate(
     shared: Path,
     settings: Settings,
     tasks: Sequence[str] = (),

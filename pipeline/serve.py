@@ -155,7 +155,7 @@ def start(
     return app, listen(host, port), hosts
 
 
-def run(app: Any, sock: socket.socket) -> None:
+def serve_socket(app: Any, sock: socket.socket) -> None:
     """Serve ``app`` on the socket :func:`listen` made, until interrupted."""
     import uvicorn
 

@@ -542,13 +542,13 @@ def test_the_stories_task_runs_without_score_py_and_each_task_reports_its_wall_t
 
     monkeypatch.setattr(evaluate, "eval_stories", eval_stories)
     monkeypatch.setattr(evaluate, "time", SimpleNamespace(perf_counter=lambda: clock.now))
-    results = evaluate.run(tmp_path, settings, tasks=("stories",))
+    results = evaluate.evaluate(tmp_path, settings, tasks=("stories",))
     assert results == {"stories": {"f1": 0.9}, "wall_seconds": {"stories": 42.0}}
     # a task scored by score.py still needs it, named before any model loads
     from pipeline.errors import PipelineError
 
     with pytest.raises(PipelineError, match="no score.py here"):
-        evaluate.run(tmp_path, settings, tasks=("stories", "entities"))
+        evaluate.evaluate(tmp_path, settings, tasks=("stories", "entities"))
 
 
 def test_the_table_ends_with_the_wall_time_of_each_task():

@@ -758,7 +758,7 @@ def test_a_digest_whose_budget_ends_inside_a_request_shows_that_story_in_fast_mo
     feeds.write_text(_site(stub, 1) + "\n")
     quality = settings.replace(mode="quality", llm_url=stub + "/sleepy", llm_timeout=20.0, relation_check=False,
                                allow_private_addresses=True)  # fmt: skip
-    d = dg.run(feeds, quality, "7d", "4s", "md", tmp_path / "digest.md", None, lambda text: None)
+    d = dg.run_digest(feeds, quality, "7d", "4s", "md", tmp_path / "digest.md", None, lambda text: None)
     assert len(d.stories) == 1 and not d.failures and d.degraded == 1, (d.failures, d.degraded)
     assert d.stories[0].model["summarizer"] == "fake-lead" and "1 in fast mode" in d.tally()
     assert EVENTS[0][0] in (tmp_path / "digest.md").read_text()

@@ -115,7 +115,7 @@ def serve(host: str, port: int, allow_hosts: tuple[str, ...], digests_dir: Path 
         f"answers to Host {', '.join(hosts)})",
         err=True,
     )
-    reader.run(app, sock)
+    reader.serve_socket(app, sock)
 
 
 @main.command("llm-server")
@@ -203,7 +203,7 @@ def eval_cmd(shared: Path, tasks: tuple[str, ...], modes: tuple[str, ...], limit
     """
     from .. import evaluate
 
-    results = evaluate.run(shared, settings_from(**flags), tasks, modes, limit, briefs_out)
+    results = evaluate.evaluate(shared, settings_from(**flags), tasks, modes, limit, briefs_out)
     click.echo(evaluate.table(results))
     values = evaluate.metrics(results)
     if json_out:

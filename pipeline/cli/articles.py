@@ -54,7 +54,7 @@ def summarize(
       curl -s https://example.com/a.html | newsbrief summarize -
       printf 'https://example.com/a\\nhttps://example.com/b\\n' | newsbrief summarize -
     """
-    from ..core import indexed, run
+    from ..core import indexed, summarize_sources
     from ..render import markdown, to_json
 
     settings = settings_from(**flags)
@@ -71,7 +71,9 @@ def summarize(
     stdin = sys.stdin.buffer if "-" in sources else None
     with contextlib.ExitStack() as stack:
         store = None if no_index else stack.enter_context(open_index(settings))
-        ok, failed = report(indexed(run(sources, settings, stdin=stdin), store, settings.batch_size), emit)
+        ok, failed = report(
+            indexed(summarize_sources(sources, settings, stdin=stdin), store, settings.batch_size), emit
+        )
     sys.exit(outcome_code(ok, failed))
 
 

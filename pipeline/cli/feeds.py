@@ -81,7 +81,7 @@ def digest(
     if alert_cmd is not None and not argv:
         raise click.BadParameter("give a command", param_hint="--alert-cmd")
     # written first, remembered after: a digest that cannot be written is published next run
-    result = dg.run(feeds_file, settings_from(**flags), since, budget, fmt, out_path, atom_path,
+    result = dg.run_digest(feeds_file, settings_from(**flags), since, budget, fmt, out_path, atom_path,
                     emit=lambda text: click.echo(text, nl=False), alert_cmd=argv, watch_atom=watch_atom)  # fmt: skip
     for f in result.failures:
         error_line(f.source, f.message, f.reason)
