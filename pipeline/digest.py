@@ -101,13 +101,13 @@ class Digest:
     kept: bool = False  # no story to show: the published digest was left as it is
     # watches (pipeline/watch.py): the stories matching one lead ``stories``; what each matched
     watched: list[StoryBrief] = field(default_factory=list)
-    verdicts: dict[int, watchlist.Verdict] = field(default_factory=dict)  # story id -> why it is watched
+    verdicts: dict[int, watchlist.WatchVerdict] = field(default_factory=dict)  # story id -> why it is watched
     left_out: int = 0  # stories a mute or a watch's exclude term left out
     hidden: set[str] = field(default_factory=set)  # content hashes of their articles (not in the counts shown)
     alerted: int = 0  # alerts the --alert-cmd command took (pipeline/alerts.py)
     alert_failures: list[Any] = field(default_factory=list)  # alerts it did not take: retried next run
 
-    def verdict(self, brief: StoryBrief) -> watchlist.Verdict | None:
+    def verdict(self, brief: StoryBrief) -> watchlist.WatchVerdict | None:
         """Why ``brief`` is on the watchlist (None: it is not)."""
         return self.verdicts.get(brief.story_id) if brief.story_id is not None else None
 

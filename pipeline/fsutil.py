@@ -149,7 +149,7 @@ def open_regular(path: Path) -> tuple[int, os.stat_result]:
     return fd, st
 
 
-def read_file(path: Path, max_bytes: int) -> bytes:
+def read_regular(path: Path, max_bytes: int) -> bytes:
     """A regular file's bytes, at most ``max_bytes``; FIFOs, devices and sockets are refused."""
     source = str(path)
     fd, st = open_regular(path)
@@ -163,7 +163,7 @@ def read_file(path: Path, max_bytes: int) -> bytes:
         os.close(fd)
 
 
-def read_stream(stream: BinaryIO, max_bytes: int, source: str = "-") -> bytes:
+def read_capped(stream: BinaryIO, max_bytes: int, source: str = "-") -> bytes:
     """A stream's bytes (stdin), at most ``max_bytes``: a longer stream is refused, never cut."""
     return b"".join(capped(iter(lambda: stream.read(READ_STEP), b""), max_bytes, source, "input"))
 

@@ -31,7 +31,7 @@ from typing import BinaryIO
 from urllib.parse import quote, urljoin, urlsplit
 
 from .errors import FetchError
-from .fsutil import read_file, read_list, read_stream
+from .fsutil import read_capped, read_list, read_regular
 from .settings import Settings
 
 SCHEMES = frozenset({"http", "https"})
@@ -216,11 +216,11 @@ class Policy:
     # ------------------------------------------------------------------ files
     def read_file(self, path: Path) -> bytes:
         """A regular file's bytes, at most ``max_bytes``; FIFOs, devices and sockets are refused."""
-        return read_file(path, self.max_bytes)
+        return read_regular(path, self.max_bytes)
 
     def read_stream(self, stream: BinaryIO, source: str = "-") -> bytes:
         """A stream's bytes (stdin), at most ``max_bytes``: a longer stream is refused, never cut."""
-        return read_stream(stream, self.max_bytes, source)
+        return read_capped(stream, self.max_bytes, source)
 
     def read_list(self, path: Path) -> list[str]:
         """A user's list file (URLs, feeds), at most ``max_list_lines`` entries, each cut to

@@ -312,7 +312,7 @@ class Match:
 
 
 @dataclass(slots=True)
-class Verdict:
+class WatchVerdict:
     """What the watches say about a story (or an article): its matches (highest priority first),
     the words to highlight in its brief, and the term that leaves it out (None: it stays)."""
 
@@ -371,8 +371,8 @@ class Matcher:
         for term in watches.mutes:
             self.by_query[phrase_query(term)].append((None, "mute", term))
 
-    def verdicts(self, groups: Sequence[Sequence[int | None]]) -> list[Verdict]:
-        """A :class:`Verdict` for each group of article ids (a story's articles, or one article)."""
+    def verdicts(self, groups: Sequence[Sequence[int | None]]) -> list[WatchVerdict]:
+        """A :class:`WatchVerdict` for each group of article ids (a story's articles, or one article)."""
         hits = self.lookup([i for g in groups for i in g if i is not None])
         return [self.verdict(hits, g) for g in groups]
 
@@ -397,7 +397,7 @@ class Matcher:
                     hits.hosts[article_id].add(host)
         return hits
 
-    def verdict(self, hits: Hits, group: Iterable[int | None]) -> Verdict:
+    def verdict(self, hits: Hits, group: Iterable[int | None]) -> WatchVerdict:
         """The verdict on a story of these articles (those :meth:`lookup` did not see count as
         saying nothing)."""
         return self._verdict([i for i in group if i is not None], hits.entities, hits.said, hits.hosts)
@@ -405,7 +405,7 @@ class Matcher:
     def _verdict(
         self, ids: Sequence[int], entities: Mapping[int, set[int]], said: Mapping[int, set[str]],
         hosts: Mapping[int, set[str]],
-    ) -> Verdict:  # fmt: skip
+    ) -> WatchVerdict:  # fmt: skip
         found: dict[tuple[str, str, str], Match] = {}
         words: list[str] = []
         excluded: dict[str, str] = {}  # watch -> the exclude term its story says
@@ -441,7 +441,7 @@ class Matcher:
         elif matches and not kept:
             first = matches[0].watch
             left_out = f"excluded by watch {first}: {excluded[first]}"
-        return Verdict(kept, list(dict.fromkeys(words)), left_out)
+        return WatchVerdict(kept, list(dict.fromkeys(words)), left_out)
 
 
 def _other_name(term: str, e: Mapping[str, Any]) -> str:
@@ -507,7 +507,7 @@ def watched_stories(store: Any, watches: Watches, stories: Sequence[dict[str, An
     return [{**s, "matched": [m.as_dict() for m in v.matches]} for s, v in kept]
 
 
-def watched_articles(store: Any, watches: Watches, article_ids: Sequence[int]) -> dict[int, Verdict]:
+def watched_articles(store: Any, watches: Watches, article_ids: Sequence[int]) -> dict[int, WatchVerdict]:
     """article id -> its verdict, for those of ``article_ids`` a watch matches (`search --watch`)."""
     verdicts = Matcher(watches, store).verdicts([[i] for i in article_ids])
     return {i: v for i, v in zip(article_ids, verdicts, strict=True) if v.watched}

@@ -341,7 +341,7 @@ def test_what_a_watch_matched_is_escaped_in_every_format():
     brief.story_id = 7
     brief.tldr[0].text = "The <script>alert(1)</script> group *ECCG* met."
     match = wl.Match("w<b>", 1, "entity", "ECCG", "<img src=x onerror=alert(1)>")
-    d.watched, d.verdicts = [brief], {7: wl.Verdict([match], ["<script>alert(1)</script>", "ECCG"])}
+    d.watched, d.verdicts = [brief], {7: wl.WatchVerdict([match], ["<script>alert(1)</script>", "ECCG"])}
     page = dg.render(d, "html")
     assert "<script>" not in page and "<img" not in page and "w<b>" not in page
     assert "&lt;<mark>script&gt;alert(1)&lt;/script</mark>&gt;" in page and "*<mark>ECCG</mark>*" in page
