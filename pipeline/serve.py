@@ -60,6 +60,7 @@ WINDOWS = (1, 7, 30)
 MAX_DAYS = 3660
 # Host headers the reader always answers to: the names of this machine's loopback
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+WATCH_SCAN = 10_000  # stories of a window a watch's page reads at most
 
 
 def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -372,7 +373,44 @@ def story_entry(story: dict[str, Any]) -> dict[str, Any]:
         "last_seen": story.get("last_seen"),
         "update": bool(brief.get("update")),
         "matched": [f"{m['watch']}: {m['why']}" for m in story.get("matched") or []],
+        "watches": list(dict.fromkeys(m["watch"] for m in story.get("matched") or [])),  # each links to its page
         "tldr": brief.get("tldr") or next((a.get("tldr") for a in story.get("articles") or [] if a.get("tldr")), None),
+    }
+
+
+def watched_keys(store: Store, watches: Any) -> set[str]:
+    """The entity keys the user's watches name, through the index's aliases (a watch on "ECCG"
+    also marks "European Cybersecurity Certification Group"): what the reader marks as watched."""
+    from .text import key
+
+    keys: set[str] = set()
+    for w in watches.watches if watches else ():
+        for term in w.entities:
+            keys.add(key(term))
+            for e in store.entities_named(term):
+                keys.update([key(e["name"]), *e["aliases"]])
+    return keys
+
+
+def watch_view(store: Store, watches: Any, name: str, since: str) -> dict[str, Any]:
+    """A watch's page: its terms, the stories it matched that newsbrief read since ``since`` (the
+    newest first, each with why) and how many a day. ``UsageError`` when there is no such watch."""
+    from .watch import watched_stories
+
+    watch = watches.get(name) if watches else None
+    if watch is None:
+        raise UsageError(f"no watch named {name!r}")
+    found = watched_stories(store, watches.only(name), store.stories_taken(since, limit=WATCH_SCAN))
+    found.sort(key=lambda s: str(s.get("taken") or ""), reverse=True)
+    per_day: dict[str, int] = {}
+    for s in found:
+        day = str(s.get("taken") or "")[:10]
+        if day:
+            per_day[day] = per_day.get(day, 0) + 1
+    return {
+        "watch": watch.as_dict(),
+        "stories": [story_entry(s) for s in found],
+        "chart": chart(sorted(per_day.items())),
     }
 
 
@@ -445,8 +483,21 @@ def create_app(
         listed = [story_entry(s) for s in _watched_first(store, watches, found)]
         loose = [_row(b) for b in store.loose_taken(w["since"], limit=50)]
         top = store.entities(top=15, since=w["since"], taken=True)  # the stories' window
+        marked = watched_keys(store, watches)
+        for e in top:
+            e["watched"] = e["key"] in marked
         data = {"window": w, "stories": listed, "articles": loose, "top": top, "q": "", "count": store.count()}
         return page("reader_home.html.j2", request, data)
+
+    def watch(store: Store, request: Request) -> Response:
+        w = windowed(request, 30)
+        if isinstance(w, Response):
+            return w
+        try:
+            data = watch_view(store, watches, request.path_params["name"], w["since"])
+        except UsageError:
+            return not_found(request, "watch")
+        return page("reader_watch.html.j2", request, {"window": w, **data})
 
     def search(store: Store, request: Request) -> Response:
         q = request.query_params.get("q", "")
@@ -549,6 +600,7 @@ def create_app(
         Route("/stories", with_index(stories)),
         Route("/story/{id}", with_index(story)),
         Route("/entity/{name:path}", with_index(entity)),
+        Route("/watch/{name:path}", with_index(watch)),
         Route("/digests/", digests),
         Route("/digests/{name}", digest_file),
         Route("/static/{name}", asset),

@@ -599,3 +599,23 @@ def test_the_home_page_lists_the_watched_stories_first_and_says_why(old_pages, t
     assert [s["size"] for s in stories] == [1, 2]  # the watched story first, the others as they were
     assert stories[0]["matched"] and stories[0]["matched"][0].startswith("norway: ") and stories[1]["matched"] == []
     assert "On your watchlist: norway: " in client.get("/").text
+
+
+def test_each_watch_has_a_page_of_its_stories_and_watched_entities_are_marked(old_pages, tmp_path):
+    """Issue 36 item 4: the reader shows a watch's stories over time and marks watched entities."""
+    from pipeline.watch import parse
+
+    watches = parse({"watch": {"norway <b>": {"priority": 3, "entities": ["Oslo"]}}}, tmp_path / "watches.toml")
+    client = TestClient(create_app(old_pages, watches=watches), base_url="http://127.0.0.1:8750")
+    home = client.get("/").text
+    assert 'href="/watch/norway%20%3Cb%3E"' in home and "<b>" not in home  # linked, and escaped
+    page = client.get("/watch/norway%20%3Cb%3E?format=json").json()
+    assert page["watch"]["entities"] == ["Oslo"] and [s["size"] for s in page["stories"]] == [1]
+    assert page["stories"][0]["matched"][0].startswith("norway <b>: ") and page["window"]["days"] == 30
+    assert [b["mentions"] for b in page["chart"]["bars"]] == [1]  # one story, read on one day
+    html = client.get("/watch/norway%20%3Cb%3E").text
+    assert "Watch: norway &lt;b&gt;" in html and "Stories per day" in html
+    top = client.get("/?format=json").json()["top"]
+    assert {e["name"] for e in top if e["watched"]} == {"Oslo"}
+    assert client.get("/watch/nobody").status_code == 404
+    assert TestClient(create_app(old_pages), base_url="http://127.0.0.1:8750").get("/watch/norway").status_code == 404
