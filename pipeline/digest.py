@@ -42,14 +42,13 @@ from typing import Any
 
 from . import story
 from . import watch as watchlist
-from .document import Article
+from .document import Article, StoryBrief
 from .errors import BudgetSpent, FetchError, PipelineError, SourceError, UsageError
 from .fetch import FEED_TYPES, HTML_TYPES, Response, fetch
 from .policy import Policy, decode_text
 from .render import human_date, templates, terminal_line
 from .settings import Settings
 from .store import Store, timestamp, utc_now
-from .story import StoryBrief
 from .summarizers import prefer, remote_writer
 
 log = logging.getLogger(__name__)

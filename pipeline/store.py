@@ -38,15 +38,12 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import quote
 
-from .document import Article, Entity, content_hash, normalize_text
+from .document import Article, Entity, Story, content_hash, normalize_text
 from .errors import NoSuchArticle, StoreError, UsageError
 from .text import key as entity_key
-
-if TYPE_CHECKING:
-    from .story import Story
 
 log = logging.getLogger(__name__)
 
@@ -763,8 +760,6 @@ class Store:
     def open_stories(self, since: str) -> list[Story]:
         """Stories whose last article is at or after ``since``: the ones new articles may join."""
         import numpy as np
-
-        from .story import Story
 
         rows = self.db.execute(
             "SELECT id, title, first_seen, last_seen, size, vector, profile, cves FROM stories"
