@@ -399,7 +399,7 @@ def build(
     reusing = getattr(fast_models.summarizer, "reusing", None) if digest.articles else None
     with reusing() if reusing is not None else contextlib.nullcontext():
         digest.stories = story.briefs(
-            digest.articles, store, lambda texts: fast_models.summarizer.encode(texts), summarize,
+            digest.articles, store, lambda texts: fast_models.encoder(texts), summarize,
             story.Options(window_hours=settings.story_window), at_once, words_per_minute=settings.words_per_minute,
             first=_writing_order(matcher, store, digest.articles) if matcher else None,
         )  # fmt: skip

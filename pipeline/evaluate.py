@@ -311,6 +311,7 @@ def story_brief_audit(
     many numbers the sources disagree on. ECB+ has no copies and few dates: this measures what a
     reader sees, not the grouping."""
     from . import defects, story
+    from .core import encoder_of
     from .summarizers.base import apply
 
     by: dict[str, list[Article]] = {}
@@ -324,7 +325,7 @@ def story_brief_audit(
         remember()  # the sources' sentences are encoded once: for the story's text, then its brief
     with getattr(summarizer, "reusing", contextlib.nullcontext)():
         for key in sorted(by):
-            d = story.draft(by[key][: story.MAX_STORY_SOURCES], encode=getattr(summarizer, "encode", None),
+            d = story.draft(by[key][: story.MAX_STORY_SOURCES], encode=encoder_of(summarizer),
                             words_per_minute=words_per_minute)  # fmt: skip
             apply(summarizer, [d.union])
             try:
