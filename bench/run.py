@@ -457,7 +457,9 @@ def bench_stories(work: Path, sizes: tuple[int, ...] = (1_000, 10_000), per_stor
 
     import numpy as np
 
-    from pipeline.story import Item, group, idf_from
+    from pipeline.document import GroupItem
+    from pipeline.eval_stories import group
+    from pipeline.story import idf_from
 
     rng = np.random.default_rng(7)
     out: dict[str, object] = {"per_story": per_story}
@@ -468,7 +470,9 @@ def bench_stories(work: Path, sizes: tuple[int, ...] = (1_000, 10_000), per_stor
             e = i % len(centers)
             v = centers[e] + 0.8 * rng.normal(size=384).astype(np.float32) * np.linalg.norm(centers[e]) / 20
             names = {f"big{e % 20}": 2.0, f"big{(e * 7) % 20}": 1.0, f"event{e}": 3.0, f"place{e}": 1.0}
-            items.append(Item(f"k{i}", f"2024-05-01T{i * 24 // n:02d}:{i % 60:02d}:00", v / np.linalg.norm(v), names))
+            items.append(
+                GroupItem(f"k{i}", f"2024-05-01T{i * 24 // n:02d}:{i % 60:02d}:00", v / np.linalg.norm(v), names)
+            )
         df: dict[str, int] = {}
         for it in items:
             for k in it.entities:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from .core import Models, summarize_sources
 from .document import Article
-from .errors import PipelineError, UsageError
+from .errors import ModelError, PipelineError, UsageError
 from .settings import Settings, load_settings
 from .summarizers import prefer
 
@@ -260,6 +260,8 @@ def stories(
         fresh = store.ungrouped(cutoff)
         if fresh:
             models = Models(settings.replace(mode="fast", model=""))
-            encode = models.summarizer.encode  # type: ignore[attr-defined]
+            encode = models.encoder
+            if encode is None:  # fast mode's summarizer always has one
+                raise ModelError("the summarizer has no sentence encoder to group stories with", settings.fast_model)
             grouping.assign(store, fresh, encode, grouping.Options(window_hours=settings.story_window))
         return store.stories(cutoff, limit)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import itertools
 import logging
 import time
-from collections.abc import Iterable, Iterator, Set
-from typing import TYPE_CHECKING, BinaryIO
+from collections.abc import Callable, Iterable, Iterator, Sequence, Set
+from typing import TYPE_CHECKING, BinaryIO, Protocol, runtime_checkable
 
 from .document import Article
 from .entities import EntityTagger
@@ -25,12 +25,28 @@ from .summarizers.base import apply
 from .timelimit import TimeUp, within
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from .store import Store
 
 log = logging.getLogger(__name__)
 # one short line per stage for a person watching (the CLI shows it on a terminal): a quality brief
 # takes ~27 s on this machine, which looked like a hang with nothing said
 progress = logging.getLogger("pipeline.progress")
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    """The sentence-encoder role: fast mode's summarizer embeds texts (MiniLM, one unit-length
+    row per text), and stories group articles and compare their sources' sentences with it.
+    Quality mode's writers have none."""
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def encoder_of(summarizer: object) -> Callable[[Sequence[str]], np.ndarray] | None:
+    """``summarizer``'s sentence encoder (:class:`Encoder`), None when it has none."""
+    return summarizer.encode if isinstance(summarizer, Encoder) else None
 
 
 class Models:
@@ -64,6 +80,11 @@ class Models:
             self._tagger = EntityTagger.load(self.settings)
             self.load_seconds += time.perf_counter() - t0
         return self._tagger
+
+    @property
+    def encoder(self) -> Callable[[Sequence[str]], np.ndarray] | None:
+        """The summarizer's sentence encoder (loading the summarizer), None when it has none."""
+        return encoder_of(self.summarizer)
 
 
 def extract_within(article: Article, settings: Settings) -> Article:

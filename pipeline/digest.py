@@ -42,14 +42,13 @@ from typing import Any
 
 from . import story
 from . import watch as watchlist
-from .document import Article
+from .document import Article, StoryBrief
 from .errors import BudgetSpent, PipelineError, UsageError
 from .feeds import FeedItem, discover
 from .policy import Policy
 from .render import human_date, templates, terminal_line
 from .settings import Settings
 from .store import Store, timestamp, utc_now
-from .story import StoryBrief
 from .summarizers import prefer, remote_writer
 
 log = logging.getLogger(__name__)
@@ -302,7 +301,7 @@ def build(
     reusing = getattr(fast_models.summarizer, "reusing", None) if digest.articles else None
     with reusing() if reusing is not None else contextlib.nullcontext():
         digest.stories = story.briefs(
-            digest.articles, store, lambda texts: fast_models.summarizer.encode(texts), summarize,
+            digest.articles, store, lambda texts: fast_models.encoder(texts), summarize,
             story.Options(window_hours=settings.story_window), at_once, words_per_minute=settings.words_per_minute,
             first=_writing_order(matcher, store, digest.articles) if matcher else None,
         )  # fmt: skip

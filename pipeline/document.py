@@ -1,12 +1,24 @@
 """The record that flows through every stage: fetch fills ``raw``, extract fills the metadata and
-``text``, a summarizer fills ``tldr``/``summary``, the tagger fills ``entities``."""
+``text``, a summarizer fills ``tldr``/``summary``, the tagger fills ``entities``.
+
+Beside it, the story records (:class:`StoryBrief` with its :class:`StorySource` and
+:class:`StorySentence`, and :class:`Story`, a story's grouping state): the stories code
+(``pipeline/story/``) makes them, the index stores them and the reader shows them, and neither of
+those imports the stories code for it."""
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .errors import PipelineError
 
 
 @dataclass(slots=True)
@@ -193,3 +205,209 @@ def content_hash(text: str) -> str:
     article: the extractor refuses teaser and index pages (fewer than 40 words) before they get
     here, so a shared boilerplate text does not merge unrelated pages."""
     return hashlib.sha256(normalize_text(text).encode()).hexdigest()
+
+
+# ---------------------------------------------------------------- the story records
+# what the stories code (pipeline/story/) makes and the index stores and the reader shows: here,
+# beside Article, so the store and the reader use them without importing the stories code
+
+
+def url_host(url: str | None) -> str | None:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).hostname if url else None
+
+
+MAX_SITE_NAME = 60  # characters of a site's name a brief shows
+
+
+def site(host: str | None) -> str | None:
+    """The registrable domain of a host (``news.bbc.co.uk`` -> ``bbc.co.uk``, from the public
+    suffix list the ``tld`` package ships): two pages of one outlet are one voice. A host the list
+    does not know (``a.example``, ``localhost``) keeps its last two labels; an IP address is its
+    own site."""
+    if not host:
+        return None
+    import ipaddress
+
+    from tld import get_fld
+
+    host = host.lower().rstrip(".")
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return host
+    except ValueError:
+        pass
+    found = get_fld(host, fail_silently=True, fix_protocol=True)
+    return found if isinstance(found, str) else ".".join(host.split(".")[-2:])
+
+
+def voices(sources: Sequence[StorySource]) -> list[int]:
+    """For each source, the voice it speaks with (a number): a copy speaks with its original's,
+    and sources of one site with one voice. Corroboration is two voices or more."""
+    parent = list(range(len(sources)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[str, int] = {}
+    for i, s in enumerate(sources):
+        if s.copy_of is not None and 0 <= s.copy_of < len(sources):
+            parent[root(i)] = root(s.copy_of)
+        where = site(s.host)
+        if where is not None:
+            parent[root(i)] = root(first.setdefault(where, i))
+    return [root(i) for i in range(len(sources))]
+
+
+@dataclass(slots=True)
+class StorySource:
+    """One article of a story, as the brief names it."""
+
+    title: str | None
+    url: str | None
+    host: str | None
+    date: str | None
+    article_id: int | None = None
+    copy_of: int | None = None  # index of the source it copies word for word (not a corroboration)
+    name: str | None = None  # the site's name as its page gives it (trafilatura's ``sitename``)
+
+    @classmethod
+    def of(cls, article: Article, article_id: int | None = None) -> StorySource:
+        return cls(article.title, article.url, url_host(article.url), article.date, article_id, name=article.sitename)
+
+    @property
+    def label(self) -> str:
+        """How a brief names the source for a reader: the site's name beside its registrable
+        domain ("Northwind Daily (127.0.0.1)", "BBC News (bbc.co.uk)": pages on one host are told
+        apart, and a page calling itself "BBC News" on evil.example still shows where it is), the
+        domain alone when the page names none or names its domain, else the page's title."""
+        where = site(self.host) or self.host
+        name = " ".join((self.name or "").split())[:MAX_SITE_NAME]
+        plain = name.lower().removeprefix("www.").split(":")[0]
+        if not name or (where and plain in {where, self.host, (self.host or "").removeprefix("www.")}):
+            return where or self.title or "source"
+        return f"{name} ({where})" if where else name
+
+    @property
+    def short(self) -> str:
+        """The source named in passing (a disagreement's "who"): the site's name, else its domain."""
+        return " ".join((self.name or "").split())[:MAX_SITE_NAME] or site(self.host) or self.host or "source"
+
+    def as_dict(self) -> dict[str, Any]:
+        from .policy import public_url
+
+        return {"title": self.title, "url": public_url(self.url), "host": self.host, "date": self.date,
+                "article_id": self.article_id, "copy_of": self.copy_of, "name": self.name}  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> StorySource:
+        return cls(d.get("title"), d.get("url"), d.get("host"), d.get("date"), d.get("article_id"), d.get("copy_of"),
+                   d.get("name"))  # fmt: skip
+
+
+@dataclass(slots=True)
+class StorySentence:
+    text: str
+    # (source index, start, end): the sentences of the sources' texts that support it
+    support: list[tuple[int, int, int]] = field(default_factory=list)
+    sources: list[int] = field(default_factory=list)  # sources that say it (support + their near copies)
+    corroborated: bool = False  # said by two or more independent sources
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "support": [list(s) for s in self.support], "sources": self.sources,
+                "corroborated": self.corroborated}  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> StorySentence:
+        support = [(int(i), int(a), int(b)) for i, a, b in d.get("support") or []]
+        return cls(str(d["text"]), support, [int(i) for i in d.get("sources") or []], bool(d.get("corroborated")))
+
+
+@dataclass(slots=True)
+class StoryBrief:
+    title: str | None
+    date: str | None
+    sources: list[StorySource]
+    tldr: list[StorySentence]
+    summary: list[list[StorySentence]]
+    reading_minutes: int = 1
+    update: bool = False  # the story had articles in an earlier run
+    story_id: int | None = None
+    disagreements: list[dict[str, Any]] = field(default_factory=list)  # {what, values: {value: [source]}}
+    model: dict[str, str] = field(default_factory=dict)
+    gated: list[dict[str, Any]] = field(default_factory=list)
+    failure: PipelineError | None = None  # its own brief failed: it shows its first article's
+    hashes: list[str] = field(default_factory=list)  # content hashes of this run's articles in it
+
+    @property
+    def url(self) -> str | None:
+        return self.sources[0].url if self.sources else None
+
+    @property
+    def tldr_text(self) -> str:
+        return " ".join(s.text for s in self.tldr)
+
+    @property
+    def summary_paragraphs(self) -> list[str]:
+        return [" ".join(s.text for s in p) for p in self.summary]
+
+    @property
+    def independent(self) -> int:
+        """Independent voices among the sources: a copy speaks with its original's, and the
+        pages of one site with one voice (:func:`voices`)."""
+        return len(set(voices(self.sources)))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "story_id": self.story_id, "title": self.title, "date": self.date, "update": self.update,
+            "reading_minutes": self.reading_minutes, "sources": [s.as_dict() for s in self.sources],
+            "tldr": self.tldr_text, "summary": self.summary_paragraphs,
+            "sentences": {"tldr": [s.as_dict() for s in self.tldr],
+                          "summary": [[s.as_dict() for s in p] for p in self.summary]},
+            "disagreements": self.disagreements, "model": self.model, "gated": self.gated,
+        }  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> StoryBrief:
+        """The inverse of :meth:`as_dict` (``from_dict(b.as_dict()).as_dict() == b.as_dict()``);
+        a damaged dict raises KeyError, TypeError or ValueError."""
+        sentences = d.get("sentences") or {}
+        return cls(
+            d.get("title"), d.get("date"), [StorySource.from_dict(s) for s in d.get("sources") or []],
+            [StorySentence.from_dict(s) for s in sentences.get("tldr") or []],
+            [[StorySentence.from_dict(s) for s in p] for p in sentences.get("summary") or []],
+            int(d.get("reading_minutes") or 1), bool(d.get("update")), d.get("story_id"),
+            list(d.get("disagreements") or []), dict(d.get("model") or {}), list(d.get("gated") or []),
+        )  # fmt: skip
+
+
+@dataclass(slots=True)
+class GroupItem:
+    """What grouping reads of one article."""
+
+    key: str  # content hash (or a data set's id): the tie-break and the link back
+    when: str  # ISO timestamp (published, else added): the order and the window
+    vector: np.ndarray  # unit embedding of title + lead
+    entities: dict[str, float]  # entity key -> mentions
+    cves: frozenset[str] = frozenset()
+    host: str | None = None
+    article_id: int | None = None
+
+
+@dataclass(slots=True, eq=False)
+class Story:
+    id: int | None  # row in the index; None until saved
+    first: str
+    last: str
+    total: np.ndarray  # sum of the member vectors (the centroid's direction)
+    profile: Counter[str]  # entity key -> summed 1 + log(mentions) over members
+    cves: set[str] = field(default_factory=set)
+    size: int = 0
+    members: list[GroupItem] = field(default_factory=list)  # the members added in this process
+    title: str | None = None
+    pos: int = -1  # place among the grouper's open stories
+    norm: float | None = None  # of the IDF-weighted profile (idf is fixed for a grouper's run)

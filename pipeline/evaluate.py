@@ -222,9 +222,9 @@ def _scored(labels: Sequence[int], gold: Sequence[str], topics: Sequence[str]) -
     """B-cubed against the gold events, and the precision against the topics: below 1 only when
     a story mixes two unrelated events (two articles of twin events in one story is not counted
     there), the error a shared big name would cause."""
-    from . import story
+    from .eval_stories import bcubed
 
-    return story.bcubed(labels, gold) | {"topic_precision": story.bcubed(labels, topics)["precision"]}
+    return bcubed(labels, gold) | {"topic_precision": bcubed(labels, topics)["precision"]}
 
 
 def eval_stories(path: Path, models: Any, seeds: int = 5) -> dict[str, Any]:
@@ -238,6 +238,7 @@ def eval_stories(path: Path, models: Any, seeds: int = 5) -> dict[str, Any]:
     import statistics
 
     from . import story
+    from .eval_stories import group, lead
 
     if not path.is_file():
         raise PipelineError("the labelled story set is not here (it ships with a source checkout)", str(path))
@@ -249,7 +250,7 @@ def eval_stories(path: Path, models: Any, seeds: int = 5) -> dict[str, Any]:
     features = time.perf_counter() - t0
     df = Counter(k for it in items for k in it.entities)
     idf = story.idf_from(df, len(items))
-    texts = [story.lead(a.title, a.text) for a in articles]
+    texts = [lead(a.title, a.text) for a in articles]
     out: dict[str, Any] = {
         "set": path.name,
         "articles": len(rows),
@@ -268,7 +269,7 @@ def eval_stories(path: Path, models: Any, seeds: int = 5) -> dict[str, Any]:
             gold = [rows[i]["story"] for i in sel]
             topics = [str(g).rstrip("+") for g in gold]  # an ECB+ topic: the two twin events
             t1 = time.perf_counter()
-            labels = story.group([items[i] for i in sel], idf)
+            labels = group([items[i] for i in sel], idf)
             seconds += time.perf_counter() - t1
             runs[part].setdefault("ours", []).append(_scored(labels, gold, topics))
             order = sorted(range(len(sel)), key=lambda j: items[sel[j]].when + items[sel[j]].key)
@@ -310,6 +311,7 @@ def story_brief_audit(
     many numbers the sources disagree on. ECB+ has no copies and few dates: this measures what a
     reader sees, not the grouping."""
     from . import defects, story
+    from .core import encoder_of
     from .summarizers.base import apply
 
     by: dict[str, list[Article]] = {}
@@ -323,7 +325,7 @@ def story_brief_audit(
         remember()  # the sources' sentences are encoded once: for the story's text, then its brief
     with getattr(summarizer, "reusing", contextlib.nullcontext)():
         for key in sorted(by):
-            d = story.draft(by[key][: story.MAX_STORY_SOURCES], encode=getattr(summarizer, "encode", None),
+            d = story.draft(by[key][: story.MAX_STORY_SOURCES], encode=encoder_of(summarizer),
                             words_per_minute=words_per_minute)  # fmt: skip
             apply(summarizer, [d.union])
             try:

@@ -39,12 +39,11 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .document import Article
+from .document import Article, StorySource
 from .errors import NoSuchArticle, StoreError, UsageError
 from .policy import public_url
 from .render import human_date, templates
 from .store import Store, timestamp
-from .story import Source
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -278,7 +277,7 @@ def story_view(story: dict[str, Any], texts: dict[int, str]) -> dict[str, Any]:
         copy_of = src.get("copy_of")
         out_sources.append({
             "n": i + 1, "title": src.get("title"), "url": public_url(src.get("url")), "host": src.get("host"),
-            "name": src.get("name"), "label": Source.from_dict(src).label,
+            "name": src.get("name"), "label": StorySource.from_dict(src).label,
             "date": src.get("date"), "article_id": aid if text is not None else None,
             "copy_of": copy_of + 1 if isinstance(copy_of, int) else None, "used": len(spans.get(i, [])),
             "body": body,
@@ -325,13 +324,13 @@ def window(days: int, now: dt.datetime | None = None) -> dict[str, Any]:
 def source_names(story: dict[str, Any]) -> list[str]:
     """A story's sources as a reader names them, each site once, in the story's order: the
     brief's sources when it has one, else its articles. A name is the site's own beside its
-    domain (:attr:`Source.label`): a page calling itself "BBC News" still shows where it is."""
+    domain (:attr:`StorySource.label`): a page calling itself "BBC News" still shows where it is."""
     brief = story.get("brief") or {}
     try:
         if brief.get("sources"):
-            sources = [Source.from_dict(d) for d in brief["sources"]]
+            sources = [StorySource.from_dict(d) for d in brief["sources"]]
         else:
-            sources = [Source(a.get("title"), a.get("url"), _hostname(a.get("url")), a.get("date"), a.get("id"),
+            sources = [StorySource(a.get("title"), a.get("url"), _hostname(a.get("url")), a.get("date"), a.get("id"),
                               name=a.get("sitename")) for a in story.get("articles") or []]  # fmt: skip
         return list(dict.fromkeys(s.label for s in sources))
     except (TypeError, ValueError, AttributeError):  # a damaged brief: its story page says so

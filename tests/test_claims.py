@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.claims import differ, figures_clash
+from pipeline.story.claims import differ, figures_clash
 
 REPORT = "A ransomware attack on Northwind exposed 1.2 million customer records, the company said on Tuesday."
 

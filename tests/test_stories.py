@@ -1,4 +1,4 @@
-"""Stories: grouping (pipeline/stories.py), their briefs, the index, the digest and the command."""
+"""Stories: grouping (pipeline/story/), their briefs, the index, the digest and the command."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from fakes import LeadSummarizer
 
 from pipeline import story as st
 from pipeline.cli import main
-from pipeline.document import Article, Entity
+from pipeline.document import Article, Entity, GroupItem, Story, StoryBrief, StorySource, site
+from pipeline.eval_stories import group
 from pipeline.settings import defaults
 from pipeline.store import Store
 from pipeline.summarizers.base import apply
@@ -24,8 +25,8 @@ def unit(seed: int, near: np.ndarray | None = None, noise: float = 0.0) -> np.nd
     return v / np.linalg.norm(v)
 
 
-def item(key: str, when: str, vector: np.ndarray, entities: dict[str, float] | None = None, cves=()) -> st.Item:
-    return st.Item(key, when, vector, entities or {}, frozenset(cves))
+def item(key: str, when: str, vector: np.ndarray, entities: dict[str, float] | None = None, cves=()) -> GroupItem:
+    return GroupItem(key, when, vector, entities or {}, frozenset(cves))
 
 
 FLAT = st.idf_from({}, 1)
@@ -40,9 +41,9 @@ def test_close_reports_join_one_story_and_another_event_starts_its_own():
         item("a2", "2024-05-01T10:00:00", unit(12, a, 0.5), {"tara reid": 2}),
         item("b2", "2024-05-01T11:00:00", unit(22, b, 0.5), {"lindsay lohan": 1}),
     ]
-    labels = st.group(items, FLAT)
+    labels = group(items, FLAT)
     assert labels[0] == labels[2] != labels[1] == labels[3]
-    assert st.group(list(reversed(items)), FLAT) == list(reversed(labels))  # time order, not input order
+    assert group(list(reversed(items)), FLAT) == list(reversed(labels))  # time order, not input order
 
 
 def test_a_big_shared_name_does_not_merge_two_events():
@@ -56,13 +57,13 @@ def test_a_big_shared_name_does_not_merge_two_events():
                           {"france": 4, "microsoft": 5, "anssi": 2, "outlook": 3}))  # fmt: skip
         items.append(item(f"p{i}", f"2024-05-01T0{i}:30:00", unit(20 + i, policy, 0.9),
                           {"france": 5, "microsoft": 4, "eucs": 3, "enisa": 2}))  # fmt: skip
-    labels = st.group(items, idf)
+    labels = group(items, idf)
     assert len({labels[i] for i in range(0, 8, 2)}) == 1 and len({labels[i] for i in range(1, 8, 2)}) == 1
     assert labels[0] != labels[1]
     # the common names alone are not enough: without the rare ones the texts decide
     unlike = [item("x", "2024-05-01T00:00:00", unit(1), {"france": 3, "microsoft": 3}),
               item("y", "2024-05-01T01:00:00", unit(2), {"france": 3, "microsoft": 3})]  # fmt: skip
-    assert len(set(st.group(unlike, idf))) == 2
+    assert len(set(group(unlike, idf))) == 2
 
 
 def test_a_cve_the_article_is_about_is_a_hard_key_and_a_roundup_is_not():
@@ -70,14 +71,14 @@ def test_a_cve_the_article_is_about_is_a_hard_key_and_a_roundup_is_not():
     # another text on it: alike (cosine 0.78), though no closer than many a different story's
     same_cve = item("b", "2024-05-01T01:00:00", unit(2, near=unit(1), noise=0.8), {}, {"CVE-2024-3094"})
     roundup = item("c", "2024-05-01T02:00:00", unit(3), {}, {"CVE-2024-3094", "CVE-2024-1", "CVE-2024-2", "CVE-2024-4"})
-    assert st.group([first, same_cve, roundup], FLAT) == [0, 0, 1]
+    assert group([first, same_cve, roundup], FLAT) == [0, 0, 1]
 
 
 def test_a_story_closes_after_its_window():
     v = unit(1)
     items = [item("a", "2024-05-01T00:00:00", v, {"x": 1}), item("b", "2024-05-05T00:00:00", v, {"x": 1})]
-    assert st.group(items, FLAT) == [0, 1]  # 96 h later: a new story (window 72 h)
-    assert st.group(items, FLAT, st.Options(window_hours=120)) == [0, 0]
+    assert group(items, FLAT) == [0, 1]  # 96 h later: a new story (window 72 h)
+    assert group(items, FLAT, st.Options(window_hours=120)) == [0, 0]
 
 
 def test_candidates_are_bounded_however_many_stories_share_a_name():
@@ -124,7 +125,7 @@ def test_story_brief_names_its_sources_corroborates_and_flags_disagreement():
     assert brief.as_dict()["sources"][2]["copy_of"] == 0
     # the stored dict reads back as the same brief (the reader and the Atom history read it so)
     brief.update, brief.story_id = True, 7
-    again = st.StoryBrief.from_dict(json.loads(json.dumps(brief.as_dict())))
+    again = StoryBrief.from_dict(json.loads(json.dumps(brief.as_dict())))
     assert again.as_dict() == brief.as_dict() and again.tldr[0].corroborated and again.sources[2].copy_of == 0
 
 
@@ -145,7 +146,7 @@ def test_a_story_reads_in_the_minutes_its_text_takes_at_the_configured_speed():
 
 def _disagree(claim: str, *sources: str) -> list[dict]:
     arts = [art(f"Report {i}", t, f"https://{i}.example/") for i, t in enumerate([claim, *sources])]
-    return st.disagreements(arts, [st.Source.of(a) for a in arts], [claim])
+    return st.disagreements(arts, [StorySource.of(a) for a in arts], [claim])
 
 
 def test_two_reports_giving_a_different_toll_for_the_same_thing_disagree():
@@ -287,7 +288,7 @@ def test_real_models_keep_two_events_sharing_big_names_apart(tmp_path):
     items = st.items_of(arts, models.summarizer.encode, [f"2024-05-01T0{i}:00:00" for i in range(6)])
     df = {k: 1 for it in items for k in it.entities}
     df.update({"france": 500, "microsoft": 400})  # an index where both names are everywhere
-    labels = st.group(items, st.idf_from(df, 1000))
+    labels = group(items, st.idf_from(df, 1000))
     assert len(set(labels[:3])) == 1 and len(set(labels[3:])) == 1 and labels[0] != labels[3], labels
 
 
@@ -406,16 +407,14 @@ def test_a_roundups_cves_do_not_pull_unrelated_cve_stories_together():
     xz = item("x", "2024-05-01T01:00:00", unit(2), {}, {"CVE-2024-1003"})
     apache = item("a", "2024-05-01T02:00:00", unit(3), {}, {"CVE-2024-1007"})
     xz_again = item("x2", "2024-05-01T03:00:00", unit(4, near=unit(2), noise=0.8), {}, {"CVE-2024-1003"})
-    assert st.group([roundup, xz, apache, xz_again], FLAT) == [0, 1, 2, 1]
+    assert group([roundup, xz, apache, xz_again], FLAT) == [0, 1, 2, 1]
 
 
 def test_an_old_article_grouped_late_does_not_join_a_story_that_began_after_its_window():
     v = unit(1)
     later = item("new", "2024-06-01T00:00:00", v, {"acme": 1})
     grouper = st.Grouper(FLAT)
-    grouper.resume(
-        st.Story(7, later.when, later.when, v.copy(), __import__("collections").Counter({"acme": 1.0}), size=1)
-    )
+    grouper.resume(Story(7, later.when, later.when, v.copy(), __import__("collections").Counter({"acme": 1.0}), size=1))
     story, _ = grouper.add(item("old", "2024-03-01T00:00:00", v, {"acme": 1}))
     assert story.id is None  # a story of its own, not story 7
 
@@ -570,8 +569,8 @@ def test_two_pages_of_one_site_are_one_voice():
     assert one_site.tldr[0].sources == [0, 1] and not one_site.tldr[0].corroborated and one_site.independent == 1
     two_sites = st.write([a, c], fake, encode=fake.encode, words_per_minute=WPM)
     assert two_sites.tldr[0].corroborated and two_sites.independent == 2
-    assert st.site("news.bbc.co.uk") == st.site("www.bbc.co.uk") == "bbc.co.uk"
-    assert st.site("127.0.0.2") != st.site("127.0.0.3") and st.site("a.example") != st.site("b.example")
+    assert site("news.bbc.co.uk") == site("www.bbc.co.uk") == "bbc.co.uk"
+    assert site("127.0.0.2") != site("127.0.0.3") and site("a.example") != site("b.example")
 
 
 STUFFED = (
@@ -621,7 +620,7 @@ def test_real_models_keep_a_page_stuffed_with_a_storys_names_out_of_it_and_its_c
     assert set(st.entity_counts(promo)) & set(st.entity_counts(arts[0]))  # it does carry the story's names
     items = st.items_of(arts, models.summarizer.encode, ["2024-05-01T02:00:00", "2024-05-01T03:00:00",
                                                          "2024-04-30T01:00:00"])  # fmt: skip
-    labels = st.group(items, st.idf_from({}, 1000))
+    labels = group(items, st.idf_from({}, 1000))
     assert labels[0] == labels[1] != labels[2], labels
     # one that does tell the story, with claims of its own, joins it but does not lead it
     evil = art("Northwind chief executive arrested", STUFFED, "https://evil.example/x", date="2024-04-29")
@@ -637,7 +636,7 @@ def test_a_dispute_no_other_voice_decides_goes_to_the_source_seen_first_and_is_s
     fake = LeadSummarizer()
     honest = art("Northwind breach", HONEST, "https://a.example/1")
     altered = _altered("a stolen password", "a stolen token")
-    seen_first = [st.Source.of(honest, 1), st.Source.of(altered, 2)]
+    seen_first = [StorySource.of(honest, 1), StorySource.of(altered, 2)]
     for order in ([honest, altered], [altered, honest]):
         sources = sorted(seen_first, key=lambda s: order.index(honest if s.host == "a.example" else altered))
         brief = st.write(order, fake, sources, encode=fake.encode, words_per_minute=WPM)
@@ -706,7 +705,7 @@ def test_sources_are_named_by_their_sites_name_beside_the_domain():
     def named(url: str, name: str | None) -> str:
         a = art("Northwind breach", HONEST, url)
         a.sitename = name
-        return st.Source.of(a).label
+        return StorySource.of(a).label
 
     assert named("http://127.0.0.1:8001/a", "Northwind Daily") == "Northwind Daily (127.0.0.1)"
     assert named("https://news.bbc.co.uk/1", "BBC News") == "BBC News (bbc.co.uk)"
@@ -714,6 +713,6 @@ def test_sources_are_named_by_their_sites_name_beside_the_domain():
     assert named("https://www.outlet.co.uk/1", "outlet.co.uk") == named("https://www.outlet.co.uk/1", None)
     assert named("https://www.outlet.co.uk/1", None) == "outlet.co.uk"
     # the name travels with the stored brief (the Atom history and the reader read it back)
-    stored = st.Source.of(art("t", "x", "https://a.example/1"))
+    stored = StorySource.of(art("t", "x", "https://a.example/1"))
     stored.name = "A Daily"
-    assert st.Source.from_dict(json.loads(json.dumps(stored.as_dict()))).label == "A Daily (a.example)"
+    assert StorySource.from_dict(json.loads(json.dumps(stored.as_dict()))).label == "A Daily (a.example)"

@@ -321,11 +321,11 @@ def test_without_watches_the_digest_is_as_before(site, tmp_path, fake_models):
 def test_with_a_budget_watched_stories_are_written_first(site, tmp_path, fake_models, monkeypatch):
     """Stories are written in order and the budget may end at any one: watched ones go first,
     before the bigger unwatched story, and a muted one last."""
-    import pipeline.story
+    import pipeline.story.brief
 
     written: list[str | None] = []
-    finish = pipeline.story.finish
-    monkeypatch.setattr(pipeline.story, "finish", lambda d: written.append(d.sources[0].title) or finish(d))
+    finish = pipeline.story.brief.finish
+    monkeypatch.setattr(pipeline.story.brief, "finish", lambda d: written.append(d.sources[0].title) or finish(d))
     night(site, tmp_path, WATCHES, budget=3600)
     assert set(written[:3]) == {"Agency report on ransomware", "Patch for the xz backdoor",
                                 "Cloud certification vote delayed"}  # fmt: skip

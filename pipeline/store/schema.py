@@ -161,7 +161,7 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     """
     CREATE INDEX entity_aliases_entity ON entity_aliases(entity_id, alias_key);
     """,
-    # 6: stories (pipeline/story.py): articles grouped by what they report. A story keeps what
+    # 6: stories (pipeline/story/): articles grouped by what they report. A story keeps what
     # grouping needs to take tomorrow's articles (the summed embedding, the entity profile, its
     # CVEs) and the brief written for it last
     """

@@ -1,4 +1,4 @@
-"""Stories in the index (pipeline/story.py groups articles by what they report): the open ones
+"""Stories in the index (pipeline/story/ groups articles by what they report): the open ones
 new articles may join, their state and members, the brief written for each, and the reader's
 story lists and story search."""
 
@@ -8,17 +8,14 @@ import json
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..document import Article
+from ..document import Article, Story
 from ..errors import NoSuchArticle
 from .articles import ArticlesMixin
 from .base import _ENTITIES_NAMED, MAX_ROWID, _typed
 from .records import _BRIEF_COLUMNS, Brief
 from .search import SearchMixin
-
-if TYPE_CHECKING:
-    from ..story import Story
 
 
 class StoriesMixin(SearchMixin, ArticlesMixin):
@@ -30,8 +27,6 @@ class StoriesMixin(SearchMixin, ArticlesMixin):
     def open_stories(self, since: str) -> list[Story]:
         """Stories whose last article is at or after ``since``: the ones new articles may join."""
         import numpy as np
-
-        from ..story import Story
 
         rows = self.db.execute(
             "SELECT id, title, first_seen, last_seen, size, vector, profile, cves FROM stories"

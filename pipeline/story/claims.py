@@ -35,7 +35,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from .text import FUNCTION_WORDS
+from ..text import FUNCTION_WORDS
 
 _TOKEN = re.compile(r"[$€£]|\d+(?:[.,]\d+)*(?:st|nd|rd|th)?%?|[^\W\d_]+(?:['’][^\W\d_]+)*")
 _NUMBER_WORDS = {
