@@ -26,7 +26,8 @@ from pipeline.store import Store
 pytest.importorskip("starlette")
 from starlette.testclient import TestClient  # noqa: E402
 
-from pipeline.serve import allowed_hosts, body_segments, chart, create_app, is_local, listen_url  # noqa: E402
+from pipeline.reader import body_segments, chart
+from pipeline.serve import allowed_hosts, create_app, is_local, listen_url  # noqa: E402
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 _START = dt.date.today() - dt.timedelta(days=3)
