@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from pipeline import eval_faithful, evaluate
+from pipeline import eval_faithful, eval_table, evaluate
 from pipeline.document import Article, SummarySentence
 from pipeline.relations import Verdict
 
@@ -552,5 +552,5 @@ def test_the_stories_task_runs_without_score_py_and_each_task_reports_its_wall_t
 
 
 def test_the_table_ends_with_the_wall_time_of_each_task():
-    line = evaluate.table({"wall_seconds": {"extraction": 12.4, "stories": 200.0, "summarization fast": 31.6}})
+    line = eval_table.table({"wall_seconds": {"extraction": 12.4, "stories": 200.0, "summarization fast": 31.6}})
     assert line == "wall time   extraction 12 s, stories 200 s, summarization fast 32 s (total 244 s)"

@@ -202,9 +202,10 @@ def eval_cmd(shared: Path, tasks: tuple[str, ...], modes: tuple[str, ...], limit
       newsbrief eval --task summarization --mode quality --limit 60 --llm-url http://127.0.0.1:8080
     """
     from .. import evaluate
+    from ..eval_table import table
 
     results = evaluate.evaluate(shared, settings_from(**flags), tasks, modes, limit, briefs_out)
-    click.echo(evaluate.table(results))
+    click.echo(table(results))
     values = evaluate.metrics(results)
     if json_out:
         evaluate.save(json_out, values, results)
