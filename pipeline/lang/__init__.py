@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 
@@ -46,7 +46,7 @@ class Language:
 
     code: str  # ISO 639-1, and the spaCy language of the rule-based sentencizer (``spacy.blank``)
 
-    # -- words (text.py, gate.py, source.py, story.py, claims.py, evaluate.py)
+    # -- words (text.py, gate.py, source.py, story/, evaluate.py)
     function_words: frozenset[str]  # words with no content of their own: overlap, grounding, keys
     stop_words: Callable[[], frozenset[str]]  # spaCy's list (imports spaCy): capitalised openers that are no names
     sentence_starters: frozenset[str]  # words that open a sentence, never a name after a title abbreviation
@@ -91,6 +91,16 @@ class Language:
 
     # -- names (entities.py)
     acronym_stoplist: frozenset[str]  # capitalised abbreviations that are no entity ("CEO", "PDF")
+
+    # -- two tellings of one story compared word by word (story/claims.py, story/numbers.py)
+    number_words: Mapping[str, int]  # numbers written as words ("twelve", "a dozen", "first")
+    scales: Mapping[str, int]  # "million", "bn": what a number is multiplied by
+    unit_words: Mapping[str, str]  # a unit as a word, as its sign ("percent" -> "%")
+    negation_words: frozenset[str]  # a telling with one and one without disagree
+    hedges: frozenset[str]  # words that make a statement an allegation or a possibility
+    calendar_words: frozenset[str]  # weekdays and months: a date, not a name
+    telling_words: frozenset[str]  # how a source reports a statement ("said", "told reporters")
+    months: str  # month names and abbreviations (a regex group): a number beside one is a date
 
     prompts: Prompts
 

@@ -9,6 +9,8 @@ widget): every page is read by this record until its language has a module of it
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from . import Language, Prompts
 
 # ---------------------------------------------------------------- words
@@ -263,6 +265,36 @@ PROMPTS = Prompts(
     reply_label=r"^\s*(?:\*\*)?(?:tl;?dr|summary|paragraph \d|(?:first|second) paragraph)\s*:?(?:\*\*)?:?\s*",
 )
 
+# -- two tellings of a story compared word by word (story/claims.py, story/numbers.py)
+_NUMBER_WORDS = {
+    "a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "twenty": 20,
+    "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100, "first": 1, "second": 2, "third": 3, "fourth": 4,
+    "fifth": 5, "dozen": 12,
+}  # fmt: skip
+_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000, "m": 1_000_000,
+           "bn": 1_000_000_000, "trillion": 1_000_000_000_000}  # fmt: skip
+_UNIT_SAME = {"percent": "%", "per": "%", "dollars": "$", "usd": "$", "euros": "€", "eur": "€", "pounds": "£"}
+_CLAIM_NEGATIONS = frozenset("not no never nor none neither nobody nothing without cannot denied denies deny".split())
+# words that make a statement an allegation or a possibility: dropping one states it as fact
+_HEDGES = frozenset(
+    "alleged allegedly reportedly suspected apparently possibly possible may might could likely unconfirmed "
+    "claimed purported purportedly accused".split()
+)
+_CALENDAR = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july august "
+    "september october november december".split()
+)
+# how a source reports a statement: one outlet's "said" is another's "told reporters"
+_TELLING = frozenset(
+    "said says say told tells stated states added adds noted notes explained explains wrote writes announced "
+    "announces reported reports according reporters statement confirmed confirms".split()
+)
+_MONTHS = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?)"
+)
+
 ENGLISH = Language(
     code="en",
     function_words=FUNCTION_WORDS,
@@ -299,6 +331,14 @@ ENGLISH = Language(
     aside_words=_ASIDE_WORDS,
     suffixes=r"(?:ing|ed|es|s|ly)$",
     acronym_stoplist=ACRONYM_STOPLIST,
+    number_words=MappingProxyType(_NUMBER_WORDS),
+    scales=MappingProxyType(_SCALES),
+    unit_words=MappingProxyType(_UNIT_SAME),
+    negation_words=_CLAIM_NEGATIONS,
+    hedges=_HEDGES,
+    calendar_words=_CALENDAR,
+    telling_words=_TELLING,
+    months=_MONTHS,
     prompts=PROMPTS,
 )
 LANGUAGE = ENGLISH

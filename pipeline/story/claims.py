@@ -35,34 +35,19 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from ..lang import ENGLISH
 from ..text import FUNCTION_WORDS
 
 _TOKEN = re.compile(r"[$€£]|\d+(?:[.,]\d+)*(?:st|nd|rd|th)?%?|[^\W\d_]+(?:['’][^\W\d_]+)*")
-_NUMBER_WORDS = {
-    "a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "twenty": 20,
-    "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100, "first": 1, "second": 2, "third": 3, "fourth": 4,
-    "fifth": 5, "dozen": 12,
-}  # fmt: skip
-_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000, "m": 1_000_000,
-           "bn": 1_000_000_000, "trillion": 1_000_000_000_000}  # fmt: skip
+# the words two tellings are compared by are the article language's (pipeline/lang)
+_NUMBER_WORDS = ENGLISH.number_words
+_SCALES = ENGLISH.scales
 _WORD_SCALES = {k: v for k, v in _SCALES.items() if k not in ("m", "bn")}
-_UNIT_SAME = {"percent": "%", "per": "%", "dollars": "$", "usd": "$", "euros": "€", "eur": "€", "pounds": "£"}
-_NEGATIONS = frozenset("not no never nor none neither nobody nothing without cannot denied denies deny".split())
-# words that make a statement an allegation or a possibility: dropping one states it as fact
-_HEDGES = frozenset(
-    "alleged allegedly reportedly suspected apparently possibly possible may might could likely unconfirmed "
-    "claimed purported purportedly accused".split()
-)
-_DAYS = frozenset(
-    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july august "
-    "september october november december".split()
-)
-# how a source reports a statement: one outlet's "said" is another's "told reporters"
-_REPORTING = frozenset(
-    "said says say told tells stated states added adds noted notes explained explains wrote writes announced "
-    "announces reported reports according reporters statement confirmed confirms".split()
-)
+_UNIT_SAME = ENGLISH.unit_words
+_NEGATIONS = ENGLISH.negation_words
+_HEDGES = ENGLISH.hedges  # words that make a statement an allegation or a possibility
+_DAYS = ENGLISH.calendar_words
+_REPORTING = ENGLISH.telling_words  # how a source reports a statement
 MAX_EDIT = 6  # words: a longer differing run on either side is another passage, not an edit
 
 

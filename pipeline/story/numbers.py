@@ -14,16 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..document import Article, StorySource
+from ..lang import ENGLISH
 from .telling import MAX_SOURCE_SENTENCES
 
 _NUMBER = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)*)(?![\w.]*\d)")
 
 
 _UNIT = re.compile(r"\s*([A-Za-z%]+)")
-_MONTHS = (
-    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
-    r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?)"
-)
+_MONTHS = ENGLISH.months
 _MONTH_BEFORE = re.compile(rf"\b{_MONTHS}\s*$")
 _MONTH_AFTER = re.compile(rf"\s*(?:of\s+)?{_MONTHS}(?![A-Za-z])")
 
