@@ -716,3 +716,58 @@ def test_sources_are_named_by_their_sites_name_beside_the_domain():
     stored = StorySource.of(art("t", "x", "https://a.example/1"))
     stored.name = "A Daily"
     assert StorySource.from_dict(json.loads(json.dumps(stored.as_dict()))).label == "A Daily (a.example)"
+
+
+def test_a_dispute_nothing_decides_does_not_let_the_altered_copy_seen_first_tell_the_story():
+    """A copy seen first with a phrase changed that no third outlet tells: nothing decides which
+    of the two is altered, so neither tells the story while an outlet no one disputes is there."""
+    a = art("Northwind breach", HONEST, "https://a.example/1")
+    b = art("Northwind attacked", RETOLD, "https://b.example/2")
+    altered = _altered("a stolen password", "a zero-day flaw")
+    fake = LeadSummarizer()
+    brief = st.write([altered, a, b], fake, encode=fake.encode, words_per_minute=WPM)
+    assert brief.sources[0].host == "b.example", [s.host for s in brief.sources]
+    (told,) = [x for x in brief.disagreements if x["what"] == "the wording"]
+    assert any("zero-day" in v for v in told["values"]) and any("stolen password" in v for v in told["values"])
+    shown = [*brief.tldr, *(s for p in brief.summary for s in p)]
+    assert not any(s.corroborated for s in shown if "zero-day" in s.text or "stolen password" in s.text)
+
+
+ARREST = " Police arrested an alleged member of the gang in Madrid on Monday."
+ARREST_RETOLD = " An alleged gang member was arrested by police in Madrid on Monday."
+
+
+@pytest.mark.parametrize(("old", "new"), [("an alleged member", "a member"), ("arrested an", "questioned an")])
+def test_an_outlet_telling_it_in_its_own_words_sides_with_the_telling_whose_words_it_uses(old, new):
+    """B's own sentence fits both tellings as a paraphrase, but it keeps "alleged" and "arrested":
+    it backs the honest report, so the copy that dropped or changed the word is outvoted."""
+    a = art("Northwind breach", HONEST + ARREST, "https://a.example/1")
+    b = art("Northwind attacked", RETOLD + ARREST_RETOLD, "https://b.example/2")
+    altered = art("Northwind hit", (HONEST + ARREST).replace(old, new), "https://copycat.example/n")
+    fake = LeadSummarizer()
+    brief = st.write([altered, a, b], fake, encode=fake.encode, words_per_minute=WPM)
+    hosts = [s.host for s in brief.sources]
+    assert hosts[0] == "a.example" and brief.sources[hosts.index("copycat.example")].copy_of == 0, hosts
+
+
+def test_sides_reads_which_telling_a_third_sentence_has_the_words_of():
+    from pipeline.story.telling import sides
+
+    x, y = ARREST.strip(), ARREST.strip().replace("an alleged member", "a member")
+    assert sides(x, y, ARREST_RETOLD.strip()) == 1 and sides(y, x, ARREST_RETOLD.strip()) == -1
+    assert sides(x, y, "Police in Madrid made an arrest on Monday.") == 0  # neither's words: backs neither
+    paid, unpaid = "Northwind has paid the ransom.", "Northwind has not paid the ransom."
+    assert sides(unpaid, paid, "The insurer did not pay the ransom.") == 1
+    assert sides(paid, unpaid, "The insurer paid the ransom.") == 0  # lacking a "not" backs nothing
+
+
+def test_naming_a_company_or_calling_it_the_company_is_no_disagreement():
+    from pipeline.story.claims import differ
+
+    assert (
+        differ(
+            "Northwind has not paid the ransom, its chief said.", "The company has not paid the ransom, its chief said."
+        )
+        is None
+    )
+    assert differ("Northwind has not paid the ransom.", "Southwind has not paid the ransom.") is not None

@@ -100,6 +100,7 @@ class Language:
     hedges: frozenset[str]  # words that make a statement an allegation or a possibility
     calendar_words: frozenset[str]  # weekdays and months: a date, not a name
     telling_words: frozenset[str]  # how a source reports a statement ("said", "told reporters")
+    referring: frozenset[str]  # determiners of a phrase that refers to a named one ("the company")
     months: str  # month names and abbreviations (a regex group): a number beside one is a date
 
     prompts: Prompts

@@ -338,6 +338,7 @@ ENGLISH = Language(
     hedges=_HEDGES,
     calendar_words=_CALENDAR,
     telling_words=_TELLING,
+    referring=frozenset({"the", "this", "that", "its", "their", "his", "her"}),
     months=_MONTHS,
     prompts=PROMPTS,
 )

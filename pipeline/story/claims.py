@@ -48,6 +48,7 @@ _NEGATIONS = ENGLISH.negation_words
 _HEDGES = ENGLISH.hedges  # words that make a statement an allegation or a possibility
 _DAYS = ENGLISH.calendar_words
 _REPORTING = ENGLISH.telling_words  # how a source reports a statement
+_REFERRING = ENGLISH.referring  # "the company" for the name: no other one
 MAX_EDIT = 6  # words: a longer differing run on either side is another passage, not an edit
 
 
@@ -196,6 +197,9 @@ def _kind(a: list[str], b: list[str], a_first: bool, b_first: bool, strict: bool
     if da and db and da != db:
         return "date"
 
+    if _refers(a, b) or _refers(b, a):
+        return None  # "Northwind" / "The company": the same one, named and referred to
+
     def content(words: list[str]) -> set[str]:
         return {w[:5] for w in words if w not in FUNCTION_WORDS and w not in _REPORTING and len(w) > 2}
 
@@ -205,12 +209,33 @@ def _kind(a: list[str], b: list[str], a_first: bool, b_first: bool, strict: bool
     return None
 
 
+def _refers(name: list[str], other: list[str]) -> bool:
+    """``other`` refers to what ``name`` names: a name (capitalised words) for "the company",
+    "its chief" (a determiner and lower-case words)."""
+    return (
+        bool(name) and all(w[:1].isupper() for w in name) and len(other) >= 2
+        and _plain(other[0]) in _REFERRING and all(w.islower() for w in other[1:])
+    )  # fmt: skip
+
+
 def _close(la: list[str], lb: list[str]) -> bool:
     """One word spelled two ways ("technicolor" / "technicolour", "favorite" / "favourite")."""
     if len(la) != len(lb):
         return False
     return all(x == y or (min(len(x), len(y)) >= 5 and difflib.SequenceMatcher(None, x, y).ratio() >= 0.8)
                for x, y in zip(la, lb, strict=True))  # fmt: skip
+
+
+def marked_words(text: str) -> set[str]:
+    """The stems (first five letters, case and accents aside) of a sentence's words that can
+    tell two tellings apart: content words, negations and hedges; not other function words nor
+    how it is reported ("said")."""
+    out = set()
+    for w in _tokens(text):
+        low = _plain(w)
+        if low in _NEGATIONS or low in _HEDGES or (low not in FUNCTION_WORDS and low not in _REPORTING):
+            out.add(low[:5])
+    return out
 
 
 def words_shared(a: str, b: str) -> float:

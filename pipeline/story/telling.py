@@ -46,6 +46,19 @@ def _same_telling(a: str, b: str) -> bool:
     return words_shared(a, b) < LIGHTLY or differ(a, b, strict=False) is None
 
 
+def sides(x: str, y: str, z: str) -> int:
+    """Which of two tellings of one fact a third, freely worded sentence bears out: 1 for ``x``
+    when ``z`` has a word only ``x`` has and none only ``y`` has, -1 the other way, 0 when it has
+    neither's or both's. Words match by stem (their first five letters); negations and hedges
+    count, other function words do not. Only what ``z`` says counts: lacking a "not" backs nothing."""
+    from .claims import marked_words
+
+    only_x, only_y = marked_words(x) - marked_words(y), marked_words(y) - marked_words(x)
+    said = marked_words(z)
+    has_x, has_y = bool(only_x & said), bool(only_y & said)
+    return 1 if has_x and not has_y else -1 if has_y and not has_x else 0
+
+
 def _tellings(p: _Piece, pieces: Sequence[_Piece]) -> list[tuple[_Dispute, set[int]]]:
     """The disputes of a piece grouped by how they tell it (two that differ on nothing tell it one
     way, however they word it): one dispute of each group, and the sources telling it so."""
@@ -71,6 +84,7 @@ class _Piece:
     told: dict[int, str] = field(default_factory=dict)  # … and the sentence each says it with
     # sources telling it nearly the same but for a figure, a name, a negation…
     disputed: list[_Dispute] = field(default_factory=list)
+    text: str = ""  # the sentence as the source tells it
 
     def say(self, source: int, text: str) -> None:
         """``source`` says it too, in ``text``."""
@@ -142,14 +156,16 @@ LIGHTLY = 0.5  # share of their words a sentence retold lightly has with the oth
 
 
 def _build(
-    read: _Read, order: Sequence[int], max_chars: int
+    read: _Read, order: Sequence[int], max_chars: int, copies: dict[int, int] | None = None
 ) -> tuple[str, list[_Piece]]:  # fmt: skip
     """The story's text, the sources taken in ``order``: the first whole, then what each other
     one adds. A sentence another source said already, word for word, nearly, or in other words
     (COPY_WORDS of their words, or embedding cosine PARAPHRASE) is not repeated: it counts as
     said by that source too, unless the two differ on a figure, a name, a negation…
     (:func:`claims.differ`): then it is a dispute of the piece (the text tells it once, the reader
-    is shown both), and a free retelling with a clashing figure is neither."""
+    is shown both), and a free retelling with a clashing figure is neither. Between a copy and
+    what it copies (``copies``: copy -> original) every differing sentence is an edit, read as
+    strictly as a near repeat: a copy's "a zero-day flaw" for "a stolen password" is a dispute."""
     from ..text import Said, word_set
     from .claims import differ, figures_clash, words_shared
 
@@ -162,6 +178,7 @@ def _build(
     offset = 0
     parts: list[str] = []  # the sentences of the paragraph being built
     said = Said()  # the text of each piece
+    edited = {frozenset(pair) for pair in (copies or {}).items()}  # sources one of which copies the other
 
     def close() -> None:
         nonlocal offset
@@ -189,7 +206,8 @@ def _build(
                 ]  # fmt: skip
                 share, k = max(overlap, default=(0.0, -1))
                 if share >= COPY_WORDS:  # retold lightly: its other words differ anyway
-                    how = figures_clash(texts[k], s.text) or differ(texts[k], s.text, strict=False)
+                    strict = frozenset((pieces[k].source, i)) in edited
+                    how = figures_clash(texts[k], s.text) or differ(texts[k], s.text, strict=strict)
                     if how is None:
                         pieces[k].say(i, s.text)
                         continue
@@ -225,7 +243,7 @@ def _build(
             start = offset + sum(len(x) + 1 for x in parts)
             if start + len(s.text) + 1 > max_chars:
                 break
-            pieces.append(_Piece(start, start + len(s.text), i, (s.start, s.end)))
+            pieces.append(_Piece(start, start + len(s.text), i, (s.start, s.end), text=s.text))
             said.add(s.text)
             texts.append(s.text)
             words.append(word_set(s.text))
@@ -248,11 +266,14 @@ def _build(
     return "\n".join(paragraphs), pieces
 
 
-def _outvoted(pieces: Sequence[_Piece], voice: Sequence[int], rank: Sequence[int]) -> list[int]:
+def _outvoted(
+    pieces: Sequence[_Piece], voice: Sequence[int], rank: Sequence[int], tied: list[bool] | None = None
+) -> list[int]:
     """For each source, how many of its sentences a dispute finds told otherwise by more voices,
     or, as many voices on each side, told otherwise by a source newsbrief saw before it (``rank``:
     each source's place in that order): a tie goes to what was there first, never to the
-    telling that arrives later, nor to a page's own date."""
+    telling that arrives later, nor to a page's own date. ``tied``, when given, is set for every
+    source on either side of a dispute as many voices tell each way: nothing decides it."""
     n = len(rank)
     out = [0] * n
     for p in pieces:
@@ -260,11 +281,21 @@ def _outvoted(pieces: Sequence[_Piece], voice: Sequence[int], rank: Sequence[int
             continue
         for first, told in _tellings(p, pieces):
             # a source whose sentence fits both tellings (a free retelling that gives neither
-            # figure) backs neither: it was counted for whichever telling was read first
-            mine = {voice[p.source]} | {voice[i] for i in p.also if not _same_telling(p.told[i], first.text)}
-            theirs = {voice[i] for i in told}
+            # figure) backs neither, unless it has words one telling has and the other lacks (the
+            # "alleged" of one, the "arrested" for the other's "questioned"): it was counted for
+            # whichever telling was read first
+            mine, theirs = {voice[p.source]}, {voice[i] for i in told}
+            for i in p.also:
+                side = 1 if not _same_telling(p.told[i], first.text) else sides(p.text, first.text, p.told[i])
+                if side > 0:
+                    mine.add(voice[i])
+                elif side < 0:
+                    theirs.add(voice[i])
             mine_first = min(rank[i] for i in {p.source, *p.also})
             theirs_first = min(rank[i] for i in told)
+            if tied is not None and len(theirs - mine) == len(mine - theirs):
+                for i in {p.source, *p.also, *told}:
+                    tied[i] = True
             if (len(theirs - mine), mine_first) > (len(mine - theirs), theirs_first):
                 for i in {p.source, *p.also}:
                     out[i] += 1
@@ -282,7 +313,8 @@ def story_text(
 
     The sources are taken in the caller's order (by when newsbrief first saw them, never by a
     page's own date), except that a copy never leads, nor a source a dispute finds outvoted, nor
-    one no other voice bears out in any sentence when another is: an outlet that copies a report,
+    one no other voice bears out in any sentence when another is, nor one in a dispute nothing
+    decides while a source no one disputes is borne out: an outlet that copies a report,
     changes one figure and dates its page earlier does not write the story, nor does a page that
     adds its own claims to a story's names. Of two near copies, the copy is the one outvoted on
     what they differ on, else the later.
@@ -298,19 +330,21 @@ def story_text(
     # listed first, is not the original of what the index had)
     seen = sorted(base, key=lambda i: (sources[i].article_id is None, sources[i].article_id or 0, i))
     copies = _copies(read.sentences, seen)
-    text, pieces = _build(read, base, max_chars)
+    text, pieces = _build(read, base, max_chars, copies)
 
     def voice_of(copies: dict[int, int]) -> list[int]:
         return voices([replace(s, copy_of=copies.get(i)) for i, s in enumerate(sources)])
 
     rank = [seen.index(i) for i in base]
     outvoted = _outvoted(pieces, voice_of(copies), rank)
+    tied = [False] * n  # on a side of a dispute nothing decides (as many voices each way)
     for i, j in list(copies.items()):  # decided by content: the original is the one borne out
         if outvoted[j] > outvoted[i] and i not in copies.values():
             del copies[i]
             copies = {k: (i if v == j else v) for k, v in copies.items()}
             copies[j] = i
     voice = voice_of(copies)
+    _outvoted(pieces, voice, rank, tied)
     confirmed = [False] * n  # another voice says something it says
     for p in pieces:
         said = {p.source, *p.also}
@@ -319,9 +353,12 @@ def story_text(
                 confirmed[i] = True
     # a source no other voice bears out leads only a story where none is borne out: a page that
     # tells a story's names with claims of its own (dated first, or seen first) does not write it
-    order = sorted(base, key=lambda i: (i in copies, outvoted[i] > 0, any(confirmed) and not confirmed[i], i))
+    # nor, where another source is borne out and contested by no one, one whose telling another
+    # voice contradicts with nothing to decide between them: first seen is no proof (an altered
+    # copy seen first), so the story is told by a source no one disputes
+    order = sorted(base, key=lambda i: (i in copies, outvoted[i] > 0, any(confirmed) and not confirmed[i], tied[i], i))
     if order != base:
-        text, pieces = _build(read, order, max_chars)
+        text, pieces = _build(read, order, max_chars, copies)
     newest = seen[-1]
     # its news may lead as its text could: no copy, not outvoted, borne out where others are, and
     # telling something the others tell (else nothing shows it reports this story at all)
