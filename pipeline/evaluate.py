@@ -6,7 +6,8 @@
   the same way *at equal length* (the first N words of the article, N = our output's length for
   that document) and the classic lead-3 / lead-1; the reader defects of every brief
   (:mod:`pipeline.defects`);
-- entities: our spaCy + rules spans vs CoNLL gold (labels mapped with score.py's spaCy map);
+- entities: our spaCy + rules spans vs CoNLL gold (labels mapped with score.py's spaCy map), and
+  the junk the briefs of labelled dev articles show (:mod:`pipeline.eval_entities`);
 - stories: story grouping (:mod:`pipeline.stories`) on ECB+ (Cybulska & Vossen 2014, CC BY 3.0;
   ``bench/data/stories-ecbplus.jsonl.gz``, made by ``bench/make_story_set.py``), B-cubed
   precision/recall/F1 next to a title-and-lead TF-IDF single-pass baseline in the same run; both
@@ -385,8 +386,14 @@ def evaluate(
         with timed("extraction"):
             results["extraction"] = eval_extraction(scorer, gold("extraction"), settings)
     if "entities" in tasks and scorer:
+        from .eval_entities import JUNK_LABELS, junk_audit, read_labels
+
         with timed("entities"):
-            results["entities"] = eval_entities(scorer, gold("entities"), Models(settings).tagger)
+            tagger = Models(settings).tagger
+            results["entities"] = eval_entities(scorer, gold("entities"), tagger)
+            if JUNK_LABELS.is_file():  # a checkout's; without it the junk ceilings say they went unchecked
+                texts = {r["id"]: r["article"] for r in read_jsonl(shared / "summarization.dev.jsonl.gz")}
+                results["entities"]["junk"] = junk_audit(read_labels(), texts, tagger)
     verifier = None
     if "faithfulness" in tasks or "summarization" in tasks:
         from .relations import Verifier
@@ -437,6 +444,9 @@ def metrics(results: dict[str, Any]) -> dict[str, float]:
         out["extraction.bow_f1"] = results["extraction"]["bow_macro"]["f1"]
     if "entities" in results:
         out["entities.f1"] = results["entities"]["micro"]["f1"]
+        if "junk" in results["entities"]:
+            out["entities.junk_rate"] = results["entities"]["junk"]["junk_rate"]
+            out["entities.unlabelled_shown"] = results["entities"]["junk"]["unlabelled_shown"]
     if "faithfulness" in results:
         f = results["faithfulness"]
         out["faithfulness.recall_all"] = f["recall_all"]
@@ -569,6 +579,12 @@ def table(results: dict[str, Any]) -> str:
     if "entities" in results:
         m = results["entities"]["micro"]
         lines.append(f"entities    P/R/F1 {m['precision']:.3f}/{m['recall']:.3f}/{m['f1']:.3f} (CoNLL labels)")
+        if "junk" in results["entities"]:
+            j = results["entities"]["junk"]
+            lines.append(
+                f"            junk {j['junk_rate']:.1%} ({j['junk']} of {j['shown']} entities shown in {j['articles']} "
+                f"labelled dev briefs), {j['unlabelled_shown']} shown without a label"
+            )
     if "stories" in results:
         st = results["stories"]
         for name, r in (
