@@ -300,19 +300,24 @@ def _people_named_short(labels: dict[str, str]) -> dict[str, str]:
             return words[1]
         return words[0] if len(words) == 1 else None
 
-    # every full name counts against "exactly one", whatever its label: the model tags people as
-    # ORG too ("Prof Ruggles" beside "Alice Ruggles" and an ORG "Clive Ruggles", her father)
+    # a full name tagged ORG or NORP counts against "exactly one" too: the model tags people so
+    # ("Prof Ruggles" beside "Alice Ruggles" and a NORP "Clive Ruggles", her father; "Miliband"
+    # beside "Justine Miliband" and an ORG "Ed Miliband"); other labels are mostly run-on spans
     full: dict[str, set[str]] = defaultdict(set)
-    for k in labels:
+    titled: dict[str, set[str]] = defaultdict(set)
+    for k, label in labels.items():
         words = k.split()
-        if len(words) > 1 and surname(k) is None:
-            full[words[-1]].add(k)
+        if len(words) > 1 and label in ("PERSON", "ORG", "NORP"):
+            (full if surname(k) is None else titled)[words[-1]].add(k)
+    for sur, names in titled.items():  # "Lord Coe" and "Coe", no full name: the title names him
+        if sur not in full and len(names) == 1:
+            full[sur] = names
     out = {}
     for k, label in labels.items():
         last = surname(k) if label == "PERSON" else None
         if last is not None and len(full.get(last, ())) == 1:
             person = next(iter(full[last]))
-            if labels[person] == "PERSON":
+            if labels[person] == "PERSON" and person != k:
                 out[k] = person
     return out
 

@@ -210,3 +210,6 @@ def test_a_title_and_surname_is_the_person_named_in_full():
     ms = people("Alice Ruggles", "Prof Ruggles") + [Mention("Clive Ruggles", "ORG", 90, 103, "ner")]
     got = {e.canonical for e in aggregate(ms, {}, ["PERSON", "ORG"])}
     assert got == {"Alice Ruggles", "Prof Ruggles", "Clive Ruggles"}
+    # no full name: the one titled name is the person ("Lord Coe" … "Coe said")
+    ents = aggregate(people("Lord Coe", "Coe", "Coe"), {}, ["PERSON"])
+    assert {e.canonical: e.count for e in ents} == {"Lord Coe": 3}
