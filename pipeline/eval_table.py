@@ -60,6 +60,12 @@ def table(results: dict[str, Any]) -> str:
     if "entities" in results:
         m = results["entities"]["micro"]
         lines.append(f"entities    P/R/F1 {m['precision']:.3f}/{m['recall']:.3f}/{m['f1']:.3f} (CoNLL labels)")
+        if "junk" in results["entities"]:
+            j = results["entities"]["junk"]
+            lines.append(
+                f"            junk {j['junk_rate']:.1%} ({j['junk']} of {j['shown']} entities shown in {j['articles']} "
+                f"labelled dev briefs), {j['unlabelled_shown']} shown without a label"
+            )
     if "stories" in results:
         st = results["stories"]
         for name, r in (

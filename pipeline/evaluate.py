@@ -6,7 +6,8 @@
   the same way *at equal length* (the first N words of the article, N = our output's length for
   that document) and the classic lead-3 / lead-1; the reader defects of every brief
   (:mod:`pipeline.defects`);
-- entities: our spaCy + rules spans vs CoNLL gold (labels mapped with score.py's spaCy map);
+- entities: our spaCy + rules spans vs CoNLL gold (labels mapped with score.py's spaCy map), and
+  the junk the briefs of labelled dev articles show (:mod:`pipeline.eval_entities`);
 - stories: story grouping (:mod:`pipeline.story`) on ECB+ (Cybulska & Vossen 2014, CC BY 3.0;
   ``bench/data/stories-ecbplus.jsonl.gz``, made by ``bench/make_story_set.py``), B-cubed
   precision/recall/F1 next to a title-and-lead TF-IDF single-pass baseline in the same run; both
@@ -375,8 +376,14 @@ def evaluate(
         with timed("extraction"):
             results["extraction"] = eval_extraction(scorer, gold("extraction"), settings)
     if "entities" in tasks and scorer:
+        from .eval_entities import JUNK_LABELS, junk_audit, read_labels
+
         with timed("entities"):
-            results["entities"] = eval_entities(scorer, gold("entities"), Models(settings).tagger)
+            tagger = Models(settings).tagger
+            results["entities"] = eval_entities(scorer, gold("entities"), tagger)
+            if JUNK_LABELS.is_file():  # a checkout's; without it the junk ceilings say they went unchecked
+                texts = {r["id"]: r["article"] for r in read_jsonl(shared / "summarization.dev.jsonl.gz")}
+                results["entities"]["junk"] = junk_audit(read_labels(), texts, tagger)
     verifier = None
     if "faithfulness" in tasks or "summarization" in tasks:
         from .relations import Verifier
@@ -427,6 +434,9 @@ def metrics(results: dict[str, Any]) -> dict[str, float]:
         out["extraction.bow_f1"] = results["extraction"]["bow_macro"]["f1"]
     if "entities" in results:
         out["entities.f1"] = results["entities"]["micro"]["f1"]
+        if "junk" in results["entities"]:
+            out["entities.junk_rate"] = results["entities"]["junk"]["junk_rate"]
+            out["entities.unlabelled_shown"] = results["entities"]["junk"]["unlabelled_shown"]
     if "faithfulness" in results:
         f = results["faithfulness"]
         out["faithfulness.recall_all"] = f["recall_all"]

@@ -127,3 +127,89 @@ def test_a_person_named_short_after_the_full_name_is_one_entity_unless_two_share
     # a place that shares a word with a person is not merged into the person
     ents = aggregate(people("Paris Hilton") + [Mention("Paris", "GPE", 50, 55, "ner")], {}, ["PERSON", "GPE"])
     assert {e.canonical for e in ents} == {"Paris Hilton", "Paris"}
+
+
+def spans(text: str, tagged: list[tuple[str, str]]) -> list[Mention]:
+    """``mentions_of`` on a doc whose entities are set by hand, as a statistical model might tag
+    them (each surface at its first place in ``text``)."""
+    import spacy
+
+    from pipeline.entities import mentions_of
+
+    doc = spacy.blank("en")(text)
+    ents = []
+    for surface, label in tagged:
+        start = text.index(surface)
+        span = doc.char_span(start, start + len(surface), label=label)
+        assert span is not None, surface
+        ents.append(span)
+    doc.ents = ents
+    return mentions_of(doc)
+
+
+def test_spans_that_are_no_name_are_dropped():
+    # each seen in briefs of unseen articles or in the labelled dev briefs (entity-junk-labels.jsonl)
+    text = (
+        "Subject: budget\nPLAYERS READ THIS. The players said marijuana is legal, the MP said. He paid "
+        "HMRC).An appeal followed. Follow @BBCNewsbeat now. An Ebola virus case was found in file "
+        "3f2a9c81d0e4. Locke when Ross County won."
+    )
+    tagged = [
+        ("Subject", "PERSON"),  # a form label
+        ("PLAYERS", "ORG"),  # an English word in capitals: the text writes "players"
+        ("READ", "ORG"),  # kept: not a stop word, and the text never writes "read"
+        ("marijuana", "GPE"),  # no capital letter
+        ("MP", "ORG"),  # a capitalised abbreviation of the stoplist
+        ("HMRC).An", "ORG"),  # two sentences glued
+        ("@BBCNewsbeat", "ORG"),  # a handle
+        ("Ebola", "GPE"),  # a disease
+        ("3f2a9c81d0e4", "ORG"),  # an identifier
+        ("Locke when Ross County", "ORG"),  # run on past the name
+    ]
+    got = [m.text for m in spans(text, tagged)]
+    assert got == ["READ"]  # a word in capitals the text never writes otherwise may be an acronym
+
+
+def test_names_like_the_junk_are_kept():
+    text = "The US told us that NASA and the Bank of England met Ludwig van Beethoven on a 787 in Salahuddin province."
+    tagged = [
+        ("US", "GPE"),  # an acronym that is a word ("us")
+        ("NASA", "ORG"),
+        ("Bank of England", "ORG"),
+        ("Ludwig van Beethoven", "PERSON"),
+        ("787", "PRODUCT"),
+        ("Salahuddin province", "GPE"),
+    ]
+    assert [m.text for m in spans(text, tagged)] == [s for s, _ in tagged]
+
+
+def test_a_span_run_on_past_its_name_is_cut_back_with_exact_offsets():
+    text = "Hackers of Cyber Berkut and others wrote to the federal Bureau of Reclamation (BR today."
+    got = spans(text, [("Cyber Berkut and", "ORG"), ("the federal Bureau of Reclamation (BR", "ORG")])
+    assert [m.text for m in got] == ["Cyber Berkut", "Bureau of Reclamation"]
+    assert all(text[m.start : m.end] == m.text for m in got)
+
+
+def test_the_articles_own_id_is_no_entity():
+    from pipeline.entities import own_ids
+
+    a = Article(source="inbox/X7Q9.eml", url="https://example.org/news/X7Q9", text="Ref X7Q9: ENISA said so.")
+    assert own_ids(a) == {"x7q9"}
+    rule_tagger().tag_batch([a])
+    assert [e.canonical for e in a.entities] == ["ENISA"]
+
+
+def test_a_title_and_surname_is_the_person_named_in_full():
+    def people(*names: str) -> list[Mention]:
+        return [Mention(n, "PERSON", i * 20, i * 20 + len(n), "ner") for i, n in enumerate(names)]
+
+    ents = aggregate(people("Leon Yeaman", "Mr Yeaman", "Yeaman", "Mrs May"), {}, ["PERSON"])
+    assert {e.canonical: e.count for e in ents} == {"Leon Yeaman": 3, "Mrs May": 1}
+    assert ents[0].aliases == []  # a surname is no alias
+    # a full name the model tagged ORG still counts: "Prof Ruggles" could be either Ruggles
+    ms = people("Alice Ruggles", "Prof Ruggles") + [Mention("Clive Ruggles", "ORG", 90, 103, "ner")]
+    got = {e.canonical for e in aggregate(ms, {}, ["PERSON", "ORG"])}
+    assert got == {"Alice Ruggles", "Prof Ruggles", "Clive Ruggles"}
+    # no full name: the one titled name is the person ("Lord Coe" … "Coe said")
+    ents = aggregate(people("Lord Coe", "Coe", "Coe"), {}, ["PERSON"])
+    assert {e.canonical: e.count for e in ents} == {"Lord Coe": 3}

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from pipeline import eval_faithful, eval_table, evaluate
+from pipeline import eval_entities, eval_faithful, eval_table, evaluate
 from pipeline.document import Article, SummarySentence
 from pipeline.relations import Verdict
 
@@ -481,6 +481,52 @@ def test_floors_of_a_task_the_run_did_not_measure_are_not_failures(tmp_path: Pat
     assert evaluate.check_floors({"stories.f1": 0.9}, None, floors) == []
 
 
+# ---------------------------------------------------------------- the entity junk audit
+
+JUNK_LABELS = [
+    {"id": "a1", "text": "Leon Yeaman", "junk": False},
+    {"id": "a1", "text": "PLAYERS", "junk": True},
+    {"id": "a1", "text": "Brisbane", "junk": False},
+    {"id": "a2", "text": "Subject", "junk": True},
+]
+JUNK_ARTICLES = {"a1": "Leon Yeaman of Brisbane. PLAYERS said", "a2": "Subject: Ebola", "a3": "not labelled"}
+JUNK_SHOWN = {"a1": ["Leon Yeaman", "PLAYERS", "Brisbane"], "a2": ["Subject", "Ebola"]}
+
+
+class ListTagger:
+    """Shows the entities listed per article id (the real tagger is scored by the eval, not here)."""
+
+    def __init__(self, shown: dict[str, list[str]]) -> None:
+        self.shown = shown
+
+    def tag_batch(self, articles: list[Article]) -> None:
+        from pipeline.document import Entity
+
+        for a in articles:
+            a.entities = [Entity(t, "ORG", 1, t) for t in self.shown[a.source]]
+
+
+def test_the_junk_audit_counts_shown_entities_labelled_junk_and_those_without_a_label():
+    got = eval_entities.junk_audit(JUNK_LABELS, JUNK_ARTICLES, ListTagger(JUNK_SHOWN))
+    # a1 and a2 are labelled (a3 is not tagged); 5 shown, PLAYERS and Subject junk: 2/5; Ebola unlabelled
+    assert got == {
+        "articles": 2, "shown": 5, "junk": 2, "junk_rate": 0.4, "unlabelled_shown": 1, "unlabelled": ["a2: Ebola"],
+    }  # fmt: skip
+    values = evaluate.metrics({"entities": {"micro": {"f1": 0.62}, "junk": got}})
+    assert values == {"entities.f1": 0.62, "entities.junk_rate": 0.4, "entities.unlabelled_shown": 1}
+    # the packaged ceilings fail both: more junk than pinned, and an entity no one labelled
+    problems = evaluate.check_floors(values)
+    assert any(p.startswith("entities.junk_rate = 0.400 is above its ceiling") for p in problems)
+    assert any(p.startswith("entities.unlabelled_shown = 1.000 is above its ceiling") for p in problems)
+
+
+def test_the_committed_junk_labels_are_one_per_shown_entity_with_a_reason():
+    rows = eval_entities.read_labels()
+    keys = [(r["id"], r["text"]) for r in rows]
+    assert len(keys) == len(set(keys)) and len({r["id"] for r in rows}) == 40
+    assert all(isinstance(r["junk"], bool) and r["why"] and r["dataset"] in ("cnndm", "xsum") for r in rows)
+
+
 def full_results(tmp_path: Path) -> dict[str, Any]:
     """What a full `make eval` and a quality run return, in shape, each part made by the code that
     makes it wherever that needs no model (the planted benchmark, labelled briefs and FRANK on the
@@ -506,9 +552,10 @@ def full_results(tmp_path: Path) -> dict[str, Any]:
         "summary_only": {"ours": {"cnndm": rouge}, "lead_equal_length": {"cnndm": rouge}},
         "unsupported_after_gate": 0, "defects": report,
     }  # fmt: skip
+    junk = eval_entities.junk_audit(JUNK_LABELS, JUNK_ARTICLES, ListTagger(JUNK_SHOWN))
     return {
         "extraction": {"bow_macro": {"f1": 0.97}},
-        "entities": {"micro": {"f1": 0.62}},
+        "entities": {"micro": {"f1": 0.62}, "junk": junk},
         "faithfulness": faith,
         "stories": stories,
         "summarization": {"fast": brief, "quality": brief},

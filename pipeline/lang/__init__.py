@@ -91,6 +91,12 @@ class Language:
 
     # -- names (entities.py)
     acronym_stoplist: frozenset[str]  # capitalised abbreviations that are no entity ("CEO", "PDF")
+    acronym_words: frozenset[str]  # acronyms that are also words ("US"): spared the lower-case test
+    form_labels: frozenset[str]  # form and page labels ("Subject:", "Category:"), never a name
+    name_titles: frozenset[str]  # titles before a surname ("Mr", "Gen"): "Mr Yeaman" is Yeaman
+    name_inner_words: frozenset[str]  # the lower-case words a name holds ("of", "van"); others are a run-on
+    disease_after: str  # what follows a name that is a disease ("Ebola virus"), matched after it, re.I
+    diseases: frozenset[str]  # disease names (lower case) the model tags as places or organisations
 
     # -- two tellings of one story compared word by word (story/claims.py, story/numbers.py)
     number_words: Mapping[str, int]  # numbers written as words ("twelve", "a dozen", "first")
