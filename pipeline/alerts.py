@@ -5,16 +5,21 @@ watch has not alerted about yet is an alert for that watch:
 
 * ``--alert-cmd CMD`` runs the user's command once per alert with one JSON object on stdin
   (``watch``, ``story_id``, ``title``, ``tldr``, ``sources`` (URLs), ``matched``, ``date``,
-  ``update``). CMD is an argument list (split like a shell splits it, never run by one), with
-  :data:`ALERT_SECONDS` to finish; a command that fails, hangs or cannot start is reported and its
-  alert is kept and tried again by the next run, never lost, and it never costs the digest;
+  ``update``, ``facts``, ``changed``). CMD is an argument list (split like a shell splits it,
+  never run by one), with :data:`ALERT_SECONDS` to finish; a command that fails, hangs or cannot
+  start is reported and its alert is kept and tried again by the next run, never lost, and it
+  never costs the digest;
 * ``--watch-atom DIR`` keeps an Atom feed per watch, ``DIR/<watch>.atom`` (its stories of the
   last ``atom_digests`` runs that matched it), escaped as the digest's feed is: any feed reader or
   phone app becomes the alert channel.
 
-A story alerts a watch once: it grows by a source tomorrow, it stays alerted. Which (watch, story)
-pairs were delivered, and the alerts waiting for a retry, are kept in a small JSON file beside the
-index (``index.db.alerts.json``), written atomically after each delivery under the digest's lock.
+A story alerts a watch once: it grows by a source tomorrow, it stays alerted, unless what it says
+changed: a disagreement between its sources that was not there (one outlet says 12 million where
+the others say 1.2 million, "has paid" for "has not paid"). Then it alerts again, its payload's
+``changed`` saying which (``facts`` lists them all).
+Which (watch, story) pairs were delivered with which facts, and the alerts waiting for a retry,
+are kept in a small JSON file beside the index (``index.db.alerts.json``), written atomically
+after each delivery under the digest's lock.
 """
 
 from __future__ import annotations
@@ -55,6 +60,7 @@ class AlertState:
     path: Path
     sent: dict[str, list[int]] = field(default_factory=dict)
     waiting: list[dict[str, Any]] = field(default_factory=list)  # the payloads not delivered yet
+    facts: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # watch -> story id -> facts alerted
 
     @classmethod
     def load(cls, path: Path) -> AlertState:
@@ -67,27 +73,50 @@ class AlertState:
         try:
             sent = {str(w): [int(i) for i in ids] for w, ids in dict(data.get("sent") or {}).items()}
             waiting = [dict(p) for p in data.get("waiting") or []]
+            facts = {
+                str(w): {str(i): [str(f) for f in told] for i, told in dict(stories).items()}
+                for w, stories in dict(data.get("facts") or {}).items()
+            }  # fmt: skip  (absent in a state written before facts were kept: none known)
         except (TypeError, ValueError, AttributeError) as exc:
             raise StateError(f"the alert state is damaged ({exc}); move it away to start again", str(path)) from None
-        return cls(path, sent, waiting)
+        return cls(path, sent, waiting, facts)
 
     def save(self) -> None:
         from .fsutil import write_atomic
 
-        data = {"sent": {w: ids[-MAX_KEPT:] for w, ids in self.sent.items()}, "waiting": self.waiting}
+        kept = {w: ids[-MAX_KEPT:] for w, ids in self.sent.items()}
+        facts = {w: {i: f for i, f in told.items() if int(i) in set(kept.get(w, ()))} for w, told in self.facts.items()}
+        data = {"sent": kept, "waiting": self.waiting, "facts": facts}
         write_atomic(self.path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
 
     def delivered(self, watch: str, story_id: int) -> bool:
         return story_id in self.sent.get(watch, ())
 
-    def mark(self, watch: str, story_id: int) -> None:
-        self.sent.setdefault(watch, []).append(story_id)
+    def new_facts(self, watch: str, story_id: int, facts: Sequence[str]) -> list[str]:
+        """Of a delivered story's ``facts`` tonight, those its last alert did not tell."""
+        told = set(self.facts.get(watch, {}).get(str(story_id), ()))
+        return [f for f in facts if f not in told]
+
+    def mark(self, watch: str, story_id: int, facts: Sequence[str] = ()) -> None:
+        if story_id not in self.sent.get(watch, ()):
+            self.sent.setdefault(watch, []).append(story_id)
+        self.facts.setdefault(watch, {})[str(story_id)] = list(facts)
 
 
 def state_path(db: Path) -> Path:
     """The alert state of an index: beside its resolved path, as the digest's lock is."""
     db = db.expanduser().resolve()
     return db.with_name(db.name + ".alerts.json")
+
+
+def facts_of(brief: Any) -> list[str]:
+    """The facts of a story an alert tells beyond its text: each disagreement between its sources
+    (what, and each telling). A rewritten brief or a new source telling the same is no change:
+    nothing reliable tells a changed fact from new words, but a new disagreement is one."""
+    return sorted(
+        f"sources disagree on {d.get('what')}: " + " / ".join(str(v) for v in d.get("values") or {})
+        for d in brief.disagreements
+    )  # fmt: skip
 
 
 def payloads(digest: Any) -> list[dict[str, Any]]:
@@ -104,7 +133,7 @@ def payloads(digest: Any) -> list[dict[str, Any]]:
                 "watch": watch, "story_id": brief.story_id, "title": brief.title, "tldr": brief.tldr_text,
                 "sources": [u for u in (public_url(s.url) for s in brief.sources) if u],
                 "matched": [m.as_dict() for m in verdict.matches if m.watch == watch],
-                "date": brief.date, "update": brief.update,
+                "date": brief.date, "update": brief.update, "facts": facts_of(brief), "changed": [],
             })  # fmt: skip
     return out
 
@@ -143,17 +172,21 @@ def send(
     were delivered and the failures (kept waiting)."""
     todo = list(state.waiting)
     queued = {(p["watch"], p["story_id"]) for p in todo}
-    todo += [
-        p for p in payloads(digest)
-        if not state.delivered(p["watch"], p["story_id"]) and (p["watch"], p["story_id"]) not in queued
-    ]  # fmt: skip
+    for p in payloads(digest):
+        if (p["watch"], p["story_id"]) in queued:
+            continue
+        if state.delivered(p["watch"], p["story_id"]):  # alerted before: again only if its facts changed
+            p["changed"] = state.new_facts(p["watch"], p["story_id"], p["facts"])
+            if not p["changed"]:
+                continue
+        todo.append(p)
     state.waiting = todo  # remembered before the first command runs: a killed run loses none
     state.save()
     sent, failures, waiting = 0, [], []
     for i, p in enumerate(todo):
         problem = run_command(argv, p, timeout)
         if problem is None:
-            state.mark(p["watch"], int(p["story_id"]))
+            state.mark(p["watch"], int(p["story_id"]), p.get("facts") or ())
             sent += 1
         else:
             waiting.append(p)

@@ -419,6 +419,25 @@ def test_an_alert_command_gets_each_new_watched_story_as_json_once(site, tmp_pat
     r, out = alert_night(site, tmp_path, news=more)
     assert r.exit_code == 0 and "2 sources: " in out.read_text() and "xz (cve CVE-2024-3094)" in out.read_text()
     assert len(alerts_seen(tmp_path)) == 3 and "0 alert(s) sent, 0 waiting" in r.stderr
+    assert all(a["changed"] == [] for a in alerts_seen(tmp_path))
+
+
+def test_a_watched_story_whose_facts_change_alerts_again_and_says_what_changed(site, tmp_path, fake_models):
+    """Growing by a source is no news; a source telling it otherwise is: the xz story alerts again
+    the night an outlet says the flaw did *not* let attackers run code, and says so; not the next."""
+    alert_night(site, tmp_path)
+    said = NEWS["/xz"][1]
+    denied = said.replace("The flaw let attackers", "The flaw did not let attackers")
+    more = {**NEWS, "/xz2": ("xz backdoor patched", said.replace("Friday", "Friday evening")),
+            "/xz3": ("xz flaw not exploitable, says vendor", denied)}  # fmt: skip
+    r, _ = alert_night(site, tmp_path, news=more)
+    assert r.exit_code == 0 and "1 alert(s) sent, 0 waiting" in r.stderr, r.stderr
+    again = alerts_seen(tmp_path)[-1]
+    assert again["watch"] == "xz"
+    assert again["changed"] and all(c.startswith("sources disagree on ") for c in again["changed"])
+    assert any("did not let" in c for c in again["changed"]) and again["changed"][0] in again["facts"]
+    r, _ = alert_night(site, tmp_path, news=more)  # the same disagreement the next night: told already
+    assert "0 alert(s) sent, 0 waiting" in r.stderr and len(alerts_seen(tmp_path)) == 4
 
 
 def test_an_alert_command_that_fails_keeps_the_digest_and_is_retried_next_run(site, tmp_path, fake_models):
@@ -468,3 +487,19 @@ def test_a_bad_watch_file_stops_the_digest_before_it_fetches_anything(site, tmp_
     r = cli("digest", "--feeds", str(feeds), "--out", str(tmp_path / "d.md"))
     assert r.exit_code == 4 and "watches.toml: watch 'cloud': field 'priority'" in r.stderr
     assert not routes.hits and not (tmp_path / "d.md").exists()
+
+
+def test_an_alert_state_written_before_facts_were_kept_still_loads(tmp_path):
+    """A state file from the previous release has no "facts": every fact tonight is new to it."""
+    from pipeline import alerts
+
+    path = tmp_path / "index.db.alerts.json"
+    path.write_text('{"sent": {"xz": [4]}, "waiting": []}')
+    state = alerts.AlertState.load(path)
+    assert state.delivered("xz", 4) and state.new_facts("xz", 4, ["sources disagree on x: a / b"]) == [
+        "sources disagree on x: a / b"
+    ]
+    state.mark("xz", 4, ["sources disagree on x: a / b"])
+    state.save()
+    again = alerts.AlertState.load(path)
+    assert again.sent == {"xz": [4]} and again.new_facts("xz", 4, ["sources disagree on x: a / b"]) == []
