@@ -12,7 +12,7 @@ import functools
 import math
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -75,6 +75,11 @@ class Settings:
     entity_labels: tuple[str, ...]  # labels kept in the brief
     languages: Mapping[str, LanguageModels]  # per language (ISO 639-1 code): its models
 
+    def __post_init__(self) -> None:
+        # settings are hashed (a model loaded once per settings): the table is a frozen mapping
+        if not isinstance(self.languages, LanguageTable):
+            object.__setattr__(self, "languages", LanguageTable(self.languages))
+
     @property
     def ner_model(self) -> str:
         """The spaCy pipeline (names; the relation check's parser) of the default language."""
@@ -110,6 +115,37 @@ class Settings:
         if self.watch_file:
             return Path(self.watch_file).expanduser()
         return user_config_path(os.environ).with_name("watches.toml")
+
+
+class LanguageTable(Mapping[str, "LanguageModels"]):
+    """The ``[languages]`` rows as a read-only, hashable mapping (in the order they were given),
+    so that :class:`Settings` stays hashable like every other frozen setting."""
+
+    __slots__ = ("_rows",)
+
+    def __init__(self, rows: Mapping[str, LanguageModels]) -> None:
+        self._rows = tuple(rows.items())
+
+    def __getitem__(self, code: str) -> LanguageModels:
+        for c, row in self._rows:
+            if c == code:
+                return row
+        raise KeyError(code)
+
+    def __iter__(self) -> Iterator[str]:
+        return (c for c, _ in self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._rows))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Mapping) and dict(self._rows) == dict(other.items())
+
+    def __repr__(self) -> str:
+        return f"LanguageTable({dict(self._rows)!r})"
 
 
 @dataclass(frozen=True, slots=True)

@@ -224,3 +224,15 @@ def test_a_bad_language_row_is_a_clear_error(tmp_path: Path, content: str, needl
     with pytest.raises(PipelineError, match=re.escape(needle)) as info:
         load_settings(env={"NEWSBRIEF_CONFIG": str(cfg)})
     assert str(cfg) in str(info.value.source)
+
+
+def test_settings_stay_hashable_with_their_table_of_languages():
+    """Models are loaded once per settings (functools.cache): the [languages] table made Settings
+    unhashable, and quality_summary = "ranker" failed with 'unhashable type: dict'."""
+    from pipeline.settings import defaults
+
+    s = defaults()
+    assert hash(s) == hash(s.replace(threads=s.threads)) and s == s.replace(threads=s.threads)
+    other = s.replace(languages={**s.languages, "de": s.languages["en"]})
+    assert other != s and hash(other) != hash(s) and other.languages["de"] == s.languages["en"]
+    assert list(other.languages) == ["en", "de"] and dict(other.languages)["en"].ner_model == s.ner_model
