@@ -127,3 +127,11 @@ def test_the_surface_with_the_real_default_models():
 
     checks = list(itertools.islice(doctor(newsbrief.load_settings()), 2))  # lazily: the LLM is not loaded
     assert [role for role, _, _ in checks] == ["fast", "ner"]
+
+
+def test_the_command_line_runs_as_a_module_both_ways():
+    """`python -m pipeline.cli` (the Makefile's eval, the bench) stopped working when the command
+    line became a package; `python -m pipeline` is the other spelling."""
+    for module in ("pipeline", "pipeline.cli"):
+        r = subprocess.run([sys.executable, "-m", module, "--version"], capture_output=True, text=True)
+        assert r.returncode == 0 and r.stdout.startswith("newsbrief"), (module, r.stderr)
