@@ -336,15 +336,14 @@ def story_text(
         return voices([replace(s, copy_of=copies.get(i)) for i, s in enumerate(sources)])
 
     rank = [seen.index(i) for i in base]
-    outvoted = _outvoted(pieces, voice_of(copies), rank)
     tied = [False] * n  # on a side of a dispute nothing decides (as many voices each way)
+    outvoted = _outvoted(pieces, voice_of(copies), rank, tied)
     for i, j in list(copies.items()):  # decided by content: the original is the one borne out
         if outvoted[j] > outvoted[i] and i not in copies.values():
             del copies[i]
             copies = {k: (i if v == j else v) for k, v in copies.items()}
             copies[j] = i
-    voice = voice_of(copies)
-    _outvoted(pieces, voice, rank, tied)
+    voice = voice_of(copies)  # the same voices as above: a copy and its original are one either way
     confirmed = [False] * n  # another voice says something it says
     for p in pieces:
         said = {p.source, *p.also}
