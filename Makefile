@@ -25,7 +25,7 @@ test: install
 	$(PY) -m pytest -q
 
 test-fast: install
-	$(PY) -m pytest -q -m "not models and not llm"
+	$(PY) -m pytest -q -m "not models and not llm and not ray"
 
 lint: install
 	$(VENV)/bin/ruff check pipeline tests

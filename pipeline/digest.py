@@ -15,7 +15,8 @@ Cron-safe by design:
 * every feed and article failure is isolated and listed in the digest. A page that failed in a
   way that may pass (not live yet: a 404, as a feed often lists an article first; a server down;
   the network) is tried again by every run for ``RETRY_DAYS``, then given up; a refusal (403), a
-  page gone (410) or a page with no article text is remembered at once;
+  page gone (410) or a page with no article text is remembered at once, with its reason (one
+  failed before the index kept reasons is tried once more: :data:`RECHECK`);
 * one progress line (logger ``pipeline.progress``) per feed, item and story brief.
 
 Feed items and the feeds a homepage points to come from the internet: they are only ever
@@ -71,6 +72,10 @@ _HTTP_STATUS = re.compile(r"HTTP (\d{3})\b")
 # refused only under the current settings: remembered with this status and retried when the user
 # allows private addresses
 REFUSED_ADDRESS = "refused_address"
+# failed before the index kept why (schema v9), so a page refused under an older rule (a Chinese
+# or Japanese article, its words counted by spaces) looks like a 403: read once more, even once
+# older than --since; failing again, it is remembered with its reason but not listed again
+RECHECK = "recheck"
 
 
 @dataclass(slots=True)
@@ -93,8 +98,8 @@ class Digest:
     skipped: list[str] = field(default_factory=list)  # not reached within the budget
     reused: int = 0  # taken from the index instead of summarized again
     degraded: int = 0  # summarized in fast mode because the budget ran short
-    # (url, feed, status) of the items handled: remembered by publish() once the files exist
-    seen: list[tuple[str, str, str]] = field(default_factory=list)
+    # (url, feed, status, reason) of the items handled: remembered by publish() once the files exist
+    seen: list[tuple[str, str, str, str | None]] = field(default_factory=list)
     stories: list[StoryBrief] = field(default_factory=list)  # the articles grouped, one brief each
     item_of: dict[str, str] = field(default_factory=dict)  # content hash -> the item URL it came from
     kept: bool = False  # no story to show: the published digest was left as it is
@@ -194,19 +199,20 @@ def build(
             digest.failures.append(Failure(entry, exc.reason, exc.message))
             progress.info("feed %s: failed (%s)", terminal_line(entry, 100), exc.reason)
     # a page that failed in a way that may pass is fetched again, even once older than --since
-    pending = store.first_handled(list(dict.fromkeys(i.url for i in listed)), RETRYING)
+    urls = list(dict.fromkeys(i.url for i in listed))
+    pending = store.first_handled(urls, RETRYING) | (rechecks := store.first_handled(urls, RECHECK))
     items: dict[str, FeedItem] = {}
     for item in listed:
         if item.published is None or item.published >= since or item.url in pending:
             items.setdefault(item.url, item)
-    retry = {RETRYING} | ({REFUSED_ADDRESS} if settings.allow_private_addresses else set())
+    retry = {RETRYING, RECHECK} | ({REFUSED_ADDRESS} if settings.allow_private_addresses else set())
     seen = store.seen_urls(list(items), retry_statuses=retry)
     new = [i for i in items.values() if i.url not in seen]
     for entry in feeds:
         if n := sum(1 for i in listed if i.feed == entry):
             fresh = sum(1 for i in new if i.feed == entry)
             progress.info("feed %s: %d item%s, %d new", terminal_line(entry, 100), n, "s"[: n != 1], fresh)
-    retried = _Retries(pending, digest.generated.rstrip("Z"))
+    retried = _Retries(pending, digest.generated.rstrip("Z"), frozenset(rechecks))
 
     # 1. every new article is read, briefed in fast mode and indexed (cheap: ~0.2 s each), so the
     # index has it and grouping can see it; 2. the articles are grouped into stories and each
@@ -227,14 +233,13 @@ def build(
         group = []
         for nxt in itertools.chain([item], queue):
             if nxt.error is not None:  # a link that is no URL to fetch: listed, remembered, never read
-                digest.failures.append(Failure(nxt.url, nxt.error.reason, nxt.error.message))
-                progress.info("failed: %s (%s)", terminal_line(nxt.url, 100), nxt.error.reason)
-                digest.seen.append((nxt.url, nxt.feed, "failed"))
+                _failed(digest, nxt, retried, nxt.error.reason, nxt.error.message)
+                digest.seen.append((nxt.url, nxt.feed, "failed", nxt.error.reason))
             elif (known := store.find_by_url(nxt.url)) is not None:
                 digest.articles.append(known)
                 digest.reused += 1
                 progress.info("in the index already: %s", _named(known.title, nxt.url))
-                digest.seen.append((nxt.url, nxt.feed, "reused"))
+                digest.seen.append((nxt.url, nxt.feed, "reused", None))
                 digest.item_of[known.content_hash] = nxt.url
             else:
                 group.append(nxt)
@@ -405,6 +410,7 @@ class _Retries:
 
     first: dict[str, str]  # url -> first failure, UTC
     now: str  # UTC, as the index stores times
+    again: frozenset[str] = frozenset()  # items tried once more (RECHECK): a failure was listed already
 
     def status(self, url: str, message: str) -> tuple[str, str]:
         """How to remember a page that failed in a way that may pass (:data:`RETRYING` until
@@ -436,10 +442,10 @@ def _settle(digest: Digest, store: Store, item: FeedItem, article: Article, retr
         twin = next((a for a in digest.articles if a.url == article.url), None) if article.url else None
         if twin is not None:
             digest.reused += 1
-            digest.seen.append((item.url, item.feed, "reused"))
+            digest.seen.append((item.url, item.feed, "reused", None))
             return False
         article = next(indexed([article], store, 1))
-        digest.seen.append((item.url, item.feed, "ok"))
+        digest.seen.append((item.url, item.feed, "ok", None))
         digest.item_of[article.content_hash] = item.url
         digest.articles.append(article)
         progress.info("summarized: %s", _named(article.title, item.url))
@@ -447,12 +453,21 @@ def _settle(digest: Digest, store: Store, item: FeedItem, article: Article, retr
     reason, message = article.error or "error", article.message or "failed"
     if retryable(reason, message):
         status, message = retries.status(item.url, message)
-        digest.seen.append((item.url, item.feed, status))
+        digest.seen.append((item.url, item.feed, status, reason))
     elif reason in PERMANENT or reason == REFUSED_ADDRESS:
-        digest.seen.append((item.url, item.feed, "failed" if reason in PERMANENT else REFUSED_ADDRESS))
+        digest.seen.append((item.url, item.feed, "failed" if reason in PERMANENT else REFUSED_ADDRESS, reason))
+    _failed(digest, item, retries, reason, message)
+    return False
+
+
+def _failed(digest: Digest, item: FeedItem, retries: _Retries, reason: str, message: str) -> None:
+    """List an item's failure, unless it is one tried once more (:data:`RECHECK`): the digest
+    that first refused it listed it."""
+    if item.url in retries.again:
+        progress.info("failed again: %s (%s)", terminal_line(item.url, 100), reason)
+        return
     digest.failures.append(Failure(item.url, reason, message))
     progress.info("failed: %s (%s)", terminal_line(item.url, 100), reason)
-    return False
 
 
 def publish(

@@ -57,3 +57,14 @@ def finalize(*args: Any, **kwargs: Any) -> Any:
     kwargs.setdefault("tldr_words", defaults().tldr_words)
     kwargs.setdefault("summary_words", defaults().summary_words)
     return gate(*args, **kwargs)
+
+
+def on_ray_worker() -> None:
+    """Ray's ``worker_process_setup_hook`` for a batch on a real Ray cluster: each worker process
+    loads these fakes where the pipeline loads its models, as the ``fake_models`` fixture does in
+    the test's own process."""
+    import pipeline.core
+
+    summarizer = LeadSummarizer()
+    pipeline.core.load_summarizer = lambda settings: summarizer
+    pipeline.core.EntityTagger.load = classmethod(lambda cls, s: rule_tagger(s.entity_labels))

@@ -1,9 +1,11 @@
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -304,28 +306,113 @@ def test_ray_workers_get_local_files_from_the_driver(tmp_path, settings):
     assert shipped("https://example.com/a", settings) is None  # URLs are fetched by the workers
 
 
+@contextlib.contextmanager
+def _ray_node(args: list[str], cwd: Path, env: dict[str, str]) -> Iterator[None]:
+    """``ray start ARGS --block`` from ``cwd``, as a user starts a node, in a session of its own;
+    ready once it says it started. Stopped by signalling that session alone: ``ray stop`` would stop
+    every Ray of this user on the machine (another test's, the user's own cluster)."""
+    ray_bin = Path(sys.executable).with_name("ray")
+    log = cwd / "ray-start.log"
+    with log.open("wb") as out:
+        node = subprocess.Popen(
+            [str(ray_bin), "start", *args, "--block", "--disable-usage-stats"],
+            cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    try:
+        end = time.monotonic() + 120  # a bound on a hang, not a timed assertion
+        while "Ray runtime started" not in log.read_text(errors="replace"):
+            if node.poll() is not None or time.monotonic() > end:
+                raise AssertionError(f"ray start {' '.join(args)} did not start: {log.read_text()[-3000:]}")
+            time.sleep(0.2)
+        yield
+    finally:
+        node.terminate()  # `ray start --block` stops what it started (no drain time: see _ray_env)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            node.wait(timeout=30)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(node.pid, signal.SIGKILL)  # what is left of that session: its workers
+        node.wait()
+
+
+def _ray_env() -> dict[str, str]:
+    """The environment of a cluster joined by address and of its driver: Ray's token auth on,
+    with a token of this test's (not the user's ~/.ray/auth_token), as Ray documents for joining
+    a cluster; a node stops at once when told to (no 30 s drain)."""
+    import secrets
+
+    env = {**os.environ, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(16)}
+    env.pop("RAY_ADDRESS", None)
+    return {**env, "RAY_USAGE_STATS_ENABLED": "0", "RAY_GRACEFUL_SHUTDOWN_DRAIN_TIMEOUT_S": "0"}
+
+
+# `newsbrief batch` as a user runs it against a cluster: a process of its own, Ray's auth in its
+# environment before Ray is imported (Ray reads it once). With fakes=True the head's workers load
+# the fakes through Ray's worker setup hook, and this driver never loads a summarizer
+ON_RAY = """
+import sys
+sys.path.insert(0, {tests!r})
+if {fakes!r}:
+    import ray
+    import pipeline.core
+    def nowhere(settings):
+        raise AssertionError("the driver loaded a summarizer")
+    pipeline.core.load_summarizer = nowhere
+    join = ray.init
+    def init(*args, **kwargs):  # the workers import this checkout (Ray adds the cwd) and the fakes
+        hook = {{"worker_process_setup_hook": "fakes.on_ray_worker", "env_vars": {{"PYTHONPATH": {tests!r}}}}}
+        return join(*args, runtime_env=hook, **kwargs)
+    ray.init = init
+from pipeline.cli import main
+main(sys.argv[1:])
+"""
+
+
+def _batch_on_ray(args: list[str], cluster: tuple[str, dict[str, str]], fakes: bool) -> subprocess.CompletedProcess:
+    address, env = cluster
+    script = ON_RAY.format(tests=str(ROOT / "tests"), fakes=fakes)
+    cmd = [sys.executable, "-c", script, "batch", *args, "--engine", "ray", "--address", address]
+    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+
+
 @pytest.fixture
-def ray_cluster(tmp_path):
+def ray_temp() -> Iterator[Path]:
+    """Ray's temp dir for a head: short (its socket paths must fit 107 bytes) and the test's own."""
+    import shutil
+    import tempfile
+
+    path = Path(tempfile.mkdtemp(prefix="nb-ray-", dir="/tmp"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def ray_head(ray_temp) -> Iterator[tuple[str, dict[str, str]]]:
+    """A real one-node Ray cluster on 127.0.0.1 (`ray start --head`): its address, and the
+    environment its drivers need."""
+    pytest.importorskip("ray", reason="the newsbrief[ray] extra is installed by make install")
+    env, port = _ray_env(), _free_port()
+    # 2 CPUs: the read tasks and the one summarizing actor each take one (ray_engine's sizing note)
+    args = ["--head", "--port", str(port), "--num-cpus", "2", "--include-dashboard", "false",
+            "--node-ip-address", "127.0.0.1", "--temp-dir", str(ray_temp)]  # fmt: skip
+    with _ray_node(args, ray_temp, env):
+        yield f"127.0.0.1:{port}", env
+
+
+@pytest.fixture
+def ray_cluster(tmp_path, ray_temp) -> Iterator[tuple[str, dict[str, str]]]:
     """A real two-node Ray cluster as a user starts one (`ray start --head`, then a worker that
     joins it), each node started from its own working directory; stopped afterwards."""
     pytest.importorskip("ray", reason="the newsbrief[ray] extra is installed by make install")
-    ray_bin = Path(sys.executable).with_name("ray")
-    port = _free_port()
-    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
-    env.pop("RAY_ADDRESS", None)
+    env, port = _ray_env(), _free_port()
     nodes = tmp_path / "nodes"
     head, worker = nodes / "head", nodes / "worker"
     head.mkdir(parents=True)
     worker.mkdir()
-    common = ["--disable-usage-stats", "--include-dashboard", "false"]
-    start = [str(ray_bin), "start", "--head", "--port", str(port), "--num-cpus", "2", *common]
-    subprocess.run(start, cwd=head, env=env, check=True, capture_output=True, timeout=120)
-    try:
-        join = [str(ray_bin), "start", "--address", f"127.0.0.1:{port}", "--num-cpus", "2", "--disable-usage-stats"]
-        subprocess.run(join, cwd=worker, env=env, check=True, capture_output=True, timeout=120)
-        yield f"127.0.0.1:{port}"
-    finally:
-        subprocess.run([str(ray_bin), "stop", "--force"], env=env, capture_output=True, timeout=120)
+    start = ["--head", "--port", str(port), "--num-cpus", "2", "--include-dashboard", "false",
+             "--node-ip-address", "127.0.0.1", "--temp-dir", str(ray_temp)]  # fmt: skip
+    join = ["--address", f"127.0.0.1:{port}", "--num-cpus", "2", "--node-ip-address", "127.0.0.1"]
+    with _ray_node(start, head, env), _ray_node(join, worker, env):
+        yield f"127.0.0.1:{port}", env
 
 
 def _free_port() -> int:
@@ -337,23 +424,50 @@ def _free_port() -> int:
 
 
 @pytest.mark.models
+@pytest.mark.ray
 def test_batch_joins_a_real_ray_cluster_with_the_same_results(tmp_path, monkeypatch, ray_cluster):
     # relative paths as a user types them: the nodes' working directories are not the caller's,
     # and the driver ships the files' content
     monkeypatch.chdir(SAMPLES.parent)
     samples = ["samples/eu-cloud-certification.html", "samples/german-bsi.html", "samples/plain-article.txt",
                "samples/index-page.html", "samples/no-such-page.html"]  # fmt: skip
-    outs = {}
-    for engine, extra in (("local", []), ("ray", ["--engine", "ray", "--address", ray_cluster, "--workers", "2"])):
-        out = tmp_path / engine
-        r = CliRunner().invoke(
-            main, ["batch", *samples, "--out", str(out), "--mode", "fast", "--no-index", "-q", *extra]
-        )
-        assert r.exit_code == 1, r.output  # the index page and the missing file fail, the rest do not
-        outs[engine] = out
+    outs = {engine: tmp_path / engine for engine in ("local", "ray")}
+    args = [*samples, "--mode", "fast", "--no-index", "-q"]
+    r = CliRunner().invoke(main, ["batch", *args, "--out", str(outs["local"])])
+    assert r.exit_code == 1, r.output  # the index page and the missing file fail, the rest do not
+    done = _batch_on_ray([*args, "--out", str(outs["ray"]), "--workers", "2"], ray_cluster, fakes=False)
+    assert done.returncode == 1, done.stderr
     assert _without_timings(outs["ray"] / "results.jsonl") == _without_timings(outs["local"] / "results.jsonl")
     assert lines(outs["ray"] / "errors.jsonl") == lines(outs["local"] / "errors.jsonl")
     assert [r["source"] for r in lines(outs["ray"] / "results.jsonl")] == samples[:3]
+
+
+@pytest.mark.ray
+def test_batch_joins_a_running_ray_head_and_writes_what_the_local_engine_writes(
+    tmp_path, monkeypatch, fake_models, ray_head
+):
+    """`batch --engine ray --address HOST:PORT` against a head started as a user starts one (before,
+    only Ray's own in-process instance and an address with nothing there were tried): the work runs
+    in the head's worker processes, which load the fakes through Ray's worker setup hook (the
+    driver loads no summarizer), and the results, failures and index rows are the local engine's."""
+    from pipeline.store import Store
+
+    monkeypatch.chdir(ROOT)  # relative paths as a user types them; the driver ships the files
+    samples = ["samples/eu-cloud-certification.html", "samples/german-bsi.html", "samples/index-page.html"]
+    (local, on_ray), dbs = (tmp_path / "local", tmp_path / "ray"), (tmp_path / "local.db", tmp_path / "ray.db")
+    args = [*samples, "--mode", "fast", "--workers", "1", "-q"]
+    r = CliRunner().invoke(main, ["batch", *args, "--out", str(local), "--db", str(dbs[0])])
+    assert r.exit_code == 1 and "2 summarized, 1 failed" in r.stderr, r.output  # the index page fails
+    done = _batch_on_ray([*args, "--out", str(on_ray), "--db", str(dbs[1])], ray_head, fakes=True)
+    assert done.returncode == 1 and "2 summarized, 1 failed" in done.stderr, done.stderr
+    assert _without_timings(on_ray / "results.jsonl") == _without_timings(local / "results.jsonl")
+    assert lines(on_ray / "errors.jsonl") == lines(local / "errors.jsonl")
+    results = lines(on_ray / "results.jsonl")
+    assert [x["source"] for x in results] == samples[:2] and all(x["tldr"] for x in results)
+    assert [e["reason"] for e in lines(on_ray / "errors.jsonl")] == ["no_article_text"]
+    rows = "SELECT content_hash, url, source, title, tldr, summary, body FROM articles ORDER BY content_hash"
+    with Store(dbs[0]) as a, Store(dbs[1]) as b:
+        assert b.count() == 2 and b.db.execute(rows).fetchall() == a.db.execute(rows).fetchall()
 
 
 def test_a_saved_page_then_its_url_are_one_article_with_both_sources(fake_models, tmp_path, server):

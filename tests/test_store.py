@@ -4,6 +4,7 @@ import threading
 
 import pytest
 from click.testing import CliRunner
+from test_digest import html, page, rss, site, xml  # noqa: F401  (site is a fixture)
 
 from pipeline.cli import main
 from pipeline.document import Article, Entity, SummarySentence
@@ -406,3 +407,58 @@ def test_show_and_the_reader_name_an_articles_other_sources(tmp_path):
     page = client.get(f"/article/{article_id}")
     assert page.status_code == 200 and "Also read from: https://x.example/eucs?a=1&amp;b=&lt;2&gt;" in page.text
     assert client.get(f"/article/{article_id}?format=json").json()["aliases"] == ["https://x.example/eucs?a=1&b=<2>"]
+
+
+def v8_index(path) -> sqlite3.Connection:
+    """An index as newsbrief left it at schema v8 (a feed item's refusal kept without its reason)."""
+    db = v7_index(path)
+    step = MIGRATIONS[7]
+    assert callable(step)
+    step(db)
+    db.execute("PRAGMA user_version = 8")
+    return db
+
+
+def test_feed_items_refused_before_reasons_were_kept_are_read_once_more(site, tmp_path, fake_models):  # noqa: F811
+    """Up to v8 the digest remembered every refusal as 'failed', nothing more: a Chinese article
+    refused as a teaser page (its words were counted by spaces) was never read again once that was
+    fixed. v9 has each such item read once more; one that fails again is remembered with its reason."""
+    from test_extract import CHINESE
+
+    base, routes = site
+    zh = "<html lang='zh'><head><title>云服务认证方案草案</title></head><body><article>"
+    routes["/zh"] = html(f"{zh}<p>{CHINESE}</p><p>{CHINESE}</p></article></body></html>".encode())
+    routes["/gone"] = (410, "text/html", b"gone for good", 0.0)
+    routes["/new"] = html(page("EU delays cloud certification vote", "EUCS"))
+    feed = f"{base}/feed.xml"
+    # both refused two days ago: older than --since, and still listed by the feed
+    routes["/feed.xml"] = xml(rss([("zh", f"{base}/zh", 48), ("Gone", f"{base}/gone", 48), ("New", f"{base}/new", 1)]))
+    feeds, out, path = tmp_path / "feeds.txt", tmp_path / "d.md", tmp_path / "i.db"
+    feeds.write_text(f"{feed}\n")
+    db = v8_index(path)
+    db.executemany(
+        "INSERT INTO feed_items (url, feed, status, first_seen) VALUES (?, ?, 'failed', '2026-12-05T06:00:00')",
+        [(f"{base}/zh", feed), (f"{base}/gone", feed)],
+    )
+    db.commit()
+    db.close()
+    args = ["digest", "--feeds", str(feeds), "--since", "24h", "--out", str(out), "--db", str(path)]
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 0, r.output
+    text = out.read_text()
+    assert "云服务认证方案草案" in text and "EU delays cloud certification vote" in text
+    assert "## Failures" not in text and "410" not in r.stderr  # the digest that refused it listed it
+    assert routes.hits["/zh"] == 1 and routes.hits["/gone"] == 1
+    con = sqlite3.connect(path)
+    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert {r[0]: (r[1], r[2]) for r in con.execute("SELECT url, status, reason FROM feed_items")} == {
+        f"{base}/zh": ("ok", None),
+        f"{base}/gone": ("failed", "http_error"),  # refused again: now with its reason
+        f"{base}/new": ("ok", None),
+    }
+    con.close()
+    with Store(path) as s:
+        assert s.find_by_url(f"{base}/zh") is not None and s.count() == 2
+    r = CliRunner().invoke(main, args)  # once more, not every night
+    assert r.exit_code == 0 and "left as it was" in r.stderr, r.output
+    assert routes.hits["/zh"] == 1 and routes.hits["/gone"] == 1

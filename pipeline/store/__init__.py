@@ -13,6 +13,8 @@ Schema (usable from any SQLite tool; ``sqlite3 index.db .schema``)::
     stories(id, title, first_seen, last_seen, size, vector BLOB, profile JSON, cves JSON, brief JSON)
     story_articles(article_id PRIMARY KEY, story_id, score)  -- an article is in one story
     published(id, feed, generated, stories JSON)       -- digests published to an Atom feed
+    feed_items(url PRIMARY KEY, feed, status, first_seen, reason) -- feed items the digest handled,
+                                                       -- and why one failed
     schema_migrations(version, applied_at)
 
 Articles are keyed by the content hash of the normalized main text: adding the same article

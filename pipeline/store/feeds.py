@@ -25,14 +25,15 @@ class FeedsMixin(StoreBase):
         return out
 
     @_typed("write to")
-    def mark_all_seen(self, items: Iterable[tuple[str, str, str]]) -> None:
-        """Remember ``(url, feed, status)`` of feed items the digest handled, in one transaction."""
+    def mark_all_seen(self, items: Iterable[tuple[str, str, str, str | None]]) -> None:
+        """Remember ``(url, feed, status, reason)`` of feed items the digest handled (``reason``:
+        why one failed, None for one that did not), in one transaction."""
         now = utc_now()
         with self.db:
             self.db.executemany(
-                "INSERT INTO feed_items (url, feed, status, first_seen) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT(url) DO UPDATE SET status = excluded.status",
-                [(url, feed, status, now) for url, feed, status in items],
+                "INSERT INTO feed_items (url, feed, status, first_seen, reason) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT(url) DO UPDATE SET status = excluded.status, reason = excluded.reason",
+                [(url, feed, status, now, reason) for url, feed, status, reason in items],
             )
 
     @_typed("read")

@@ -189,6 +189,16 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     """,
     # 8: one article, one row: the text's hash is the key, other sources are aliases
     _one_row_per_text,
+    # 9: why the digest gave up on a feed item (``reason``: no_article_text, http_error, ...) beside
+    # its status, so a later fix can send back just the items it concerns. Up to v8 every refusal
+    # was "failed" alone: a Chinese or Japanese article refused as a teaser page (its words counted
+    # by spaces) is not told apart from a 403, a 410 or a page given up after days of 404s. So each
+    # of those items is tried once more ('recheck': the next digest reads it if its feed still
+    # lists it); one that fails again is remembered as failed, with its reason, and not tried again
+    """
+    ALTER TABLE feed_items ADD COLUMN reason TEXT;
+    UPDATE feed_items SET status = 'recheck' WHERE status = 'failed';
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 _SOURCES_SCHEMA = 8  # the schema that has article_sources
