@@ -92,3 +92,39 @@ def test_a_summary_sentence_keeps_the_articles_words_even_when_its_words_are_all
     assert asked == [] and any(g["text"] == reworded and g["action"] == "replaced" for g in res.gated)
     off = finalize(art, tldr, [[cut, reworded]], 1.0)
     assert reworded in [s.text for p in off.paragraphs for s in p]
+
+
+class Supposed:
+    """A relation checker that finds "won" stated where the article only supposes it (as the real
+    one does for "could have been attacked" -> "was attacked"), against the article's first sentence."""
+
+    def check(self, text: str, sentences: list[str]) -> list[Verdict]:
+        end = text.find(" Sevilla had")
+        return [
+            Verdict(s, False, "modality", "'won' is stated as done", [(0, end)]) if " won " in s else Verdict(s, True)
+            for s in sentences
+        ]
+
+
+def test_a_tldr_stating_what_the_article_only_supposes_is_written_again_told_why_and_checked_again():
+    art = Article(source="t", text=TEXT)
+    summary = [["Sevilla had led through a first-half penalty from Kevin Gameiro after a foul on Vitolo."]]
+    wrong = "Athletic Bilbao won 1-1 at Sevilla thanks to Aduriz."
+    asked = []
+
+    def good(sentence: str, support: list[str], why: str, alone: bool) -> str:
+        asked.append(why)
+        return "Aduriz secured a 1-1 draw for Athletic Bilbao at Sevilla."
+
+    res = finalize(art, [wrong], summary, 1.0, relations=Supposed(), rewrite=good)
+    assert [s.text for s in res.tldr] == ["Aduriz secured a 1-1 draw for Athletic Bilbao at Sevilla."]
+    assert asked == ["modality: 'won' is stated as done"]
+    # a rewrite the relation check still finds wrong, or the TLDR's other sentence again, is not kept:
+    # the article sentence takes its place
+    again = lambda s, sup, why, alone: "Athletic Bilbao won a 1-1 draw at Sevilla."  # noqa: E731
+    res = finalize(art, [wrong], summary, 1.0, relations=Supposed(), rewrite=again)
+    assert [s.text for s in res.tldr] == [TEXT.split(" Sevilla had")[0]]
+    other = "Aduriz struck late in the second half at Sevilla on Sunday."
+    twice = lambda s, sup, why, alone: other  # noqa: E731
+    res = finalize(art, [other, wrong], summary, 1.0, relations=Supposed(), rewrite=twice)
+    assert [s.text for s in res.tldr].count(other) == 1

@@ -77,6 +77,36 @@ def test_dropped_attributions_and_quotes_without_speaker_are_caught(verifier, se
     assert v.supported == (reason is None) and v.reason == reason, (v.reason, v.detail)
 
 
+STRETCHED = (
+    "A pensioner in Somerset said his terrier dragged him indoors and he fears he could have been attacked "
+    "by the badger. "
+    "The landlord will be charged with 12 counts of neglect once the animals are assessed. "
+    "Landlords need a licence, which costs 1,000 pounds, or they face a fine of up to 20,000 pounds, the council said. "
+    "The actor played the Human Torch in last year's reboot of the film. "
+    "Muir set a Scottish record in the mile and finished fifth at last year's World Championships."
+)
+
+
+@pytest.mark.parametrize(
+    "sentence, reason",
+    [
+        ("A pensioner was attacked by a badger in Somerset.", "modality"),  # he only fears he could have been
+        ("The pensioner fears he could have been attacked by the badger.", None),
+        ("The landlord was charged with 12 counts of neglect.", "modality"),  # he will be
+        ("The landlord will be charged with 12 counts of neglect.", None),
+        ("The actor will play the Human Torch in the reboot.", "modality"),  # he played it last year
+        ("The actor played the Human Torch in the reboot.", None),
+        ("The cost of a licence can be up to 20,000 pounds.", "quantity"),  # 20,000 is the fine
+        ("Landlords without a licence face a fine of up to 20,000 pounds.", None),
+        ("Muir set a Scottish record at the Scottish Championships.", "name"),  # no such run in the article
+        ("Muir set a Scottish record and was fifth at the World Championships.", None),
+    ],
+)
+def test_what_the_article_only_supposes_or_tells_of_something_else_is_caught(verifier, sentence, reason):
+    (v,) = verifier.check(STRETCHED, [sentence])
+    assert v.supported == (reason is None) and v.reason == reason, (v.reason, v.detail)
+
+
 def test_verify_command_prints_json_per_sentence_in_order(tmp_path):
     article = tmp_path / "a.txt"
     article.write_text("Cloud scheme delayed\n" + ARTICLE)

@@ -74,6 +74,15 @@ class Language:
     opinion_lemmas: frozenset[str]  # of those, the ones that make what follows an opinion
     attributed: frozenset[str]  # adverbs and participles that attribute a claim ("reportedly")
     negators: frozenset[str]  # words that negate a verb besides the parser's ``neg`` relation
+    # what makes a parsed verb not asserted (relations.py): "could have been attacked", "if he
+    # wins", "plans to close", "reportedly killed"; a brief that asserts it states a possibility as fact
+    modals: frozenset[str]  # auxiliaries of possibility, condition or future ("could", "will")
+    future: frozenset[str]  # of those, the future ones ("will"): "will play" for what was played
+    conditions: frozenset[str]  # subordinators whose clause is not asserted ("if", "whether")
+    unasserting_lemmas: frozenset[str]  # verbs whose complement is not asserted ("fear", "plan")
+    hedging_adverbs: frozenset[str]  # adverbs that make a verb a possibility ("perhaps", "allegedly")
+    light_lemmas: frozenset[str]  # verbs too common to compare across two sentences ("be", "make")
+    age_words: frozenset[str]  # lemmas that make a number an age, told many ways ("32-year-old", ", 32,")
 
     # -- generated text (text.py, gate.py)
     leans: str  # a sentence that leans on the one before (a connective, a pronoun)

@@ -161,6 +161,27 @@ _REPORT = _OPINION | frozenset(
 )
 _ATTRIBUTED = frozenset({"according", "allegedly", "reportedly", "reported", "purportedly", "apparently"})
 
+# What leaves a parsed verb not asserted (relations.py). "He fears he could have been attacked",
+# "Manchester City may be still licking their wounds", "He will be charged": a brief that writes
+# "was attacked", "are still licking", "was charged" states as done what the article only
+# fears, supposes or announces. Read on the labelled briefs (bench/data/faithfulness-labels*.jsonl).
+_MODALS = frozenset("could would might may will shall should must can ca wo 'll 'd".split())
+_FUTURE = frozenset("will shall 'll".split())
+_CONDITIONS = frozenset("if unless whether lest".split())
+_UNASSERTING = frozenset(
+    "fear allege claim deny hope plan want expect threaten try aim seek propose consider intend believe suspect "
+    "accuse wish refuse fail attempt prepare urge ask vow promise offer agree decide risk face set due".split()
+)
+_HEDGING = _ATTRIBUTED - {"according", "reported"} | frozenset(
+    "possibly probably perhaps maybe likely potentially supposedly".split()
+)
+# verbs every article uses in many senses: comparing their tense or mood across two sentences
+# says nothing ("is", "has", "said", "made")
+_LIGHT = frozenset(
+    "be have do say make take get go come give see tell know think put let become include use show find keep "
+    "leave add".split()
+)
+
 # ---------------------------------------------------------------- generated text
 
 # A sentence that leans on the one before it: a connective or a pronoun whose referent is there.
@@ -357,6 +378,13 @@ ENGLISH = Language(
     opinion_lemmas=_OPINION,
     attributed=_ATTRIBUTED,
     negators=frozenset({"never", "not", "n't"}),
+    modals=_MODALS,
+    future=_FUTURE,
+    conditions=_CONDITIONS,
+    unasserting_lemmas=_UNASSERTING,
+    hedging_adverbs=_HEDGING,
+    light_lemmas=_LIGHT,
+    age_words=frozenset({"old", "age", "aged", "year"}),
     leans=_LEANS,
     connective=CONNECTIVE,
     meta_opener=_META_OPENER,

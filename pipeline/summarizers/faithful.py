@@ -51,7 +51,7 @@ NOVEL = 0.15
 NOVEL_ALONE = 0.25
 # the relation check's reasons that mean the article says otherwise (a name the support does not
 # have: "entity"); "speaker" (a quote shown without who said it) is a reader defect, reported as such
-CONTRADICTS = frozenset({"number", "negation", "roles", "attribution", "entity"})
+CONTRADICTS = frozenset({"number", "negation", "roles", "attribution", "entity", "modality", "quantity", "name"})
 _TOKEN = re.compile(r"\w+(?:[-']\w+)*")
 _SUFFIX = re.compile(ENGLISH.suffixes)  # a crude English stemmer (pipeline/lang/en.py)
 

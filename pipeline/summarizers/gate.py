@@ -398,8 +398,12 @@ class RelationChecker(Protocol):
 
 # the gate already requires every name and number to be in the article and most content words;
 # here only the relation errors act: a name or date absent from the one support sentence is often
-# a true fusion of two sentences or coreference (36% of human highlights), so it is not used
-RELATION_REASONS = frozenset({"number", "negation", "roles", "attribution", "speaker"})
+# a true fusion of two sentences or coreference (36% of human highlights), so it is not used;
+# a capitalised run no article run has ("name": "the Scottish Championships") is
+RELATION_REASONS = frozenset({"number", "negation", "roles", "attribution", "speaker", "modality", "quantity", "name"})
+
+# the relation errors after which a TLDR is written again (see _check_relations)
+REWRITTEN_AFTER = frozenset({"modality", "quantity", "name"})
 
 # With the support check, an Article Summary sentence is an article sentence or one cut from it
 # (every word, in order, from one of its CUT_FROM best support sentences); one the writer reworded
@@ -431,10 +435,32 @@ def _check_relations(
     texts = [s.text for s in sentences]
     verdicts = relations.check(src.text, texts) if relations is not None and texts else [None] * len(texts)
     grams = Grams(src) if meaning and texts else None
+
+    def holds(text: str) -> bool:
+        """A rewrite passes the relation check too, and is not the TLDR's other sentence again."""
+        if any(near_duplicate(text, t) for t in texts):
+            return False
+        return relations is None or all(
+            w.supported or w.reason not in RELATION_REASONS for w in relations.check(src.text, [text])
+        )
+
     for sent, v in zip(sentences, verdicts, strict=True):
         at: int | None = None
         if v is not None and not v.supported and v.reason in RELATION_REASONS and v.sources:
             at, why = src.at(v.sources[0][0]), [f"{v.reason}: {v.detail}" if v.detail else str(v.reason)]
+            # a TLDR that states as done what the article only supposes, tells a number of
+            # something else or makes up a name is written again once, told exactly that; after
+            # the other relation errors the sentence it is held against takes its place (written
+            # again after a wrong number, one TLDR kept its "later stolen" with the number fixed)
+            again = (
+                _rewritten(sent.text, at, why[0], src, grams or Grams(src), rewrite, alone, holds)
+                if rewrite is not None and alone and at is not None and v.reason in REWRITTEN_AFTER
+                else None
+            )
+            if again is not None:
+                gated.append({"text": sent.text, "unsupported": why, "action": "rewritten", "kept": again.text})
+                sent.text, sent.support = again.text, again.support
+                continue
         elif meaning and grams is not None:
             j = judge(sent.text, src, grams, alone=alone)
             if j.supported and not alone and j.support and not grams.cut(sent.text, src, j.support[:CUT_FROM]):
@@ -443,7 +469,11 @@ def _check_relations(
                 continue
             at, why = j.support[0], [j.why()]
             # only a TLDR is written again: a summary sentence gets the article's words (CUT_FROM)
-            again = _rewritten(sent.text, j, src, grams, rewrite, alone) if rewrite is not None and alone else None
+            again = (
+                _rewritten(sent.text, j.support[0], j.why(), src, grams, rewrite, alone, holds)
+                if rewrite is not None and alone
+                else None
+            )
             if again is not None:
                 gated.append({"text": sent.text, "unsupported": why, "action": "rewritten", "kept": again.text})
                 sent.text, sent.support = again.text, again.support
@@ -472,19 +502,21 @@ Rewrite = Callable[[str, list[str], str, bool], str | None]
 
 
 def _rewritten(
-    text: str, j: Any, src: Source, grams: Any, rewrite: Rewrite, alone: bool
+    text: str, at: int, why: str, src: Source, grams: Any, rewrite: Rewrite, alone: bool,
+    holds: Callable[[str], bool],
 ) -> SummarySentence | None:  # fmt: skip
-    """``rewrite``'s new version of a sentence the support check flagged, when it passes the same
-    checks (names and numbers, reader defects, the support check itself), else None."""
+    """``rewrite``'s new version of a sentence a check flagged (``why``), written from the article
+    sentence ``at``, when it passes the same checks (names and numbers, reader defects, the
+    support check, the relation check: ``holds``), else None."""
     try:
         # from its best support sentence alone: given two, the writer fuses them again
-        new = rewrite(text, [src.sentences[j.support[0]].text], j.why(), alone)
+        new = rewrite(text, [src.sentences[at].text], why, alone)
     except Exception:  # noqa: BLE001 - a failed rewrite falls back to the support sentence, as a bad one does
         return None
     new = " ".join((new or "").split())
     if len(content_words(new)) < 3 or problems(new, src) or reader_problem(new) or reframe(new) != new:
         return None
-    if (alone and not stands_alone(new)) or not judge(new, src, grams, alone=alone).supported:
+    if (alone and not stands_alone(new)) or not judge(new, src, grams, alone=alone).supported or not holds(new):
         return None
     idx = support(new, src)
     return SummarySentence(new, [(src.sentences[i].start, src.sentences[i].end) for i in idx])
