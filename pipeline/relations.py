@@ -77,13 +77,13 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text.casefold().replace("’", "'")).strip()
 
 
-def _letters(text: str) -> str:
+def letters(text: str) -> str:
     """For matching names across punctuation and spacing: "B.B King" = "B.B. King"."""
     return re.sub(r"[^\w]+", "", text.casefold())
 
 
 def _name_letters(text: str) -> str:
-    """:func:`_letters` with each word's plural or possessive "s" off: "Prince William" is in
+    """:func:`letters` with each word's plural or possessive "s" off: "Prince William" is in
     "Princes William and Harry"."""
     return "".join(w.removesuffix("s") for w in re.findall(r"\w+", text.casefold().replace("'s", "")))
 
@@ -154,7 +154,7 @@ class Verifier:
         if covered < MIN_COVERAGE:
             return Verdict(text, False, "no_support", f"{covered:.0%} of its content words", spans)
         sup_text = _norm(" ".join(source[i].text for i in support))
-        sup_letters = _letters(sup_text)
+        sup_letters = letters(sup_text)
         sup_docs = [src_docs[i] for i in support]
         # relations first: "X did it" where the support says Y did is a swap, not just a missing name
         swapped = _swapped_roles(doc, sup_docs)
@@ -178,7 +178,7 @@ class Verifier:
         if made_up:
             return Verdict(text, False, "name", f"'{made_up}' is no name the article has", spans)
         for ent in doc.ents:
-            if ent.label_ in _ANCHOR_LABELS and _letters(ent.text.removeprefix("the ")) not in sup_letters:
+            if ent.label_ in _ANCHOR_LABELS and letters(ent.text.removeprefix("the ")) not in sup_letters:
                 kind = "number" if ent.label_ == "DATE" and _NUM.search(ent.text) else "entity"
                 return Verdict(text, False, kind, ent.text, spans)
         sup_numbers = set(_NUM.findall(sup_text))

@@ -128,3 +128,13 @@ def test_a_tldr_stating_what_the_article_only_supposes_is_written_again_told_why
     twice = lambda s, sup, why, alone: other  # noqa: E731
     res = finalize(art, [other, wrong], summary, 1.0, relations=Supposed(), rewrite=twice)
     assert [s.text for s in res.tldr].count(other) == 1
+
+
+def test_a_name_from_the_sentence_beside_the_support_is_no_contradiction_one_from_elsewhere_is():
+    first = (0, TEXT.find(" Sevilla had"))
+    beside = "Aduriz earned Bilbao a draw at Sevilla, where Gameiro had scored from the spot."
+    v = Verdict(beside, False, "entity", "Gameiro", [first])  # Gameiro: the next sentence
+    assert judge(beside, SRC, relation=v).verdict != "contradicted"
+    far = "Aduriz earned Bilbao a draw at Sevilla, where Unai Emery had scored from the spot."
+    v = Verdict(far, False, "entity", "Unai Emery", [first])  # Emery: the coach, three sentences on
+    assert judge(far, SRC, relation=v).verdict == "contradicted"
