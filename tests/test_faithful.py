@@ -106,28 +106,35 @@ class Supposed:
         ]
 
 
-def test_a_tldr_stating_what_the_article_only_supposes_is_written_again_told_why_and_checked_again():
+def test_a_tldr_stating_what_the_article_only_supposes_gets_the_article_sentence_not_a_rewrite():
     art = Article(source="t", text=TEXT)
     summary = [["Sevilla had led through a first-half penalty from Kevin Gameiro after a foul on Vitolo."]]
-    wrong = "Athletic Bilbao won 1-1 at Sevilla thanks to Aduriz."
     asked = []
+    rewrite = lambda s, sup, why, alone: asked.append(s) or "Aduriz secured a 1-1 draw for Bilbao."  # noqa: E731
+    wrong = "Athletic Bilbao won 1-1 at Sevilla thanks to Aduriz."
+    res = finalize(art, [wrong], summary, 1.0, relations=Supposed(), support_check=True, rewrite=rewrite)
+    assert [s.text for s in res.tldr] == [TEXT.split(" Sevilla had")[0]] and asked == []
+    assert any(g["unsupported"] == ["modality: 'won' is stated as done"] for g in res.gated)
 
-    def good(sentence: str, support: list[str], why: str, alone: bool) -> str:
-        asked.append(why)
-        return "Aduriz secured a 1-1 draw for Athletic Bilbao at Sevilla."
 
-    res = finalize(art, [wrong], summary, 1.0, relations=Supposed(), rewrite=good)
-    assert [s.text for s in res.tldr] == ["Aduriz secured a 1-1 draw for Athletic Bilbao at Sevilla."]
-    assert asked == ["modality: 'won' is stated as done"]
-    # a rewrite the relation check still finds wrong, or the TLDR's other sentence again, is not kept:
-    # the article sentence takes its place
-    again = lambda s, sup, why, alone: "Athletic Bilbao won a 1-1 draw at Sevilla."  # noqa: E731
-    res = finalize(art, [wrong], summary, 1.0, relations=Supposed(), rewrite=again)
-    assert [s.text for s in res.tldr] == [TEXT.split(" Sevilla had")[0]]
+def test_a_rewritten_tldr_must_pass_the_relation_check_and_not_repeat_the_other_tldr_sentence():
+    art = Article(source="t", text=TEXT)
+    summary = [["Sevilla had led through a first-half penalty from Kevin Gameiro after a foul on Vitolo."]]
+    wrong = "Aduriz struck late for Athletic Bilbao to earn a famous, easy win at Sevilla on Sunday."
+    assert not judge(wrong, SRC, alone=True).supported  # "famous, easy win": the word check asks for a rewrite
+
+    def brief(rewritten: str, tldr: list[str]) -> list[str]:
+        res = finalize(art, tldr, summary, 1.0, relations=Supposed(), support_check=True,
+                       rewrite=lambda *a: rewritten)  # fmt: skip
+        return [s.text for s in res.tldr]
+
+    right = "Aduriz struck late for Athletic Bilbao to earn a 1-1 draw at Sevilla on Sunday."
+    assert brief(right, [wrong]) == [right]
+    # a rewrite the relation check finds wrong: the article sentence takes its place
+    assert brief("Athletic Bilbao won a 1-1 draw at Sevilla.", [wrong]) == [TEXT.split(" Sevilla had")[0]]
+    # the TLDR's other sentence again: not kept
     other = "Aduriz struck late in the second half at Sevilla on Sunday."
-    twice = lambda s, sup, why, alone: other  # noqa: E731
-    res = finalize(art, [other, wrong], summary, 1.0, relations=Supposed(), rewrite=twice)
-    assert [s.text for s in res.tldr].count(other) == 1
+    assert brief(other, [other, wrong]).count(other) == 1
 
 
 def test_a_name_from_the_sentence_beside_the_support_is_no_contradiction_one_from_elsewhere_is():
