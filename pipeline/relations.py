@@ -232,6 +232,9 @@ def _unasserted(tok: Any, depth: int = 0) -> str | None:
             return " ".join(t.text for t in sorted({*words, c, tok}, key=lambda t: t.i))
     if tok.dep_ in {"xcomp", "ccomp"} and tok.head.lemma_.casefold() in ENGLISH.unasserting_lemmas:
         return f"{tok.head.text} … {tok.text}"
+    # "accused of molesting", "on suspicion of killing": the act is what someone is accused of
+    if tok.dep_ == "pcomp" and tok.head.dep_ == "prep" and tok.head.head.lemma_.casefold() in ENGLISH.accusing:
+        return f"{tok.head.head.text} {tok.head.text} {tok.text}"
     if tok.dep_ in {"conj", "xcomp"} and tok.head is not tok and depth < 4:
         return _unasserted(tok.head, depth + 1)
     return None

@@ -83,7 +83,8 @@ STRETCHED = (
     "The landlord will be charged with 12 counts of neglect once the animals are assessed. "
     "Landlords need a licence, which costs 1,000 pounds, or they face a fine of up to 20,000 pounds, the council said. "
     "The actor played the Human Torch in last year's reboot of the film. "
-    "Muir set a Scottish record in the mile and finished fifth at last year's World Championships."
+    "Muir set a Scottish record in the mile and finished fifth at last year's World Championships. "
+    "A taxi driver was arrested in Jaipur, accused of molesting a tourist."
 )
 
 
@@ -100,6 +101,8 @@ STRETCHED = (
         ("Landlords without a licence face a fine of up to 20,000 pounds.", None),
         ("Muir set a Scottish record at the Scottish Championships.", "name"),  # no such run in the article
         ("Muir set a Scottish record and was fifth at the World Championships.", None),
+        ("A taxi driver molested a tourist in Jaipur.", "modality"),  # he is accused of it
+        ("A taxi driver was accused of molesting a tourist in Jaipur.", None),
     ],
 )
 def test_what_the_article_only_supposes_or_tells_of_something_else_is_caught(verifier, sentence, reason):

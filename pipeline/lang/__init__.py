@@ -80,6 +80,7 @@ class Language:
     future: frozenset[str]  # of those, the future ones ("will"): "will play" for what was played
     conditions: frozenset[str]  # subordinators whose clause is not asserted ("if", "whether")
     unasserting_lemmas: frozenset[str]  # verbs whose complement is not asserted ("fear", "plan")
+    accusing: frozenset[str]  # what an act is accused of by ("accused of molesting", "suspicion of")
     hedging_adverbs: frozenset[str]  # adverbs that make a verb a possibility ("perhaps", "allegedly")
     light_lemmas: frozenset[str]  # verbs too common to compare across two sentences ("be", "make")
     age_words: frozenset[str]  # lemmas that make a number an age, told many ways ("32-year-old", ", 32,")

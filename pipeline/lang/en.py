@@ -382,6 +382,7 @@ ENGLISH = Language(
     future=_FUTURE,
     conditions=_CONDITIONS,
     unasserting_lemmas=_UNASSERTING,
+    accusing=frozenset("accuse suspect charge arrest suspicion allegation accusation charge".split()),
     hedging_adverbs=_HEDGING,
     light_lemmas=_LIGHT,
     age_words=frozenset({"old", "age", "aged", "year"}),
