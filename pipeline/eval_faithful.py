@@ -40,6 +40,7 @@ def labelled_briefs(shared: Path, labels: Path = LABELS, verifier: Any = None) -
     flagged: as the writer's gate judges them (``flagged``) and, with the relation ``verifier``,
     as ``verify`` does (``verify``: the relation check's verdicts read by the support check)."""
     from .summarizers.faithful import Grams, judge
+    from .summarizers.gate import RELATION_REASONS
     from .summarizers.source import Source
 
     if not labels.is_file():
@@ -49,6 +50,7 @@ def labelled_briefs(shared: Path, labels: Path = LABELS, verifier: Any = None) -
     read: dict[str, tuple[Source, Grams]] = {}
     count = {"fact_error": [0, 0], "misleading": [0, 0], "ok": [0, 0], "copied": [0, 0]}
     by_verify = {k: 0 for k in count}
+    tldrs = {"fact_error": [0, 0], "ok": [0, 0]}  # as the writer's gate reads a TLDR: checked, flagged
     relation: dict[tuple[str, int], Any] = {}
     if verifier is not None:
         for aid in dict.fromkeys(r["id"] for r in rows if r["id"] in articles):
@@ -70,10 +72,16 @@ def labelled_briefs(shared: Path, labels: Path = LABELS, verifier: Any = None) -
             count[kind][0] += 1
             count[kind][1] += not j.supported
             by_verify[kind] += v is not None and not v.supported
+        if relation and r["part"] == "tldr" and r["label"] in tldrs:
+            rel = relation[(r["id"], r["n"])]
+            tldrs[r["label"]][0] += 1
+            tldrs[r["label"]][1] += not j.supported or (not rel.supported and rel.reason in RELATION_REASONS)
     rate = {k: round(flagged / n, 4) if n else 0.0 for k, (n, flagged) in count.items()}
     out = {"briefs": len(read), "sentences": {k: n for k, (n, _) in count.items()}, "flagged": rate}
     if relation:
         out["verify"] = {k: round(by_verify[k] / n, 4) if n else 0.0 for k, (n, _) in count.items()}
+        out["tldr"] = {k: round(f / n, 4) if n else 0.0 for k, (n, f) in tldrs.items()}
+        out["tldrs"] = {k: n for k, (n, _) in tldrs.items()}
     return out
 
 

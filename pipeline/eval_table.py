@@ -45,6 +45,12 @@ def table(results: dict[str, Any]) -> str:
                     f"correct {vr['ok']:.1%}, copied {vr['copied']:.0%}; planted errors {pv.get('planted', 0):.1%}, "
                     f"source sentences {pv.get('source', 0):.1%}, reference highlights {pv.get('reference', 0):.1%}"
                 )
+            if "tldr" in f["labelled"]:
+                tr, tn = f["labelled"]["tldr"], f["labelled"]["tldrs"]
+                lines.append(
+                    f"            TLDRs as the writer's gate reads them (support and relation checks): fact errors "
+                    f"{tr['fact_error']:.0%} of {tn['fact_error']}, correct {tr['ok']:.1%} of {tn['ok']}"
+                )
         if f.get("frank"):
             fr = f["frank"]
             others = ", ".join(f"{k} {v:.3f}" for k, v in fr.items() if k not in ("ours", "summaries"))

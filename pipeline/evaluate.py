@@ -448,6 +448,8 @@ def metrics(results: dict[str, Any]) -> dict[str, float]:
             out[f"faithfulness.labelled.flagged.{kind}"] = rate
         for kind, rate in f.get("labelled", {}).get("verify", {}).items():
             out[f"faithfulness.labelled.verify.{kind}"] = rate
+        for kind, rate in f.get("labelled", {}).get("tldr", {}).items():
+            out[f"faithfulness.labelled.tldr.{kind}"] = rate
         for kind, rate in f.get("verify", {}).items():
             out[f"faithfulness.verify.{kind}"] = rate
         if f.get("frank"):
