@@ -398,8 +398,9 @@ class RelationChecker(Protocol):
 
 # the gate already requires every name and number to be in the article and most content words;
 # here only the relation errors act: a name or date absent from the one support sentence is often
-# a true fusion of two sentences or coreference (36% of human highlights), so it is not used;
-# a capitalised run no article run has ("name": "the Scottish Championships") is
+# a true fusion of two sentences or coreference (36% of human highlights), so it is not used; a
+# run of capitalised words no run of the whole article has ("name": "the Scottish Championships")
+# is no fusion, and is used
 RELATION_REASONS = frozenset({"number", "negation", "roles", "attribution", "speaker", "modality", "quantity", "name"})
 
 # With the support check, an Article Summary sentence is an article sentence or one cut from it
