@@ -384,7 +384,9 @@ def _roles(doc: Any, phrases: bool = False) -> list[tuple[str | None, str, str |
 def _phrase(tok: Any) -> str:
     """The whole phrase a role is filled with ("the european … group (eccg)"), to match aliases."""
     words = list(tok.subtree)
-    return _norm(" ".join(t.text for t in words) + " | " + " ".join(t.lemma_ for t in words))
+    # the text as written ("zaghari-ratcliffe", '"harry"'), as a name role (_head) has it
+    written = tok.doc[tok.left_edge.i : tok.right_edge.i + 1].text
+    return _norm(written + " | " + " ".join(t.lemma_ for t in words))
 
 
 def _head(tok: Any) -> str:
@@ -488,7 +490,25 @@ def _swapped_roles(doc: Any, support: list[Any]) -> str | None:
         if patient and patients and patient in named and not any(patient in p for p in patients):
             said = "; ".join(sorted(_shown(p) for p in patients))
             return f"{patient} as what/whom '{verb}' acts on (the source says {said})"
+    # the recipient of the same verb, a name in both: "to give the Royals a lead" where the
+    # penalty gave Blackpool the lead
+    given = {(v, r) for d in support for v, r in _recipients(d)}
+    for verb, r in _recipients(doc):
+        to = sorted(n for v, n in given if v == verb)
+        if to and r not in to:
+            return f"{r} as whom '{verb}' is for (the source says {'; '.join(to)})"
     return None
+
+
+def _recipients(doc: Any) -> list[tuple[str, str]]:
+    """(verb lemma, its indirect object) where that object is a name: "gave Blackpool a lead"."""
+    return [
+        (t.lemma_.casefold(), _head(c) if c.ent_type_ else _norm(c.text))
+        for t in doc
+        if t.pos_ in {"VERB", "AUX"}
+        for c in t.children
+        if c.dep_ == "dative" and (c.pos_ == "PROPN" or c.is_title)  # "Reading" is tagged a verb
+    ]
 
 
 def summary_sentences(summary: str | Sequence[str]) -> list[str]:

@@ -84,7 +84,9 @@ STRETCHED = (
     "Landlords need a licence, which costs 1,000 pounds, or they face a fine of up to 20,000 pounds, the council said. "
     "The actor played the Human Torch in last year's reboot of the film. "
     "Muir set a Scottish record in the mile and finished fifth at last year's World Championships. "
-    "A taxi driver was arrested in Jaipur, accused of molesting a tourist."
+    "A taxi driver was arrested in Jaipur, accused of molesting a tourist. "
+    "O'Hara scored from the penalty spot to give Blackpool a lead against Reading. "
+    "A court in Tehran sentenced Nazanin Zaghari-Ratcliffe to five years."
 )
 
 
@@ -103,6 +105,9 @@ STRETCHED = (
         ("Muir set a Scottish record and was fifth at the World Championships.", None),
         ("A taxi driver molested a tourist in Jaipur.", "modality"),  # he is accused of it
         ("A taxi driver was accused of molesting a tourist in Jaipur.", None),
+        ("O'Hara scored from the penalty spot to give Reading a lead.", "roles"),  # the lead was Blackpool's
+        ("O'Hara scored from the penalty spot to give Blackpool a lead.", None),
+        ("The court sentenced Nazanin Zaghari-Ratcliffe to five years.", None),  # a hyphen is one name
     ],
 )
 def test_what_the_article_only_supposes_or_tells_of_something_else_is_caught(verifier, sentence, reason):
