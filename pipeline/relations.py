@@ -125,12 +125,12 @@ class Verifier:
         source = split_sentences(text)
         src_docs = list(self.parse([s.text for s in source], batch_size=64))
         src_lemmas = [_content(d) for d in src_docs]
-        names = _name_letters(text)
+        whole = _Whole.of(text, src_docs)
         for doc in self.parse(itertools.chain([first], it), batch_size=8):
-            yield self._one(doc, source, src_docs, src_lemmas, names)
+            yield self._one(doc, source, src_docs, src_lemmas, whole)
 
     def _one(
-        self, doc: Any, source: list[Sentence], src_docs: list[Any], src_lemmas: list[set[str]], names: str = ""
+        self, doc: Any, source: list[Sentence], src_docs: list[Any], src_lemmas: list[set[str]], whole: _Whole
     ) -> Verdict:  # fmt: skip
         want = _content(doc)
         text = doc.text.strip()
@@ -163,7 +163,7 @@ class Verifier:
         flipped = _polarity_flip(doc, sup_docs)
         if flipped:  # a flipped verb in quoted words is still a contradiction, not just a reader defect
             return Verdict(text, False, "negation", flipped, spans)
-        stretched = _stretched(doc, src_docs)
+        stretched = _stretched(doc, whole)
         if stretched:
             return Verdict(text, False, "modality", stretched, spans)
         if is_speech(text):  # someone's words in the brief's own voice
@@ -171,10 +171,10 @@ class Verifier:
         dropped = _attribution_dropped(doc, sup_docs)
         if dropped:
             return Verdict(text, False, "attribution", dropped, spans)
-        moved = _moved_number(doc, src_docs)
+        moved = _moved_number(doc, whole)
         if moved:
             return Verdict(text, False, "quantity", moved, spans)
-        made_up = _new_name(doc, names) if names else None
+        made_up = _new_name(doc, whole.names)
         if made_up:
             return Verdict(text, False, "name", f"'{made_up}' is no name the article has", spans)
         for ent in doc.ents:
@@ -212,6 +212,28 @@ def _polarity_flip(doc: Any, support: list[Any]) -> str | None:
         if mine not in theirs[t.lemma_.casefold()]:
             return f"'{t.text}' is {'negated' if mine else 'affirmed'}, the source says the opposite"
     return None
+
+
+@dataclass(slots=True)
+class _Whole:
+    """What the whole-article checks look up, indexed once an article: its verbs by lemma, its
+    numbers by value, its names as :func:`_name_letters`."""
+
+    verbs: dict[str, list[Any]]
+    numbers: dict[str, list[Any]]
+    names: str
+
+    @classmethod
+    def of(cls, text: str, docs: list[Any]) -> _Whole:
+        verbs: dict[str, list[Any]] = {}
+        numbers: dict[str, list[Any]] = {}
+        for d in docs:
+            for t in d:
+                if t.pos_ == "VERB":
+                    verbs.setdefault(t.lemma_.casefold(), []).append(t)
+                if _DIGIT.search(t.text) and (key := _number_key(t.text)):
+                    numbers.setdefault(key, []).append(t)
+        return cls(verbs, numbers, _name_letters(text))
 
 
 def _unasserted(tok: Any, depth: int = 0) -> str | None:
@@ -258,15 +280,11 @@ def _objects(tok: Any) -> set[str]:
     return out
 
 
-def _stretched(doc: Any, article: list[Any]) -> str | None:
+def _stretched(doc: Any, whole: _Whole) -> str | None:
     """A verb the sentence asserts that the article never asserts, only supposes ("could have been
     attacked" -> "was attacked"), or one it puts in the future that the article has done to the
     same thing ("will play the Human Torch" where he played it)."""
-    theirs: dict[str, list[Any]] = {}
-    for d in article:
-        for t in d:
-            if t.pos_ == "VERB":
-                theirs.setdefault(t.lemma_.casefold(), []).append(t)
+    theirs = whole.verbs
     for t in doc:
         lemma = t.lemma_.casefold()
         if t.pos_ != "VERB" or lemma in ENGLISH.light_lemmas or lemma not in theirs:
@@ -318,7 +336,7 @@ def _prefixes(lemmas: set[str]) -> set[str]:
 _UNITS = frozenset(ENGLISH.unit_words) | {w.removesuffix("s") for w in ENGLISH.unit_words} | frozenset(ENGLISH.scales)
 
 
-def _moved_number(doc: Any, article: list[Any]) -> str | None:
+def _moved_number(doc: Any, whole: _Whole) -> str | None:
     """A number of the article told of something else: no content word around it in the sentence
     is around any of its occurrences in the article ("the cost of a licence can be up to £20,000"
     where the article's £20,000 is a fine)."""
@@ -328,7 +346,7 @@ def _moved_number(doc: Any, article: list[Any]) -> str | None:
         if _YEAR.fullmatch(key) or "/" in t.text:  # years and odds are told of many things
             continue
         mine = _around(t)
-        theirs = [s for d in article for s in d if _DIGIT.search(s.text) and _number_key(s.text) == key]
+        theirs = whole.numbers.get(key, [])
         near = [_around(s) for s in theirs]
         if any((mine | x) & ENGLISH.age_words for x in near):  # "a 32-year-old" is "Adeli, 32,"
             continue
