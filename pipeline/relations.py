@@ -44,7 +44,7 @@ from typing import Any
 
 from .lang import ENGLISH
 from .settings import Settings
-from .text import Sentence, is_speech, quote_marks, split_sentences
+from .text import Sentence, is_speech, names_speaker, quote_marks, split_sentences, units
 
 _NUM = re.compile(r"\d+(?:[.,]\d+)*")
 MIN_COVERAGE = 0.4  # share of a sentence's content lemmas its support must hold
@@ -125,7 +125,7 @@ class Verifier:
         source = split_sentences(text)
         src_docs = list(self.parse([s.text for s in source], batch_size=64))
         src_lemmas = [_content(d) for d in src_docs]
-        whole = _Whole.of(text, src_docs)
+        whole = _Whole.of(text, src_docs, source)
         for doc in self.parse(itertools.chain([first], it), batch_size=8):
             yield self._one(doc, source, src_docs, src_lemmas, whole)
 
@@ -168,12 +168,17 @@ class Verifier:
             return Verdict(text, False, "modality", stretched, spans)
         if is_speech(text):  # someone's words in the brief's own voice
             return Verdict(text, False, "speaker", "quoted speech without its speaker", spans)
+        if best in whole.unspoken and not names_speaker(text):  # ... though the brief dropped the quote marks
+            return Verdict(text, False, "speaker", "someone's words in the article, their speaker not named", spans)
         dropped = _attribution_dropped(doc, sup_docs)
         if dropped:
             return Verdict(text, False, "attribution", dropped, spans)
         moved = _moved_number(doc, whole)
         if moved:
             return Verdict(text, False, "quantity", moved, spans)
+        unbounded = _unbounded(doc, whole)
+        if unbounded:
+            return Verdict(text, False, "quantity", unbounded, spans)
         made_up = _new_name(doc, whole.names)
         if made_up:
             return Verdict(text, False, "name", f"'{made_up}' is no name the article has", spans)
@@ -222,9 +227,10 @@ class _Whole:
     verbs: dict[str, list[Any]]
     numbers: dict[str, list[Any]]
     names: str
+    unspoken: frozenset[int]  # the sentences that are someone's words, their speaker not beside them
 
     @classmethod
-    def of(cls, text: str, docs: list[Any]) -> _Whole:
+    def of(cls, text: str, docs: list[Any], sentences: list[Sentence]) -> _Whole:
         verbs: dict[str, list[Any]] = {}
         numbers: dict[str, list[Any]] = {}
         for d in docs:
@@ -233,7 +239,9 @@ class _Whole:
                     verbs.setdefault(t.lemma_.casefold(), []).append(t)
                 if _DIGIT.search(t.text) and (key := _number_key(t.text)):
                     numbers.setdefault(key, []).append(t)
-        return cls(verbs, numbers, _name_letters(text))
+        quoted = [u for u in units(text, sentences) if u.problem == "quote without speaker"]
+        unspoken = frozenset(i for u in quoted for i in range(u.first, u.last + 1))
+        return cls(verbs, numbers, _name_letters(text), unspoken)
 
 
 def _unasserted(tok: Any, depth: int = 0) -> str | None:
@@ -352,6 +360,34 @@ def _moved_number(doc: Any, whole: _Whole) -> str | None:
             continue
         if mine and theirs and not any(_prefixes(mine) & _prefixes(x) for x in near):
             return f"{t.text}: the article has it with {', '.join(sorted(_around(theirs[0]))[:6])}"
+    return None
+
+
+_BOUND = re.compile(ENGLISH.bounds, re.I)
+_BOUND_AFTER = re.compile(ENGLISH.bounds_after, re.I)
+
+
+def _bound(tok: Any) -> str | None:
+    """The words that make the number ``tok`` a bound or an estimate ("up to", "more than", "or
+    so"), currency signs and units aside; None when it is told as exact."""
+    before = [t for t in tok.doc[max(0, tok.i - 5) : tok.i] if not (t.is_currency or t.text in {"$", "£", "€"})]
+    m = _BOUND.search(" ".join(t.lower_ for t in before[-3:]))
+    if m:
+        return m.group()
+    after = _BOUND_AFTER.match(" ".join(t.lower_ for t in tok.doc[tok.i + 1 : tok.i + 3]))
+    return after.group() if after else None
+
+
+def _unbounded(doc: Any, whole: _Whole) -> str | None:
+    """A number the sentence tells as exact where the article only ever gives it as a bound or an
+    estimate ("100 Islamic teachers could be banned" where "up to 100" could be)."""
+    for t in doc:
+        if not _DIGIT.search(t.text) or not (key := _number_key(t.text)) or _YEAR.fullmatch(key):
+            continue
+        theirs = whole.numbers.get(key, [])
+        bounds = [_bound(s) for s in theirs]
+        if theirs and all(bounds) and _bound(t) is None:
+            return f"{t.text}: the article has '{bounds[0]} {theirs[0].text}'"
     return None
 
 

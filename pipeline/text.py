@@ -335,6 +335,11 @@ def is_speech(text: str) -> bool:
     return led or len(own.strip()) < 0.2 * len(text.strip()) or _FIRST_PERSON.search(own) is not None
 
 
+def names_speaker(text: str) -> bool:
+    """Does the sentence say, in its own voice, whose words or claim it gives ("…, police said")?"""
+    return _ATTRIBUTION.search(outside_quotes(text)) is not None
+
+
 _SPEAKER_NEXT = re.compile(_EN.speaker_next)  # what may follow a quotation ending on a comma
 
 
@@ -390,6 +395,11 @@ def units(text: str, sentences: list[Sentence]) -> list[Unit]:
     i = 0
     while i < len(sentences):
         s = sentences[i]
+        j = _carried_quote(text, sentences, i)
+        if j is not None:  # someone's words, their speaker in another paragraph
+            out.append(dataclasses.replace(_unit(text, sentences, i, j), problem="quote without speaker"))
+            i = j + 1
+            continue
         j = i
         # extend while a quotation opened in this unit is still open at its end
         while j + 1 < len(sentences) and sentences[j + 1].paragraph == s.paragraph and j - i + 1 < MAX_QUOTE_SENTENCES:
@@ -404,6 +414,33 @@ def units(text: str, sentences: list[Sentence]) -> list[Unit]:
         out.append(unit)
         i = j + 1
     return _attach_speakers(text, sentences, out)
+
+
+def _carried_quote(text: str, sentences: list[Sentence], i: int) -> int | None:
+    """The last sentence of the someone's words that open sentence ``i``'s paragraph: the
+    paragraph closes a quotation it never opened (one carried over from the paragraph before, or
+    whose opening mark the page lost: `There is barely a morsel… I have a trucker's gut-buster."`),
+    so every sentence up to that mark is quoted and its speaker is elsewhere. None when ``i`` does
+    not start a paragraph, the paragraph opens a quotation first, or its first sentence got its
+    opening mark back (``_carry``)."""
+    s = sentences[i]
+    if i and sentences[i - 1].paragraph == s.paragraph or s.text[:1] in "\"“'‘":
+        return None
+    end = text.find("\n", s.start)
+    para = text[s.start : len(text) if end < 0 else end]
+    q = quote_marks(para)
+    close = q.stray[0] if q.stray else None
+    if close is None or (q.spans and q.spans[0][0] < close) or _role(para, close) != ("d", "close"):
+        return None
+    j = i
+    while j + 1 < len(sentences) and sentences[j + 1].paragraph == s.paragraph:
+        if sentences[j + 1].start >= s.start + close:
+            break
+        j += 1
+    after = sentences[j + 1] if j + 1 < len(sentences) else None
+    if not para[close + 1 :].strip() and after is not None and after.text[:1] == '"' != text[after.start]:
+        return None  # the mark opens the next paragraph's quotation, moved over the line break
+    return j
 
 
 def reading_units(text: str) -> list[Unit]:

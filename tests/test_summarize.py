@@ -288,6 +288,22 @@ def test_the_welsh_bbc_share_widget_is_cut_off_like_the_english_one():
     assert text[s.start : s.end] == s.text
 
 
+def test_a_paragraph_that_closes_a_quotation_it_never_opened_is_someones_words():
+    from pipeline.text import reading_units
+
+    text = (
+        'Writing about his illness, Gill had said he had "an embarrassment of cancer, the full English."\n'
+        "There is barely a morsel of offal not included. I have a trucker's gut-buster of a malignancy.\"\n"
+        "Writers and broadcasters paid tribute on Sunday."
+    )
+    us = reading_units(text)
+    assert [(u.problem, u.first, u.last) for u in us] == [(None, 0, 0), ("quote without speaker", 1, 2), (None, 3, 3)]
+    # a mark at a paragraph's end that the next paragraph's quotation takes back (moved over the
+    # line break) closes nothing: that paragraph is the writer's own
+    moved = 'St Mirren are eighth in the Championship."\nEvery game is a big game," he said.'
+    assert [u.problem for u in reading_units(moved)] == [None, None]
+
+
 def test_a_quote_whose_speaker_the_page_lost_is_no_sentence_for_a_brief():
     from pipeline.text import problem, reading_units
 

@@ -77,6 +77,21 @@ def test_dropped_attributions_and_quotes_without_speaker_are_caught(verifier, se
     assert v.supported == (reason is None) and v.reason == reason, (v.reason, v.detail)
 
 
+def test_words_of_a_quotation_whose_speaker_is_in_another_paragraph_are_a_speaker_defect(verifier):
+    article = (
+        'Writing about his illness, the critic Adrian Gill had said he had "an embarrassment of cancer."\n'
+        "There is barely a morsel of offal not included. I have a trucker's gut-buster of a malignancy.\"\n"
+        "Writers and broadcasters paid tribute to the critic on Sunday."
+    )
+    copied, attributed, own = verifier.check(article, [
+        "There is barely a morsel of offal not included.",
+        "Gill wrote that there is barely a morsel of offal not included.",
+        "Writers and broadcasters paid tribute to the critic on Sunday.",
+    ])  # fmt: skip
+    assert (copied.supported, copied.reason) == (False, "speaker"), copied
+    assert attributed.supported and own.supported, (attributed, own)
+
+
 STRETCHED = (
     "A pensioner in Somerset said his terrier dragged him indoors and he fears he could have been attacked "
     "by the badger. "
@@ -86,7 +101,8 @@ STRETCHED = (
     "Muir set a Scottish record in the mile and finished fifth at last year's World Championships. "
     "A taxi driver was arrested in Jaipur, accused of molesting a tourist. "
     "O'Hara scored from the penalty spot to give Blackpool a lead against Reading. "
-    "A court in Tehran sentenced Nazanin Zaghari-Ratcliffe to five years."
+    "A court in Tehran sentenced Nazanin Zaghari-Ratcliffe to five years. "
+    "Up to 100 teachers could be banned from working in schools for life, the agency said."
 )
 
 
@@ -108,6 +124,8 @@ STRETCHED = (
         ("O'Hara scored from the penalty spot to give Reading a lead.", "roles"),  # the lead was Blackpool's
         ("O'Hara scored from the penalty spot to give Blackpool a lead.", None),
         ("The court sentenced Nazanin Zaghari-Ratcliffe to five years.", None),  # a hyphen is one name
+        ("100 teachers could be banned from working in schools for life.", "quantity"),  # up to 100
+        ("As many as 100 teachers could be banned from working in schools for life.", None),
     ],
 )
 def test_what_the_article_only_supposes_or_tells_of_something_else_is_caught(verifier, sentence, reason):

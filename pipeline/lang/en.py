@@ -386,6 +386,10 @@ ENGLISH = Language(
     hedging_adverbs=_HEDGING,
     light_lemmas=_LIGHT,
     age_words=frozenset({"old", "age", "aged", "year"}),
+    bounds=r"\b(?:up to|as (?:many|much|few|little) as|(?:more|fewer|less|greater|higher|lower) than|at (?:least|most)"
+    r"|(?:nearly|almost|about|around|approximately|roughly|some|over|under|below|above|upwards of|close to"
+    r"|an estimated|estimated|up to around|in excess of|just over|just under))$",
+    bounds_after=r"^(?:or so|or more|or fewer|or less|odd|plus)\b",
     leans=_LEANS,
     connective=CONNECTIVE,
     meta_opener=_META_OPENER,
