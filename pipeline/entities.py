@@ -35,8 +35,11 @@ ACRONYM_STOPLIST = ENGLISH.acronym_stoplist  # capitalised abbreviations that ar
 ACRONYM = re.compile(r"^[A-Z][A-Za-z0-9&]*[A-Z][A-Za-z0-9&]*$")
 # --- what is no name, whichever component tagged it (see :func:`junk_reason`)
 _CAPS_WORD = re.compile(r"^[A-Z][A-Z&]*[A-Z]$")
-# a word of prose in lower case; not a piece of an address or handle ("bbc" in "www.bbc.co.uk")
-_LOWER_WORD = re.compile(r"(?<![\w&@#./:-])[a-z]{3,}(?![\w&@/:-]|\.\w)")
+# a word of prose in lower case; not a piece of an address or handle ("bbc" in "www.bbc.co.uk"),
+# also when a page spaced the address out ("usgs" in "www. earthquake. usgs. gov")
+_LOWER_WORD = re.compile(
+    r"(?<![\w&@#./:-])[a-z]{3,}(?![\w&@/:-]|\.\w|\.\s(?:com|org|gov|net|edu|int|mil|co|uk|eu|io)\b)"
+)
 _SEAM = re.compile(ENGLISH.seam)  # "victoryNigeria", "BBC.On": two blocks of a page glued
 # Glue the seam pattern leaves (it guards a sentence splitter, we a name): a stop after a bracket
 # ("HMRC).An"), a name run into "The" ("AbujaThe APC"), a word run into capitals ("ShawBBC") or

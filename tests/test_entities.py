@@ -181,6 +181,10 @@ def test_names_like_the_junk_are_kept():
         ("Salahuddin province", "GPE"),
     ]
     assert [m.text for m in spans(text, tagged)] == [s for s, _ in tagged]
+    # an acronym whose lower-case form is only a piece of a web address, spaced out or not
+    for address in ("www.usgs.gov", "www. earthquake. usgs. gov"):
+        text = f"The USGS measured the quake, details at {address} now."
+        assert [m.text for m in spans(text, [("USGS", "ORG")])] == ["USGS"], address
 
 
 def test_a_span_run_on_past_its_name_is_cut_back_with_exact_offsets():
