@@ -52,6 +52,81 @@ def test_entity_acronym_and_long_form_are_one_entity_across_articles(tmp_path):
         assert row["long_form"] == "European Cybersecurity Certification Group"
 
 
+def test_a_definition_joins_the_acronym_and_long_form_that_earlier_articles_named_apart(tmp_path):
+    short = Entity("ECCG", "ORG", 1, "ECCG")
+    with Store(tmp_path / "i.db") as s:
+        s.add_batch([art("The group met in Brussels.", "https://x.example/1", entities=[ECCG_LONG])])
+        s.add_batch([art("The ECCG met in Paris.", "https://x.example/2", entities=[short])])
+        assert len(s.search(entity="ECCG")) == 1  # nothing says yet that they are one
+        s.add_batch([art("The ECCG met in Rome.", "https://x.example/3", entities=[ECCG])])  # it defines ECCG
+        for name in ("ECCG", "European Cybersecurity Certification Group"):
+            assert len(s.search(entity=name)) == 3, name
+        [row] = s.entities(label="org")
+        assert (row["name"], row["articles"], row["mentions"]) == ("ECCG", 3, 4)
+
+
+def test_an_acronym_defined_two_ways_names_both_entities_and_merges_neither(tmp_path):
+    bank = Entity("ECB", "ORG", 1, "ECB", "European Central Bank", [])
+    cricket = Entity("ECB", "ORG", 1, "ECB", "England and Wales Cricket Board", [])
+    with Store(tmp_path / "i.db") as s:
+        s.add_batch([art("The ECB raised rates.", "https://x.example/1", entities=[bank])])
+        s.add_batch([art("The ECB picked the squad.", "https://x.example/2", entities=[cricket])])
+        assert len(s.search(entity="ECB")) == 2
+        assert [a.url for a in s.search(entity="European Central Bank")] == ["https://x.example/1"]
+        assert [a.url for a in s.search(entity="England and Wales Cricket Board")] == ["https://x.example/2"]
+        assert sorted(r["long_form"] for r in s.entities(label="org")) == [
+            "England and Wales Cricket Board",
+            "European Central Bank",
+        ]
+
+
+def _people(*names: str) -> list[Entity]:
+    return [Entity(n, "PERSON", 1, n) for n in names]
+
+
+NASHVILLE, PLAYBOY = Entity("Nashville", "GPE", 1, "Nashville"), Entity("Playboy", "ORG", 1, "Playboy")
+
+
+def test_a_surname_counts_for_the_one_person_of_that_name_its_article_shares_a_story_with(tmp_path):
+    with Store(tmp_path / "i.db") as s:
+        s.add_batch([art("Bettie Page was born in Nashville.", "https://x.example/1",
+                         entities=[*_people("Bettie Page"), NASHVILLE, PLAYBOY])])  # fmt: skip
+        s.add_batch([art("Page posed for Playboy in Nashville.", "https://x.example/2",
+                         entities=[*_people("Page"), NASHVILLE, PLAYBOY])])  # fmt: skip
+        s.add_batch([art("Page turned the corner in Nashville.", "https://x.example/3",
+                         entities=[*_people("Page"), NASHVILLE])])  # fmt: skip  # one shared name is not enough
+        assert [a.url for a in s.search(entity="Bettie Page")] == ["https://x.example/2", "https://x.example/1"]
+        assert len(s.search(entity="Page")) == 2  # the surname stays an entity of its own
+        again = art("Page was in Playboy, Nashville said.", "https://x.example/6",
+                    entities=[*_people("Page"), NASHVILLE, PLAYBOY])  # fmt: skip
+        assert unindexed_plans(s, lambda: s.add_batch([again])) == []
+        assert len(s.search(entity="Bettie Page")) == 3
+        # a second Page named in full: a surname alone no longer says which
+        s.add_batch([art("Jimmy Page played in Nashville for Playboy.", "https://x.example/4",
+                         entities=[*_people("Jimmy Page"), NASHVILLE, PLAYBOY])])  # fmt: skip
+        s.add_batch([art("Page played Playboy's party in Nashville.", "https://x.example/5",
+                         entities=[*_people("Page"), NASHVILLE, PLAYBOY])])  # fmt: skip
+        assert "https://x.example/5" not in {a.url for a in s.search(entity="Bettie Page")}
+        assert "https://x.example/5" not in {a.url for a in s.search(entity="Jimmy Page")}
+
+
+def test_a_v9_index_learns_the_surnames_of_the_people_it_names(tmp_path):
+    path = tmp_path / "i.db"
+    with Store(path) as s:
+        s.add_batch([art("Bettie Page was born in Nashville.", "https://x.example/1",
+                         entities=[*_people("Bettie Page"), NASHVILLE, PLAYBOY])])  # fmt: skip
+    db = sqlite3.connect(path)
+    db.execute("DROP TABLE entity_surnames")  # as schema v9 had it
+    db.execute("DELETE FROM schema_migrations WHERE version = 10")
+    db.execute("PRAGMA user_version = 9")
+    db.commit()
+    db.close()
+    with Store(path) as s:
+        s.add_batch([art("Page posed for Playboy in Nashville.", "https://x.example/2",
+                         entities=[*_people("Page"), NASHVILLE, PLAYBOY])])  # fmt: skip
+        assert len(s.search(entity="Bettie Page")) == 2
+
+
 def test_fts_ranks_title_matches_first_and_resists_syntax(tmp_path):
     with Store(tmp_path / "i.db") as s:
         s.add_batch(

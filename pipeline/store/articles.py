@@ -26,6 +26,9 @@ _ENTITY_BY_KEY = (
 )
 
 
+MAX_SHARED_PROBE = 200  # an article's entities a surname's link compares (a bound on one statement)
+
+
 class ArticlesMixin(StoreBase):
     # ---------------------------------------------------------------- writes
     def pipe(self, articles: Iterable[Article], batch_size: int, wait: float = 1.0) -> Iterator[Article]:
@@ -84,13 +87,43 @@ class ArticlesMixin(StoreBase):
         )  # fmt: skip
         article_id = int(cur.lastrowid or 0)
         self._add_source(article_id, a)
-        for e in a.entities:
-            self.db.execute(
-                "INSERT INTO article_entities (article_id, entity_id, count) VALUES (?, ?, ?)"
-                " ON CONFLICT DO UPDATE SET count = count + excluded.count",
-                (article_id, self._entity_id(e), e.count),
-            )
+        named = [(e, self._entity_id(e)) for e in a.entities]
+        for e, entity_id in named:
+            self._count(article_id, entity_id, e.count)
+        self._surnames(article_id, named)
         return article_id
+
+    def _count(self, article_id: int, entity_id: int, count: int) -> None:
+        self.db.execute(
+            "INSERT INTO article_entities (article_id, entity_id, count) VALUES (?, ?, ?)"
+            " ON CONFLICT DO UPDATE SET count = count + excluded.count",
+            (article_id, entity_id, count),
+        )
+
+    def _surnames(self, article_id: int, named: list[tuple[Entity, int]]) -> None:
+        """A person the article names only by surname ("Page said", never "Bettie Page") counts
+        for the person of the index named in full with that surname, where that is safe: there is
+        exactly one such person, and an article naming them in full shares two other entities
+        with this one. (Within an article the tagger has already merged "Page" into "Bettie
+        Page".) The surname stays an entity of its own too."""
+        others = [i for e, i in named if not (e.label == "PERSON" and " " not in e.canonical.strip())]
+        for e, _ in named:
+            if e.label != "PERSON" or " " in e.canonical.strip() or len(others) < 2:
+                continue
+            people = self.db.execute(
+                "SELECT entity_id FROM entity_surnames WHERE surname = ? LIMIT 2", (entity_key(e.canonical),)
+            ).fetchall()
+            if len(people) != 1 or (person := int(people[0][0])) in others:
+                continue
+            some = others[:MAX_SHARED_PROBE]
+            shared = self.db.execute(
+                "SELECT COUNT(DISTINCT y.entity_id) FROM article_entities x"
+                " JOIN article_entities y ON y.article_id = x.article_id"
+                f" WHERE x.entity_id = ? AND y.entity_id IN ({', '.join('?' * len(some))})",
+                (person, *some),
+            ).fetchone()[0]
+            if shared >= 2:
+                self._count(article_id, person, e.count)
 
     def _add_source(self, article_id: int, a: Article) -> None:
         """Remember that the row's text was read from ``a.source`` (stdin, ``-``, says nothing
@@ -106,26 +139,66 @@ class ArticlesMixin(StoreBase):
         )
 
     def _entity_id(self, e: Entity) -> int:
-        """Find the entity by its key or any alias (ECCG ↔ European Cybersecurity Certification Group)."""
-        keys = [entity_key(e.canonical)] + ([entity_key(e.long_form)] if e.long_form else [])
-        for k in keys:
-            row = self.db.execute(_ENTITY_BY_KEY, {"key": k, "label": e.label}).fetchone()
-            if row:
-                entity_id = int(row[0])
-                break
-        else:
+        """Find the entity by its key or any alias (ECCG ↔ European Cybersecurity Certification
+        Group), linking what an article's definition joins across articles: the acronym's entity
+        and the long form's, when earlier articles each named only one, become one. An acronym the
+        index already knows for another long form (ECB: the European Central Bank) is not merged
+        with this one (the England and Wales Cricket Board): that is an entity of its own, keyed by
+        its long form, and the acronym names both."""
+        label = e.label
+        canon = entity_key(e.canonical)
+        long_key = entity_key(e.long_form) if e.long_form else None
+        entity_id = self._entity_by_key(canon, label)
+        if entity_id is not None and long_key and long_key != canon:
+            known = self.db.execute("SELECT long_form FROM entities WHERE id = ?", (entity_id,)).fetchone()[0]
+            other = self._entity_by_key(long_key, label)
+            if known and entity_key(known) != long_key:
+                entity_id = other  # the acronym stands for something else too
+            elif other is not None and other != entity_id:
+                self._merge_entity(entity_id, other)
+        elif entity_id is None and long_key:
+            entity_id = self._entity_by_key(long_key, label)
+        if entity_id is None:
+            taken = self._entity_by_key(canon, label) is not None  # (key, label) is unique
             cur = self.db.execute(
                 "INSERT INTO entities (key, label, name, long_form) VALUES (?, ?, ?, ?)",
-                (keys[0], e.label, e.canonical, e.long_form),
+                (long_key if taken and long_key else canon, label, e.canonical, e.long_form),
             )
             entity_id = int(cur.lastrowid or 0)
         if e.long_form:
             self.db.execute(
                 "UPDATE entities SET long_form = COALESCE(long_form, ?) WHERE id = ?", (e.long_form, entity_id)
             )
+        keys = [canon] + ([long_key] if long_key else [])
         for alias in {*keys, *(entity_key(x) for x in e.aliases)}:
             self.db.execute("INSERT OR IGNORE INTO entity_aliases VALUES (?, ?)", (alias, entity_id))
+        if label == "PERSON" and " " in canon:
+            self.db.execute("INSERT OR IGNORE INTO entity_surnames VALUES (?, ?)", (canon.split()[-1], entity_id))
         return entity_id
+
+    def _entity_by_key(self, k: str, label: str) -> int | None:
+        row = self.db.execute(_ENTITY_BY_KEY, {"key": k, "label": label}).fetchone()
+        return int(row[0]) if row else None
+
+    def _merge_entity(self, keep: int, other: int) -> None:
+        """``other`` is ``keep`` (an article defined the one as the other): its articles, their
+        counts and its names move to ``keep``, and it goes."""
+        self.db.execute(
+            "INSERT INTO article_entities (article_id, entity_id, count)"
+            " SELECT article_id, ?, count FROM article_entities WHERE entity_id = ? AND true"
+            " ON CONFLICT DO UPDATE SET count = count + excluded.count",
+            (keep, other),
+        )
+        self.db.execute(
+            "INSERT OR IGNORE INTO entity_aliases (alias_key, entity_id)"
+            " SELECT alias_key, ? FROM entity_aliases WHERE entity_id = ?"
+            " UNION SELECT key, ? FROM entities WHERE id = ?",
+            (keep, other, keep, other),
+        )
+        self.db.execute("UPDATE OR IGNORE entity_surnames SET entity_id = ? WHERE entity_id = ?", (keep, other))
+        for table in ("article_entities", "entity_aliases", "entity_surnames"):
+            self.db.execute(f"DELETE FROM {table} WHERE entity_id = ?", (other,))
+        self.db.execute("DELETE FROM entities WHERE id = ?", (other,))
 
     # ---------------------------------------------------------------- reads
     @_typed("read")

@@ -81,6 +81,19 @@ def _merge_row(db: sqlite3.Connection, keep: int, other: int) -> None:
     db.execute("DELETE FROM articles WHERE id = ?", (other,))  # its FTS row goes by the articles_ad trigger
 
 
+def _person_surnames(db: sqlite3.Connection) -> None:
+    """Migration 10: ``entity_surnames`` (surname key -> person), filled for the people the
+    index already names in full."""
+    db.execute(
+        "CREATE TABLE entity_surnames (surname TEXT NOT NULL, entity_id INTEGER NOT NULL REFERENCES entities(id),"
+        " PRIMARY KEY (surname, entity_id))"
+    )
+    db.executemany(
+        "INSERT OR IGNORE INTO entity_surnames VALUES (?, ?)",
+        [(k.split()[-1], i) for i, k in db.execute("SELECT id, key FROM entities WHERE label = 'PERSON'") if " " in k],
+    )
+
+
 def _repoint_story_briefs(db: sqlite3.Connection, merged: dict[int, int]) -> None:
     """A story brief's sources name article ids (the reader shows each source's text): a merged
     row's id becomes the kept row's."""
@@ -199,6 +212,9 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     ALTER TABLE feed_items ADD COLUMN reason TEXT;
     UPDATE feed_items SET status = 'recheck' WHERE status = 'failed';
     """,
+    # 10: people by surname, so an article that names someone only by surname ("Page said") is
+    # linked to the one person of the index with that surname (see ArticlesMixin._surnames)
+    _person_surnames,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 _SOURCES_SCHEMA = 8  # the schema that has article_sources
