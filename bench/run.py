@@ -542,7 +542,7 @@ def bench_story_digest(work: Path, n_stories: int = 40, per_story: int = 5) -> d
     }  # fmt: skip
 
 
-def bench_watch(work: Path, index_size: int = 100_000, night: int = 10_000, n_watches: int = 100) -> dict[str, object]:
+def bench_watch(work: Path, index_size: int = 300_000, night: int = 10_000, n_watches: int = 100) -> dict[str, object]:
     """Matching cost of ``n_watches`` watches (pipeline/watch.py): a generated index of
     ``index_size`` articles (each naming 6 of 2,000 organisations, a third with a CVE, from 50
     sites) in stories of 1 to 5 articles; each watch has two entities (one by an alias), a phrase,
@@ -645,7 +645,9 @@ def main() -> None:
     ap.add_argument(
         "--story-cold", action="store_true", help="story_digest: the text caches off (a night too big for them)."
     )
-    ap.add_argument("--watch-index", type=int, default=100_000, help="watch: articles in the generated index.")
+    ap.add_argument(
+        "--watch-index", type=int, default=300_000, help="watch: articles in the generated index (~100,000 stories)."
+    )
     ap.add_argument("--watch-night", type=int, default=10_000, help="watch: the night's articles (the newest).")
     args = ap.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -666,7 +668,7 @@ def main() -> None:
             "watch": lambda work: bench_watch(work, args.watch_index, args.watch_night),
         }
         name = args.only  # a story_digest of another size, or cold, is kept beside the default one
-        if args.only == "watch" and (args.watch_index, args.watch_night) != (100_000, 10_000):
+        if args.only == "watch" and (args.watch_index, args.watch_night) != (300_000, 10_000):
             name += f"_{args.watch_index}x{args.watch_night}"
         if args.only == "story_digest":
             size = (args.story_events, args.story_reports)
