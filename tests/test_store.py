@@ -110,6 +110,45 @@ def test_a_surname_counts_for_the_one_person_of_that_name_its_article_shares_a_s
         assert "https://x.example/5" not in {a.url for a in s.search(entity="Jimmy Page")}
 
 
+def test_a_surname_link_needs_one_article_naming_the_person_in_full_that_shares_two_names(tmp_path):
+    memphis, sun = Entity("Memphis", "GPE", 1, "Memphis"), Entity("Sun Records", "ORG", 1, "Sun Records")
+    with Store(tmp_path / "i.db") as s:
+        s.add_batch([art("Bettie Page was born in Nashville.", "https://x.example/1",
+                         entities=[*_people("Bettie Page"), NASHVILLE])])  # fmt: skip
+        s.add_batch([art("Bettie Page posed for Playboy.", "https://x.example/2",
+                         entities=[*_people("Bettie Page"), PLAYBOY])])  # fmt: skip
+        # Nashville and Playboy, each shared with another article: no article shares both
+        s.add_batch([art("Page posed for Playboy in Nashville.", "https://x.example/3",
+                         entities=[*_people("Page"), NASHVILLE, PLAYBOY, memphis, sun])])  # fmt: skip
+        assert {a.url for a in s.search(entity="Bettie Page")} == {"https://x.example/1", "https://x.example/2"}
+        s.add_batch([art("Bettie Page toured Nashville for Playboy.", "https://x.example/4",
+                         entities=[*_people("Bettie Page"), NASHVILLE, PLAYBOY])])  # fmt: skip
+        s.add_batch([art("Ms Page posed for Playboy in Nashville and Memphis.", "https://x.example/5",
+                         entities=[*_people("Ms Page"), NASHVILLE, PLAYBOY, memphis, sun])])  # fmt: skip
+        assert "https://x.example/5" in {a.url for a in s.search(entity="Bettie Page")}  # "Ms Page" is a surname
+        # article 5 is a link, not a naming in full: it grounds no link of its own
+        s.add_batch([art("Page recorded at Sun Records in Memphis.", "https://x.example/6",
+                         entities=[*_people("Page"), memphis, sun])])  # fmt: skip
+        assert "https://x.example/6" not in {a.url for a in s.search(entity="Bettie Page")}
+
+
+def test_a_definition_within_one_article_merges_what_it_already_counted(tmp_path):
+    with Store(tmp_path / "i.db") as s:
+        s.add_batch([art("The group met.", "https://x.example/1", entities=[ECCG_LONG])])
+        s.add_batch([art("The ECCG met.", "https://x.example/2", entities=[Entity("ECCG", "ORG", 1, "ECCG")])])
+        s.add_batch([art("The group, the ECCG, met.", "https://x.example/3", entities=[ECCG_LONG, ECCG])])
+        assert len(s.search(entity="ECCG")) == 3
+
+
+def test_a_persons_surname_skips_titles_and_suffixes():
+    from pipeline.store.schema import surname_of, surname_only
+
+    assert [surname_of(k) for k in ("bettie page", "martin luther king jr.", "ms page", "page", "gen sir mike")] == [
+        "page", "king", None, None, None
+    ]  # fmt: skip
+    assert [surname_only(k) for k in ("page", "ms page", "bettie page")] == ["page", "page", None]
+
+
 def test_a_v9_index_learns_the_surnames_of_the_people_it_names(tmp_path):
     path = tmp_path / "i.db"
     with Store(path) as s:
@@ -117,6 +156,7 @@ def test_a_v9_index_learns_the_surnames_of_the_people_it_names(tmp_path):
                          entities=[*_people("Bettie Page"), NASHVILLE, PLAYBOY])])  # fmt: skip
     db = sqlite3.connect(path)
     db.execute("DROP TABLE entity_surnames")  # as schema v9 had it
+    db.execute("DROP TABLE surname_links")
     db.execute("DELETE FROM schema_migrations WHERE version = 10")
     db.execute("PRAGMA user_version = 9")
     db.commit()

@@ -9,6 +9,8 @@ Schema (usable from any SQLite tool; ``sqlite3 index.db .schema``)::
     entities(id, key, label, name, long_form)          -- key = casefolded canonical form
     entity_aliases(alias_key, entity_id)               -- long forms and other surfaces → entity
     article_entities(article_id, entity_id, count)
+    entity_surnames(surname, entity_id)               -- people named in full, by surname
+    surname_links(article_id, entity_id)               -- an article counted for a person by surname alone
     articles_fts  (FTS5 over title, tldr, summary, body; kept in sync by triggers)
     stories(id, title, first_seen, last_seen, size, vector BLOB, profile JSON, cves JSON, brief JSON)
     story_articles(article_id PRIMARY KEY, story_id, score)  -- an article is in one story

@@ -14,7 +14,7 @@ from ..text import key as entity_key
 from .base import MAX_ROWID, StoreBase, _typed
 from .query import utc_now
 from .records import Brief
-from .schema import _SOURCES_SCHEMA
+from .schema import _SOURCES_SCHEMA, surname_of, surname_only
 
 # The entity a name or alias stands for, under one label: its own key first, else an alias. Two
 # indexed lookups (UNIQUE(key, label), then entity_aliases' primary key): written as one join with
@@ -87,9 +87,10 @@ class ArticlesMixin(StoreBase):
         )  # fmt: skip
         article_id = int(cur.lastrowid or 0)
         self._add_source(article_id, a)
-        named = [(e, self._entity_id(e)) for e in a.entities]
-        for e, entity_id in named:
-            self._count(article_id, entity_id, e.count)
+        named = []
+        for e in a.entities:  # each counted at once: a later definition may merge it into another
+            named.append((e, self._entity_id(e)))
+            self._count(article_id, named[-1][1], e.count)
         self._surnames(article_id, named)
         return article_id
 
@@ -101,29 +102,35 @@ class ArticlesMixin(StoreBase):
         )
 
     def _surnames(self, article_id: int, named: list[tuple[Entity, int]]) -> None:
-        """A person the article names only by surname ("Page said", never "Bettie Page") counts
-        for the person of the index named in full with that surname, where that is safe: there is
-        exactly one such person, and an article naming them in full shares two other entities
-        with this one. (Within an article the tagger has already merged "Page" into "Bettie
-        Page".) The surname stays an entity of its own too."""
-        others = [i for e, i in named if not (e.label == "PERSON" and " " not in e.canonical.strip())]
-        for e, _ in named:
-            if e.label != "PERSON" or " " in e.canonical.strip() or len(others) < 2:
+        """A person the article names only by surname ("Page said", "Ms Page", never "Bettie
+        Page") counts for the person of the index named in full with that surname, where that is
+        safe: there is exactly one such person, and one article that names them in full (not by
+        such a link) shares two other entities with this one. (Within an article the tagger has
+        already merged "Page" into "Bettie Page".) The surname stays an entity of its own too; the
+        link is kept in ``surname_links``."""
+        short = [(e, surname_only(entity_key(e.canonical))) for e, _ in named if e.label == "PERSON"]
+        others = list(
+            dict.fromkeys(i for e, i in named if e.label != "PERSON" or not surname_only(entity_key(e.canonical)))
+        )
+        some = others[:MAX_SHARED_PROBE]
+        for e, surname in short:
+            if surname is None or len(some) < 2:
                 continue
-            people = self.db.execute(
-                "SELECT entity_id FROM entity_surnames WHERE surname = ? LIMIT 2", (entity_key(e.canonical),)
-            ).fetchall()
-            if len(people) != 1 or (person := int(people[0][0])) in others:
+            people = self.db.execute("SELECT entity_id FROM entity_surnames WHERE surname = ? LIMIT 2", (surname,))
+            found = [int(r[0]) for r in people]
+            if len(found) != 1 or found[0] in others:
                 continue
-            some = others[:MAX_SHARED_PROBE]
+            person = found[0]
             shared = self.db.execute(
-                "SELECT COUNT(DISTINCT y.entity_id) FROM article_entities x"
-                " JOIN article_entities y ON y.article_id = x.article_id"
-                f" WHERE x.entity_id = ? AND y.entity_id IN ({', '.join('?' * len(some))})",
-                (person, *some),
-            ).fetchone()[0]
-            if shared >= 2:
+                "SELECT 1 FROM article_entities x JOIN article_entities y ON y.article_id = x.article_id"
+                f" WHERE x.entity_id = ? AND y.entity_id IN ({', '.join('?' * len(some))})"
+                " AND NOT EXISTS (SELECT 1 FROM surname_links l WHERE l.article_id = x.article_id AND l.entity_id = ?)"
+                " GROUP BY x.article_id HAVING COUNT(DISTINCT y.entity_id) >= 2 LIMIT 1",
+                (person, *some, person),
+            ).fetchone()
+            if shared is not None:
                 self._count(article_id, person, e.count)
+                self.db.execute("INSERT OR IGNORE INTO surname_links VALUES (?, ?)", (article_id, person))
 
     def _add_source(self, article_id: int, a: Article) -> None:
         """Remember that the row's text was read from ``a.source`` (stdin, ``-``, says nothing
@@ -172,8 +179,8 @@ class ArticlesMixin(StoreBase):
         keys = [canon] + ([long_key] if long_key else [])
         for alias in {*keys, *(entity_key(x) for x in e.aliases)}:
             self.db.execute("INSERT OR IGNORE INTO entity_aliases VALUES (?, ?)", (alias, entity_id))
-        if label == "PERSON" and " " in canon:
-            self.db.execute("INSERT OR IGNORE INTO entity_surnames VALUES (?, ?)", (canon.split()[-1], entity_id))
+        if label == "PERSON" and (surname := surname_of(canon)):
+            self.db.execute("INSERT OR IGNORE INTO entity_surnames VALUES (?, ?)", (surname, entity_id))
         return entity_id
 
     def _entity_by_key(self, k: str, label: str) -> int | None:
@@ -195,8 +202,9 @@ class ArticlesMixin(StoreBase):
             " UNION SELECT key, ? FROM entities WHERE id = ?",
             (keep, other, keep, other),
         )
-        self.db.execute("UPDATE OR IGNORE entity_surnames SET entity_id = ? WHERE entity_id = ?", (keep, other))
-        for table in ("article_entities", "entity_aliases", "entity_surnames"):
+        for table in ("entity_surnames", "surname_links"):
+            self.db.execute(f"UPDATE OR IGNORE {table} SET entity_id = ? WHERE entity_id = ?", (keep, other))
+        for table in ("article_entities", "entity_aliases", "entity_surnames", "surname_links"):
             self.db.execute(f"DELETE FROM {table} WHERE entity_id = ?", (other,))
         self.db.execute("DELETE FROM entities WHERE id = ?", (other,))
 

@@ -14,6 +14,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 
 from ..document import content_hash, normalize_text
+from ..lang import ENGLISH
 
 log = logging.getLogger(__name__)
 
@@ -81,16 +82,47 @@ def _merge_row(db: sqlite3.Connection, keep: int, other: int) -> None:
     db.execute("DELETE FROM articles WHERE id = ?", (other,))  # its FTS row goes by the articles_ad trigger
 
 
+_TITLES = frozenset(t.casefold() for t in ENGLISH.name_titles)
+_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+
+
+def surname_only(key: str) -> str | None:
+    """The surname a person's key is, when it is no more ("page", "ms page"); else None."""
+    words = key.split()
+    if len(words) == 2 and words[0].rstrip(".") in _TITLES:
+        return words[1]
+    return words[0] if len(words) == 1 else None
+
+
+def surname_of(key: str) -> str | None:
+    """The surname of a person named in full ("bettie page", "martin luther king jr."); None for
+    a surname alone or a title and a surname."""
+    words = [w for w in key.split() if w.rstrip(".,") not in _SUFFIXES]
+    if len(words) < 2 or surname_only(key) is not None or words[0].rstrip(".") in _TITLES:
+        return None
+    return words[-1]
+
+
 def _person_surnames(db: sqlite3.Connection) -> None:
-    """Migration 10: ``entity_surnames`` (surname key -> person), filled for the people the
-    index already names in full."""
-    db.execute(
-        "CREATE TABLE entity_surnames (surname TEXT NOT NULL, entity_id INTEGER NOT NULL REFERENCES entities(id),"
-        " PRIMARY KEY (surname, entity_id))"
-    )
+    """Migration 10: ``entity_surnames`` (surname key -> person named in full), filled for the
+    people the index already names, and ``surname_links`` (the articles counted for a person
+    they name only by surname: never themselves the ground for another such link)."""
+    for statement in _statements(
+        """
+        CREATE TABLE entity_surnames (
+            surname TEXT NOT NULL, entity_id INTEGER NOT NULL REFERENCES entities(id), PRIMARY KEY (surname, entity_id)
+        );
+        CREATE TABLE surname_links (
+            article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            entity_id INTEGER NOT NULL REFERENCES entities(id), PRIMARY KEY (article_id, entity_id)
+        );
+        """
+    ):
+        db.execute(statement)
+    people = db.execute("SELECT id, key FROM entities WHERE label = 'PERSON'").fetchall()
     db.executemany(
         "INSERT OR IGNORE INTO entity_surnames VALUES (?, ?)",
-        [(k.split()[-1], i) for i, k in db.execute("SELECT id, key FROM entities WHERE label = 'PERSON'") if " " in k],
+        [(s, i) for i, k in people if (s := surname_of(k))],
     )
 
 
