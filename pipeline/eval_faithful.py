@@ -28,6 +28,9 @@ from pathlib import Path
 from typing import Any
 
 LABELS = Path(__file__).resolve().parents[1] / "bench" / "data" / "faithfulness-labels.jsonl"  # a checkout's
+# every labelled reading of our briefs: the first set, the held-out rows before and after the
+# support check, the ranker's, the fresh rows (a sentence read in two of them counts once)
+ALL_LABELS = tuple(sorted(LABELS.parent.glob("faithfulness-labels*.jsonl")))
 
 
 def _articles(shared: Path) -> dict[str, str]:
@@ -35,28 +38,36 @@ def _articles(shared: Path) -> dict[str, str]:
         return {r["id"]: r["article"] for r in map(json.loads, f)}
 
 
-def labelled_briefs(shared: Path, labels: Path = LABELS, verifier: Any = None) -> dict[str, Any]:
+def labelled_briefs(shared: Path, labels: Path | tuple[Path, ...] = LABELS, verifier: Any = None) -> dict[str, Any]:
     """Recall on the labelled fact errors, false alarms on the correct sentences, copied ones
     flagged: as the writer's gate judges them (``flagged``) and, with the relation ``verifier``,
-    as ``verify`` does (``verify``: the relation check's verdicts read by the support check)."""
+    as ``verify`` does (``verify``: the relation check's verdicts read by the support check).
+    ``labels``: one label file, or several (a sentence of one article read in two counts once)."""
     from .summarizers.faithful import Grams, judge
     from .summarizers.gate import RELATION_REASONS
     from .summarizers.source import Source
 
-    if not labels.is_file():
+    files = [labels] if isinstance(labels, Path) else list(labels)
+    if not files or not all(f.is_file() for f in files):
         return {}
     articles = _articles(shared)
-    rows = [json.loads(line) for line in labels.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows, seen = [], set()
+    for f in files:
+        for line in f.read_text(encoding="utf-8").splitlines():
+            r = json.loads(line) if line.strip() else None
+            if r is not None and (r["id"], r["text"]) not in seen:
+                seen.add((r["id"], r["text"]))
+                rows.append(r)
     read: dict[str, tuple[Source, Grams]] = {}
     count = {"fact_error": [0, 0], "misleading": [0, 0], "ok": [0, 0], "copied": [0, 0]}
     by_verify = {k: 0 for k in count}
     tldrs = {"fact_error": [0, 0], "ok": [0, 0]}  # as the writer's gate reads a TLDR: checked, flagged
-    relation: dict[tuple[str, int], Any] = {}
+    relation: dict[tuple[str, str], Any] = {}
     if verifier is not None:
         for aid in dict.fromkeys(r["id"] for r in rows if r["id"] in articles):
             mine = [r for r in rows if r["id"] == aid]
             for r, v in zip(mine, verifier.check(articles[aid], [r["text"] for r in mine]), strict=True):
-                relation[(aid, r["n"])] = v
+                relation[(aid, r["text"])] = v
     for r in rows:
         if r["id"] not in articles:
             continue
@@ -65,7 +76,7 @@ def labelled_briefs(shared: Path, labels: Path = LABELS, verifier: Any = None) -
             read[r["id"]] = (src, Grams(src))
         src, grams = read[r["id"]]
         j = judge(r["text"], src, grams, alone=r["part"] == "tldr")
-        v = judge(r["text"], src, grams, relation=relation[(r["id"], r["n"])]) if relation else None
+        v = judge(r["text"], src, grams, relation=relation[(r["id"], r["text"])]) if relation else None
         # the article's own words: a sentence of it, or one with words cut (none changed)
         kinds = [r["label"]] + (["copied"] if j.copied >= 1 or grams.cut(r["text"], src, j.support[:1]) else [])
         for kind in kinds:
@@ -73,7 +84,7 @@ def labelled_briefs(shared: Path, labels: Path = LABELS, verifier: Any = None) -
             count[kind][1] += not j.supported
             by_verify[kind] += v is not None and not v.supported
         if relation and r["part"] == "tldr" and r["label"] in tldrs:
-            rel = relation[(r["id"], r["n"])]
+            rel = relation[(r["id"], r["text"])]
             tldrs[r["label"]][0] += 1
             tldrs[r["label"]][1] += not j.supported or (not rel.supported and rel.reason in RELATION_REASONS)
     rate = {k: round(flagged / n, 4) if n else 0.0 for k, (n, flagged) in count.items()}

@@ -391,11 +391,12 @@ def evaluate(
         with timed("relation check (load)"):
             verifier = Verifier.load(settings)  # also finds dropped attributions for the defect check
     if "faithfulness" in tasks:
-        from .eval_faithful import eval_faithfulness, frank, labelled_briefs
+        from .eval_faithful import ALL_LABELS, eval_faithfulness, frank, labelled_briefs
 
         with timed("faithfulness"):
             results["faithfulness"] = eval_faithfulness(gold("summarization"), verifier)
             results["faithfulness"]["labelled"] = labelled_briefs(shared, verifier=verifier)
+            results["faithfulness"]["labelled_all"] = labelled_briefs(shared, ALL_LABELS, verifier=verifier)
             results["faithfulness"]["frank"] = frank(shared)
     if "stories" in tasks:
         with timed("stories"):
@@ -444,12 +445,10 @@ def metrics(results: dict[str, Any]) -> dict[str, float]:
             out[f"faithfulness.recall.{kind}"] = r["rate"]
         for kind, a in f["false_alarm"].items():
             out[f"faithfulness.false_alarm.{kind}"] = a["rate"]
-        for kind, rate in f.get("labelled", {}).get("flagged", {}).items():
-            out[f"faithfulness.labelled.flagged.{kind}"] = rate
-        for kind, rate in f.get("labelled", {}).get("verify", {}).items():
-            out[f"faithfulness.labelled.verify.{kind}"] = rate
-        for kind, rate in f.get("labelled", {}).get("tldr", {}).items():
-            out[f"faithfulness.labelled.tldr.{kind}"] = rate
+        for part in ("labelled", "labelled_all"):
+            for what in ("flagged", "verify", "tldr"):
+                for kind, rate in f.get(part, {}).get(what, {}).items():
+                    out[f"faithfulness.{part}.{what}.{kind}"] = rate
         for kind, rate in f.get("verify", {}).items():
             out[f"faithfulness.verify.{kind}"] = rate
         if f.get("frank"):
