@@ -77,7 +77,11 @@ def article_view(article: Article, article_id: int) -> dict[str, Any]:
         "coverage": round(article.coverage, 3),
         "tldr": [sentence(s) for s in article.tldr],
         "summary": [[sentence(s) for s in p] for p in article.summary],
-        "entities": [{**e.as_dict(), "href": "/entity/" + quote_path(e.canonical or e.text)} for e in article.entities],
+        # by its long form when it has one: an acronym may name two entities (ECB, the bank and the board)
+        "entities": [
+            {**e.as_dict(), "href": "/entity/" + quote_path(e.long_form or e.canonical or e.text)}
+            for e in article.entities
+        ],
         "gated": article.gated,
         "body": [{"text": t, "span": sid} for t, sid in body_segments(article.text, spans)],  # type: ignore[arg-type]
     }

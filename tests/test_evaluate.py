@@ -542,7 +542,9 @@ def full_results(tmp_path: Path) -> dict[str, Any]:
     labels.write_text(json.dumps({"id": "a1", "n": 0, "part": "tldr", "label": "ok", "text": PLANTED["date"][0]}))
     faith["labelled"] = eval_faithful.labelled_briefs(tmp_path, labels, BagVerifier(doc))
     again = tmp_path / "labels-again.jsonl"  # a second reading of another brief of the same article
-    again.write_text(json.dumps({"id": "a1", "n": 0, "part": "tldr", "label": "fact_error", "text": PLANTED["number"][1]}))
+    again.write_text(
+        json.dumps({"id": "a1", "n": 0, "part": "tldr", "label": "fact_error", "text": PLANTED["number"][1]})
+    )
     faith["labelled_all"] = eval_faithful.labelled_briefs(tmp_path, (labels, again), BagVerifier(doc))
     assert faith["labelled_all"]["sentences"]["ok"] == 1 and faith["labelled_all"]["tldrs"]["fact_error"] == 1
     assert faith["labelled_all"]["verify"] == {"fact_error": 1.0, "misleading": 0.0, "ok": 0.0, "copied": 0.0}

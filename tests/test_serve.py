@@ -118,6 +118,22 @@ def test_entity_page_has_one_bar_per_day_with_data(client):
     assert html.count('<rect class="bar"') == 3 and len(data["articles"]) == 3
 
 
+def test_an_acronym_of_two_entities_links_each_article_to_its_own(tmp_path):
+    db = tmp_path / "index.db"
+    with Store(db) as store:
+        for n, long_form in enumerate(("European Central Bank", "England and Wales Cricket Board"), 1):
+            url, text = f"https://x.example/{n}", f"The ECB met. {long_form} said so."
+            a = Article(source=url, url=url, title=f"ECB {n}", date=DAYS[0], text=text, word_count=8, reading_minutes=1)
+            a.tldr, a.summary = [SummarySentence("The ECB met.", [(0, 12)])], [[SummarySentence("It met.", [])]]
+            a.entities = [Entity("ECB", "ORG", 1, "ECB", long_form, [])]
+            store.add_batch([a])
+    client = TestClient(create_app(db, None), base_url="http://127.0.0.1:8750")
+    for n, long_form in ((1, "European Central Bank"), (2, "England and Wales Cricket Board")):
+        [e] = client.get(f"/article/{n}?format=json").json()["entities"]
+        page = client.get(e["href"] + "?format=json").json()
+        assert page["entity"]["long_form"] == long_form and [x["id"] for x in page["articles"]] == [n]
+
+
 def test_unknown_things_are_404_in_both_forms(client):
     for url in ("/article/999", "/article/abc", "/entity/nobody", "/digests/../index.db", "/digests/notes.txt"):
         assert client.get(url).status_code == 404, url
