@@ -108,12 +108,10 @@ class ArticlesMixin(StoreBase):
         such a link) shares two other entities with this one. (Within an article the tagger has
         already merged "Page" into "Bettie Page".) The surname stays an entity of its own too; the
         link is kept in ``surname_links``."""
-        short = [(e, surname_only(entity_key(e.canonical))) for e, _ in named if e.label == "PERSON"]
-        others = list(
-            dict.fromkeys(i for e, i in named if e.label != "PERSON" or not surname_only(entity_key(e.canonical)))
-        )
+        alone = [surname_only(entity_key(e.canonical)) if e.label == "PERSON" else None for e, _ in named]
+        others = list(dict.fromkeys(i for (_, i), surname in zip(named, alone, strict=True) if surname is None))
         some = others[:MAX_SHARED_PROBE]
-        for e, surname in short:
+        for (e, _), surname in zip(named, alone, strict=True):
             if surname is None or len(some) < 2:
                 continue
             people = self.db.execute("SELECT entity_id FROM entity_surnames WHERE surname = ? LIMIT 2", (surname,))
