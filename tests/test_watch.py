@@ -147,6 +147,24 @@ def test_an_entity_matches_by_alias_and_long_form_a_person_by_full_name(tmp_path
     assert "Breton" in v[2].words  # the surname after the full name
 
 
+def test_a_watch_finds_what_articles_named_apart_once_one_defines_it_and_a_person_by_surname(tmp_path):
+    db = tmp_path / "i.db"
+    short, eu = Entity("ECCG", "ORG", 1, "ECCG"), Entity("EU", "ORG", 1, "EU")
+    paris, breton_alone = Entity("Paris", "GPE", 1, "Paris"), Entity("Breton", "PERSON", 1, "Breton")
+    ids = index(db, [
+        art("The European Cybersecurity Certification Group met.", "https://b.example/1", entities=[ECCG_LONG]),
+        art("Thierry Breton spoke in Paris for the EU.", "https://c.example/2", entities=[BRETON, paris, eu]),
+        art("Breton said in Paris that the EU would wait.", "https://c.example/3", entities=[breton_alone, paris, eu]),
+    ])  # fmt: skip
+    ws = wl.Watches(tmp_path / "w.toml", (watch("eu", entities=["ECCG"]), watch("people", entities=["Thierry Breton"])))
+    assert [[m.watch for m in x.matches] for x in verdicts(db, ws, [[i] for i in ids])] == [[], ["people"], ["people"]]
+    ids += index(db, [art("The ECCG, the European Cybersecurity Certification Group, met.", "https://a.example/4",
+                          entities=[ECCG])])  # fmt: skip  # a definition: the two become one
+    index(db, [art("The ECCG met in Rome.", "https://a.example/5", entities=[short])])
+    v = verdicts(db, ws, [[ids[0]], [ids[3]]])
+    assert [[m.watch for m in x.matches] for x in v] == [["eu"], ["eu"]]
+
+
 def test_phrases_and_cves_match_through_the_full_text_index(tmp_path):
     db = tmp_path / "i.db"
     ids = index(db, [
