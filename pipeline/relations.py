@@ -44,7 +44,7 @@ from typing import Any
 
 from .lang import ENGLISH
 from .settings import Settings
-from .text import Sentence, is_speech, names_speaker, quote_marks, split_sentences, units
+from .text import Sentence, is_speech, names_speaker, quote_marks, reading_units, split_sentences
 
 _NUM = re.compile(r"\d+(?:[.,]\d+)*")
 MIN_COVERAGE = 0.4  # share of a sentence's content lemmas its support must hold
@@ -125,7 +125,7 @@ class Verifier:
         source = split_sentences(text)
         src_docs = list(self.parse([s.text for s in source], batch_size=64))
         src_lemmas = [_content(d) for d in src_docs]
-        whole = _Whole.of(text, src_docs, source)
+        whole = _Whole.of(text, src_docs)
         for doc in self.parse(itertools.chain([first], it), batch_size=8):
             yield self._one(doc, source, src_docs, src_lemmas, whole)
 
@@ -230,7 +230,7 @@ class _Whole:
     unspoken: frozenset[int]  # the sentences that are someone's words, their speaker not beside them
 
     @classmethod
-    def of(cls, text: str, docs: list[Any], sentences: list[Sentence]) -> _Whole:
+    def of(cls, text: str, docs: list[Any]) -> _Whole:
         verbs: dict[str, list[Any]] = {}
         numbers: dict[str, list[Any]] = {}
         for d in docs:
@@ -239,7 +239,7 @@ class _Whole:
                     verbs.setdefault(t.lemma_.casefold(), []).append(t)
                 if _DIGIT.search(t.text) and (key := _number_key(t.text)):
                     numbers.setdefault(key, []).append(t)
-        quoted = [u for u in units(text, sentences) if u.problem == "quote without speaker"]
+        quoted = [u for u in reading_units(text) if u.problem == "quote without speaker"]
         unspoken = frozenset(i for u in quoted for i in range(u.first, u.last + 1))
         return cls(verbs, numbers, _name_letters(text), unspoken)
 
@@ -370,7 +370,7 @@ _BOUND_AFTER = re.compile(ENGLISH.bounds_after, re.I)
 def _bound(tok: Any) -> str | None:
     """The words that make the number ``tok`` a bound or an estimate ("up to", "more than", "or
     so"), currency signs and units aside; None when it is told as exact."""
-    before = [t for t in tok.doc[max(0, tok.i - 5) : tok.i] if not (t.is_currency or t.text in {"$", "£", "€"})]
+    before = [t for t in tok.doc[max(0, tok.i - 5) : tok.i] if not t.is_currency]
     m = _BOUND.search(" ".join(t.lower_ for t in before[-3:]))
     if m:
         return m.group()

@@ -417,7 +417,7 @@ def units(text: str, sentences: list[Sentence]) -> list[Unit]:
 
 
 def _carried_quote(text: str, sentences: list[Sentence], i: int) -> int | None:
-    """The last sentence of the someone's words that open sentence ``i``'s paragraph: the
+    """The last sentence of the someone's-words run that opens sentence ``i``'s paragraph: the
     paragraph closes a quotation it never opened (one carried over from the paragraph before, or
     whose opening mark the page lost: `There is barely a morsel… I have a trucker's gut-buster."`),
     so every sentence up to that mark is quoted and its speaker is elsewhere. None when ``i`` does

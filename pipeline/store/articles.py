@@ -154,6 +154,7 @@ class ArticlesMixin(StoreBase):
         canon = entity_key(e.canonical)
         long_key = entity_key(e.long_form) if e.long_form else None
         entity_id = self._entity_by_key(canon, label)
+        taken = entity_id is not None  # (key, label) is unique: a new entity of this acronym is keyed by its long form
         if entity_id is not None and long_key and long_key != canon:
             known = self.db.execute("SELECT long_form FROM entities WHERE id = ?", (entity_id,)).fetchone()[0]
             other = self._entity_by_key(long_key, label)
@@ -164,7 +165,6 @@ class ArticlesMixin(StoreBase):
         elif entity_id is None and long_key:
             entity_id = self._entity_by_key(long_key, label)
         if entity_id is None:
-            taken = self._entity_by_key(canon, label) is not None  # (key, label) is unique
             cur = self.db.execute(
                 "INSERT INTO entities (key, label, name, long_form) VALUES (?, ?, ?, ?)",
                 (long_key if taken and long_key else canon, label, e.canonical, e.long_form),
