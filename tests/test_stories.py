@@ -750,6 +750,94 @@ def test_an_outlet_telling_it_in_its_own_words_sides_with_the_telling_whose_word
     assert hosts[0] == "a.example" and brief.sources[hosts.index("copycat.example")].copy_of == 0, hosts
 
 
+# a report and an outlet's rewrite of it, sentence by sentence in words of its own (no sentence
+# shares most of its words with the one it retells), the third sentence changed
+REPORT = [
+    "Northwind exposed customer records in a ransomware attack.",
+    "Maria Lopez said the insurer refused the ransom.",
+    "The attackers entered through a stolen password.",
+    "Regulators in Madrid heard about it within a day.",
+    "Police arrested an alleged gang member on Monday.",
+]
+REWRITE = [
+    "A ransomware intrusion at Northwind leaked client files.",
+    "Chief executive Lopez stated the firm would not pay.",
+    "Hackers got in with a zero-day flaw.",
+    "Spanish watchdogs learned of the incident the next morning.",
+    "Officers detained a suspected member of the crew at the start of the week.",
+]
+
+
+def _as_encoded(telling: dict[str, int]):
+    """An encoder under the test's control: each sentence the vector of the fact it tells."""
+
+    def encode(texts):
+        return np.stack([unit(telling.get(t, 1000 + sum(map(ord, t)))) for t in texts])
+
+    return encode
+
+
+@pytest.mark.parametrize("first", [True, False])
+def test_a_report_rewritten_sentence_by_sentence_is_one_voice_with_it_and_its_changed_sentence_a_dispute(first):
+    """An outlet that retells a report sentence by sentence, in its own words, is no independent
+    source; where it tells something else in the report's place ("a zero-day flaw" for "a stolen
+    password"), the two disagree, and the rewrite seen first does not lead the story."""
+    telling = {t: k for k, t in enumerate(REPORT)} | {t: k for k, t in enumerate(REWRITE) if k != 2}
+    telling["Northwind said customer records were exposed in the ransomware attack."] = 0
+    a = art("Northwind breach", " ".join(REPORT), "https://a.example/1")
+    rewrite = art("Northwind hit", " ".join(REWRITE), "https://copycat.example/n", date="2024-04-29")
+    b = art("Northwind attacked", "Northwind said customer records were exposed in the ransomware attack. "
+            "Customers were told to watch for phishing emails.", "https://b.example/2")  # fmt: skip
+    brief = st.write([rewrite, a, b] if first else [a, b, rewrite], LeadSummarizer(), encode=_as_encoded(telling),
+                     words_per_minute=WPM)  # fmt: skip
+    hosts = [s.host for s in brief.sources]
+    assert hosts[0] != "copycat.example" and brief.independent == 2, hosts
+    (told,) = [x for x in brief.disagreements if x["what"] == "what happened"]
+    assert set(told["values"]) == {REPORT[2], REWRITE[2]}
+    shown = [*brief.tldr, *(s for p in brief.summary for s in p)]
+    assert not any(s.corroborated for s in shown if s.text in (REPORT[2], REWRITE[2]))
+
+
+@pytest.mark.models
+def test_real_encoder_finds_a_light_rewrite_with_a_changed_phrase_and_keeps_it_from_leading():
+    """The attack a word-level comparison cannot see, with the real MiniLM: an outlet retells the
+    report lightly and swaps one phrase; no third source tells that sentence."""
+    from pipeline.core import Models
+    from pipeline.settings import load_settings
+
+    light = (
+        "A ransomware attack against Northwind, an insurer, exposed 1.2 million customer records, the firm said "
+        "on Tuesday. Northwind has not paid the ransom, said chief executive Maria Lopez. The hackers got in with a "
+        "zero-day flaw for the account of a supplier. The breach was reported to regulators in Madrid within a day. "
+        "Police in Madrid arrested an alleged member of the gang on Monday."
+    )
+    summarizer = Models(load_settings().replace(mode="fast", model="")).summarizer
+    a = art("Northwind breach", HONEST + ARREST, "https://a.example/1")
+    b = art("Northwind attacked", RETOLD + ARREST_RETOLD, "https://b.example/2")
+    rewrite = art("Northwind hit", light, "https://copycat.example/n", date="2024-04-29")
+    brief = st.write([rewrite, a, b], summarizer, encode=summarizer.encode, words_per_minute=WPM)  # type: ignore[attr-defined]
+    assert brief.sources[0].host == "b.example" and brief.independent == 2, [s.host for s in brief.sources]
+    # the two tellings are one dispute of the story's text, whether or not the brief shows it
+    text, pieces, *_ = st.story_text([rewrite, a, b], 6000, summarizer.encode)  # type: ignore[attr-defined]
+    (swapped,) = [p for p in pieces if p.disputed]
+    assert {swapped.text, *(d.text for d in swapped.disputed)} == {
+        "The hackers got in with a zero-day flaw for the account of a supplier.",
+        "The attackers entered through a stolen password for a supplier's account.",
+    }
+    assert not swapped.also
+
+
+def test_a_report_telling_the_same_facts_in_its_own_order_is_independent():
+    """The same facts told in another order, as an outlet writing its own report does: no rewrite."""
+    order = [2, 0, 4, 1, 3]
+    telling = {t: k for k, t in enumerate(REPORT)} | {t: k for k, t in enumerate(REWRITE)}
+    a = art("Northwind breach", " ".join(REPORT), "https://a.example/1")
+    own = art("Northwind hit", " ".join(REWRITE[k] for k in order), "https://c.example/n")
+    brief = st.write([a, own], LeadSummarizer(), encode=_as_encoded(telling), words_per_minute=WPM)
+    assert brief.independent == 2 and not brief.disagreements
+    assert all(s.corroborated for s in [*brief.tldr, *(s for p in brief.summary for s in p)])
+
+
 def test_sides_reads_which_telling_a_third_sentence_has_the_words_of():
     from pipeline.story.telling import sides
 

@@ -5,12 +5,15 @@ A sentence another source said already (word for word, nearly, or in other words
 by that source too; one told nearly the same but for a figure, a name, a negation or a hedge is a
 dispute of the sentence (:mod:`.claims` reads the two word by word), shown to the reader with
 both tellings. A copy speaks with its original's voice, and the pages of one site with one voice
-(:func:`~pipeline.document.voices`); a copy, an outvoted source or one no other voice bears out
-never leads, whatever date its page gives itself.
+(:func:`~pipeline.document.voices`), and so does a rewrite (a report retold sentence by sentence,
+in its order, in other words): where it tells something else in its original's place, the two
+sentences are a dispute. A copy, an outvoted source or one no other voice bears out never leads,
+whatever date its page gives itself.
 """
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -120,30 +123,90 @@ def _read(articles: Sequence[Article], encode: Callable[[Sequence[str]], np.ndar
     return _Read(split, sentences, vectors)
 
 
-def _copies(sentences: Sequence[Sequence[Any]], order: Sequence[int]) -> dict[int, int]:
-    """Source -> the source it copies: most of its own sentences (two at least) are that source's,
-    word for word or nearly ("1.2 million" for "12 million" is still a copy, with a disagreement),
-    the earlier of the two in ``order`` being the original. A short wire item whose sentence a
-    longer report starts with is not a copy of the report, nor the report of it."""
+def _matches(read: _Read, i: int, j: int) -> list[int | None]:
+    """For each unit of source ``i``, the unit of source ``j`` that tells it: word for word or
+    nearly (COPY_WORDS of their words), else in other words (embedding cosine PARAPHRASE); None
+    where no unit of ``j`` does."""
     from ..text import word_set
 
-    words = [[word_set(u.text) for u in sents] for sents in sentences]
+    theirs = [word_set(u.text) for u in read.sentences[j]]
+    shown = [k for k, x in enumerate(read.vectors[j]) if x is not None]
+    matrix = np.stack([read.vectors[j][k] for k in shown]) if shown else None
+    out: list[int | None] = []
+    for u, v in zip(read.sentences[i], read.vectors[i], strict=True):
+        w = word_set(u.text)
+        shares = [len(w & t) / len(w | t) if w | t else 0.0 for t in theirs]
+        k = max(range(len(shares)), key=shares.__getitem__, default=-1)
+        if k >= 0 and w and shares[k] >= COPY_WORDS:
+            out.append(k)
+        elif v is not None and matrix is not None and float((sims := matrix @ v).max()) >= PARAPHRASE:
+            out.append(shown[int(np.argmax(sims))])
+        else:
+            out.append(None)
+    return out
 
-    def told(w: frozenset[str], theirs: list[frozenset[str]]) -> bool:
-        # the same sentence but for a few words: one name of two words changed in a sentence of
-        # twelve still shares 70% of them (a repeat within a story's text needs 80%, see Said)
-        return bool(w) and any(len(w & t) >= COPY_WORDS * len(w | t) for t in theirs)
 
+def _in_order(matched: Sequence[int | None]) -> int:
+    """How many of the matched units keep the order of what they match (the longest run of
+    them, not necessarily adjacent, whose matches rise)."""
+    tails: list[int] = []  # patience sorting: the least last match of a rising run of each length
+    for k in matched:
+        if k is None:
+            continue
+        at = bisect.bisect_left(tails, k)
+        tails[at : at + 1] = [k]
+    return len(tails)
+
+
+def _copies(read: _Read, order: Sequence[int]) -> dict[int, int]:
+    """Source -> the source it copies, the earlier of the two in ``order`` being the original:
+    most of its own sentences (two at least) are that source's word for word or nearly ("1.2
+    million" for "12 million" is still a copy, with a disagreement), or it retells that source
+    sentence by sentence (three at least, in that source's order, in other words or not): a
+    report rewritten by another outlet is no more independent than one copied. A short wire item
+    whose sentence a longer report starts with is not a copy of the report, nor the report of it."""
     out: dict[int, int] = {}
     for k, i in enumerate(order):
-        mine = words[i]
+        n = len(read.sentences[i])
         for j in order[:k]:
-            if j in out or not mine:
+            if j in out or not n:
                 continue
-            shared = sum(1 for w in mine if told(w, words[j]))
-            if shared >= max(2, COPY_SHARE * len(mine)):
+            if _word_copy(read, i, j) or _in_order(_matches(read, i, j)) >= max(3, COPY_SHARE * n):
                 out[i] = j
                 break
+    return out
+
+
+def _word_copy(read: _Read, i: int, j: int) -> bool:
+    """Most of source ``i``'s sentences (two at least) are source ``j``'s word for word or nearly:
+    one name of two words changed in a sentence of twelve still shares 70% of them (a repeat
+    within a story's text needs 80%, see Said)."""
+    from ..text import word_set
+
+    mine, theirs = [word_set(u.text) for u in read.sentences[i]], [word_set(u.text) for u in read.sentences[j]]
+    shared = sum(1 for w in mine if w and any(len(w & t) >= COPY_WORDS * len(w | t) for t in theirs))
+    return bool(mine) and shared >= max(2, COPY_SHARE * len(mine))
+
+
+def _edits(read: _Read, copies: dict[int, int]) -> dict[tuple[int, int], tuple[int, int]]:
+    """Between a copy and its original, the sentences each tells in a place where the other tells
+    something else: (source, unit) -> (the other source, its unit), both ways. A unit neither
+    matches, between two that match (or at an end that matches), facing the one unit of the other
+    between their matches, is where one outlet changed what the other said ("got in with a
+    zero-day flaw" where the report it retells says "entered through a stolen password")."""
+    out: dict[tuple[int, int], tuple[int, int]] = {}
+    for c, o in copies.items():
+        mine, theirs = _matches(read, c, o), _matches(read, o, c)
+        for j, k in enumerate(mine):
+            if k is not None:
+                continue
+            before = -1 if j == 0 else mine[j - 1]
+            after = len(theirs) if j == len(mine) - 1 else mine[j + 1]
+            if before is None or after is None or after - before != 2:
+                continue
+            u = before + 1
+            if u < len(theirs) and theirs[u] is None:
+                out[(c, j)], out[(o, u)] = (o, u), (c, j)
     return out
 
 
@@ -164,8 +227,10 @@ def _build(
     said by that source too, unless the two differ on a figure, a name, a negation…
     (:func:`claims.differ`): then it is a dispute of the piece (the text tells it once, the reader
     is shown both), and a free retelling with a clashing figure is neither. Between a copy and
-    what it copies (``copies``: copy -> original) every differing sentence is an edit, read as
-    strictly as a near repeat: a copy's "a zero-day flaw" for "a stolen password" is a dispute."""
+    what it copies word for word (``copies``: copy -> original) every differing sentence is an
+    edit, read as strictly as a near repeat: a copy's "a zero-day flaw" for "a stolen password" is a
+    dispute; between a rewrite and its original, so is the sentence each tells in the place where
+    the other tells another (:func:`_edits`)."""
     from ..text import Said, word_set
     from .claims import differ, figures_clash, words_shared
 
@@ -178,7 +243,10 @@ def _build(
     offset = 0
     parts: list[str] = []  # the sentences of the paragraph being built
     said = Said()  # the text of each piece
-    edited = {frozenset(pair) for pair in (copies or {}).items()}  # sources one of which copies the other
+    # sources one of which copies the other word for word (not one retelling it in words of its own)
+    edited = {frozenset(pair) for pair in (copies or {}).items() if _word_copy(read, *pair)}
+    slots = _edits(read, copies or {})  # where a copy tells something else than its original
+    spans = [[(u.start, u.end) for u in units] for units in sentences]
 
     def close() -> None:
         nonlocal offset
@@ -236,6 +304,16 @@ def _build(
                     pieces[found].disputed.append(_Dispute(i, how, agree, j, s.text))
                 continue  # the story's text tells it once; the reader is shown both tellings
             if agree is not None:
+                continue
+            other = slots.get((i, j))
+            edited_piece = next(
+                (q for q in pieces if other and q.source == other[0] and q.span == spans[other[0]][other[1]]), None
+            )
+            if edited_piece is not None:  # a copy telling something else where its original tells this
+                if all(d.source != i for d in edited_piece.disputed):
+                    edited_piece.disputed.append(
+                        _Dispute(i, Difference("account", edited_piece.text, s.text), None, j, s.text)
+                    )
                 continue
             if split[i][s.first].paragraph != para:
                 close()  # the source's paragraphs stay paragraphs: a dateline line is not glued to a sentence
@@ -329,7 +407,7 @@ def story_text(
     # the index's order when the sources are in it, else the caller's (an update's new report,
     # listed first, is not the original of what the index had)
     seen = sorted(base, key=lambda i: (sources[i].article_id is None, sources[i].article_id or 0, i))
-    copies = _copies(read.sentences, seen)
+    copies = _copies(read, seen)
     text, pieces = _build(read, base, max_chars, copies)
 
     def voice_of(copies: dict[int, int]) -> list[int]:
