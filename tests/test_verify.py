@@ -102,7 +102,8 @@ STRETCHED = (
     "A taxi driver was arrested in Jaipur, accused of molesting a tourist. "
     "O'Hara scored from the penalty spot to give Blackpool a lead against Reading. "
     "A court in Tehran sentenced Nazanin Zaghari-Ratcliffe to five years. "
-    "Up to 100 teachers could be banned from working in schools for life, the agency said."
+    "Up to 100 teachers could be banned from working in schools for life, the agency said. "
+    "Sadio Mane scored twice in the space of 138 seconds as second-placed Spurs disappointed at Anfield."
 )
 
 
@@ -126,6 +127,9 @@ STRETCHED = (
         ("The court sentenced Nazanin Zaghari-Ratcliffe to five years.", None),  # a hyphen is one name
         ("100 teachers could be banned from working in schools for life.", "quantity"),  # up to 100
         ("As many as 100 teachers could be banned from working in schools for life.", None),
+        ("Sadio Mane scored twice in 138 seconds for Spurs.", "roles"),  # Spurs were his opponents
+        ("Sadio Mane scored twice in 138 seconds as Spurs disappointed.", None),
+        ("Sadio Mane scored twice in 138 seconds at Anfield.", None),  # where: told freely
     ],
 )
 def test_what_the_article_only_supposes_or_tells_of_something_else_is_caught(verifier, sentence, reason):

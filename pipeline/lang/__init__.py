@@ -83,6 +83,7 @@ class Language:
     accusing: frozenset[str]  # what an act is accused of by ("accused of molesting", "suspicion of")
     hedging_adverbs: frozenset[str]  # adverbs that make a verb a possibility ("perhaps", "allegedly")
     light_lemmas: frozenset[str]  # verbs too common to compare across two sentences ("be", "make")
+    sides: frozenset[str]  # prepositions that tell whose side a verb acts on ("for", "against")
     age_words: frozenset[str]  # lemmas that make a number an age, told many ways ("32-year-old", ", 32,")
     bounds: str  # what makes a number a bound or an estimate, just before it ("up to 100"), re.I
     bounds_after: str  # ... or just after it ("100 or so"), re.I

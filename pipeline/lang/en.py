@@ -385,6 +385,7 @@ ENGLISH = Language(
     accusing=frozenset("accuse suspect charge arrest suspicion allegation accusation".split()),
     hedging_adverbs=_HEDGING,
     light_lemmas=_LIGHT,
+    sides=frozenset({"for", "against"}),
     age_words=frozenset({"old", "age", "aged", "year"}),
     bounds=r"\b(?:up to|as (?:many|much|few|little) as|(?:more|fewer|less|greater|higher|lower) than|at (?:least|most)"
     r"|(?:nearly|almost|about|around|approximately|roughly|some|over|under|below|above|upwards of|close to"
