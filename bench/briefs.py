@@ -3,6 +3,11 @@ side by side with their articles and for the reader-defect check (``pipeline.def
 
     python bench/briefs.py --shared ../shared/eval --mode quality --limit 60 --out briefs.jsonl
     python bench/briefs.py --mode fast --skip 60 --out heldout.jsonl   # the rows the eval never scores
+    python bench/briefs.py --mode quality --pages --out pages.jsonl     # the extraction set's web pages
+
+``--pages`` writes the briefs of the extraction dev set's pages instead (news pages of many sites,
+with no reference summary, never summarized while the checks were built): each page goes through
+the whole pipeline, trafilatura included, as ``newsbrief summarize page.html`` would.
 
 Rows are written and flushed one article at a time, so a long quality run can be read while it
 runs and resumed (``--resume`` skips ids already in ``--out``).
@@ -91,6 +96,7 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=0, help="at most this many rows of each dataset (0: all)")
     ap.add_argument("--skip", type=int, default=0, help="skip the first N rows of each dataset")
     ap.add_argument("--dataset", choices=["cnndm", "xsum"], help="only this dataset")
+    ap.add_argument("--pages", action="store_true", help="the extraction dev set's web pages, extracted first")
     ap.add_argument("--out", required=True)
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--warmup", action="store_true", help="summarize one article untimed first (model loading)")
@@ -99,12 +105,15 @@ def main() -> None:
     args = ap.parse_args()
 
     from pipeline.core import Models
-    from pipeline.document import Article
+    from pipeline.errors import PipelineError
     from pipeline.settings import load_settings
     from pipeline.summarizers.base import apply
 
-    with gzip.open(Path(args.shared) / "summarization.dev.jsonl.gz", "rt", encoding="utf8") as f:
+    name = "extraction.dev.jsonl.gz" if args.pages else "summarization.dev.jsonl.gz"
+    with gzip.open(Path(args.shared) / name, "rt", encoding="utf8") as f:
         rows = [json.loads(line) for line in f if line.strip()]
+    for row in rows if args.pages else ():
+        row["dataset"] = "pages"
     seen: dict[str, int] = {}
     picked = []
     for row in rows:
@@ -136,18 +145,23 @@ def main() -> None:
             log.counts.update(WriterLog(Path(args.replay)).counts)
         models = Models(settings, summarizer=RecipeSummarizer(log, settings))  # type: ignore[arg-type]
     if args.warmup and picked:  # load the models (and warm caches) before anything is timed
-        apply(models.summarizer, [Article(source="warmup", text=picked[0]["article"])])
+        apply(models.summarizer, [article_of(picked[0], settings)])
     with out.open("a" if args.resume else "w", encoding="utf8") as f:
         for i, row in enumerate(picked, 1):
             if row["id"] in done:
                 continue
-            art = Article(source=row["id"], text=row["article"])
+            try:
+                art = article_of(row, settings)
+            except PipelineError as exc:  # a page trafilatura finds no article in: say so, go on
+                print(f"{i}/{len(picked)} {row['id']} skipped: {exc}", file=sys.stderr, flush=True)
+                continue
             t0 = time.perf_counter()
             apply(models.summarizer, [art])
             seconds = time.perf_counter() - t0
             rec = {
                 "id": row["id"],
                 "dataset": row["dataset"],
+                **({"url": row["url"], "title": art.title, "text": art.text} if args.pages else {}),
                 "seconds": round(seconds, 3),
                 "tldr": [s.text for s in art.tldr],
                 "summary": [[s.text for s in p] for p in art.summary],
@@ -156,6 +170,16 @@ def main() -> None:
             f.write(json.dumps(rec) + "\n")
             f.flush()
             print(f"{i}/{len(picked)} {row['id']} {seconds:.1f}s", file=sys.stderr, flush=True)
+
+
+def article_of(row: dict[str, Any], settings: Any) -> Any:
+    """The article of a summarization row, or of a page (extracted as the pipeline extracts it)."""
+    from pipeline.document import Article
+    from pipeline.extract import extract
+
+    if "html" in row:
+        return extract(Article(source=row["url"], url=row["url"], raw=row["html"]), settings)
+    return Article(source=row["id"], text=row["article"])
 
 
 if __name__ == "__main__":
