@@ -114,6 +114,27 @@ def test_a_lost_tldr_is_the_lead_sentence_moved_up_from_the_summary_not_a_lesser
     assert [s.text for p in res.paragraphs for s in p] == [summit]  # said once, as the TLDR
 
 
+def test_a_lost_tldr_is_the_articles_opening_cut_to_fit_its_bound_not_background():
+    text = (
+        "Scientists on Monday unveiled the first global geological map of Saturn's moon Titan including vast plains "
+        "and dunes of frozen organic material and lakes of liquid methane, illuminating an exotic world considered a "
+        "strong candidate in the search for life beyond Earth.\n"
+        "The map was based on radar, infrared and other data collected by NASA's Cassini spacecraft, which studied "
+        "Saturn and its moons from 2004 to 2017.\n"
+        "Titan is the Solar System's second-biggest moon behind Jupiter's Ganymede."
+    )
+    lede, data, size = (s.text for s in split_sentences(text))
+    assert 35 < len(lede.split()) <= 50
+    res = finalize(Article(source="t", text=text), ["The article reveals a map."], [[data, size]], 1.0, tldr_words=35)
+    # the news, cut before its trailing clause to fit (not where the map's data came from)
+    assert [s.text for s in res.tldr] == [lede.split(", illuminating")[0] + "."]
+    assert text[slice(*res.tldr[0].support[0])] + "." == res.tldr[0].text
+    said = [s.text for p in res.paragraphs for s in p]
+    assert said[0] == data and lede not in said  # (a short article: its summary is cut to fit)
+    short = finalize(Article(source="t", text=text), ["The article reveals a map."], [[data, size]], 1.0, tldr_words=20)
+    assert [s.text for s in short.tldr] == [size]  # no cut of the opening fits 20 words: the first that does
+
+
 def test_a_summary_left_with_one_sentence_gets_the_next_new_lead_sentence():
     lead = "Gordon Brown has warned that the SNP wants a second referendum on independence."
     summit = "He also said that Labour will hold an economic summit after the General Election."

@@ -288,10 +288,17 @@ def finalize(
         paras = [p for p in paras if p]
     if not tldr_out and src.sentences:  # nothing usable: the first sentence that reads on its own,
         # moved up from the summary when the summary has it (below): a later, lesser sentence
-        # ("Mr Brown was speaking during a joint event…") made a weak TLDR
-        pick = next((u for u in _readable(src) if MIN_FALLBACK_WORDS + 2 <= u.words <= tldr_words
+        # ("Mr Brown was speaking during a joint event…") made a weak TLDR. An opening sentence
+        # over the TLDR's bound is cut before a trailing clause to fit: a news lede of 41 words
+        # ("Scientists on Monday unveiled the first global geological map of Saturn's moon Titan…,
+        # illuminating an exotic world…") tells the news, where the first sentence within 35 words
+        # told where the map's data came from
+        readable = _readable(src)
+        opening = readable[0] if readable and stands_alone(readable[0].text) else None
+        lede = _cut_to_fit(opening, tldr_words) if opening is not None else None
+        pick = next((u for u in readable if MIN_FALLBACK_WORDS + 2 <= u.words <= tldr_words
                      and stands_alone(u.text)), None)  # fmt: skip
-        tldr_out = [_quote(pick or _readable(src)[0])]
+        tldr_out = [lede or _quote(pick or readable[0])]
         gated.append({"text": " ".join(tldr), "unsupported": [], "action": "empty, used lead sentence"})
     said_tldr = " ".join(t.text for t in tldr_out)
     left = sum(len(p) for p in paras)
@@ -508,6 +515,30 @@ def _rewritten(
         return None
     idx = support(new, src)
     return SummarySentence(new, [(src.sentences[i].start, src.sentences[i].end) for i in idx])
+
+
+# a comma before a clause that only adds to what comes before it ("…, illuminating an exotic
+# world", "…, which…", "…, as police fought…"): the sentence cut there still says what it said
+_TRAILING = re.compile(r",\s+(?=(?:which|who|while|as|after|amid|including|\w{3,}ing)\b)")
+_SAID = re.compile(ENGLISH.attribution, re.I)
+
+
+def _cut_to_fit(x: Unit, words: int) -> SummarySentence | None:
+    """Article sentence ``x`` as it is when it has at most ``words`` words, else cut before its
+    last trailing clause that leaves at most that many (never cutting off who said it, nor a
+    quotation); None when no cut fits."""
+    if x.words <= words:
+        return _quote(x) if x.words >= MIN_FALLBACK_WORDS + 2 else None
+    best = None
+    for m in _TRAILING.finditer(x.text):
+        head, rest = x.text[: m.start()], x.text[m.end() :]
+        if len(head.split()) > words:
+            break
+        if len(head.split()) >= MIN_FALLBACK_WORDS + 2 and not _SAID.search(rest) and not any(q in rest for q in '"“”'):
+            best = head
+    if best is None:
+        return None
+    return SummarySentence(best.rstrip(" ,;:") + ".", [(x.start, x.start + len(best))])
 
 
 def _quote(x: Sentence | Unit) -> SummarySentence:
