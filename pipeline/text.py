@@ -289,6 +289,9 @@ def _repair(spans: list[tuple[int, int]], para: str) -> list[tuple[int, int]]:
 
 _FIRST_PERSON = re.compile(_EN.first_person)  # someone else's voice (case-sensitive)
 _ATTRIBUTION = re.compile(_EN.attribution, re.I)
+# a reporting verb whose speaker is the first person ("I've got to say", "We've asked him"): it
+# names no one, the sentence is still someone else's voice
+_SELF_TOLD = re.compile(r"\b(?:I|we)(?:['’](?:ve|d|ll|m))?(?:\s+\w+){0,3}\s*$", re.I)
 MAX_SENTENCE_WORDS = 50  # 96% of the dev articles' sentences are shorter; longer ones are glued captions or lists
 MAX_UNIT_WORDS = 80  # a quote of several sentences is shown whole only up to this length
 MAX_UNIT_SENTENCES = 4  # ... and of at most this many sentences
@@ -328,8 +331,8 @@ def is_speech(text: str) -> bool:
     """Does the sentence speak in someone else's voice without saying whose: quoted speech or first
     person with no speaker ("I don't think it has sunk in yet.", `"It was a crazy time."`)?"""
     own = outside_quotes(text)
-    if _ATTRIBUTION.search(own):
-        return False
+    if any(not _SELF_TOLD.search(own[: m.start()]) for m in _ATTRIBUTION.finditer(own)):
+        return False  # "…, police said": whose words they are is said ("I've got to say" is not)
     # led by a quotation, or mostly quoted: `"It was a crazy time," the brief says` is someone's words
     led = text.lstrip()[:1] in "\"“'‘" and len(own.strip()) < 0.5 * len(text.strip())
     return led or len(own.strip()) < 0.2 * len(text.strip()) or _FIRST_PERSON.search(own) is not None

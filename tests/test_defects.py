@@ -273,10 +273,18 @@ def test_speech_in_the_briefs_own_voice_is_found(sentence):
         "The US said it would send 200 troops, according to a statement.",
         "Temperton's other hits included Off The Wall and Baby Be Mine for Jackson.",
         'The company called the report "inaccurate and misleading" on Monday.',
+        "We are going to win the league, said Smith.",
     ],
 )
 def test_attributed_speech_and_ordinary_prose_pass(sentence):
     assert not is_speech(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence", ["I’ve got to say, I’m impressed!", "We’ve asked him to share some insights into the business."]
+)
+def test_a_reporting_verb_whose_speaker_is_the_first_person_names_no_one(sentence):
+    assert is_speech(sentence)  # the writer's own gate reads it so (the reader-defect checker is apart)
 
 
 def test_the_gate_puts_a_quote_back_with_its_speaker_or_drops_it():
