@@ -33,16 +33,40 @@ LABELS = Path(__file__).resolve().parents[1] / "bench" / "data" / "faithfulness-
 ALL_LABELS = tuple(sorted(LABELS.parent.glob("faithfulness-labels*.jsonl")))
 
 
+# the briefs of the extraction dev set's 54 web pages (bench/briefs.py --pages), read the same way:
+# sites and kinds of page (reviews, blogs, op-eds, results) the checks were not built on
+PAGE_LABELS = LABELS.parent / "pages-labels.jsonl"
+
+
 def _articles(shared: Path) -> dict[str, str]:
     with gzip.open(shared / "summarization.dev.jsonl.gz", "rt", encoding="utf-8") as f:
         return {r["id"]: r["article"] for r in map(json.loads, f)}
 
 
-def labelled_briefs(shared: Path, labels: Path | tuple[Path, ...] = LABELS, verifier: Any = None) -> dict[str, Any]:
+def page_articles(shared: Path, settings: Any) -> dict[str, str]:
+    """The text of each page of the extraction dev set, extracted as the pipeline extracts it."""
+    from .document import Article
+    from .errors import PipelineError
+    from .extract import extract
+
+    out = {}
+    with gzip.open(shared / "extraction.dev.jsonl.gz", "rt", encoding="utf-8") as f:
+        for r in map(json.loads, f):
+            try:
+                out[r["id"]] = extract(Article(source=r["url"], url=r["url"], raw=r["html"]), settings).text or ""
+            except PipelineError:
+                continue  # a page with no article: no brief was written for it either
+    return out
+
+
+def labelled_briefs(
+    shared: Path, labels: Path | tuple[Path, ...] = LABELS, verifier: Any = None, articles: dict[str, str] | None = None
+) -> dict[str, Any]:
     """Recall on the labelled fact errors, false alarms on the correct sentences, copied ones
     flagged: as the writer's gate judges them (``flagged``) and, with the relation ``verifier``,
     as ``verify`` does (``verify``: the relation check's verdicts read by the support check).
-    ``labels``: one label file, or several (a sentence of one article read in two counts once)."""
+    ``labels``: one label file, or several (a sentence of one article read in two counts once);
+    ``articles``: the texts they were written from (default: the summarization dev set's)."""
     from .summarizers.faithful import Grams, judge
     from .summarizers.gate import RELATION_REASONS
     from .summarizers.source import Source
@@ -50,7 +74,7 @@ def labelled_briefs(shared: Path, labels: Path | tuple[Path, ...] = LABELS, veri
     files = [labels] if isinstance(labels, Path) else list(labels)
     if not files or not all(f.is_file() for f in files):
         return {}
-    articles = _articles(shared)
+    articles = articles if articles is not None else _articles(shared)
     rows, seen = [], set()
     for f in files:
         for line in f.read_text(encoding="utf-8").splitlines():

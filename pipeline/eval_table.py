@@ -51,11 +51,13 @@ def table(results: dict[str, Any]) -> str:
                     f"            TLDRs as the writer's gate reads them (support and relation checks): fact errors "
                     f"{tr['fact_error']:.0%} of {tn['fact_error']}, correct {tr['ok']:.1%} of {tn['ok']}"
                 )
-        if f.get("labelled_all", {}).get("verify"):
-            a, an = f["labelled_all"]["verify"], f["labelled_all"]["sentences"]
-            read, articles = sum(an.values()) - an["copied"], f["labelled_all"]["briefs"]
+        for part, what in (("labelled_all", "all labelled briefs"), ("labelled_pages", "web pages' briefs")):
+            if not f.get(part, {}).get("verify"):
+                continue
+            a, an = f[part]["verify"], f[part]["sentences"]
+            read, articles = sum(an.values()) - an["copied"], f[part]["briefs"]
             lines.append(
-                f"            all labelled briefs ({articles} articles, {read} sentences), as verify reads "
+                f"            {what} ({articles} articles, {read} sentences), as verify reads "
                 f"them: fact errors {a['fact_error']:.0%} of {an['fact_error']}, correct {a['ok']:.1%} of {an['ok']}, "
                 f"misleading {a['misleading']:.0%} of {an['misleading']}, copied {a['copied']:.0%} of {an['copied']}"
             )

@@ -391,12 +391,15 @@ def evaluate(
         with timed("relation check (load)"):
             verifier = Verifier.load(settings)  # also finds dropped attributions for the defect check
     if "faithfulness" in tasks:
-        from .eval_faithful import ALL_LABELS, eval_faithfulness, frank, labelled_briefs
+        from .eval_faithful import ALL_LABELS, PAGE_LABELS, eval_faithfulness, frank, labelled_briefs, page_articles
 
         with timed("faithfulness"):
             results["faithfulness"] = eval_faithfulness(gold("summarization"), verifier)
             results["faithfulness"]["labelled"] = labelled_briefs(shared, verifier=verifier)
             results["faithfulness"]["labelled_all"] = labelled_briefs(shared, ALL_LABELS, verifier=verifier)
+            if PAGE_LABELS.is_file():
+                pages = page_articles(shared, settings)
+                results["faithfulness"]["labelled_pages"] = labelled_briefs(shared, PAGE_LABELS, verifier, pages)
             results["faithfulness"]["frank"] = frank(shared)
     if "stories" in tasks:
         with timed("stories"):
@@ -445,7 +448,7 @@ def metrics(results: dict[str, Any]) -> dict[str, float]:
             out[f"faithfulness.recall.{kind}"] = r["rate"]
         for kind, a in f["false_alarm"].items():
             out[f"faithfulness.false_alarm.{kind}"] = a["rate"]
-        for part in ("labelled", "labelled_all"):
+        for part in ("labelled", "labelled_all", "labelled_pages"):
             for what in ("flagged", "verify", "tldr"):
                 for kind, rate in f.get(part, {}).get(what, {}).items():
                     out[f"faithfulness.{part}.{what}.{kind}"] = rate

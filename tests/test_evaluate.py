@@ -548,6 +548,11 @@ def full_results(tmp_path: Path) -> dict[str, Any]:
     faith["labelled_all"] = eval_faithful.labelled_briefs(tmp_path, (labels, again), BagVerifier(doc))
     assert faith["labelled_all"]["sentences"]["ok"] == 1 and faith["labelled_all"]["tldrs"]["fact_error"] == 1
     assert faith["labelled_all"]["verify"] == {"fact_error": 1.0, "misleading": 0.0, "ok": 0.0, "copied": 0.0}
+    # a reading of briefs written from other texts (the web pages'): the texts given, not the dev set's
+    pages = eval_faithful.labelled_briefs(tmp_path, again, BagVerifier(doc), articles={"a1": doc.text})
+    assert pages["sentences"]["fact_error"] == 1
+    assert eval_faithful.labelled_briefs(tmp_path, again, articles={})["briefs"] == 0
+    faith["labelled_pages"] = pages
     write_frank(tmp_path)
     faith["frank"] = eval_faithful.frank(tmp_path)
     grouped = evaluate._scored([0, 1], ["1", "2"], ["1", "2"])
