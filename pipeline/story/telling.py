@@ -131,7 +131,7 @@ def _matches(read: _Read, i: int, j: int) -> list[int | None]:
 
     theirs = [word_set(u.text) for u in read.sentences[j]]
     shown = [k for k, x in enumerate(read.vectors[j]) if x is not None]
-    matrix = np.stack([read.vectors[j][k] for k in shown]) if shown else None
+    matrix = np.stack([x for x in read.vectors[j] if x is not None]) if shown else None
     out: list[int | None] = []
     for u, v in zip(read.sentences[i], read.vectors[i], strict=True):
         w = word_set(u.text)
@@ -305,9 +305,9 @@ def _build(
                 continue  # the story's text tells it once; the reader is shown both tellings
             if agree is not None:
                 continue
-            other = slots.get((i, j))
+            slot = slots.get((i, j))
             edited_piece = next(
-                (q for q in pieces if other and q.source == other[0] and q.span == spans[other[0]][other[1]]), None
+                (q for q in pieces if slot and q.source == slot[0] and q.span == spans[slot[0]][slot[1]]), None
             )
             if edited_piece is not None:  # a copy telling something else where its original tells this
                 if all(d.source != i for d in edited_piece.disputed):
