@@ -158,7 +158,8 @@ def verify(article: str | Article, summary: str | Sequence[str], settings: Setti
         )
     from .summarizers.faithful import judged
 
-    return list(judged(article.text, Verifier.load(settings).stream(article.text, sentences)))
+    head = article.title or ""  # the page's headline is the page's words too, as the writer's gate reads it
+    return list(judged(article.text, Verifier.load(settings).stream(article.text, sentences, head), head))
 
 
 def verify_sources(
@@ -179,7 +180,8 @@ def verify_sources(
     summary = policy.read_stream(stdin) if summary_source == "-" else policy.read_file(Path(summary_source))
     sentences = summary_to_check(summary, settings)
     article = read_one(article_source, settings, stdin if article_source == "-" else None)
-    return article, judged(article.text, Verifier.load(settings).stream(article.text, sentences))
+    head = article.title or ""
+    return article, judged(article.text, Verifier.load(settings).stream(article.text, sentences, head), head)
 
 
 def run(sources: Iterable[str], settings: Settings | None = None, *, mode: str = "auto") -> Iterator[Article]:

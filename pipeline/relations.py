@@ -111,13 +111,13 @@ class Verifier:
         off = [p for p in ("id_ruler", "acronym_ruler") if p in self.nlp.pipe_names]
         return iter(self.nlp.pipe(texts, batch_size=batch_size, disable=off))
 
-    def check(self, text: str, sentences: Sequence[str]) -> list[Verdict]:
+    def check(self, text: str, sentences: Sequence[str], headline: str = "") -> list[Verdict]:
         """One verdict per sentence, in order."""
-        return list(self.stream(text, sentences))
+        return list(self.stream(text, sentences, headline))
 
-    def stream(self, text: str, sentences: Iterable[str]) -> Iterator[Verdict]:
+    def stream(self, text: str, sentences: Iterable[str], headline: str = "") -> Iterator[Verdict]:
         """The verdicts one by one, each as soon as its sentence is checked (the article is
-        parsed once, first)."""
+        parsed once, first). ``headline``: the page's, whose names are the page's too."""
         it = iter(sentences)
         first = next(it, None)
         if first is None:
@@ -126,6 +126,9 @@ class Verifier:
         src_docs = list(self.parse([s.text for s in source], batch_size=64))
         src_lemmas = [_content(d) for d in src_docs]
         whole = _Whole.of(text, src_docs)
+        if headline:
+            whole.names += "\n" + _name_letters(headline)
+            whole.headline = headline
         for doc in self.parse(itertools.chain([first], it), batch_size=8):
             yield self._one(doc, source, src_docs, src_lemmas, whole)
 
@@ -182,11 +185,13 @@ class Verifier:
         made_up = _new_name(doc, whole.names)
         if made_up:
             return Verdict(text, False, "name", f"'{made_up}' is no name the article has", spans)
+        # a name or a number of the page's headline is the page's too, whichever sentence tells it
+        sup_letters += "\n" + letters(whole.headline)
         for ent in doc.ents:
             if ent.label_ in _ANCHOR_LABELS and letters(ent.text.removeprefix("the ")) not in sup_letters:
                 kind = "number" if ent.label_ == "DATE" and _NUM.search(ent.text) else "entity"
                 return Verdict(text, False, kind, ent.text, spans)
-        sup_numbers = set(_NUM.findall(sup_text))
+        sup_numbers = set(_NUM.findall(sup_text)) | set(_NUM.findall(whole.headline))
         for num in _NUM.findall(doc.text):
             if num not in sup_numbers:
                 return Verdict(text, False, "number", num, spans)
@@ -228,6 +233,7 @@ class _Whole:
     numbers: dict[str, list[Any]]
     names: str
     unspoken: frozenset[int]  # the sentences that are someone's words, their speaker not beside them
+    headline: str = ""  # the page's (Verifier.stream)
 
     @classmethod
     def of(cls, text: str, docs: list[Any]) -> _Whole:

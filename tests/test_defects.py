@@ -131,7 +131,7 @@ def test_a_named_report_keeps_its_attribution_and_a_reframed_sentence_is_still_c
     seen: list[list[str]] = []
 
     class Relations:  # what the gate asks of the relation checker
-        def check(self, text, sentences):
+        def check(self, text, sentences, headline=""):
             seen.append(list(sentences))
             return [type("Verdict", (), {"supported": True, "reason": None})() for _ in sentences]
 
@@ -467,7 +467,7 @@ class PointsAt:
     def __init__(self, target: str) -> None:
         self.target = target
 
-    def check(self, text, sentences):
+    def check(self, text, sentences, headline=""):
         from pipeline.relations import Verdict
 
         at = text.find(self.target)

@@ -222,7 +222,7 @@ class BagVerifier:
         assert texts == [self.doc.text]
         return iter([self.doc])
 
-    def check(self, text: str, sentences: list[str]) -> list[Verdict]:
+    def check(self, text: str, sentences: list[str], headline: str = "") -> list[Verdict]:
         assert text == self.doc.text
         return [Verdict(s, self.bag(s) in self.bags, None if self.bag(s) in self.bags else "no_support")
                 for s in sentences]  # fmt: skip

@@ -98,7 +98,7 @@ class Supposed:
     """A relation checker that finds "won" stated where the article only supposes it (as the real
     one does for "could have been attacked" -> "was attacked"), against the article's first sentence."""
 
-    def check(self, text: str, sentences: list[str]) -> list[Verdict]:
+    def check(self, text: str, sentences: list[str], headline: str = "") -> list[Verdict]:
         end = text.find(" Sevilla had")
         return [
             Verdict(s, False, "modality", "'won' is stated as done", [(0, end)]) if " won " in s else Verdict(s, True)

@@ -84,7 +84,7 @@ class Verdict:
 class WrongRoles:
     """A relation checker that finds every sentence mentioning ENISA wrong, with its support."""
 
-    def check(self, text: str, sentences: list[str]) -> list[Verdict]:
+    def check(self, text: str, sentences: list[str], headline: str = "") -> list[Verdict]:
         at = text.find(CAPTIONS if CAPTIONS in text else "ENISA published")
         end = text.find("\n", at)
         return [
@@ -133,6 +133,23 @@ def test_a_lost_tldr_is_the_articles_opening_cut_to_fit_its_bound_not_background
     assert said[0] == data and lede not in said  # (a short article: its summary is cut to fit)
     short = finalize(Article(source="t", text=text), ["The article reveals a map."], [[data, size]], 1.0, tldr_words=20)
     assert [s.text for s in short.tldr] == [size]  # no cut of the opening fits 20 words: the first that does
+
+
+def test_a_tldr_may_tell_the_news_in_the_headlines_words():
+    # the writer is shown the headline: its names, numbers and words are the page's own (a TLDR
+    # of the headline's "4-1" was replaced by a coach's pre-game remark)
+    text = (
+        "Hours before Zach Parise's two-goal performance Tuesday, Wild coach Bruce Boudreau expressed "
+        "confidence in the veteran winger, saying he always finds a way to start scoring.\n"
+        "Parise scored in the first and third periods against the Sabres in Buffalo."
+    )
+    written = "Zach Parise scores twice as the Wild beat the Sabres 4-1."
+    headed = Article(source="t", title="Zach Parise heating up, scores twice as Wild beat Sabres 4-1", text=text)
+    assert [t.text for t in finalize(headed, [written], [], 1.0, support_check=True).tldr] == [written]
+    bare = finalize(Article(source="t", text=text), [written], [], 1.0, support_check=True)
+    assert [t.text for t in bare.tldr] != [written]  # "4-1" is nowhere else on the page
+    # the headline is never quoted as a sentence of the article
+    assert all(t.text != headed.title for t in finalize(headed, ["<|im_start|>"], [], 1.0).tldr)
 
 
 def test_a_summary_left_with_one_sentence_gets_the_next_new_lead_sentence():

@@ -137,6 +137,15 @@ def test_what_the_article_only_supposes_or_tells_of_something_else_is_caught(ver
     assert v.supported == (reason is None) and v.reason == reason, (v.reason, v.detail)
 
 
+def test_a_name_from_the_pages_headline_is_on_the_page(verifier):
+    text = "Muir set a Scottish record in the mile and finished fifth at last year's World Championships."
+    sentence = "Muir set a Scottish record at the Scottish Championships."
+    (alone,) = verifier.check(text, [sentence])
+    assert alone.reason == "name"  # no such run in the article ...
+    (headed,) = verifier.check(text, [sentence], "Muir sets record at the Scottish Championships")
+    assert headed.supported, (headed.reason, headed.detail)  # ... but its headline has it
+
+
 def test_verify_command_prints_json_per_sentence_in_order(tmp_path):
     article = tmp_path / "a.txt"
     article.write_text("Cloud scheme delayed\n" + ARTICLE)

@@ -124,6 +124,8 @@ def judge(
     copied = grams.copied(sentence)
     best = {_stem(w) for i in ranked[:1] for w in src.bags[i]}
     both = best | {_stem(w) for i in ranked[1:] for w in src.bags[i]}
+    if alone:  # a TLDR may tell the news in the headline's words
+        both |= {_stem(w) for w in content_words(src.headline)}
     beyond_best = [w for w in words if _stem(w) not in best]
     missing = sorted(w for w in words if _stem(w) not in both)
     share = len(beyond_best) / max(1, len(words))
@@ -152,16 +154,17 @@ def judge(
     return j
 
 
-def judged(text: str, verdicts: Iterable[Verdict]) -> Iterator[Verdict]:
+def judged(text: str, verdicts: Iterable[Verdict], headline: str = "") -> Iterator[Verdict]:
     """The relation check's verdicts, read again by the support check
     (:func:`judge`): a sentence copied word for word from the article is supported; another is
     contradicted (roles, negation, number, attribution, a name not in its support), not found
     (words its support lacks, two sentences joined) or a reader defect (a quote without its
-    speaker). Each verdict keeps the relation check's own findings as detail."""
+    speaker). Each verdict keeps the relation check's own findings as detail. ``headline``: the
+    page's, whose names and numbers are the page's too."""
     src = grams = None
     for v in verdicts:
         if src is None:
-            src = Source.of(text)
+            src = Source.of(text, headline)
             grams = Grams(src)
         j = judge(v.sentence, src, grams, relation=v)
         spans = [(src.sentences[i].start, src.sentences[i].end) for i in sorted(j.support)] or v.sources

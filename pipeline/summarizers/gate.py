@@ -246,7 +246,7 @@ def finalize(
     first gets one try to write it again from its support sentences, told what was wrong.
     The summary never repeats the TLDR; an empty TLDR falls back to the article's first sentence
     that reads on its own (never a caption, a fragment or half a quote)."""
-    src = src or Source.of(article.text)
+    src = src or Source.of(article.text, article.title or "")
     gated: list[dict[str, object]] = []
     used: set[int] = set()
     tldr_out = [s for s in (check(t, src, used, gated, alone=True) for t in tldr[:max_tldr_sentences]) if s]
@@ -400,7 +400,7 @@ def _filled(
 class RelationChecker(Protocol):
     """What the gate needs from :class:`pipeline.relations.Verifier`."""
 
-    def check(self, text: str, sentences: Sequence[str]) -> list[Any]: ...
+    def check(self, text: str, sentences: Sequence[str], headline: str = "") -> list[Any]: ...
 
 
 # the gate already requires every name and number to be in the article and most content words;
@@ -438,7 +438,9 @@ def _check_relations(
     instead (their support is a caption, a run-on, half a quote…)."""
     drop: set[int] = set()
     texts = [s.text for s in sentences]
-    verdicts = relations.check(src.text, texts) if relations is not None and texts else [None] * len(texts)
+    verdicts = [None] * len(texts)
+    if relations is not None and texts:
+        verdicts = relations.check(src.text, texts, src.headline)
     grams = Grams(src) if meaning and texts else None
 
     def holds(text: str, instead_of: str) -> bool:
@@ -446,7 +448,7 @@ def _check_relations(
         if any(near_duplicate(text, t) for t in texts if t != instead_of):
             return False
         return relations is None or all(
-            w.supported or w.reason not in RELATION_REASONS for w in relations.check(src.text, [text])
+            w.supported or w.reason not in RELATION_REASONS for w in relations.check(src.text, [text], src.headline)
         )
 
     for sent, v in zip(sentences, verdicts, strict=True):

@@ -199,7 +199,7 @@ class RecipeSummarizer:
 
     def summarize_one(self, article: Article) -> SummaryResult:
         self._in_budget()
-        src = Source.of(article.text)
+        src = Source.of(article.text, article.title or "")
         p = language(article.language).prompts
         head = p.title.format(title=article.title) if article.title else ""
         count = _Memo(self.chat.count_tokens)  # a text (a chunk, a window of a long sentence) is counted once

@@ -26,16 +26,19 @@ class Source:
     vocab: frozenset[str]  # content words of the whole text
     units: list[Unit]  # what a brief may quote: sentences, or a quotation with its speaker
     unit_of: list[int]  # sentence index -> index of its unit
+    # the page's headline: the publisher's own words, so a name, a number or a word of it is on
+    # the page (the writer is shown it), though never a sentence a brief may quote
+    headline: str = ""
 
     @classmethod
-    def of(cls, text: str) -> Source:
+    def of(cls, text: str, headline: str = "") -> Source:
         sentences = split_sentences(text)
         # "Copy this linkAvon and Somerset Police closed…": the name is in the article, but only
         # the split sentence shows it as a word
         glued = [
             s.text for s in sentences if s.start and text[s.start - 1].isalnum() or s.text != text[s.start : s.end]
         ]
-        searchable = "\n".join([text, *glued])
+        searchable = "\n".join([text, *glued, *([headline] if headline else [])])
         numbers = {n.replace(",", "") for n in NUMBER.findall(searchable)}
         lowered = normalized(searchable)
         numbers |= {str(i) for i, w in enumerate(_SPELLED) if re.search(rf"\b{w}\b", lowered)}
@@ -45,8 +48,8 @@ class Source:
         for k, u in enumerate(whole):
             for i in range(u.first, u.last + 1):
                 unit_of[i] = k
-        vocab = frozenset().union(*bags)
-        return cls(text, searchable, lowered, frozenset(numbers), sentences, bags, vocab, whole, unit_of)
+        vocab = frozenset().union(*bags, content_words(headline))
+        return cls(text, searchable, lowered, frozenset(numbers), sentences, bags, vocab, whole, unit_of, headline)
 
     def at(self, start: int) -> int | None:
         """The index of the sentence that starts at ``start`` (a relation verdict's source)."""
