@@ -290,8 +290,13 @@ def _repair(spans: list[tuple[int, int]], para: str) -> list[tuple[int, int]]:
 _FIRST_PERSON = re.compile(_EN.first_person)  # someone else's voice (case-sensitive)
 _ATTRIBUTION = re.compile(_EN.attribution, re.I)
 # a reporting verb whose speaker is the first person ("I've got to say", "We've asked him"): it
-# names no one, the sentence is still someone else's voice
-_SELF_TOLD = re.compile(r"\b(?:I|we)(?:['’](?:ve|d|ll|m))?(?:\s+\w+){0,3}\s*$", re.I)
+# names no one, the sentence is still someone else's voice; between the pronoun and the verb only
+# auxiliaries and adverbs ("World War I veterans said", "Experts we spoke to said" name speakers)
+_SELF_TOLD = re.compile(
+    r"(?<![\w'’])(?:I|[Ww]e)(?:['’](?:ve|d|ll|m))?"
+    r"(?:\s+(?:have|had|has|got|to|must|will|would|should|can|could|may|might|just|also|already|"
+    r"always|never|now|often|once|recently|really|even|all))*\s*$"
+)
 MAX_SENTENCE_WORDS = 50  # 96% of the dev articles' sentences are shorter; longer ones are glued captions or lists
 MAX_UNIT_WORDS = 80  # a quote of several sentences is shown whole only up to this length
 MAX_UNIT_SENTENCES = 4  # ... and of at most this many sentences

@@ -287,6 +287,18 @@ def test_a_reporting_verb_whose_speaker_is_the_first_person_names_no_one(sentenc
     assert is_speech(sentence)  # the writer's own gate reads it so (the reader-defect checker is apart)
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "World War I veterans said the memorial was long overdue.",  # a numeral, not the pronoun
+        "Type I diabetes patients said the drug changed their lives.",
+        "Experts we spoke to said the plan would fail.",  # the experts said it
+    ],
+)
+def test_a_speaker_named_before_a_first_person_word_is_still_named(sentence):
+    assert not is_speech(sentence)
+
+
 def test_the_gate_puts_a_quote_back_with_its_speaker_or_drops_it():
     text = (
         "Wood won the 10,000m title in Portland on Sunday. "
