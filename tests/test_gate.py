@@ -152,6 +152,22 @@ def test_a_tldr_may_tell_the_news_in_the_headlines_words():
     assert all(t.text != headed.title for t in finalize(headed, ["<|im_start|>"], [], 1.0).tldr)
 
 
+@pytest.mark.parametrize(
+    "lede",
+    [
+        "Orders for 120 new aircraft worth more than 15 billion dollars were placed over the past two years by the "
+        "carrier with Airbus, Boeing and Bombardier before the collapse of the airline's finances this spring.",
+        "City won the derby four goals to nil in front of a record crowd at the Etihad Stadium on Sunday afternoon, "
+        "and the goals came from Aguero, Sterling and Silva in a second half the visitors will want to forget.",
+    ],
+)
+def test_a_lede_is_never_cut_inside_a_list_of_names(lede):
+    # cut at "Airbus," the TLDR would say the orders went to Airbus alone
+    text = lede + "\nThe airline's chief executive resigned on Monday after a board meeting in the capital."
+    res = finalize(Article(source="t", text=text), ["The article reveals a story."], [], 1.0, tldr_words=30)
+    assert not any(t.text.endswith(("Airbus.", "Aguero.")) for t in res.tldr)
+
+
 def test_a_summary_left_with_one_sentence_gets_the_next_new_lead_sentence():
     lead = "Gordon Brown has warned that the SNP wants a second referendum on independence."
     summit = "He also said that Labour will hold an economic summit after the General Election."

@@ -520,8 +520,13 @@ def _rewritten(
 
 
 # a comma before a clause that only adds to what comes before it ("…, illuminating an exotic
-# world", "…, which…", "…, as police fought…"): the sentence cut there still says what it said
-_TRAILING = re.compile(r",\s+(?=(?:which|who|while|as|after|amid|including|\w{3,}ing)\b)")
+# world", "…, which…", "…, as police fought…"): the sentence cut there still says what it said.
+# Never before a list's next item: a name ("with Airbus, Boeing and Bombardier"), a noun in -ing
+# ("bread, pudding and jam") or "as well as" would leave a narrower claim
+_TRAILING = re.compile(
+    r",\s+(?=(?:which|who|while|after|amid|including)\b|as\b(?!\s+well\s+as\b)"
+    r"|[a-z]\w{2,}ing\b(?!\s*(?:,|and\b|or\b)))"
+)
 _SAID = re.compile(ENGLISH.attribution, re.I)
 
 
