@@ -554,10 +554,12 @@ def _swapped_roles(doc: Any, support: list[Any]) -> str | None:
     # never says so: "scored twice for Spurs" where Mane scored as Spurs disappointed (where and
     # when, "in Leeds", "at Westfield", are told freely: flagging them cost 8 correct sentences
     # and human highlights for 2 errors)
-    attached = {(v, p, n) for d in support for v, p, n in _attached(d)}
+    # (on the side the support puts it with any verb, it is told so: "Kane, who plays for Spurs,
+    # scored twice" has him score for Spurs)
+    sides = {(p, n) for d in support for _, p, n in _attached(d)}
     verbs = {t.lemma_.casefold() for d in support for t in d if t.pos_ in {"VERB", "AUX"}}
     for verb, prep, name in _attached(doc):
-        if verb in verbs and name in named and (verb, prep, name) not in attached:
+        if verb in verbs and name in named and (prep, name) not in sides:
             return f"{name} as '{verb} {prep}' (the source does not say so)"
     # the recipient of the same verb, a name in both: "to give the Royals a lead" where the
     # penalty gave Blackpool the lead

@@ -137,6 +137,14 @@ def test_what_the_article_only_supposes_or_tells_of_something_else_is_caught(ver
     assert v.supported == (reason is None) and v.reason == reason, (v.reason, v.detail)
 
 
+def test_a_side_the_support_gives_with_another_verb_is_told(verifier):
+    text = "Kane, who plays for Spurs, scored twice against Arsenal on Saturday."
+    (v,) = verifier.check(text, ["Kane scored twice for Spurs."])
+    assert v.supported, (v.reason, v.detail)
+    (w,) = verifier.check(text, ["Kane scored twice for Arsenal."])
+    assert w.reason == "roles", (w.reason, w.detail)  # Arsenal were his opponents
+
+
 def test_a_name_from_the_pages_headline_is_on_the_page(verifier):
     text = "Muir set a Scottish record in the mile and finished fifth at last year's World Championships."
     sentence = "Muir set a Scottish record at the Scottish Championships."
