@@ -43,30 +43,37 @@ def _articles(shared: Path) -> dict[str, str]:
         return {r["id"]: r["article"] for r in map(json.loads, f)}
 
 
-def page_articles(shared: Path, settings: Any) -> dict[str, str]:
-    """The text of each page of the extraction dev set, extracted as the pipeline extracts it."""
+def page_articles(shared: Path, settings: Any) -> tuple[dict[str, str], dict[str, str]]:
+    """The text and the headline of each page of the extraction dev set, extracted as the
+    pipeline extracts them (the writer was shown both)."""
     from .document import Article
     from .errors import PipelineError
     from .extract import extract
 
-    out = {}
+    texts, titles = {}, {}
     with gzip.open(shared / "extraction.dev.jsonl.gz", "rt", encoding="utf-8") as f:
         for r in map(json.loads, f):
             try:
-                out[r["id"]] = extract(Article(source=r["url"], url=r["url"], raw=r["html"]), settings).text or ""
+                page = extract(Article(source=r["url"], url=r["url"], raw=r["html"]), settings)
             except PipelineError:
                 continue  # a page with no article: no brief was written for it either
-    return out
+            texts[r["id"]], titles[r["id"]] = page.text or "", page.title or ""
+    return texts, titles
 
 
 def labelled_briefs(
-    shared: Path, labels: Path | tuple[Path, ...] = LABELS, verifier: Any = None, articles: dict[str, str] | None = None
+    shared: Path,
+    labels: Path | tuple[Path, ...] = LABELS,
+    verifier: Any = None,
+    articles: dict[str, str] | None = None,
+    headlines: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Recall on the labelled fact errors, false alarms on the correct sentences, copied ones
     flagged: as the writer's gate judges them (``flagged``) and, with the relation ``verifier``,
     as ``verify`` does (``verify``: the relation check's verdicts read by the support check).
     ``labels``: one label file, or several (a sentence of one article read in two counts once);
-    ``articles``: the texts they were written from (default: the summarization dev set's)."""
+    ``articles``: the texts they were written from (default: the summarization dev set's), with
+    their ``headlines`` where the writer was shown one."""
     from .summarizers.faithful import Grams, judge
     from .summarizers.gate import RELATION_REASONS
     from .summarizers.source import Source
@@ -75,6 +82,7 @@ def labelled_briefs(
     if not files or not all(f.is_file() for f in files):
         return {}
     articles = articles if articles is not None else _articles(shared)
+    heads = headlines or {}
     rows, seen = [], set()
     for f in files:
         for line in f.read_text(encoding="utf-8").splitlines():
@@ -90,13 +98,14 @@ def labelled_briefs(
     if verifier is not None:
         for aid in dict.fromkeys(r["id"] for r in rows if r["id"] in articles):
             mine = [r for r in rows if r["id"] == aid]
-            for r, v in zip(mine, verifier.check(articles[aid], [r["text"] for r in mine]), strict=True):
+            said = verifier.check(articles[aid], [r["text"] for r in mine], heads.get(aid, ""))
+            for r, v in zip(mine, said, strict=True):
                 relation[(aid, r["text"])] = v
     for r in rows:
         if r["id"] not in articles:
             continue
         if r["id"] not in read:
-            src = Source.of(articles[r["id"]])
+            src = Source.of(articles[r["id"]], heads.get(r["id"], ""))
             read[r["id"]] = (src, Grams(src))
         src, grams = read[r["id"]]
         j = judge(r["text"], src, grams, alone=r["part"] == "tldr")

@@ -398,8 +398,8 @@ def evaluate(
             results["faithfulness"]["labelled"] = labelled_briefs(shared, verifier=verifier)
             results["faithfulness"]["labelled_all"] = labelled_briefs(shared, ALL_LABELS, verifier=verifier)
             if PAGE_LABELS.is_file():
-                pages = page_articles(shared, settings)
-                results["faithfulness"]["labelled_pages"] = labelled_briefs(shared, PAGE_LABELS, verifier, pages)
+                pages, heads = page_articles(shared, settings)
+                results["faithfulness"]["labelled_pages"] = labelled_briefs(shared, PAGE_LABELS, verifier, pages, heads)
             results["faithfulness"]["frank"] = frank(shared)
     if "stories" in tasks:
         with timed("stories"):

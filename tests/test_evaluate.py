@@ -278,7 +278,7 @@ def test_labelled_briefs_count_what_the_support_check_flags_per_label(tmp_path: 
     }
     # as verify reads them: a relation check that calls every sentence a flipped negation still
     # cannot get the sentence cut from the article flagged, only the invented one
-    contrary = SimpleNamespace(check=lambda text, sentences: [Verdict(s, False, "negation") for s in sentences])
+    contrary = SimpleNamespace(check=lambda text, sentences, _="": [Verdict(s, False, "negation") for s in sentences])
     verify = eval_faithful.labelled_briefs(tmp_path, labels, verifier=contrary)["verify"]
     assert verify == {"fact_error": 1.0, "misleading": 0.0, "ok": 0.0, "copied": 0.0}
     assert eval_faithful.labelled_briefs(tmp_path, tmp_path / "no-labels.jsonl") == {}

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from pipeline.document import Article
 from pipeline.summarizers.chunking import chunk
-from pipeline.summarizers.gate import Gate, Source, unsupported
+from pipeline.summarizers.gate import Gate, Source, problems, unsupported
 from pipeline.text import split_sentences
 
 TEXT = (
@@ -148,8 +148,13 @@ def test_a_tldr_may_tell_the_news_in_the_headlines_words():
     assert [t.text for t in finalize(headed, [written], [], 1.0, support_check=True).tldr] == [written]
     bare = finalize(Article(source="t", text=text), [written], [], 1.0, support_check=True)
     assert [t.text for t in bare.tldr] != [written]  # "4-1" is nowhere else on the page
-    # the headline is never quoted as a sentence of the article
-    assert all(t.text != headed.title for t in finalize(headed, ["<|im_start|>"], [], 1.0).tldr)
+
+
+def test_the_headlines_words_ground_a_tldr_not_a_summary_sentence():
+    src = Source.of("Pears, lemons and pectin are cooked for twenty minutes.", "Spiced honey pear jam, a holiday gift")
+    sentence = "Spiced honey pear jam makes a holiday gift."
+    assert problems(sentence, src, alone=True) == []  # a TLDR tells the headline's news
+    assert problems(sentence, src) == ["(most of its words are not in the article)"]  # the summary tells the article's
 
 
 @pytest.mark.parametrize(

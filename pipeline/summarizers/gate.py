@@ -123,11 +123,13 @@ _META_THAT = re.compile(_EN.meta_that, re.I)
 _META_ACCORDING = re.compile(_EN.meta_according, re.I)
 
 
-def problems(sentence: str, src: Source) -> list[str]:
-    """Unsupported claims, plus a note when most content words are foreign to the article."""
+def problems(sentence: str, src: Source, alone: bool = False) -> list[str]:
+    """Unsupported claims, plus a note when most content words are foreign to the article (or,
+    for a TLDR, ``alone``, to the article and its headline)."""
     bad = unsupported(sentence, src)
     words = content_words(sentence)
-    if len(words & src.vocab) < MIN_GROUNDING * len(words):
+    vocab = src.vocab | content_words(src.headline) if alone else src.vocab
+    if len(words & vocab) < MIN_GROUNDING * len(words):
         bad.append("(most of its words are not in the article)")
     return bad
 
@@ -192,11 +194,11 @@ def check(
     if trouble in ("furniture", "caption") or (trouble or "").startswith(("repetition loop", "run-on")):
         gated.append({"text": text, "unsupported": [f"({trouble})"], "action": "dropped"})
         return None
-    bad = problems(text, src) + ([f"({trouble})"] if trouble else [])
+    bad = problems(text, src, alone) + ([f"({trouble})"] if trouble else [])
     if bad:
         trimmed = _PAREN.sub(lambda m: "" if unsupported(m.group(0), src) else m.group(0), text)
         trimmed = re.sub(r"\s+([,.;:])", r"\1", trimmed).strip()
-        still = problems(trimmed, src) + ([f"({trouble})"] if trouble else [])
+        still = problems(trimmed, src, alone) + ([f"({trouble})"] if trouble else [])
         if not still and len(content_words(trimmed)) >= 3:
             gated.append({"text": text, "unsupported": bad, "action": "removed", "kept": trimmed})
             text, bad = trimmed, []
@@ -511,7 +513,7 @@ def _rewritten(
     except Exception:  # noqa: BLE001 - a failed rewrite falls back to the support sentence, as a bad one does
         return None
     new = " ".join((new or "").split())
-    if len(content_words(new)) < 3 or problems(new, src) or reader_problem(new) or reframe(new) != new:
+    if len(content_words(new)) < 3 or problems(new, src, alone) or reader_problem(new) or reframe(new) != new:
         return None
     if (alone and not stands_alone(new)) or not judge(new, src, grams, alone=alone).supported or not holds(new, text):
         return None

@@ -48,7 +48,7 @@ class Source:
         for k, u in enumerate(whole):
             for i in range(u.first, u.last + 1):
                 unit_of[i] = k
-        vocab = frozenset().union(*bags, content_words(headline))
+        vocab = frozenset().union(*bags)
         return cls(text, searchable, lowered, frozenset(numbers), sentences, bags, vocab, whole, unit_of, headline)
 
     def at(self, start: int) -> int | None:
