@@ -125,10 +125,7 @@ class Verifier:
         source = split_sentences(text)
         src_docs = list(self.parse([s.text for s in source], batch_size=64))
         src_lemmas = [_content(d) for d in src_docs]
-        whole = _Whole.of(text, src_docs)
-        if headline:
-            whole.names += "\n" + _name_letters(headline)
-            whole.headline = headline
+        whole = _Whole.of(text, src_docs, headline)
         for doc in self.parse(itertools.chain([first], it), batch_size=8):
             yield self._one(doc, source, src_docs, src_lemmas, whole)
 
@@ -233,10 +230,10 @@ class _Whole:
     numbers: dict[str, list[Any]]
     names: str
     unspoken: frozenset[int]  # the sentences that are someone's words, their speaker not beside them
-    headline: str = ""  # the page's (Verifier.stream)
+    headline: str = ""  # the page's headline, whose names and numbers are the page's too
 
     @classmethod
-    def of(cls, text: str, docs: list[Any]) -> _Whole:
+    def of(cls, text: str, docs: list[Any], headline: str = "") -> _Whole:
         verbs: dict[str, list[Any]] = {}
         numbers: dict[str, list[Any]] = {}
         for d in docs:
@@ -247,7 +244,8 @@ class _Whole:
                     numbers.setdefault(key, []).append(t)
         quoted = [u for u in reading_units(text) if u.problem == "quote without speaker"]
         unspoken = frozenset(i for u in quoted for i in range(u.first, u.last + 1))
-        return cls(verbs, numbers, _name_letters(text), unspoken)
+        names = _name_letters(text) + ("\n" + _name_letters(headline) if headline else "")
+        return cls(verbs, numbers, names, unspoken, headline)
 
 
 def _unasserted(tok: Any, depth: int = 0) -> str | None:
