@@ -129,6 +129,11 @@ def test_a_lost_tldr_is_the_articles_opening_cut_to_fit_its_bound_not_background
     # the news, cut before its trailing clause to fit (not where the map's data came from)
     assert [s.text for s in res.tldr] == [lede.split(", illuminating")[0] + "."]
     assert text[slice(*res.tldr[0].support[0])] + "." == res.tldr[0].text
+    spaced = text.replace("frozen organic", "frozen  organic")  # the page's spacing, as it was
+    cut = finalize(Article(source="t", text=spaced), ["The article reveals a map."], [[data]], 1.0, tldr_words=35).tldr[
+        0
+    ]
+    assert " ".join(spaced[slice(*cut.support[0])].split()) + "." == cut.text
     said = [s.text for p in res.paragraphs for s in p]
     assert said[0] == data and lede not in said  # (a short article: its summary is cut to fit)
     short = finalize(Article(source="t", text=text), ["The article reveals a map."], [[data, size]], 1.0, tldr_words=20)

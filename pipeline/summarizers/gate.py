@@ -297,7 +297,7 @@ def finalize(
         # told where the map's data came from
         readable = _readable(src)
         opening = readable[0] if readable and stands_alone(readable[0].text) else None
-        lede = _cut_to_fit(opening, tldr_words) if opening is not None else None
+        lede = _cut_to_fit(opening, tldr_words, src.text) if opening is not None else None
         pick = next((u for u in readable if MIN_FALLBACK_WORDS + 2 <= u.words <= tldr_words
                      and stands_alone(u.text)), None)  # fmt: skip
         tldr_out = [lede or _quote(pick or readable[0])]
@@ -532,10 +532,10 @@ _TRAILING = re.compile(
 _SAID = re.compile(ENGLISH.attribution, re.I)
 
 
-def _cut_to_fit(x: Unit, words: int) -> SummarySentence | None:
+def _cut_to_fit(x: Unit, words: int, text: str) -> SummarySentence | None:
     """Article sentence ``x`` as it is when it has at most ``words`` words, else cut before its
     last trailing clause that leaves at most that many (never cutting off who said it, nor a
-    quotation); None when no cut fits."""
+    quotation); None when no cut fits. ``text``: the article, which the cut's provenance spans."""
     if x.words <= words:
         return _quote(x) if x.words >= MIN_FALLBACK_WORDS + 2 else None
     best = None
@@ -547,7 +547,10 @@ def _cut_to_fit(x: Unit, words: int) -> SummarySentence | None:
             best = head
     if best is None:
         return None
-    return SummarySentence(best.rstrip(" ,;:") + ".", [(x.start, x.start + len(best))])
+    # the unit's text has its spaces collapsed: the cut ends where its words end in the article
+    at = re.match(r"\s+".join(map(re.escape, best.split())), text[x.start : x.end])
+    end = x.start + (at.end() if at else len(best))
+    return SummarySentence(best.rstrip(" ,;:") + ".", [(x.start, end)])
 
 
 def _quote(x: Sentence | Unit) -> SummarySentence:
