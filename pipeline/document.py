@@ -70,6 +70,9 @@ class Article:
     date: str | None = None  # ISO 8601 (YYYY-MM-DD) when known
     sitename: str | None = None
     language: str | None = None
+    # "opinion" or "review": the page speaks in its author's voice (a column, an editorial, a
+    # review), and its brief says so; None for news and for what cannot be told
+    genre: str | None = None
     text: str = ""  # main text, paragraphs separated by "\n"
     word_count: int = 0
     reading_minutes: int = 0
@@ -131,6 +134,7 @@ class Article:
             "date": self.date,
             "sitename": self.sitename,
             "language": self.language,
+            "genre": self.genre,
             "word_count": self.word_count,
             "reading_minutes": self.reading_minutes,
             "tldr": self.tldr_text,
@@ -175,7 +179,7 @@ class Article:
         para_supports = prov.get("summary") or []
         return cls(
             source=d["source"], url=d.get("url"), title=d.get("title"), author=d.get("author"), date=d.get("date"),
-            sitename=d.get("sitename"), language=d.get("language"), text=text,
+            sitename=d.get("sitename"), language=d.get("language"), genre=d.get("genre"), text=text,
             word_count=d.get("word_count") or 0, reading_minutes=d.get("reading_minutes") or 0,
             tldr=sentences(tldr_texts, prov.get("tldr") or []),
             summary=[
@@ -274,10 +278,12 @@ class StorySource:
     article_id: int | None = None
     copy_of: int | None = None  # index of the source it copies word for word (not a corroboration)
     name: str | None = None  # the site's name as its page gives it (trafilatura's ``sitename``)
+    genre: str | None = None  # the article's :attr:`Article.genre` ("opinion", "review")
 
     @classmethod
     def of(cls, article: Article, article_id: int | None = None) -> StorySource:
-        return cls(article.title, article.url, url_host(article.url), article.date, article_id, name=article.sitename)
+        return cls(article.title, article.url, url_host(article.url), article.date, article_id, name=article.sitename,
+                   genre=article.genre)  # fmt: skip
 
     @property
     def label(self) -> str:
@@ -301,12 +307,13 @@ class StorySource:
         from .policy import public_url
 
         return {"title": self.title, "url": public_url(self.url), "host": self.host, "date": self.date,
-                "article_id": self.article_id, "copy_of": self.copy_of, "name": self.name}  # fmt: skip
+                "article_id": self.article_id, "copy_of": self.copy_of, "name": self.name,
+                "genre": self.genre}  # fmt: skip
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> StorySource:
         return cls(d.get("title"), d.get("url"), d.get("host"), d.get("date"), d.get("article_id"), d.get("copy_of"),
-                   d.get("name"))  # fmt: skip
+                   d.get("name"), d.get("genre"))  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -346,6 +353,11 @@ class StoryBrief:
     @property
     def url(self) -> str | None:
         return self.sources[0].url if self.sources else None
+
+    @property
+    def genre(self) -> str | None:
+        """A one-source story's article's genre (a story of several names each source's)."""
+        return self.sources[0].genre if len(self.sources) == 1 else None
 
     @property
     def tldr_text(self) -> str:

@@ -6,6 +6,7 @@ import logging
 import math
 import re
 import time
+from collections.abc import Sequence
 
 from .document import Article, normalize_text
 from .errors import ExtractionError
@@ -75,6 +76,28 @@ def extract_html(article: Article) -> None:
     article.sitename = clean(doc.sitename)
     article.url = article.url or public_url(doc.url)  # og:url/canonical are page-controlled
     article.language = doc.language or _html_lang(article.raw)
+    article.genre = genre(article, doc.categories or [])
+
+
+def genre(article: Article, sections: Sequence[str] = ()) -> str | None:
+    """ "opinion" or "review" when the page says it is one: its section (the page's own
+    ``article:section`` or category), a segment of its URL's path, its title ("Opinion: …",
+    "… review | Site") or a column's disclaimer in its text; else None. An opinion that is also
+    a review (a critic's column) is an opinion."""
+    from urllib.parse import urlsplit
+
+    from .lang import language
+
+    lang = language(article.language)
+    found = set()
+    path = urlsplit(article.url or "").path if (article.url or "").startswith(("http://", "https://")) else ""
+    for name in [*(c for section in sections for c in section.split(",")), *path.split("/")]:
+        g = lang.genre_sections.get(" ".join(name.lower().split()).replace(" ", "-"))
+        if g:
+            found.add(g)
+    for marks, where in ((lang.genre_titles, article.title or ""), (lang.genre_notes, article.text)):
+        found.update(g for pattern, g in marks.items() if re.search(pattern, where, re.I))
+    return "opinion" if "opinion" in found else "review" if found else None
 
 
 def _date(found: str | None, html: str, url: str | None) -> tuple[str | None, bool]:
@@ -139,13 +162,15 @@ def from_text(text: str, settings: Settings, title: str | None = None, source: s
 
 
 def finish(article: Article, settings: Settings) -> Article:
-    """Word count, the too-short check, reading time and the bound on what the models read."""
+    """Word count, the too-short check, reading time, the genre a text tells by its title or a
+    disclaimer (a page's section was read with the page), and the bound on what the models read."""
     article.word_count = count_words(article.text)
     if article.word_count < MIN_WORDS:
         raise ExtractionError(
             f"only {article.word_count} words of article text (an index or teaser page?)", article.source
         )
     article.reading_minutes = reading_minutes(article.word_count, settings.words_per_minute)
+    article.genre = article.genre or genre(article)
     if len(article.text) > settings.max_text_chars:
         # bounded work for every later stage, whatever the page: the models read a prefix cut at
         # a paragraph (else a word) boundary, and `coverage` says how much

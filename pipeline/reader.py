@@ -70,6 +70,7 @@ def article_view(article: Article, article_id: int) -> dict[str, Any]:
         "date": article.date,
         "human_date": human_date(article.date),
         "reading_minutes": article.reading_minutes,
+        "genre": article.genre,
         "url": public_url(article.url),
         "source": article.source,
         "aliases": article.aliases,  # the other sources of the same text (a saved file, its URL)

@@ -73,7 +73,8 @@ def markdown(article: Article) -> str:
     date = human_date(article.date)
     if date:
         lines.append(date + "  ")
-    lines += [f"{article.reading_minutes} min read", "", "TLDR:", "", safe(article.tldr_text), ""]
+    kind = f"{article.genre.title()} · " if article.genre else ""  # "Opinion · 4 min read": the author's views
+    lines += [f"{kind}{article.reading_minutes} min read", "", "TLDR:", "", safe(article.tldr_text), ""]
     if article.summary_paragraphs:  # a very short article may have nothing beyond its TLDR
         lines += ["Article Summary:", ""]
     for para in article.summary_paragraphs:

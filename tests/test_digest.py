@@ -387,8 +387,9 @@ def test_page_controlled_titles_are_escaped_in_every_format(fmt, escaped):
     assert escaped in out and "<script>" not in out
 
 
-def _story_of(hosts: list[tuple[str, str]]) -> dg.Digest:
-    """A digest of one story told by pages at ``(url, site name)``, the first two saying the same."""
+def _story_of(hosts: list[tuple[str, str]], genres: list[str | None] | None = None) -> dg.Digest:
+    """A digest of one story told by pages at ``(url, site name)``, the first two saying the same,
+    the pages of the ``genres`` given ("opinion", "review"; news by default)."""
     from fakes import LeadSummarizer
 
     from pipeline.document import Article
@@ -399,12 +400,38 @@ def _story_of(hosts: list[tuple[str, str]]) -> dg.Digest:
            "Customers were told by the insurer to watch for phishing emails.",
            "Regulators in Spain were told of the breach within a single day."]  # fmt: skip
     arts = [
-        Article(source=url, url=url, title=f"Report {i}", text=said + own[i], date="2026-12-05", sitename=name)
+        Article(source=url, url=url, title=f"Report {i}", text=said + own[i], date="2026-12-05", sitename=name,
+                genre=(genres or [None] * len(hosts))[i])
         for i, (url, name) in enumerate(hosts)
-    ]
+    ]  # fmt: skip
     fake = LeadSummarizer()
     story = write(arts, fake, encode=fake.encode, words_per_minute=200)
     return dg.Digest("2026-12-05T06:00:00", "2026-12-06T06:00:00Z", articles=arts, stories=[story])
+
+
+def test_an_opinion_page_is_marked_as_one_in_every_brief_of_it():
+    from markdown_it import MarkdownIt
+
+    from pipeline.document import Article, StoryBrief
+    from pipeline.render import markdown
+
+    one = _story_of([("https://daily.example/opinion/1", "Daily")], ["opinion"])
+    shown = MarkdownIt().render(dg.render(one, "md"))
+    assert "<p>Opinion · December 5, 2026 · 0 min read · <a" in shown, shown  # (the fake article is 0 minutes)
+    assert '<p class="meta">Opinion · December 5, 2026 · 0 min read' in dg.render(one, "html")
+    # a story of several: the column among its sources is named so, the story is no opinion
+    many = _story_of([("https://daily.example/1", "Daily"), ("https://times.example/opinion/2", "Times")],
+                     [None, "opinion"])  # fmt: skip
+    md = dg.render(many, "md")
+    assert "Times (times.example)](<https://times.example/opinion/2>) (opinion)" in md and "Opinion ·" not in md
+    stored = StoryBrief.from_dict(many.stories[0].as_dict())  # a story read back from the index keeps it
+    assert [s.genre for s in stored.sources] == [s.genre for s in many.stories[0].sources]
+    # a single article's brief, and read back from its JSON
+    a = one.articles[0]
+    assert "Opinion · 0 min read" in markdown(a).splitlines()
+    assert Article.from_dict(a.as_dict()).genre == "opinion" and a.as_dict()["genre"] == "opinion"
+    a.genre = None
+    assert "0 min read" in markdown(a).splitlines()
 
 
 def test_the_digest_reads_as_a_person_reads_it_dates_names_and_corroboration():

@@ -142,3 +142,44 @@ def test_a_year_the_text_mentions_is_not_the_pages_date(head, lead, url, date, f
     a = Article(source=url or "quake.html", url=url, raw=raw)
     extract_html(a)
     assert (a.date, a.date_from_text) == (date, from_text)
+
+
+@pytest.mark.parametrize(
+    ("head", "title", "url", "tail", "genre"),
+    [
+        ("", "Quake", "https://news.example/2024/01/01/quake.html", "", None),  # news
+        ("", "Quake", "https://news.example/opinion/quake-lessons", "", "opinion"),  # the path's section
+        ("", "Quake", "https://www.theguardian.com/commentisfree/2024/jan/01/quake", "", "opinion"),
+        ('<meta property="article:section" content="Opinion">', "Quake", None, "", "opinion"),  # the page's section
+        ("", "Opinion: Lisbon was not ready for this quake", None, "", "opinion"),
+        ("", "The Guardian view on Lisbon's quake | Editorial", None, "", "opinion"),
+        (
+            "",
+            "Quake",
+            None,
+            "<p>The views and opinions expressed in the article do not necessarily reflect those of News Example.</p>",
+            "opinion",
+        ),  # a column's disclaimer
+        ("", "Seismograph X2 review: it heard the quake first", None, "", "review"),
+        ("", "Quake", "https://news.example/2024/01/01/seismograph-x2-review/", "", None),  # a slug is no section
+        ("", "Court to review quake insurance claims", None, "", None),  # "review" as a verb
+        ("", "Quake", "https://news.example/2024/01/01/quake.html#comment-12", "", None),  # a fragment is no path
+    ],
+)
+def test_opinion_and_review_pages_are_told_from_news(head, title, url, tail, genre):
+    from pipeline.document import Article
+    from pipeline.extract import extract_html
+
+    page = f"<article><h1>{title}</h1>{QUAKE}{tail}</article>"
+    raw = f"<html><head><title>{title}</title>{head}</head><body>{page}</body></html>"
+    a = Article(source=url or "quake.html", url=url, raw=raw)
+    extract_html(a)
+    assert a.genre == genre
+
+
+def test_a_plain_texts_title_tells_its_genre_too(settings):
+    from pipeline.extract import from_text
+
+    body = QUAKE.removeprefix("<p>").removesuffix("</p>")
+    assert from_text(body, settings, title="Opinion: Lisbon was not ready").genre == "opinion"
+    assert from_text(body, settings, title="Lisbon quake kills none").genre is None

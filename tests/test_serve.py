@@ -48,7 +48,8 @@ def index(tmp_path, fake_models) -> Path:
         for day, n in zip(DAYS, (2, 5, 1), strict=True):
             text = f"Report of {day}. ACME Corp disclosed a breach affecting customers. " * 3
             a = Article(source=f"https://news.example/{day}", url=f"https://news.example/{day}", title=f"ACME {day}",
-                        date=day, text=text, word_count=30, reading_minutes=1)  # fmt: skip
+                        date=day, text=text, word_count=30, reading_minutes=1,
+                        genre="opinion" if day == DAYS[0] else None)  # fmt: skip
             a.tldr = [SummarySentence("ACME Corp disclosed a breach.", [(len(f"Report of {day}. "), 60)])]
             a.summary = [[SummarySentence("A breach at ACME.", [(0, len(f"Report of {day}."))])]]
             a.entities = [Entity("ACME Corp", "ORG", n, "ACME Corp")]
@@ -106,6 +107,9 @@ def test_article_page_links_every_sentence_to_its_sources(client):
     for sid in cited:
         assert f'id="src-{sid}"' in html and f'data-src="{sid}' in html
     assert "".join(seg["text"] for seg in data["body"]).startswith(f"Report of {DAYS[0]}.")
+    # a column is marked as one, as the index stored it; news is not
+    assert data["genre"] == "opinion" and '<p class="meta">Opinion · ' in html
+    assert '<p class="meta">Opinion · ' not in client.get("/article/4").text
 
 
 def test_hostile_article_stays_inert_text(client):

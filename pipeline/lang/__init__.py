@@ -122,6 +122,13 @@ class Language:
     referring: frozenset[str]  # determiners of a phrase that refers to a named one ("the company")
     months: str  # month names and abbreviations (a regex group): a number beside one is a date
 
+    # -- the page's genre (extract.py): an opinion column or a review speaks in its author's voice,
+    # and a reader is told so. What a page's section or URL path is called, lower case ("opinion",
+    # "commentisfree", "reviews") -> the genre; and what its title or text says of it, re.I
+    genre_sections: Mapping[str, str]
+    genre_titles: Mapping[str, str]  # regex -> genre, searched in the title ("Opinion: …"), re.I
+    genre_notes: Mapping[str, str]  # regex -> genre, searched in the text (a column's disclaimer), re.I
+
     prompts: Prompts
 
 

@@ -355,6 +355,26 @@ _MONTHS = (
     r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?)"
 )
 
+# The kinds of page whose claims are their author's: a section or a URL path segment named so
+# (The Guardian's "commentisfree", The Telegraph's "comment"), and what a title or a disclaimer says
+_GENRE_SECTIONS = {
+    **dict.fromkeys("opinion opinions op-ed op-eds oped opeds editorial editorials commentisfree comment commentary "
+                    "column columns columnist columnists".split(), "opinion"),
+    **dict.fromkeys("review reviews kit-reviews".split(), "review"),
+}  # fmt: skip
+_GENRE_TITLES = {
+    # "Opinion: …", "The Guardian view on Hong Kong | Editorial"
+    r"^(?:opinion|editorial|op-ed|column|commentary)\s*[:|–—]|[|–—]\s*(?:opinion|editorial|op-ed|column|commentary)\s*$":
+        "opinion",
+    # "16-inch MacBook Pro review: …", "Clymer workshop manual review | MoreBikes", "Review: …"
+    r"^review\s*[:|–—]|\breview\s*(?:[:|–—-]|$)": "review",
+}  # fmt: skip
+_GENRE_NOTES = {
+    # "The views and opinions expressed in the article do not necessarily reflect those of …"
+    r"\b(?:views|opinions)(?: (?:and|or) opinions)? expressed (?:in (?:this|the) (?:article|column|piece|op-ed)|here)"
+    r"\b[^.\n]{0,40}\b(?:author|necessarily|solely|own)\b": "opinion",
+}
+
 ENGLISH = Language(
     code="en",
     function_words=FUNCTION_WORDS,
@@ -419,6 +439,9 @@ ENGLISH = Language(
     name_inner_words=NAME_INNER_WORDS,
     disease_after=DISEASE_AFTER,
     diseases=DISEASES,
+    genre_sections=_GENRE_SECTIONS,
+    genre_titles=_GENRE_TITLES,
+    genre_notes=_GENRE_NOTES,
     prompts=PROMPTS,
 )
 LANGUAGE = ENGLISH
