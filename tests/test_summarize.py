@@ -23,6 +23,22 @@ def test_split_sentences_offsets_point_into_the_text():
     assert [s.paragraph for s in sents] == [0, 0, 1, 1]
 
 
+def test_a_name_with_a_full_stop_the_text_says_again_is_not_a_sentence_end():
+    text = (
+        "The VW ID. SPACE VIZZION is a concept wagon shown in Los Angeles. Volkswagen may build it.\n"
+        "VW says the ID. SPACE VIZZION has a range of 590 km. It comes in 2021."
+    )
+    assert [s.text for s in split_sentences(text)] == [
+        "The VW ID. SPACE VIZZION is a concept wagon shown in Los Angeles.",
+        "Volkswagen may build it.",
+        "VW says the ID. SPACE VIZZION has a range of 590 km.",
+        "It comes in 2021.",
+    ]
+    # said once, the same words are two sentences: an acronym ends one, another opens the next
+    once = "He spent ten years at the FBI. NASA hired him in 2019 to run its security team."
+    assert len(split_sentences(once)) == 2
+
+
 def test_a_text_split_again_gives_the_same_sentences_and_the_callers_list_is_its_own():
     text = SEED.read_text()
     first = split_sentences(text)
