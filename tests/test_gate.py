@@ -73,6 +73,33 @@ def test_a_run_on_support_sentence_is_never_pasted_into_the_summary():
     assert "dropped (support sentence: caption)" in [g["action"] for g in res.gated]
 
 
+COLUMN = Article(
+    source="t",
+    text=(
+        "The critic AA Gill died on Saturday at the age of 62, weeks after he wrote about his cancer.\n"
+        'Writing about his illness in November, Gill had said he had "an embarrassment of cancer, the full English."\n'
+        "There is barely a morsel of offal not included. I have a trucker's gut-buster, a meaty malignancy.\"\n"
+        "Writers and broadcasters paid tribute to him on Saturday evening.\n"
+    ),
+)
+
+
+def test_a_copied_line_of_someones_quotation_is_not_said_in_the_briefs_voice():
+    # the third paragraph is Gill's words (its opening mark was lost): copied without a quote
+    # mark or a speaker, the brief would say it itself
+    res = finalize(COLUMN, ["AA Gill died on Saturday at the age of 62."],
+                   [["There is barely a morsel of offal not included.",
+                     "Writers and broadcasters paid tribute to him on Saturday evening."]], 1.0)  # fmt: skip
+    kept = [s.text for p in res.paragraphs for s in p]
+    assert kept == ["Writers and broadcasters paid tribute to him on Saturday evening."], res.gated
+    assert {"text": "There is barely a morsel of offal not included.", "unsupported": ["(quote without speaker)"],
+            "action": "dropped (support sentence: quote without speaker)"} in res.gated  # fmt: skip
+    # the same words with their speaker are his, and kept
+    said = "Gill wrote that there is barely a morsel of offal not included."
+    res = finalize(COLUMN, ["AA Gill died on Saturday at the age of 62."], [[said]], 1.0)
+    assert [s.text for p in res.paragraphs for s in p] == [said]
+
+
 @dataclass
 class Verdict:
     supported: bool

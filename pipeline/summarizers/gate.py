@@ -31,6 +31,7 @@ from ..text import (
     Unit,
     adds_nothing,
     loop,
+    names_speaker,
     near_duplicate,
     problem,
     split_sentences,
@@ -155,6 +156,20 @@ def reader_problem(text: str) -> str | None:
     return problem(text)
 
 
+def someones_words(text: str, src: Source) -> str | None:
+    """ "quote without speaker" when ``text`` is words of the article (copied, or a part of them)
+    that the article gives as someone's, in a quotation whose speaker it names elsewhere or not
+    at all ("There is barely a morsel of offal not included." is a line of the critic's column,
+    quoted in a paragraph of its own): the sentence shows no quote mark and no speaker, so the
+    brief would say it in its own voice. None for anything else."""
+    idx = support(text, src)
+    if not idx or names_speaker(text):
+        return None
+    unit = src.units[src.unit_of[idx[0]]]
+    said = _norm(text).strip()
+    return unit.problem if unit.problem == "quote without speaker" and said and said in _norm(unit.text) else None
+
+
 def _links_gated(text: str, src: Source, gated: list[dict[str, object]]) -> str | None:
     """``text`` without the links and markup the article does not have (recorded in ``gated``,
     reason ``link``), or None when what is left does not read as a sentence (dropped)."""
@@ -190,7 +205,7 @@ def check(
     if framed != text:
         gated.append({"text": text, "unsupported": ["(talks about the article)"], "action": "removed", "kept": framed})
         text = framed
-    trouble = reader_problem(text)
+    trouble = reader_problem(text) or someones_words(text, src)
     if trouble in ("furniture", "caption") or (trouble or "").startswith(("repetition loop", "run-on")):
         gated.append({"text": text, "unsupported": [f"({trouble})"], "action": "dropped"})
         return None
