@@ -388,11 +388,21 @@ def _unbounded(doc: Any, whole: _Whole) -> str | None:
     for t in doc:
         if not _DIGIT.search(t.text) or not (key := _number_key(t.text)) or _YEAR.fullmatch(key):
             continue
-        theirs = whole.numbers.get(key, [])
+        # "some of the 100 staff" after "up to 100 teachers" is that number again, told no new way
+        if _referring(t):
+            continue
+        theirs = [s for s in whole.numbers.get(key, []) if not _referring(s)]
         bounds = [_bound(s) for s in theirs]
         if theirs and all(bounds) and _bound(t) is None:
             return f"{t.text}: the article has '{bounds[0]} {theirs[0].text}'"
     return None
+
+
+def _referring(tok: Any) -> bool:
+    """The number is read after a determiner that points back ("the 100 staff", "its 40 stores"): a
+    mention of a number the article gave before, not a new telling of it."""
+    before = [t for t in tok.doc[max(0, tok.i - 2) : tok.i] if not t.is_currency]
+    return bool(before) and before[-1].lower_ in ENGLISH.referring
 
 
 def _new_name(doc: Any, names: str) -> str | None:

@@ -137,6 +137,17 @@ def test_what_the_article_only_supposes_or_tells_of_something_else_is_caught(ver
     assert v.supported == (reason is None) and v.reason == reason, (v.reason, v.detail)
 
 
+def test_a_bound_number_mentioned_again_after_the_is_still_a_bound(verifier):
+    text = (
+        "Up to 100 teachers could be banned from working in schools for life, the agency said. "
+        "The watchdog has obtained dossiers about some of the 100 staff it is investigating."
+    )
+    (v,) = verifier.check(text, ["100 teachers could be banned from working in schools for life."])
+    assert v.reason == "quantity", (v.reason, v.detail)  # "the 100 staff" is the same "up to 100"
+    (w,) = verifier.check(text, ["The watchdog has dossiers about some of the 100 staff it is investigating."])
+    assert w.supported, (w.reason, w.detail)  # the article's own mention, told as it tells it
+
+
 def test_a_side_the_support_gives_with_another_verb_is_told(verifier):
     text = "Kane, who plays for Spurs, scored twice against Arsenal on Saturday."
     (v,) = verifier.check(text, ["Kane scored twice for Spurs."])
