@@ -145,6 +145,11 @@ def test_captions_are_recognised_and_never_chosen_by_fast_mode():
     assert is_caption("Grim discovery: Street cleaners found the remains on Friday.")
     assert not is_caption("He said: 'Street cleaners found the remains on Friday.'")
     assert not is_caption("The minister, who spoke on Monday, left the room.")
+    # a pull quote or a caption glued on with no full stop: after its closing mark, or before "For"
+    assert is_caption("£64 a ticket' The cheapest tickets for the lunchtime kick-off were £64.")
+    assert is_caption("Giroud chose 'Every Teardrop' as his track For instance, who would have guessed it?")
+    assert not is_caption("He called the deal 'a disaster', and the board agreed.")
+    assert not is_caption("They staged For Whom the Bell Tolls in May.")  # a title
     art = Article(
         source="t",
         text=(
