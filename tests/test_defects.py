@@ -149,6 +149,7 @@ def test_captions_are_recognised_and_never_chosen_by_fast_mode():
     assert is_caption("£64 a ticket' The cheapest tickets for the lunchtime kick-off were £64.")
     assert is_caption("Giroud chose 'Every Teardrop' as his track For instance, who would have guessed it?")
     assert not is_caption("He called the deal 'a disaster', and the board agreed.")
+    assert is_caption("Uber hired a security chief to defend safety concerns There were three assaults.")
     assert not is_caption("They staged For Whom the Bell Tolls in May.")  # a title
     art = Article(
         source="t",

@@ -92,8 +92,10 @@ _NOT_LABEL = r"(?!(?i:the|a|an|was|is|are|were|to|of|his|her|their|our|my|its|th
 # When Harry Met Sally"; "Patient A and…" is a name).
 _GLUED = (
     # (after a closing mark too: "…'£64 a ticket' The cheapest tickets…", a pull quote glued on;
-    # and "For": "…as his selected track For instance, who would have guessed…")
+    # "For", "There", "Those": "…as his selected track For instance, who would have guessed…",
+    # "…defend safety concerns There were three…", "…their game with Reading Those that did…")
     r"(?<=[a-z0-9%$)])['’\"”]?\s+(?:(?:He|She|They|It|We|An|His|Her|Their|Its|The|This|When|After|As|But|And|In|For"
+    r"|There|These|Those"
     r"|A(?! (?:and|or|to|in|is|was|were|has|had)\b))\s+[a-z]"
     # "…in Grand Junction, Colorado When John died his wife…" (a title: "the film When Harry Met Sally")
     r"|(?:When|While|After|But|As)\s+[A-Z][a-z]+\s+[a-z])"
