@@ -70,8 +70,8 @@ class Article:
     date: str | None = None  # ISO 8601 (YYYY-MM-DD) when known
     sitename: str | None = None
     language: str | None = None
-    # "opinion" or "review": the page speaks in its author's voice (a column, an editorial, a
-    # review), and its brief says so; None for news and for what cannot be told
+    # one of GENRES: the page speaks in its author's voice (a column, an editorial, a review),
+    # and its brief says so; None for news and for pages that do not say
     genre: str | None = None
     text: str = ""  # main text, paragraphs separated by "\n"
     word_count: int = 0
@@ -179,7 +179,7 @@ class Article:
         para_supports = prov.get("summary") or []
         return cls(
             source=d["source"], url=d.get("url"), title=d.get("title"), author=d.get("author"), date=d.get("date"),
-            sitename=d.get("sitename"), language=d.get("language"), genre=d.get("genre"), text=text,
+            sitename=d.get("sitename"), language=d.get("language"), genre=_genre(d.get("genre")), text=text,
             word_count=d.get("word_count") or 0, reading_minutes=d.get("reading_minutes") or 0,
             tldr=sentences(tldr_texts, prov.get("tldr") or []),
             summary=[
@@ -190,6 +190,14 @@ class Article:
             status=d.get("status") or "ok", error=d.get("error"), message=d.get("message"),
             stored_hash=d.get("content_hash"), aliases=[str(x) for x in d.get("aliases") or []],
         )  # fmt: skip
+
+
+GENRES = ("opinion", "review")  # what a page that speaks in its author's voice is (Article.genre)
+
+
+def _genre(value: Any) -> str | None:
+    """A stored genre, if it is one (a brief read back shows nothing else as one)."""
+    return value if value in GENRES else None
 
 
 _WS = re.compile(r"\s+")
@@ -313,7 +321,7 @@ class StorySource:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> StorySource:
         return cls(d.get("title"), d.get("url"), d.get("host"), d.get("date"), d.get("article_id"), d.get("copy_of"),
-                   d.get("name"), d.get("genre"))  # fmt: skip
+                   d.get("name"), _genre(d.get("genre")))  # fmt: skip
 
 
 @dataclass(slots=True)

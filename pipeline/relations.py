@@ -389,9 +389,12 @@ def _unbounded(doc: Any, whole: _Whole) -> str | None:
         if not _DIGIT.search(t.text) or not (key := _number_key(t.text)) or _YEAR.fullmatch(key):
             continue
         # "some of the 100 staff" after "up to 100 teachers" is that number again, told no new way
-        if _referring(t):
+        # (and a brief that says so too tells it as the article does; "the 100 teachers" where the
+        # article only has "up to 100" is still told as exact)
+        said = whole.numbers.get(key, [])
+        if _referring(t) and any(_referring(s) for s in said):
             continue
-        theirs = [s for s in whole.numbers.get(key, []) if not _referring(s)]
+        theirs = [s for s in said if not _referring(s)]
         bounds = [_bound(s) for s in theirs]
         if theirs and all(bounds) and _bound(t) is None:
             return f"{t.text}: the article has '{bounds[0]} {theirs[0].text}'"

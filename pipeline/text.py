@@ -370,6 +370,14 @@ def is_speech(text: str) -> bool:
     return led or len(own.strip()) < 0.2 * len(text.strip()) or _FIRST_PERSON.search(own) is not None
 
 
+def first_person_rate(text: str) -> float:
+    """First- and second-person words per word of the text, outside its quotations: how much the
+    page speaks as a person (a review, a column, a blog) rather than reports."""
+    words = len(text.split())
+    own = [outside_quotes(p) for p in text.split("\n")]
+    return sum(len(_FIRST_PERSON.findall(p)) for p in own) / words if words else 0.0
+
+
 def names_speaker(text: str) -> bool:
     """Does the sentence say, in its own voice, whose words or claim it gives ("…, police said")?"""
     return _ATTRIBUTION.search(outside_quotes(text)) is not None

@@ -151,6 +151,7 @@ def test_captions_are_recognised_and_never_chosen_by_fast_mode():
     assert not is_caption("He called the deal 'a disaster', and the board agreed.")
     assert is_caption("Uber hired a security chief to defend safety concerns There were three assaults.")
     assert not is_caption("They staged For Whom the Bell Tolls in May.")  # a title
+    assert not is_caption("The Minister For the Environment said a campaign called Out There is for everyone.")
     art = Article(
         source="t",
         text=(

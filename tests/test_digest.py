@@ -430,6 +430,7 @@ def test_an_opinion_page_is_marked_as_one_in_every_brief_of_it():
     a = one.articles[0]
     assert "Opinion · 0 min read" in markdown(a).splitlines()
     assert Article.from_dict(a.as_dict()).genre == "opinion" and a.as_dict()["genre"] == "opinion"
+    assert Article.from_dict({**a.as_dict(), "genre": "<b>news</b>"}).genre is None  # only a genre is read back
     a.genre = None
     assert "0 min read" in markdown(a).splitlines()
 

@@ -144,14 +144,22 @@ def test_a_year_the_text_mentions_is_not_the_pages_date(head, lead, url, date, f
     assert (a.date, a.date_from_text) == (date, from_text)
 
 
+REVIEWER = "<p>I have used it for a month now, and I think my old seismograph was better. We liked the app.</p>"
+
+
 @pytest.mark.parametrize(
     ("head", "title", "url", "tail", "genre"),
     [
         ("", "Quake", "https://news.example/2024/01/01/quake.html", "", None),  # news
         ("", "Quake", "https://news.example/opinion/quake-lessons", "", "opinion"),  # the path's section
         ("", "Quake", "https://www.theguardian.com/commentisfree/2024/jan/01/quake", "", "opinion"),
+        ("", "Quake", "https://www.telegraph.co.uk/comment/2024/01/01/quake/", "", "opinion"),
+        ("", "Quake", "https://news.example/news/comment/", "", None),  # a comment form deeper down
+        ("", "Quake", "https://news.example/news/review/2024/quake", "", None),  # a folder of the news
         ('<meta property="article:section" content="Opinion">', "Quake", None, "", "opinion"),  # the page's section
+        ('<meta property="article:section" content="Opinion &amp; Analysis">', "Quake", None, "", "opinion"),
         ("", "Opinion: Lisbon was not ready for this quake", None, "", "opinion"),
+        ("", "Opinion - Lisbon was not ready for this quake", None, "", "opinion"),
         ("", "The Guardian view on Lisbon's quake | Editorial", None, "", "opinion"),
         (
             "",
@@ -160,10 +168,14 @@ def test_a_year_the_text_mentions_is_not_the_pages_date(head, lead, url, date, f
             "<p>The views and opinions expressed in the article do not necessarily reflect those of News Example.</p>",
             "opinion",
         ),  # a column's disclaimer
-        ("", "Seismograph X2 review: it heard the quake first", None, "", "review"),
+        ("", "Seismograph X2 review: it heard the quake first", None, REVIEWER, "review"),  # a reviewer's page
+        ("", "Seismograph X2 review: it heard the quake first", None, "", None),  # ... not a report's
+        ("", "Pentagon review: what the quake report found", None, "", None),
+        ("", "Quake insurance under review", None, REVIEWER, None),
+        ("", "2024 in review: the year of the quake", None, REVIEWER, None),
         ("", "Quake", "https://news.example/2024/01/01/seismograph-x2-review/", "", None),  # a slug is no section
         ("", "Court to review quake insurance claims", None, "", None),  # "review" as a verb
-        ("", "Quake", "https://news.example/2024/01/01/quake.html#comment-12", "", None),  # a fragment is no path
+        ("", "Quake", "https://news.example/2024/01/01/quake.html#/opinion/", "", None),  # a fragment is no path
     ],
 )
 def test_opinion_and_review_pages_are_told_from_news(head, title, url, tail, genre):
@@ -175,6 +187,15 @@ def test_opinion_and_review_pages_are_told_from_news(head, title, url, tail, gen
     a = Article(source=url or "quake.html", url=url, raw=raw)
     extract_html(a)
     assert a.genre == genre
+
+
+def test_a_section_that_is_no_string_is_no_genre_and_no_crash():
+    from pipeline.document import Article
+    from pipeline.extract import genre
+
+    page = Article(source="quake.html", url="https://news.example/quake", title="Quake", text="A quake hit Lisbon.")
+    assert genre(page, [None, 3, ["Opinion"], "News, Opinion"]) == "opinion"
+    assert genre(page, [None, 3]) is None
 
 
 def test_a_plain_texts_title_tells_its_genre_too(settings):

@@ -146,6 +146,8 @@ def test_a_bound_number_mentioned_again_after_the_is_still_a_bound(verifier):
     assert v.reason == "quantity", (v.reason, v.detail)  # "the 100 staff" is the same "up to 100"
     (w,) = verifier.check(text, ["The watchdog has dossiers about some of the 100 staff it is investigating."])
     assert w.supported, (w.reason, w.detail)  # the article's own mention, told as it tells it
+    (x,) = verifier.check(text.split(". ")[0] + ".", ["The 100 teachers could be banned from schools for life."])
+    assert x.reason == "quantity", (x.reason, x.detail)  # "the" alone does not make it the article's "up to 100"
 
 
 def test_a_side_the_support_gives_with_another_verb_is_told(verifier):

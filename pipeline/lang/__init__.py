@@ -126,6 +126,7 @@ class Language:
     # and a reader is told so. What a page's section or URL path is called, lower case ("opinion",
     # "commentisfree", "reviews") -> the genre; and what its title or text says of it, re.I
     genre_sections: Mapping[str, str]
+    genre_first_segment: frozenset[str]  # of those, the ones a URL path means so only as its first segment
     genre_titles: Mapping[str, str]  # regex -> genre, searched in the title ("Opinion: …"), re.I
     genre_notes: Mapping[str, str]  # regex -> genre, searched in the text (a column's disclaimer), re.I
 

@@ -92,13 +92,17 @@ _NOT_LABEL = r"(?!(?i:the|a|an|was|is|are|were|to|of|his|her|their|our|my|its|th
 # When Harry Met Sally"; "Patient A and…" is a name).
 _GLUED = (
     # (after a closing mark too: "…'£64 a ticket' The cheapest tickets…", a pull quote glued on;
-    # "For", "There", "Those": "…as his selected track For instance, who would have guessed…",
+    # "For instance", "There were", "Those": "…as his selected track For instance, who would have guessed…",
     # "…defend safety concerns There were three…", "…their game with Reading Those that did…")
-    r"(?<=[a-z0-9%$)])['’\"”]?\s+(?:(?:He|She|They|It|We|An|His|Her|Their|Its|The|This|When|After|As|But|And|In|For"
-    r"|There|These|Those"
+    r"(?<=[a-z0-9%$)])['’\"”]?\s+(?:(?:He|She|They|It|We|An|His|Her|Their|Its|The|This|When|After|As|But|And|In"
+    r"|These|Those"
     r"|A(?! (?:and|or|to|in|is|was|were|has|had)\b))\s+[a-z]"
     # "…in Grand Junction, Colorado When John died his wife…" (a title: "the film When Harry Met Sally")
     r"|(?:When|While|After|But|As)\s+[A-Z][a-z]+\s+[a-z])"
+    # "For" and "There" open a title or a name too ("the Minister For the Environment", "a
+    # campaign called Out There is"): only after a lowercase word, with the words that make them
+    # a sentence's start
+    r"|(?<![\w'’])[a-z]+['’\"”]?\s+(?:For\s+(?:instance|example)\b|There\s+(?:is|are|was|were|will|has|had|have)\b)"
 )
 # Where two blocks of a page met without the line break between them (the scrape of a page, a
 # feed's text): a related headline, a promo line or a share widget glued to the text ("…register
@@ -366,12 +370,18 @@ _GENRE_SECTIONS = {
                     "column columns columnist columnists".split(), "opinion"),
     **dict.fromkeys("review reviews kit-reviews".split(), "review"),
 }  # fmt: skip
+# of those, the words a URL path means so only as its first segment ("/comment/…" at The Telegraph,
+# "/reviews/…"): deeper down they are a site's comment form or a news story's "review" folder
+_GENRE_FIRST_SEGMENT = frozenset({"comment", "review", "reviews"})
 _GENRE_TITLES = {
-    # "Opinion: …", "The Guardian view on Hong Kong | Editorial"
-    r"^(?:opinion|editorial|op-ed|column|commentary)\s*[:|–—]|[|–—]\s*(?:opinion|editorial|op-ed|column|commentary)\s*$":
-        "opinion",
-    # "16-inch MacBook Pro review: …", "Clymer workshop manual review | MoreBikes", "Review: …"
-    r"^review\s*[:|–—]|\breview\s*(?:[:|–—-]|$)": "review",
+    # "Opinion: …", "Opinion - …", "The Guardian view on Hong Kong | Editorial"
+    r"^(?:opinion|editorial|op-ed|column|commentary)\s*(?:[:|–—]|\s-\s)"
+    r"|(?:[|–—]|\s-\s)\s*(?:opinion|editorial|op-ed|column|commentary)\s*$": "opinion",
+    # "16-inch MacBook Pro review: …", "Clymer workshop manual review | MoreBikes", "… review - …";
+    # not "Budget under review", "2024 in review", "Council orders review" (no separator after it).
+    # A news headline can be "Pentagon review: what it found", so a title alone is not enough:
+    # the page must also speak in the first person (extract.py), as a reviewer does
+    r"^review\s*[:|–—]|(?<!\bin )(?<!\bunder )\breview\s*(?:[:|–—]|\s-\s)": "review",
 }  # fmt: skip
 _GENRE_NOTES = {
     # "The views and opinions expressed in the article do not necessarily reflect those of …"
@@ -444,6 +454,7 @@ ENGLISH = Language(
     disease_after=DISEASE_AFTER,
     diseases=DISEASES,
     genre_sections=_GENRE_SECTIONS,
+    genre_first_segment=_GENRE_FIRST_SEGMENT,
     genre_titles=_GENRE_TITLES,
     genre_notes=_GENRE_NOTES,
     prompts=PROMPTS,

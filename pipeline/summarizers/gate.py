@@ -166,8 +166,10 @@ def someones_words(text: str, src: Source) -> str | None:
     if not idx or names_speaker(text):
         return None
     unit = src.units[src.unit_of[idx[0]]]
-    said = _norm(text).strip()
-    return unit.problem if unit.problem == "quote without speaker" and said and said in _norm(unit.text) else None
+    said = _norm(text)  # padded with spaces: whole words only ("ban" is not in "urban")
+    return (
+        unit.problem if unit.problem == "quote without speaker" and said.strip() and said in _norm(unit.text) else None
+    )
 
 
 def _links_gated(text: str, src: Source, gated: list[dict[str, object]]) -> str | None:
