@@ -228,6 +228,7 @@ class _Whole:
 
     verbs: dict[str, list[Any]]
     numbers: dict[str, list[Any]]
+    outcomes: dict[str, list[Any]]  # the nouns of what is faced before it is given ("ban"), by lemma
     names: str
     unspoken: frozenset[int]  # the sentences that are someone's words, their speaker not beside them
     headline: str = ""  # the page's headline, whose names and numbers are the page's too
@@ -236,16 +237,19 @@ class _Whole:
     def of(cls, text: str, docs: list[Any], headline: str = "") -> _Whole:
         verbs: dict[str, list[Any]] = {}
         numbers: dict[str, list[Any]] = {}
+        outcomes: dict[str, list[Any]] = {}
         for d in docs:
             for t in d:
                 if t.pos_ == "VERB":
                     verbs.setdefault(t.lemma_.casefold(), []).append(t)
+                elif t.pos_ == "NOUN" and t.lemma_.casefold() in ENGLISH.outcome_nouns:
+                    outcomes.setdefault(t.lemma_.casefold(), []).append(t)
                 if _DIGIT.search(t.text) and (key := _number_key(t.text)):
                     numbers.setdefault(key, []).append(t)
         quoted = [u for u in reading_units(text) if u.problem == "quote without speaker"]
         unspoken = frozenset(i for u in quoted for i in range(u.first, u.last + 1))
         names = _name_letters(text) + ("\n" + _name_letters(headline) if headline else "")
-        return cls(verbs, numbers, names, unspoken, headline)
+        return cls(verbs, numbers, outcomes, names, unspoken, headline)
 
 
 def _unasserted(tok: Any, depth: int = 0) -> str | None:
@@ -307,6 +311,28 @@ def _stretched(doc: Any, whole: _Whole) -> str | None:
             return f"'{t.text}' is stated as done; the article only has '{hedges[0]}'"
         if _future(t) and all(_done(s) for s in said) and any(_objects(t) & _objects(s) for s in said):
             return f"'{t.text}' is put in the future; the article has it done: '{said[0].text}'"
+    for t in doc:
+        faced = whole.outcomes.get(t.lemma_.casefold()) if t.pos_ == "NOUN" else None
+        if faced and not _faced(t) and all(_faced(s) for s in faced):
+            return f"'{t.text}' is told as given; the article only has '{_faced(faced[0])}'"
+    return None
+
+
+def _faced(tok: Any) -> str | None:
+    """What makes the sanction ``tok`` only a possibility ("faces a 15-year ban", "could get a
+    ban", "a possible ban"), as the sentence has it, or None when it is told as given."""
+    if any(c.lemma_.casefold() in ENGLISH.possible_words for c in tok.children):
+        return f"{next(c for c in tok.children if c.lemma_.casefold() in ENGLISH.possible_words).text} {tok.text}"
+    head = tok
+    for _ in range(3):  # up through "of", "to", a compound, to the verb it belongs to
+        if head.head is head:
+            return None
+        head = head.head
+        if head.lemma_.casefold() in ENGLISH.facing_lemmas:  # (a verb the parser may read as a noun)
+            return f"{head.text} … {tok.text}"
+        if head.pos_ in {"VERB", "AUX"}:
+            hedged = _unasserted(head)
+            return f"{hedged} … {tok.text}" if hedged else None
     return None
 
 

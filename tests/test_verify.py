@@ -103,7 +103,8 @@ STRETCHED = (
     "O'Hara scored from the penalty spot to give Blackpool a lead against Reading. "
     "A court in Tehran sentenced Nazanin Zaghari-Ratcliffe to five years. "
     "Up to 100 teachers could be banned from working in schools for life, the agency said. "
-    "Sadio Mane scored twice in the space of 138 seconds as second-placed Spurs disappointed at Anfield."
+    "Sadio Mane scored twice in the space of 138 seconds as second-placed Spurs disappointed at Anfield. "
+    "Nigalidze was expelled from the Dubai Open and could now face a maximum 15-year ban from the game."
 )
 
 
@@ -130,6 +131,10 @@ STRETCHED = (
         ("Sadio Mane scored twice in 138 seconds for Spurs.", "roles"),  # Spurs were his opponents
         ("Sadio Mane scored twice in 138 seconds as Spurs disappointed.", None),
         ("Sadio Mane scored twice in 138 seconds at Anfield.", None),  # where: told freely
+        ("Nigalidze was expelled from the Dubai Open, leading to a 15-year ban.", "modality"),  # he faces one
+        ("Nigalidze was expelled from the Dubai Open and received a 15-year ban.", "modality"),
+        ("Nigalidze was expelled from the Dubai Open and faces a 15-year ban.", None),
+        ("Nigalidze was expelled from the Dubai Open and could get a possible 15-year ban.", None),
     ],
 )
 def test_what_the_article_only_supposes_or_tells_of_something_else_is_caught(verifier, sentence, reason):

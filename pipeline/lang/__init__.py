@@ -82,6 +82,11 @@ class Language:
     unasserting_lemmas: frozenset[str]  # verbs whose complement is not asserted ("fear", "plan")
     accusing: frozenset[str]  # what an act is accused of by ("accused of molesting", "suspicion of")
     hedging_adverbs: frozenset[str]  # adverbs that make a verb a possibility ("perhaps", "allegedly")
+    # a sanction someone "faces" or "risks" is not yet theirs: "faces a 15-year ban" told as
+    # "leading to a 15-year ban" states a possibility as the outcome
+    outcome_nouns: frozenset[str]  # what is faced before it is given ("ban", "fine", "sentence")
+    facing_lemmas: frozenset[str]  # the verbs that face it ("face", "risk")
+    possible_words: frozenset[str]  # modifiers that make it a possibility ("possible", "potential")
     light_lemmas: frozenset[str]  # verbs too common to compare across two sentences ("be", "make")
     sides: frozenset[str]  # prepositions that tell whose side a verb acts on ("for", "against")
     age_words: frozenset[str]  # lemmas that make a number an age, told many ways ("32-year-old", ", 32,")

@@ -418,6 +418,12 @@ ENGLISH = Language(
     unasserting_lemmas=_UNASSERTING,
     accusing=frozenset("accuse suspect charge arrest suspicion allegation accusation".split()),
     hedging_adverbs=_HEDGING,
+    outcome_nouns=frozenset(
+        "ban fine suspension sentence jail prison punishment sanction sack sacking dismissal expulsion penalty "
+        "relegation deportation extradition disqualification".split()
+    ),
+    facing_lemmas=frozenset({"face", "risk"}),
+    possible_words=frozenset({"possible", "potential", "likely"}),
     light_lemmas=_LIGHT,
     sides=frozenset({"for", "against"}),
     age_words=frozenset({"old", "age", "aged", "year"}),
