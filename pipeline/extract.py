@@ -177,19 +177,22 @@ def from_text(text: str, settings: Settings, title: str | None = None, source: s
     """An article from raw main text (the library's ``summarize(text=...)``): the same cleaning,
     checks and bounds as extracted text, no page to parse."""
     lines = [ln.strip() for ln in (clean(text) or "").splitlines()]
-    return finish(Article(source=source, title=clean(title), text="\n".join(ln for ln in lines if ln)), settings)
+    text = "\n".join(ln for ln in lines if ln)
+    return finish(Article(source=source, title=clean(title), text=text, is_html=False), settings)
 
 
 def finish(article: Article, settings: Settings) -> Article:
-    """Word count, the too-short check, reading time, the genre a text tells by its title or a
-    disclaimer (a page's section was read with the page), and the bound on what the models read."""
+    """Word count, the too-short check, reading time, a plain text's genre (by its title or a
+    disclaimer; a page's was read with the page, its section too), and the bound on what the
+    models read."""
     article.word_count = count_words(article.text)
     if article.word_count < MIN_WORDS:
         raise ExtractionError(
             f"only {article.word_count} words of article text (an index or teaser page?)", article.source
         )
     article.reading_minutes = reading_minutes(article.word_count, settings.words_per_minute)
-    article.genre = article.genre or genre(article)
+    if not article.is_html:
+        article.genre = genre(article)
     if len(article.text) > settings.max_text_chars:
         # bounded work for every later stage, whatever the page: the models read a prefix cut at
         # a paragraph (else a word) boundary, and `coverage` says how much

@@ -321,8 +321,9 @@ def _stretched(doc: Any, whole: _Whole) -> str | None:
 def _faced(tok: Any) -> str | None:
     """What makes the sanction ``tok`` only a possibility ("faces a 15-year ban", "could get a
     ban", "a possible ban"), as the sentence has it, or None when it is told as given."""
-    if any(c.lemma_.casefold() in ENGLISH.possible_words for c in tok.children):
-        return f"{next(c for c in tok.children if c.lemma_.casefold() in ENGLISH.possible_words).text} {tok.text}"
+    possible = next((c for c in tok.children if c.lemma_.casefold() in ENGLISH.possible_words), None)
+    if possible is not None:
+        return f"{possible.text} {tok.text}"
     head = tok
     for _ in range(3):  # up through "of", "to", a compound, to the verb it belongs to
         if head.head is head:
