@@ -320,6 +320,24 @@ def test_a_paragraph_that_closes_a_quotation_it_never_opened_is_someones_words()
     assert [u.problem for u in reading_units(moved)] == [None, None]
 
 
+def test_a_paragraph_that_talks_on_after_a_quotation_with_no_mark_is_someones_words():
+    from pipeline.text import reading_units
+
+    # the quotation's marks were shifted over the line breaks: the middle paragraph carries on the
+    # manager's words; its contractions ("He's", "they've") say so, and it names no speaker
+    text = (
+        '"Derek\'s doing everything he can," Thompson told BBC Scotland."\n'
+        "He's come up trumps again. If anything, they've been better than they were last season.\n"
+        "The Dons have won ten home games in a row."
+    )
+    assert [u.problem for u in reading_units(text)] == [None, "quote without speaker", "quote without speaker", None]
+    # the same paragraph after one that does not end on a mark is the writer's own; so is one
+    # written as news is, after a quotation ("they have been")
+    assert [u.problem for u in reading_units(text.replace('Scotland."', "Scotland."))][1:3] == [None, None]
+    told = text.replace("He's come", "He has come").replace("they've", "they have")
+    assert [u.problem for u in reading_units(told)][1:3] == [None, None]
+
+
 def test_a_quote_whose_speaker_the_page_lost_is_no_sentence_for_a_brief():
     from pipeline.text import problem, reading_units
 

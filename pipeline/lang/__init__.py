@@ -69,6 +69,7 @@ class Language:
     reporting_forms: str  # reporting verbs as written (a regex alternation; text checks, no parser)
     attribution: str  # words that name a speaker in the writer's voice (uses ``reporting_forms``), re.I
     first_person: str  # first or second person: someone else's voice (case-sensitive)
+    spoken: str  # a pronoun's contraction ("that's", "they've"): how people talk, seldom how news is written
     speaker_next: str  # what may follow a quotation that ends on a comma: its speaker
     reporting_lemmas: frozenset[str]  # reporting verbs as lemmas (parsed text: relations.py)
     opinion_lemmas: frozenset[str]  # of those, the ones that make what follows an opinion

@@ -148,6 +148,8 @@ _FIRST_PERSON = (
     r"\bI\b|\bI['’](?:m|ve|d|ll)\b|\b(?:me|my|mine|myself|we|we['’](?:re|ve|ll|d)|us|our|ours|ourselves|"
     r"you|you['’](?:re|ve|ll|d)|your|yours)\b|^\W*(?:My|We|We['’](?:re|ve|ll|d)|Our|You|You['’](?:re|ve|ll|d)|Your)\b"
 )
+# a pronoun's contraction: spoken English; news narration spells it out ("they have been")
+_SPOKEN = r"\b(?:[Hh]e|[Ss]he|[Ii]t|[Tt]hat|[Tt]here|[Ww]hat|[Ww]ho|[Hh]ere|[Tt]hey|[Ll]et)['’](?:s|re|ve|ll|d)\b"
 # what may follow a quotation that ends on a comma: its speaker, named ("…,' Mr Peters revealed",
 # "…," Smith, 45, told the court") or lower case ("…,' he moaned", "…," said Smith), or another
 # quotation ("the words "big," "small"…")
@@ -407,6 +409,7 @@ ENGLISH = Language(
     reporting_forms=_REPORTING,
     attribution=_ATTRIBUTION,
     first_person=_FIRST_PERSON,
+    spoken=_SPOKEN,
     speaker_next=_SPEAKER_NEXT,
     reporting_lemmas=_REPORT,
     opinion_lemmas=_OPINION,
