@@ -62,6 +62,9 @@ class Verdict:
     sources: list[tuple[int, int]] = field(default_factory=list)  # [start, end) of the support
     # supported | contradicted | not_found | defect, once the support check has read it (verify)
     verdict: str = ""
+    # the sentence with the one word that was wrong put right ("will be" -> "would be"), when the
+    # check knows that word and its right form
+    mended: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -166,6 +169,9 @@ class Verifier:
         stretched = _stretched(doc, whole)
         if stretched:
             return Verdict(text, False, "modality", stretched, spans)
+        certain = _made_certain(doc, sup_docs, whole)
+        if certain:
+            return Verdict(text, False, "modality", certain[0], spans, mended=certain[1])
         if is_speech(text):  # someone's words in the brief's own voice
             return Verdict(text, False, "speaker", "quoted speech without its speaker", spans)
         if best in whole.unspoken and not names_speaker(text):  # ... though the brief dropped the quote marks
@@ -231,6 +237,7 @@ class _Whole:
     outcomes: dict[str, list[Any]]  # the nouns of what is faced before it is given ("ban"), by lemma
     names: str
     unspoken: frozenset[int]  # the sentences that are someone's words, their speaker not beside them
+    futures: list[set[str]]  # what each verb the article tells in the future ("will be …") acts on
     headline: str = ""  # the page's headline, whose names and numbers are the page's too
 
     @classmethod
@@ -238,8 +245,11 @@ class _Whole:
         verbs: dict[str, list[Any]] = {}
         numbers: dict[str, list[Any]] = {}
         outcomes: dict[str, list[Any]] = {}
+        futures: list[set[str]] = []
         for d in docs:
             for t in d:
+                if t.pos_ in {"VERB", "AUX"} and _future(t):
+                    futures.append(_objects(t))
                 if t.pos_ == "VERB":
                     verbs.setdefault(t.lemma_.casefold(), []).append(t)
                 elif t.pos_ == "NOUN" and t.lemma_.casefold() in ENGLISH.outcome_nouns:
@@ -249,7 +259,7 @@ class _Whole:
         quoted = [u for u in reading_units(text) if u.problem == "quote without speaker"]
         unspoken = frozenset(i for u in quoted for i in range(u.first, u.last + 1))
         names = _name_letters(text) + ("\n" + _name_letters(headline) if headline else "")
-        return cls(verbs, numbers, outcomes, names, unspoken, headline)
+        return cls(verbs, numbers, outcomes, names, unspoken, futures, headline)
 
 
 def _unasserted(tok: Any, depth: int = 0) -> str | None:
@@ -316,6 +326,48 @@ def _stretched(doc: Any, whole: _Whole) -> str | None:
         if faced and not _faced(t) and all(_faced(s) for s in faced):
             return f"'{t.text}' is told as given; the article only has '{_faced(faced[0])}'"
     return None
+
+
+def _made_certain(doc: Any, support: list[Any], whole: _Whole) -> tuple[str, str] | None:
+    """A future the sentence states ("will be the tallest") where its support only has it on a
+    condition ("It would make the chimney the tallest…", a plan not yet approved) and tells no
+    future plainly, nor does the article of the same thing: what is wrong, and the sentence with
+    the article's auxiliary instead ("would be the tallest"). "would" under a reporting verb
+    ("said it would close") is the tense of reported speech, not a condition, and is left alone."""
+    if any(_future(t) for d in support for t in d):
+        return None
+    for t in doc:
+        if t.pos_ not in {"VERB", "AUX"} or not _future(t) or _unasserted_besides_future(t):
+            continue
+        mine = _objects(t)
+        if any(mine & theirs for theirs in whole.futures):
+            continue
+        for d in support:
+            for s in d:
+                cond = next((c for c in s.children if c.dep_ == "aux" and c.lower_ in ENGLISH.conditional), None)
+                reported = s.dep_ in {"ccomp", "xcomp"} and s.head.lemma_.casefold() in ENGLISH.reporting_lemmas
+                if cond is None or reported:
+                    continue
+                if mine & _objects(s):
+                    aux = next(c for c in t.children if c.dep_ in {"aux", "auxpass"} and c.lower_ in ENGLISH.future)
+                    word = "would" if cond.lower_ == "'d" else cond.lower_
+                    mended = doc.text[: aux.idx].rstrip() + " " + word + doc.text[aux.idx + len(aux.text) :]
+                    if aux.i == 0:
+                        mended = word.capitalize() + doc.text[aux.idx + len(aux.text) :]
+                    told = f"'{aux.text} {t.text}' is told as certain; the article has '{cond.text} {s.text}'"
+                    return told, mended.strip()
+    return None
+
+
+def _unasserted_besides_future(tok: Any) -> bool:
+    """Is the verb hedged by more than its "will" ("will probably", "if …", "may")?"""
+    return any(
+        (c.dep_ in {"aux", "auxpass"} and c.lower_ in ENGLISH.modals and c.lower_ not in ENGLISH.future)
+        or c.dep_ == "neg"
+        or c.lower_ in ENGLISH.hedging_adverbs
+        or (c.dep_ == "mark" and c.lower_ in ENGLISH.conditions)
+        for c in tok.children
+    )
 
 
 def _faced(tok: Any) -> str | None:

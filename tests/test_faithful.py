@@ -117,6 +117,41 @@ def test_a_tldr_stating_what_the_article_only_supposes_gets_the_article_sentence
     assert any(g["unsupported"] == ["modality: 'won' is stated as done"] for g in res.gated)
 
 
+class Certain:
+    """A relation checker that finds "will" told where the article has only "would" and knows the
+    sentence with its word put right, as the real one does ("will be the tallest" -> "would be");
+    ``mended_ok``: whether the mended sentence then passes."""
+
+    def __init__(self, mended_ok: bool = True) -> None:
+        self.mended_ok = mended_ok
+
+    def check(self, text: str, sentences: list[str], headline: str = "") -> list[Verdict]:
+        end = text.find(" Sevilla had")
+        out = []
+        for s in sentences:
+            if " will " in s:
+                would = s.replace(" will ", " would ")
+                out.append(Verdict(s, False, "modality", "'will' is told as certain", [(0, end)], mended=would))
+            elif " would " in s and not self.mended_ok:
+                out.append(Verdict(s, False, "roles", "swapped", [(0, end)]))
+            else:
+                out.append(Verdict(s, True))
+        return out
+
+
+def test_a_sentence_wrong_by_one_word_the_check_knows_is_put_right_when_the_mend_passes():
+    art = Article(source="t", text=TEXT)
+    summary = [["Sevilla had led through a first-half penalty from Kevin Gameiro after a foul on Vitolo."]]
+    told = "Athletic Bilbao's Aritz Aduriz will secure a 1-1 draw at Sevilla."
+    res = finalize(art, [told], summary, 1.0, relations=Certain())
+    assert [s.text for s in res.tldr] == [told.replace(" will ", " would ")]
+    assert any(g["action"] == "mended" and g["text"] == told for g in res.gated)
+    # a mend the check still finds wrong is not kept: the article's sentence takes its place
+    res = finalize(art, [told], summary, 1.0, relations=Certain(mended_ok=False))
+    assert [s.text for s in res.tldr] == [TEXT.split(" Sevilla had")[0]]
+    assert not any(g["action"] == "mended" for g in res.gated)
+
+
 def test_a_rewritten_tldr_must_pass_the_relation_check_and_not_repeat_the_other_tldr_sentence():
     art = Article(source="t", text=TEXT)
     summary = [["Sevilla had led through a first-half penalty from Kevin Gameiro after a foul on Vitolo."]]

@@ -142,6 +142,24 @@ def test_what_the_article_only_supposes_or_tells_of_something_else_is_caught(ver
     assert v.supported == (reason is None) and v.reason == reason, (v.reason, v.detail)
 
 
+def test_a_plan_told_as_certain_is_caught_and_put_right_with_the_articles_word(verifier):
+    text = (
+        "It would make the disused Fawley power station chimney the tallest such attraction south of the Shard. "
+        "The council said the site would close in June."
+    )
+    (v,) = verifier.check(text, ["The Fawley power station chimney will be the tallest such attraction."])
+    assert v.reason == "modality", (v.reason, v.detail)
+    assert v.mended == "The Fawley power station chimney would be the tallest such attraction."
+    (w,) = verifier.check(text, [v.mended])
+    assert w.supported, (w.reason, w.detail)
+    # "would" in reported speech is the tense of what was said, not a condition
+    (x,) = verifier.check(text, ["The site will close in June, the council said."])
+    assert x.supported, (x.reason, x.detail)
+    # an article that tells the future plainly somewhere in the support is not a condition
+    (y,) = verifier.check(text + " The chimney will be the tallest such attraction.", [v.sentence])
+    assert y.reason != "modality", (y.reason, y.detail)
+
+
 def test_a_bound_number_mentioned_again_after_the_is_still_a_bound(verifier):
     text = (
         "Up to 100 teachers could be banned from working in schools for life, the agency said. "

@@ -79,6 +79,7 @@ class Language:
     # wins", "plans to close", "reportedly killed"; a brief that asserts it states a possibility as fact
     modals: frozenset[str]  # auxiliaries of possibility, condition or future ("could", "will")
     future: frozenset[str]  # of those, the future ones ("will"): "will play" for what was played
+    conditional: frozenset[str]  # of those, the ones of a condition or a chance ("would", "could")
     conditions: frozenset[str]  # subordinators whose clause is not asserted ("if", "whether")
     unasserting_lemmas: frozenset[str]  # verbs whose complement is not asserted ("fear", "plan")
     accusing: frozenset[str]  # what an act is accused of by ("accused of molesting", "suspicion of")

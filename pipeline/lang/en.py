@@ -177,6 +177,7 @@ _ATTRIBUTED = frozenset({"according", "allegedly", "reportedly", "reported", "pu
 # fears, supposes or announces. Read on the labelled briefs (bench/data/faithfulness-labels*.jsonl).
 _MODALS = frozenset("could would might may will shall should must can ca wo 'll 'd".split())
 _FUTURE = frozenset("will shall 'll".split())
+_CONDITIONAL = frozenset("would could might 'd".split())
 _CONDITIONS = frozenset("if unless whether lest".split())
 _UNASSERTING = frozenset(
     "fear allege claim deny hope plan want expect threaten try aim seek propose consider intend believe suspect "
@@ -417,6 +418,7 @@ ENGLISH = Language(
     negators=frozenset({"never", "not", "n't"}),
     modals=_MODALS,
     future=_FUTURE,
+    conditional=_CONDITIONAL,
     conditions=_CONDITIONS,
     unasserting_lemmas=_UNASSERTING,
     accusing=frozenset("accuse suspect charge arrest suspicion allegation accusation".split()),

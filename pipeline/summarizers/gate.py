@@ -472,6 +472,12 @@ def _check_relations(
 
     for sent, v in zip(sentences, verdicts, strict=True):
         at: int | None = None
+        if v is not None and not v.supported and v.mended is not None and holds(v.mended, sent.text):
+            # one word was wrong ("will be" where the article has "would make"): it is put right,
+            # and what else the checks below find in the sentence still counts
+            why = [f"{v.reason}: {v.detail}"]
+            gated.append({"text": sent.text, "unsupported": why, "action": "mended", "kept": v.mended})
+            sent.text, v = v.mended, None
         if v is not None and not v.supported and v.reason in RELATION_REASONS and v.sources:
             at, why = src.at(v.sources[0][0]), [f"{v.reason}: {v.detail}" if v.detail else str(v.reason)]
             # the sentence it is held against takes its place: told what was wrong, the writer
