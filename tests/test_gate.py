@@ -106,6 +106,7 @@ class Verdict:
     reason: str = ""
     detail: str = ""
     sources: list[tuple[int, int]] = field(default_factory=list)
+    mended: str | None = None
 
 
 class WrongRoles:
