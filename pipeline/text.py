@@ -475,8 +475,9 @@ def _spoken_paragraphs(text: str, sentences: list[Sentence]) -> set[int]:
     own: the one before ends on a quotation mark (which, in text whose marks were shifted across
     line breaks, is this paragraph's opening one: `…this Aberdeen team?"` + `He's come up trumps
     again. If anything, they've been better…`), this one has no quotation marks but a trailing
-    one, names no speaker, and talks as a person does: the first or second person, or a
-    pronoun's contraction ("they've"), which news narration spells out. In the summarization
+    one, and talks as a person does: the first or second person, or a pronoun's contraction
+    ("they've"), which news narration spells out (a reporting verb in it is the speaker's own:
+    "That's what the council asked to be put on this building"). In the summarization
     dev set this reads 119 paragraphs as someone's words, 9 of whose units no other rule had;
     8 of the 9 are (the ninth tells the law to a generic "you"). Of the paragraphs after such a
     mark that do not talk so, most are narration (18 of 25 read), so they are left as they are."""

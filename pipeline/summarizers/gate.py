@@ -156,13 +156,14 @@ def reader_problem(text: str) -> str | None:
     return problem(text)
 
 
-def someones_words(text: str, src: Source) -> str | None:
+def someones_words(text: str, src: Source, idx: list[int] | None = None) -> str | None:
     """ "quote without speaker" when ``text`` is words of the article (copied, or a part of them)
     that the article gives as someone's, in a quotation whose speaker it names elsewhere or not
     at all ("There is barely a morsel of offal not included." is a line of the critic's column,
     quoted in a paragraph of its own): the sentence shows no quote mark and no speaker, so the
-    brief would say it in its own voice. None for anything else."""
-    idx = support(text, src)
+    brief would say it in its own voice. None for anything else. ``idx``: its support, when
+    already found (``support(text, src)``)."""
+    idx = support(text, src) if idx is None else idx
     if not idx or names_speaker(text):
         return None
     unit = src.units[src.unit_of[idx[0]]]
@@ -207,7 +208,8 @@ def check(
     if framed != text:
         gated.append({"text": text, "unsupported": ["(talks about the article)"], "action": "removed", "kept": framed})
         text = framed
-    trouble = reader_problem(text) or someones_words(text, src)
+    found = support(text, src)  # its support sentences, as they stand (none set aside as used)
+    trouble = reader_problem(text) or someones_words(text, src, found)
     if trouble in ("furniture", "caption") or (trouble or "").startswith(("repetition loop", "run-on")):
         gated.append({"text": text, "unsupported": [f"({trouble})"], "action": "dropped"})
         return None
@@ -235,7 +237,7 @@ def check(
         gated.append({"text": text, "unsupported": bad, "action": "replaced", "kept": first.text})
         used.update(range(first.first, first.last + 1))
         return _quote(first)
-    idx = support(text, src)
+    idx = found if text == framed else support(text, src)  # (a parenthetical may have been cut)
     used.update(idx)
     return SummarySentence(text, [(src.sentences[i].start, src.sentences[i].end) for i in idx])
 
