@@ -169,7 +169,7 @@ class Verifier:
         stretched = _stretched(doc, whole)
         if stretched:
             return Verdict(text, False, "modality", stretched, spans)
-        certain = _made_certain(doc, sup_docs, whole)
+        certain = _made_certain(doc, sup_docs, whole) or _unhedged(doc, whole)
         if certain:
             return Verdict(text, False, "modality", certain[0], spans, mended=certain[1])
         if is_speech(text):  # someone's words in the brief's own voice
@@ -238,6 +238,9 @@ class _Whole:
     names: str
     unspoken: frozenset[int]  # the sentences that are someone's words, their speaker not beside them
     futures: list[set[str]]  # what each verb the article tells in the future ("will be …") acts on
+    # each noun (with its compounds: "gang member") -> the hedge of its every mention when each
+    # has one ("possible"), else None
+    hedges: dict[str, str | None]
     headline: str = ""  # the page's headline, whose names and numbers are the page's too
 
     @classmethod
@@ -246,10 +249,14 @@ class _Whole:
         numbers: dict[str, list[Any]] = {}
         outcomes: dict[str, list[Any]] = {}
         futures: list[set[str]] = []
+        hedges: dict[str, str | None] = {}
         for d in docs:
             for t in d:
                 if t.pos_ in {"VERB", "AUX"} and _future(t):
                     futures.append(_objects(t))
+                if t.pos_ == "NOUN":
+                    key, hedge = _noun_key(t), _hedge(t)
+                    hedges[key] = hedge if hedges.get(key, hedge) is not None else None
                 if t.pos_ == "VERB":
                     verbs.setdefault(t.lemma_.casefold(), []).append(t)
                 elif t.pos_ == "NOUN" and t.lemma_.casefold() in ENGLISH.outcome_nouns:
@@ -259,7 +266,7 @@ class _Whole:
         quoted = [u for u in reading_units(text) if u.problem == "quote without speaker"]
         unspoken = frozenset(i for u in quoted for i in range(u.first, u.last + 1))
         names = _name_letters(text) + ("\n" + _name_letters(headline) if headline else "")
-        return cls(verbs, numbers, outcomes, names, unspoken, futures, headline)
+        return cls(verbs, numbers, outcomes, names, unspoken, futures, hedges, headline)
 
 
 def _unasserted(tok: Any, depth: int = 0) -> str | None:
@@ -356,6 +363,41 @@ def _made_certain(doc: Any, support: list[Any], whole: _Whole) -> tuple[str, str
                         mended = word.capitalize() + doc.text[aux.idx + len(aux.text) :]
                     told = f"'{aux.text} {t.text}' is told as certain; the article has '{cond.text} {s.text}'"
                     return told, mended.strip()
+    return None
+
+
+def _noun_key(tok: Any) -> str:
+    """A noun with its compounds, as lemmas: "gang members" -> "gang member"."""
+    compounds = [c.lemma_.casefold() for c in tok.children if c.dep_ == "compound" and c.i < tok.i]
+    return " ".join([*compounds, tok.lemma_.casefold()])
+
+
+def _hedge(tok: Any) -> str | None:
+    """The word that makes the noun a claim or a guess ("suspected gunman"), or None."""
+    return next((c.lower_ for c in tok.children if c.dep_ == "amod" and c.lower_ in ENGLISH.hedging_adjectives), None)
+
+
+def _unhedged(doc: Any, whole: _Whole) -> tuple[str, str] | None:
+    """A noun the sentence tells plainly ("Two gang members are under arrest") that the article
+    gives only with a hedge at every mention ("Two possible gang members…", "the suspected
+    gunman"): what is wrong, and the sentence with the article's word put back before it."""
+    for t in doc:
+        if t.pos_ != "NOUN" or _hedge(t) or any(w.lower_ in ENGLISH.hedging_adverbs for w in t.head.children):
+            continue
+        hedge = whole.hedges.get(_noun_key(t))
+        if hedge is None:
+            continue
+        first = min([c for c in t.children if c.dep_ in {"compound", "amod"} and c.i < t.i] + [t], key=lambda c: c.i)
+        before, after = doc.text[: first.idx], doc.text[first.idx :]
+        if first.i == 0:
+            word = after.split(" ", 1)[0]
+            keep = word if first.pos_ == "PROPN" or word.isupper() else word[:1].lower() + word[1:]
+            mended = hedge.capitalize() + " " + keep + after[len(word) :]
+        else:
+            mended = before + hedge + " " + after
+        said = doc[first.i : t.i + 1].text
+        told = f"'{said}' is told plainly; the article has '{hedge} {said.lower()}' at every mention"
+        return told, mended.strip()
     return None
 
 

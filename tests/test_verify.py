@@ -160,6 +160,21 @@ def test_a_plan_told_as_certain_is_caught_and_put_right_with_the_articles_word(v
     assert y.reason != "modality", (y.reason, y.detail)
 
 
+def test_a_hedge_the_article_gives_at_every_mention_is_put_back(verifier):
+    text = (
+        "Two possible gang members are under arrest for the murder of a deputy, police said. "
+        "The suspects are members of the Avenues Gang, according to the Times. The suspected gunman fled."
+    )
+    (v,) = verifier.check(text, ["Two gang members are under arrest for the murder of a deputy."])
+    assert v.reason == "modality", (v.reason, v.detail)
+    assert v.mended == "Two possible gang members are under arrest for the murder of a deputy."
+    (w,) = verifier.check(text, ["A gunman fled the scene."])
+    assert w.mended == "A suspected gunman fled the scene.", w.mended
+    # a noun the article also tells plainly ("members of the Avenues Gang") is no hedge dropped
+    (x,) = verifier.check(text, ["The suspects are members of the Avenues Gang, according to the Times."])
+    assert x.supported, (x.reason, x.detail)
+
+
 def test_a_bound_number_mentioned_again_after_the_is_still_a_bound(verifier):
     text = (
         "Up to 100 teachers could be banned from working in schools for life, the agency said. "

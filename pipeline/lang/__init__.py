@@ -89,6 +89,7 @@ class Language:
     outcome_nouns: frozenset[str]  # what is faced before it is given ("ban", "fine", "sentence")
     facing_lemmas: frozenset[str]  # the verbs that face it ("face", "risk")
     possible_words: frozenset[str]  # modifiers that make it a possibility ("possible", "potential")
+    hedging_adjectives: frozenset[str]  # what makes a noun a claim or a guess ("suspected gunman")
     light_lemmas: frozenset[str]  # verbs too common to compare across two sentences ("be", "make")
     sides: frozenset[str]  # prepositions that tell whose side a verb acts on ("for", "against")
     age_words: frozenset[str]  # lemmas that make a number an age, told many ways ("32-year-old", ", 32,")

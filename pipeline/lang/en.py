@@ -429,6 +429,9 @@ ENGLISH = Language(
     ),
     facing_lemmas=frozenset({"face", "risk"}),
     possible_words=frozenset({"possible", "potential", "likely"}),
+    hedging_adjectives=frozenset(
+        "possible potential likely probable suspected alleged apparent presumed purported supposed reported".split()
+    ),
     light_lemmas=_LIGHT,
     sides=frozenset({"for", "against"}),
     age_words=frozenset({"old", "age", "aged", "year"}),
