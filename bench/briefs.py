@@ -179,7 +179,7 @@ def article_of(row: dict[str, Any], settings: Any) -> Any:
 
     if "html" in row:
         return extract(Article(source=row["url"], url=row["url"], raw=row["html"]), settings)
-    return Article(source=row["id"], text=row["article"])
+    return Article(source=row["id"], text=row["article"], title=row.get("title"))
 
 
 if __name__ == "__main__":

@@ -37,10 +37,24 @@ ALL_LABELS = tuple(sorted(LABELS.parent.glob("faithfulness-labels*.jsonl")))
 # sites and kinds of page (reviews, blogs, op-eds, results) the checks were not built on
 PAGE_LABELS = LABELS.parent / "pages-labels.jsonl"
 
+# the quality briefs of 30 articles of the story set (ECB+ news and blog posts of many outlets, one
+# per event, picked at random; bench/briefs.py on them with their headlines), read the same way
+# after the checks of the 2026-12-07 sessions were built: articles none of the checks were built on
+NEWS_LABELS = LABELS.parent / "news-labels.jsonl"
+NEWS_ARTICLES = LABELS.parent / "stories-ecbplus.jsonl.gz"
+
 
 def _articles(shared: Path) -> dict[str, str]:
     with gzip.open(shared / "summarization.dev.jsonl.gz", "rt", encoding="utf-8") as f:
         return {r["id"]: r["article"] for r in map(json.loads, f)}
+
+
+def news_articles(path: Path = NEWS_ARTICLES) -> tuple[dict[str, str], dict[str, str]]:
+    """The text and the headline of each article of the story set, by its id in the labels
+    ("ecb-" and the set's id)."""
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f if line.strip()]
+    return {f"ecb-{r['id']}": r["text"] for r in rows}, {f"ecb-{r['id']}": r["title"] or "" for r in rows}
 
 
 def page_articles(shared: Path, settings: Any) -> tuple[dict[str, str], dict[str, str]]:

@@ -51,7 +51,9 @@ def table(results: dict[str, Any]) -> str:
                     f"            TLDRs as the writer's gate reads them (support and relation checks): fact errors "
                     f"{tr['fact_error']:.0%} of {tn['fact_error']}, correct {tr['ok']:.1%} of {tn['ok']}"
                 )
-        for part, what in (("labelled_all", "all labelled briefs"), ("labelled_pages", "web pages' briefs")):
+        parts = (("labelled_all", "all labelled briefs"), ("labelled_pages", "web pages' briefs"),
+                 ("labelled_news", "unseen news briefs"))  # fmt: skip
+        for part, what in parts:
             if not f.get(part, {}).get("verify"):
                 continue
             a, an = f[part]["verify"], f[part]["sentences"]

@@ -391,7 +391,16 @@ def evaluate(
         with timed("relation check (load)"):
             verifier = Verifier.load(settings)  # also finds dropped attributions for the defect check
     if "faithfulness" in tasks:
-        from .eval_faithful import ALL_LABELS, PAGE_LABELS, eval_faithfulness, frank, labelled_briefs, page_articles
+        from .eval_faithful import (
+            ALL_LABELS,
+            NEWS_LABELS,
+            PAGE_LABELS,
+            eval_faithfulness,
+            frank,
+            labelled_briefs,
+            news_articles,
+            page_articles,
+        )
 
         with timed("faithfulness"):
             results["faithfulness"] = eval_faithfulness(gold("summarization"), verifier)
@@ -400,6 +409,9 @@ def evaluate(
             if PAGE_LABELS.is_file():
                 pages, heads = page_articles(shared, settings)
                 results["faithfulness"]["labelled_pages"] = labelled_briefs(shared, PAGE_LABELS, verifier, pages, heads)
+            if NEWS_LABELS.is_file():
+                news, heads = news_articles()
+                results["faithfulness"]["labelled_news"] = labelled_briefs(shared, NEWS_LABELS, verifier, news, heads)
             results["faithfulness"]["frank"] = frank(shared)
     if "stories" in tasks:
         with timed("stories"):
@@ -448,7 +460,7 @@ def metrics(results: dict[str, Any]) -> dict[str, float]:
             out[f"faithfulness.recall.{kind}"] = r["rate"]
         for kind, a in f["false_alarm"].items():
             out[f"faithfulness.false_alarm.{kind}"] = a["rate"]
-        for part in ("labelled", "labelled_all", "labelled_pages"):
+        for part in ("labelled", "labelled_all", "labelled_pages", "labelled_news"):
             for what in ("flagged", "verify", "tldr"):
                 for kind, rate in f.get(part, {}).get(what, {}).items():
                     out[f"faithfulness.{part}.{what}.{kind}"] = rate
