@@ -394,6 +394,11 @@ def _unhedged(doc: Any, whole: _Whole) -> tuple[str, str] | None:
             keep = word if first.pos_ == "PROPN" or word.isupper() else word[:1].lower() + word[1:]
             mended = hedge.capitalize() + " " + keep + after[len(word) :]
         else:
+            det = doc[first.i - 1]
+            if det.lower_ in {"a", "an"}:  # "a victim" -> "an alleged victim"
+                a = "an" if hedge[0] in "aeiou" else "a"
+                a = a.capitalize() if det.text[0].isupper() else a
+                before = doc.text[: det.idx] + a + before[det.idx + len(det.text) :]
             mended = before + hedge + " " + after
         said = doc[first.i : t.i + 1].text
         told = f"'{said}' is told plainly; the article has '{hedge} {said.lower()}' at every mention"

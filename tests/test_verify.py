@@ -170,6 +170,8 @@ def test_a_hedge_the_article_gives_at_every_mention_is_put_back(verifier):
     assert v.mended == "Two possible gang members are under arrest for the murder of a deputy."
     (w,) = verifier.check(text, ["A gunman fled the scene."])
     assert w.mended == "A suspected gunman fled the scene.", w.mended
+    (a,) = verifier.check(text.replace("suspected", "alleged"), ["A gunman fled the scene."])
+    assert a.mended == "An alleged gunman fled the scene.", a.mended
     # a noun the article also tells plainly ("members of the Avenues Gang") is no hedge dropped
     (x,) = verifier.check(text, ["The suspects are members of the Avenues Gang, according to the Times."])
     assert x.supported, (x.reason, x.detail)
