@@ -553,6 +553,11 @@ def full_results(tmp_path: Path) -> dict[str, Any]:
     assert pages["sentences"]["fact_error"] == 1
     assert eval_faithful.labelled_briefs(tmp_path, again, articles={})["briefs"] == 0
     faith["labelled_pages"] = pages
+    # the unseen news briefs were written from the story set's articles: every label finds its text
+    news, heads = eval_faithful.news_articles()
+    read = {json.loads(line)["id"] for line in eval_faithful.NEWS_LABELS.read_text(encoding="utf-8").splitlines()}
+    assert read and read <= set(news) and set(heads) == set(news)
+    faith["labelled_news"] = pages
     write_frank(tmp_path)
     faith["frank"] = eval_faithful.frank(tmp_path)
     grouped = evaluate._scored([0, 1], ["1", "2"], ["1", "2"])
