@@ -351,11 +351,14 @@ def _made_certain(doc: Any, support: list[Any], whole: _Whole) -> tuple[str, str
             continue
         for d in support:
             for s in d:
-                cond = next((c for c in s.children if c.dep_ == "aux" and c.lower_ in ENGLISH.conditional), None)
-                reported = s.dep_ in {"ccomp", "xcomp"} and s.head.lemma_.casefold() in ENGLISH.reporting_lemmas
-                if cond is None or reported:
+                cond = next((c for c in s.children if c.dep_ == "aux" and _conditional(c)), None)
+                # only a main clause's "would": in a complement or a relative clause it is mostly
+                # the past of "will" ("said it would close", "decided that the plant would close")
+                main = s.dep_ == "ROOT" or (s.dep_ == "conj" and s.head.dep_ == "ROOT")
+                if cond is None or not main or _negated_verb(s):
                     continue
-                if mine & _objects(s):
+                clause = {w.lemma_.casefold() for w in s.subtree if w.is_alpha and not w.is_stop and len(w) > 1}
+                if len(mine & clause) >= 2:  # the same thing ("the chimney the tallest attraction")
                     aux = next(c for c in t.children if c.dep_ in {"aux", "auxpass"} and c.lower_ in ENGLISH.future)
                     word = "would" if cond.lower_ == "'d" else cond.lower_
                     mended = doc.text[: aux.idx].rstrip() + " " + word + doc.text[aux.idx + len(aux.text) :]
@@ -373,8 +376,14 @@ def _noun_key(tok: Any) -> str:
 
 
 def _hedge(tok: Any) -> str | None:
-    """The word that makes the noun a claim or a guess ("suspected gunman"), or None."""
-    return next((c.lower_ for c in tok.children if c.dep_ == "amod" and c.lower_ in ENGLISH.hedging_adjectives), None)
+    """The word before the noun that makes it a claim or a guess ("suspected gunman"), or None
+    ("heir apparent" is no guess, nor "the best possible start")."""
+    if any(c.tag_ in {"JJS", "RBS"} for c in tok.children):
+        return None
+    for c in tok.children:
+        if c.dep_ == "amod" and c.i < tok.i and c.lower_ in ENGLISH.hedging_adjectives:
+            return None if any(g.tag_ in {"JJS", "RBS"} for g in c.children) else c.lower_
+    return None
 
 
 def _unhedged(doc: Any, whole: _Whole) -> tuple[str, str] | None:
@@ -385,14 +394,16 @@ def _unhedged(doc: Any, whole: _Whole) -> tuple[str, str] | None:
         if t.pos_ != "NOUN" or _hedge(t) or any(w.lower_ in ENGLISH.hedging_adverbs for w in t.head.children):
             continue
         hedge = whole.hedges.get(_noun_key(t))
-        if hedge is None:
+        if hedge is None or _claimed(t):
             continue
-        first = min([c for c in t.children if c.dep_ in {"compound", "amod"} and c.i < t.i] + [t], key=lambda c: c.i)
+        mods = [c for c in t.children if c.dep_ in {"compound", "amod", "nmod"} and c.i < t.i]
+        first = min([c.left_edge for c in mods] + [t], key=lambda c: c.i)
         before, after = doc.text[: first.idx], doc.text[first.idx :]
-        if first.i == 0:
+        if not before.strip(" \"'“‘("):  # the sentence starts there
             word = after.split(" ", 1)[0]
-            keep = word if first.pos_ == "PROPN" or word.isupper() else word[:1].lower() + word[1:]
-            mended = hedge.capitalize() + " " + keep + after[len(word) :]
+            proper = first.ent_type_ or first.tag_ in {"NNP", "NNPS"} or word.isupper()
+            keep = word if proper else word[:1].lower() + word[1:]
+            mended = before + hedge.capitalize() + " " + keep + after[len(word) :]
         else:
             det = doc[first.i - 1]
             if det.lower_ in {"a", "an"}:  # "a victim" -> "an alleged victim"
@@ -406,13 +417,33 @@ def _unhedged(doc: Any, whole: _Whole) -> tuple[str, str] | None:
     return None
 
 
+def _conditional(aux: Any) -> bool:
+    """ "would", "could", "might", and "'d" where it is "would" ("We'd be mad"), not "had"."""
+    return aux.lower_ in ENGLISH.conditional and (aux.lower_ != "'d" or aux.tag_ == "MD")
+
+
+def _claimed(tok: Any) -> bool:
+    """Is the noun what someone is accused or suspected of, or believed to be ("suspected of
+    being gang members")?"""
+    head = tok
+    for _ in range(4):
+        if head.head is head:
+            return False
+        head = head.head
+        if head.lemma_.casefold() in ENGLISH.accusing or head.lemma_.casefold() in ENGLISH.unasserting_lemmas:
+            return True
+    return False
+
+
 def _unasserted_besides_future(tok: Any) -> bool:
-    """Is the verb hedged by more than its "will" ("will probably", "if …", "may")?"""
+    """Is the verb hedged by more than its "will" ("will probably", "may", "if the plan is
+    approved")?"""
     return any(
         (c.dep_ in {"aux", "auxpass"} and c.lower_ in ENGLISH.modals and c.lower_ not in ENGLISH.future)
         or c.dep_ == "neg"
         or c.lower_ in ENGLISH.hedging_adverbs
         or (c.dep_ == "mark" and c.lower_ in ENGLISH.conditions)
+        or (c.dep_ == "advcl" and any(m.dep_ == "mark" and m.lower_ in ENGLISH.conditions for m in c.children))
         for c in tok.children
     )
 

@@ -336,6 +336,12 @@ def test_a_paragraph_that_talks_on_after_a_quotation_with_no_mark_is_someones_wo
     assert [u.problem for u in reading_units(text.replace('Scotland."', "Scotland."))][1:3] == [None, None]
     told = text.replace("He's come", "He has come").replace("they've", "they have")
     assert [u.problem for u in reading_units(told)][1:3] == [None, None]
+    # a quotation closed as it should be, then the writer's own voice with a contraction
+    closed = 'The laptop has a matte screen Apple calls "antiglare."\nIt\'s a $50 option, though.'
+    assert [u.problem for u in reading_units(closed)] == [None, None]
+    # ... unless that paragraph ends on a mark too: the marks run on over the line breaks
+    ran = 'Mr Cawthorne said: "Those samples are 3mm aluminium sheet."\nThat\'s what the council asked for."'
+    assert [u.problem for u in reading_units(ran)] == [None, "quote without speaker"]
 
 
 def test_a_quote_whose_speaker_the_page_lost_is_no_sentence_for_a_brief():

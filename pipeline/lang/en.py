@@ -430,7 +430,7 @@ ENGLISH = Language(
     facing_lemmas=frozenset({"face", "risk"}),
     possible_words=frozenset({"possible", "potential", "likely"}),
     hedging_adjectives=frozenset(
-        "possible potential likely probable suspected alleged apparent presumed purported supposed reported".split()
+        "possible potential likely probable suspected alleged apparent presumed purported supposed".split()
     ),
     light_lemmas=_LIGHT,
     sides=frozenset({"for", "against"}),

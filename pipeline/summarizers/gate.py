@@ -474,12 +474,13 @@ def _check_relations(
 
     for sent, v in zip(sentences, verdicts, strict=True):
         at: int | None = None
-        if v is not None and not v.supported and v.mended is not None and holds(v.mended, sent.text):
+        mended = v.mended if v is not None and not v.supported else None
+        if mended is not None and _mend_holds(mended, sent.text, src, alone, holds):
             # one word was wrong ("will be" where the article has "would make"): it is put right,
             # and what else the checks below find in the sentence still counts
             why = [f"{v.reason}: {v.detail}"]
-            gated.append({"text": sent.text, "unsupported": why, "action": "mended", "kept": v.mended})
-            sent.text, v = v.mended, None
+            gated.append({"text": sent.text, "unsupported": why, "action": "mended", "kept": mended})
+            sent.text, v = mended, None
         if v is not None and not v.supported and v.reason in RELATION_REASONS and v.sources:
             at, why = src.at(v.sources[0][0]), [f"{v.reason}: {v.detail}" if v.detail else str(v.reason)]
             # the sentence it is held against takes its place: told what was wrong, the writer
@@ -519,6 +520,14 @@ def _check_relations(
         gated.append({"text": sent.text, "unsupported": why, "action": "replaced", "kept": unit.text})
         sent.text, sent.support = unit.text, [(unit.start, unit.end)]
     return drop
+
+
+def _mend_holds(new: str, text: str, src: Source, alone: bool, holds: Callable[[str, str], bool]) -> bool:
+    """A sentence the relation check put right by a word passes what a rewrite must (names and
+    numbers, reader defects, reading on its own for a TLDR, the relation check again)."""
+    if problems(new, src, alone) or reader_problem(new) or (alone and not stands_alone(new)):
+        return False
+    return holds(new, text)
 
 
 # (the sentence, its support sentences, what was wrong, is it the TLDR) -> written again, or None
