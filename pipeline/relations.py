@@ -339,8 +339,9 @@ def _made_certain(doc: Any, support: list[Any], whole: _Whole) -> tuple[str, str
     """A future the sentence states ("will be the tallest") where its support only has it on a
     condition ("It would make the chimney the tallest…", a plan not yet approved) and tells no
     future plainly, nor does the article of the same thing: what is wrong, and the sentence with
-    the article's auxiliary instead ("would be the tallest"). "would" under a reporting verb
-    ("said it would close") is the tense of reported speech, not a condition, and is left alone."""
+    the article's auxiliary instead ("would be the tallest"). Only a main clause's "would" that is
+    not negated and shares two content words with the sentence counts: in a complement ("said it
+    would close", "decided that the plant would close") it is the past of "will"."""
     if any(_future(t) for d in support for t in d):
         return None
     for t in doc:
