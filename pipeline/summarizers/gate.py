@@ -523,8 +523,9 @@ def _check_relations(
 
 
 def _mend_holds(new: str, text: str, src: Source, alone: bool, holds: Callable[[str, str], bool]) -> bool:
-    """A sentence the relation check put right by a word passes what a rewrite must (names and
-    numbers, reader defects, reading on its own for a TLDR, the relation check again)."""
+    """What a sentence put in place of the writer's ``text`` must pass, mended by a word or
+    written again (:func:`_rewritten`): names and numbers, reader defects, reading on its own for
+    a TLDR, the relation check again."""
     if problems(new, src, alone) or reader_problem(new) or (alone and not stands_alone(new)):
         return False
     return holds(new, text)
@@ -547,9 +548,9 @@ def _rewritten(
     except Exception:  # noqa: BLE001 - a failed rewrite falls back to the support sentence, as a bad one does
         return None
     new = " ".join((new or "").split())
-    if len(content_words(new)) < 3 or problems(new, src, alone) or reader_problem(new) or reframe(new) != new:
+    if len(content_words(new)) < 3 or reframe(new) != new or not judge(new, src, grams, alone=alone).supported:
         return None
-    if (alone and not stands_alone(new)) or not judge(new, src, grams, alone=alone).supported or not holds(new, text):
+    if not _mend_holds(new, text, src, alone, holds):
         return None
     idx = support(new, src)
     return SummarySentence(new, [(src.sentences[i].start, src.sentences[i].end) for i in idx])
