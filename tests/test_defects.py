@@ -210,6 +210,25 @@ def test_an_abbreviation_before_a_number_or_a_name_ends_no_sentence():
     ]
 
 
+def test_a_decimal_point_written_with_a_space_ends_no_sentence():
+    # real ECB+ leads: cut at the point, briefs said "arrested at Millom Pier around 9." and
+    # "6-magnitude earthquake rattled Northern California" of a 4.6 quake
+    text = (
+        "A 4. 6-magnitude earthquake rattled Northern California overnight. Jenkin was arrested around 9. 35am. "
+        "The bail was $1. 25 million. The law passed in 2009. 35 people protested. Arsenal won 3-1. "
+        "2 goals came late."
+    )
+    assert [s.text for s in split_sentences(text)] == [
+        "A 4. 6-magnitude earthquake rattled Northern California overnight.",
+        "Jenkin was arrested around 9. 35am.",
+        "The bail was $1. 25 million.",
+        "The law passed in 2009.",  # a year ends a sentence
+        "35 people protested.",
+        "Arsenal won 3-1.",  # so does a score
+        "2 goals came late.",
+    ]
+
+
 def test_a_quote_is_split_from_its_speaker_only_by_mistake():
     text = "'We have arrested taxi driver Salim on a complaint filed on Saturday.' said the man. He was charged."
     assert [s.text for s in split_sentences(text)] == [
