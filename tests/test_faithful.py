@@ -170,3 +170,45 @@ def test_a_rewritten_tldr_must_pass_the_relation_check_and_not_repeat_the_other_
     # the TLDR's other sentence again: not kept
     other = "Aduriz struck late in the second half at Sevilla on Sunday."
     assert brief(other, [other, wrong]).count(other) == 1
+
+
+class Fused:
+    """A relation checker that finds a name its support sentence lacks (as the real one's
+    "entity" does), in any sentence naming Chris Ivory."""
+
+    def check(self, text: str, sentences: list[str], headline: str = "") -> list[Verdict]:
+        return [Verdict(s, False, "entity", "Chris Ivory") if "Ivory" in s else Verdict(s, True) for s in sentences]
+
+
+def test_a_tldr_that_fuses_a_detail_from_another_sentence_is_cut_to_its_news():
+    # unseen news (ECB+ 25_6): the writer fused a name onto the news in a trailing clause; verify
+    # flags it ("entity"), the gate's own TLDR check (a TLDR may join two sentences) did not
+    text = (
+        "The New Orleans Saints placed Pierre Thomas on injured reserve Wednesday because of an ankle injury. "
+        "He is the second running back in two days to be placed on injured reserve.\n"
+        "Chris Ivory was placed on the list Tuesday with a hamstring injury. The Saints play Atlanta on Sunday."
+    )
+    art = Article(source="t", text=text)
+    news = "New Orleans placed Pierre Thomas on injured reserve due to an ankle injury"  # reworded
+    fused = f"{news}, leaving Chris Ivory as the second running back in two days."
+    res = finalize(art, [fused], [], 1.0, relations=Fused(), support_check=True)
+    assert [t.text for t in res.tldr] == [f"{news}."]
+    assert [(g["action"], g["unsupported"]) for g in res.gated if g["text"] == fused] == [
+        ("cut", ["entity: Chris Ivory"])
+    ]
+    assert [t.text for t in finalize(art, [fused], [], 1.0, relations=Fused()).tldr] == [fused]  # unchecked
+    kept = f"{news}, the second running back in two days to be placed on injured reserve."  # both true
+    assert [t.text for t in finalize(art, [kept], [], 1.0, relations=Fused(), support_check=True).tldr] == [kept]
+
+
+def test_a_cut_tldr_may_keep_the_headlines_words():
+    # ECB+ 41_1: four bombs, no one killed; "Yida" and "bombs" are the headline's
+    text = (
+        "The Sudan Armed Forces attacked a refugee camp in South Sudan at 2:53 p.m. local time today. "
+        "At least four bombs were reportedly dropped on the camp, and no one was killed or injured in the attack."
+    )
+    art = Article(source="t", title="Sudan Bombs Yida Refugee Camp in South Sudan", text=text)
+    written = "Sudan bombs Yida refugee camp in South Sudan, killing at least four civilians."
+    res = finalize(art, [written], [], 1.0, support_check=True)
+    assert [t.text for t in res.tldr] == ["Sudan bombs Yida refugee camp in South Sudan."]
+    assert [g["action"] for g in res.gated if g["text"] == written] == ["cut"]  # the gate's own check let it through

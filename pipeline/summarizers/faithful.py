@@ -114,18 +114,23 @@ class Grams:
 
 
 def judge(
-    sentence: str, src: Source, grams: Grams | None = None, relation: Any = None, alone: bool = False
+    sentence: str, src: Source, grams: Grams | None = None, relation: Any = None, alone: bool = False,
+    headline: bool = False,
 ) -> Judgement:  # fmt: skip
     """The verdict on ``sentence`` against the article ``src``; ``relation``: the relation check's
-    verdict for it, when that ran; ``alone``: a TLDR (see NOVEL_ALONE)."""
+    verdict for it, when that ran; ``alone``: a TLDR (see NOVEL_ALONE), which may use the
+    headline's words; ``headline``: only that."""
     grams = grams or Grams(src)
     words = content_words(sentence)
     ranked = sorted(support(sentence, src), key=lambda i: -len(words & src.bags[i]))
     copied = grams.copied(sentence)
     best = {_stem(w) for i in ranked[:1] for w in src.bags[i]}
     both = best | {_stem(w) for i in ranked[1:] for w in src.bags[i]}
-    if alone:  # a TLDR may tell the news in the headline's words
-        both |= {_stem(w) for w in content_words(src.headline)}
+    if alone or headline:  # a TLDR may tell the news in the headline's words
+        heads = {_stem(w) for w in content_words(src.headline)}
+        both |= heads
+        if headline:  # ... as its best support sentence does
+            best |= heads
     beyond_best = [w for w in words if _stem(w) not in best]
     missing = sorted(w for w in words if _stem(w) not in both)
     share = len(beyond_best) / max(1, len(words))
