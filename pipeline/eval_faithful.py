@@ -49,6 +49,17 @@ def _articles(shared: Path) -> dict[str, str]:
         return {r["id"]: r["article"] for r in map(json.loads, f)}
 
 
+def _cut(text: str, relation: Any, src: Any, grams: Any, verifier: Any, headline: str) -> bool:
+    """The gate cuts this TLDR to its news (summarizers.gate.trimmed_tldr)."""
+    from .summarizers.faithful import judge
+    from .summarizers.gate import trimmed_tldr
+
+    def holds(new: str, _: str) -> bool:
+        return judge(new, src, grams, relation=verifier.check(src.text, [new], headline)[0], headline=True).supported
+
+    return trimmed_tldr(text, relation, src, grams, holds) is not None
+
+
 def news_articles(path: Path = NEWS_ARTICLES) -> tuple[dict[str, str], dict[str, str]]:
     """The text and the headline of each article of the story set, by its id in the labels
     ("ecb-" and the set's id)."""
@@ -107,7 +118,8 @@ def labelled_briefs(
     read: dict[str, tuple[Source, Grams]] = {}
     count = {"fact_error": [0, 0], "misleading": [0, 0], "ok": [0, 0], "copied": [0, 0]}
     by_verify = {k: 0 for k in count}
-    tldrs = {"fact_error": [0, 0], "ok": [0, 0]}  # as the writer's gate reads a TLDR: checked, flagged
+    # as the writer's gate reads a TLDR: checked, flagged (replaced), cut to its news (not flagged)
+    tldrs = {"fact_error": [0, 0, 0], "misleading": [0, 0, 0], "ok": [0, 0, 0]}
     relation: dict[tuple[str, str], Any] = {}
     if verifier is not None:
         for aid in dict.fromkeys(r["id"] for r in rows if r["id"] in articles):
@@ -133,13 +145,16 @@ def labelled_briefs(
         if relation and r["part"] == "tldr" and r["label"] in tldrs:
             rel = relation[(r["id"], r["text"])]
             tldrs[r["label"]][0] += 1
-            tldrs[r["label"]][1] += not j.supported or (not rel.supported and rel.reason in RELATION_REASONS)
+            flagged = not j.supported or (not rel.supported and rel.reason in RELATION_REASONS)
+            tldrs[r["label"]][1] += flagged
+            tldrs[r["label"]][2] += not flagged and _cut(r["text"], rel, src, grams, verifier, heads.get(r["id"], ""))
     rate = {k: round(flagged / n, 4) if n else 0.0 for k, (n, flagged) in count.items()}
     out = {"briefs": len(read), "sentences": {k: n for k, (n, _) in count.items()}, "flagged": rate}
     if relation:
         out["verify"] = {k: round(by_verify[k] / n, 4) if n else 0.0 for k, (n, _) in count.items()}
-        out["tldr"] = {k: round(f / n, 4) if n else 0.0 for k, (n, f) in tldrs.items()}
-        out["tldrs"] = {k: n for k, (n, _) in tldrs.items()}
+        out["tldr"] = {k: round(f / n, 4) if n else 0.0 for k, (n, f, _) in tldrs.items()}
+        out["tldr_cut"] = {k: round(c / n, 4) if n else 0.0 for k, (n, _, c) in tldrs.items()}
+        out["tldrs"] = {k: n for k, (n, _, _) in tldrs.items()}
     return out
 
 

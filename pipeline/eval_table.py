@@ -63,6 +63,13 @@ def table(results: dict[str, Any]) -> str:
                 f"them: fact errors {a['fact_error']:.0%} of {an['fact_error']}, correct {a['ok']:.1%} of {an['ok']}, "
                 f"misleading {a['misleading']:.0%} of {an['misleading']}, copied {a['copied']:.0%} of {an['copied']}"
             )
+            if "tldr_cut" in f[part]:
+                t, c, tn = f[part]["tldr"], f[part]["tldr_cut"], f[part]["tldrs"]
+                lines.append(
+                    f"              TLDRs the gate replaces / cuts to their news: fact errors {t['fact_error']:.0%} / "
+                    f"{c['fact_error']:.0%} of {tn['fact_error']}, misleading {t['misleading']:.0%} / "
+                    f"{c['misleading']:.0%} of {tn['misleading']}, correct {t['ok']:.1%} / {c['ok']:.1%} of {tn['ok']}"
+                )
         if f.get("frank"):
             fr = f["frank"]
             others = ", ".join(f"{k} {v:.3f}" for k, v in fr.items() if k not in ("ours", "summaries"))
