@@ -49,15 +49,11 @@ def _articles(shared: Path) -> dict[str, str]:
         return {r["id"]: r["article"] for r in map(json.loads, f)}
 
 
-def _cut(text: str, relation: Any, src: Any, grams: Any, verifier: Any, headline: str) -> bool:
+def _cut(text: str, relation: Any, src: Any, grams: Any, verifier: Any) -> bool:
     """The gate cuts this TLDR to its news (summarizers.gate.trimmed_tldr)."""
-    from .summarizers.faithful import judge
-    from .summarizers.gate import trimmed_tldr
+    from .summarizers.gate import guard, trimmed_tldr
 
-    def holds(new: str, _: str) -> bool:
-        return judge(new, src, grams, relation=verifier.check(src.text, [new], headline)[0], headline=True).supported
-
-    return trimmed_tldr(text, relation, src, grams, holds) is not None
+    return trimmed_tldr(text, relation, src, grams, guard(src, grams, verifier, [], strict=True)) is not None
 
 
 def news_articles(path: Path = NEWS_ARTICLES) -> tuple[dict[str, str], dict[str, str]]:
@@ -147,7 +143,7 @@ def labelled_briefs(
             tldrs[r["label"]][0] += 1
             flagged = not j.supported or (not rel.supported and rel.reason in RELATION_REASONS)
             tldrs[r["label"]][1] += flagged
-            tldrs[r["label"]][2] += not flagged and _cut(r["text"], rel, src, grams, verifier, heads.get(r["id"], ""))
+            tldrs[r["label"]][2] += not flagged and _cut(r["text"], rel, src, grams, verifier)
     rate = {k: round(flagged / n, 4) if n else 0.0 for k, (n, flagged) in count.items()}
     out = {"briefs": len(read), "sentences": {k: n for k, (n, _) in count.items()}, "flagged": rate}
     if relation:

@@ -6,7 +6,8 @@ from fakes import finalize
 
 from pipeline.document import Article
 from pipeline.relations import Verdict
-from pipeline.summarizers.faithful import judge
+from pipeline.summarizers.faithful import Grams, judge
+from pipeline.summarizers.gate import trimmed_tldr
 from pipeline.summarizers.source import Source
 
 TEXT = (
@@ -197,7 +198,8 @@ def test_a_tldr_that_fuses_a_detail_from_another_sentence_is_cut_to_its_news():
         ("cut", ["entity: Chris Ivory"])
     ]
     assert [t.text for t in finalize(art, [fused], [], 1.0, relations=Fused()).tldr] == [fused]  # unchecked
-    kept = f"{news}, the second running back in two days to be placed on injured reserve."  # both true
+    # verify still says "joins" here, but ", the second…" starts no clause the gate cuts before
+    kept = f"{news}, the second running back in two days to be placed on injured reserve."
     assert [t.text for t in finalize(art, [kept], [], 1.0, relations=Fused(), support_check=True).tldr] == [kept]
 
 
@@ -212,3 +214,16 @@ def test_a_cut_tldr_may_keep_the_headlines_words():
     res = finalize(art, [written], [], 1.0, support_check=True)
     assert [t.text for t in res.tldr] == ["Sudan bombs Yida refugee camp in South Sudan."]
     assert [g["action"] for g in res.gated if g["text"] == written] == ["cut"]  # the gate's own check let it through
+
+
+def test_a_tldr_is_never_cut_before_who_said_it_or_what_it_depends_on():
+    src = Source.of(TEXT)
+    flagged = Verdict("", False, "entity", "Vitolo")  # whatever verify finds: only where the cut may fall is tested
+    anything = lambda text, instead_of: True  # noqa: E731 - every cut passes the checks
+    news = "Aduriz secured a late 1-1 draw for Athletic Bilbao at Sevilla on Sunday"
+    assert trimmed_tldr(f"{news}, leaving Vitolo out.", flagged, src, Grams(src), anything) == (
+        f"{news}.",
+        "entity: Vitolo",
+    )
+    for rest in ("leaving Vitolo out, the club said.", "according to Vitolo.", "pending a review by Vitolo."):
+        assert trimmed_tldr(f"{news}, {rest}", flagged, src, Grams(src), anything) is None

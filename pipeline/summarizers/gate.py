@@ -464,21 +464,10 @@ def _check_relations(
         verdicts = relations.check(src.text, texts, src.headline)
     grams = Grams(src) if meaning and texts else None
 
-    def holds(text: str, instead_of: str) -> bool:
-        """A rewrite passes the relation check too, and is not the TLDR's other sentence again."""
-        if any(near_duplicate(text, t) for t in texts if t != instead_of):
-            return False
-        return relations is None or all(
-            w.supported or w.reason not in RELATION_REASONS for w in relations.check(src.text, [text], src.headline)
-        )
+    holds = guard(src, grams, relations, texts)
+    verified = guard(src, grams, relations, texts, strict=True)
 
-    def verified(text: str) -> bool:
-        """``text`` passes the support check as ``verify`` reads a sentence (the relation
-        check's name findings included), the headline's words allowed."""
-        verdict = relations.check(src.text, [text], src.headline)[0] if relations is not None else None
-        return judge(text, src, grams, relation=verdict, headline=True).supported
-
-    for sent, v in zip(sentences, verdicts, strict=True):
+    for written, sent, v in zip(texts, sentences, verdicts, strict=True):
         at: int | None = None
         mended = v.mended if v is not None and not v.supported else None
         if mended is not None and _mend_holds(mended, sent.text, src, alone, holds):
@@ -496,8 +485,9 @@ def _check_relations(
             j = judge(sent.text, src, grams, alone=alone)
             if j.supported and not alone and j.support and not grams.cut(sent.text, src, j.support[:CUT_FROM]):
                 j.verdict, j.reason, j.detail = "not_found", "reworded", "the summary keeps the article's words"
+            # (a cut of a mended TLDR is still a cut of the writer's, not its twin)
             cut = (
-                trimmed_tldr(sent.text, v, src, grams, lambda t, i: holds(t, i) and verified(t))
+                trimmed_tldr(sent.text, v, src, grams, lambda t, _, w=written: verified(t, w))
                 if alone and j.supported
                 else None
             )
@@ -541,6 +531,25 @@ def _check_relations(
     return drop
 
 
+def guard(
+    src: Source, grams: Any, relations: RelationChecker | None, others: Sequence[str], strict: bool = False
+) -> Callable[[str, str], bool]:  # fmt: skip
+    """What a sentence the gate puts in place of one of ``others`` must pass besides names, numbers
+    and reader defects (:func:`_mend_holds`): it is not another of ``others`` again, and the
+    relation check finds no relation error in it; ``strict``: nor does the support check as
+    ``verify`` reads it (a name its support lacks included), the headline's words allowed."""
+
+    def holds(text: str, instead_of: str) -> bool:
+        if any(near_duplicate(text, t) for t in others if t != instead_of):
+            return False
+        verdict = relations.check(src.text, [text], src.headline)[0] if relations is not None else None
+        if verdict is not None and not verdict.supported and verdict.reason in RELATION_REASONS:
+            return False
+        return not strict or judge(text, src, grams, relation=verdict, headline=True).supported
+
+    return holds
+
+
 def trimmed_tldr(
     text: str, verdict: Any, src: Source, grams: Any, holds: Callable[[str, str], bool]
 ) -> tuple[str, str] | None:  # fmt: skip
@@ -558,7 +567,15 @@ def trimmed_tldr(
     if strict.supported:
         return None
     for m in reversed(list(_LAST_CLAUSE.finditer(text))):
-        head = text[: m.start()].rstrip(" ,;:") + "."
+        head, rest = text[: m.start()].rstrip(" ,;:"), text[m.end() :]
+        head += "" if head.endswith((".", "!", "?")) else "."
+        if (
+            _SAID.search(rest)
+            or _KEPT_CLAUSE.search(rest)
+            or any(q in rest for q in '"“”')
+            or head.count("(") != head.count(")")
+        ):
+            continue  # never cut off who said it ("…, according to police"), a condition, a quote or an aside's end
         if len(content_words(head)) >= MIN_TLDR_WORDS and _mend_holds(head, text, src, True, holds):
             return head, strict.why()
     return None
@@ -602,14 +619,19 @@ def _rewritten(
 # world", "…, which…", "…, as police fought…"): the sentence cut there still says what it said.
 # Never before a list's next item: a name ("with Airbus, Boeing and Bombardier"), a noun in -ing
 # ("bread, pudding and jam") or "as well as" would leave a narrower claim
-_TRAILING = re.compile(
+_CLAUSE_START = (
     r",\s+(?=(?:which|who|while|after|amid|including)\b|as\b(?!\s+well\s+as\b)"
-    r"|[a-z]\w{2,}ing\b(?!\s*(?:,|and\b|or\b)))"
+    r"|[a-z]\w{{2,}}ing\b(?!\s*(?:,|and\b|or\b)){more})"
 )
+_TRAILING = re.compile(_CLAUSE_START.format(more=""))
 _SAID = re.compile(ENGLISH.attribution, re.I)
-# where a TLDR's last clause starts: a trailing clause (see _TRAILING), or "with"/"worth" adding a detail
+# where a TLDR's last clause starts: a trailing clause (see _TRAILING), or ", with"/", worth" adding a detail
 MIN_TLDR_WORDS = 4  # content words a cut TLDR keeps ("Eastern Michigan defeated Northern Illinois 45-17")
-_LAST_CLAUSE = re.compile(_TRAILING.pattern[:-1] + r"|(?:with|worth)\b)")
+_LAST_CLAUSE = re.compile(_CLAUSE_START.format(more=r"|(?:with|worth)\b"))
+# a clause a TLDR is never cut before: who claims it, or what it depends on ("…, pending approval")
+_KEPT_CLAUSE = re.compile(
+    r"\b(?:citing|claiming|alleging|pending|barring|depending|assuming|unless|if|provided)\b", re.I
+)
 
 
 def _cut_to_fit(x: Unit, words: int, text: str) -> SummarySentence | None:
