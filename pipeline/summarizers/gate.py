@@ -487,7 +487,7 @@ def _check_relations(
                 j.verdict, j.reason, j.detail = "not_found", "reworded", "the summary keeps the article's words"
             # (a cut of a mended TLDR is still a cut of the writer's, not its twin)
             cut = (
-                trimmed_tldr(sent.text, v, src, grams, lambda t, _, w=written: verified(t, w))
+                trimmed_tldr(sent.text, v, src, grams, lambda t, _: verified(t, written))  # noqa: B023 - called here
                 if alone and j.supported
                 else None
             )
