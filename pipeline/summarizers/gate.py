@@ -558,11 +558,10 @@ def trimmed_tldr(
     near it has, two sentences made one claim; ``verdict``: the relation check's) cut before its
     last clauses, one at a time, until what is left passes ``holds`` (``verify``'s reading too,
     the headline's words allowed), and what ``verify`` would say; None when it needs no cut or no
-    cut passes. The writer fuses a
-    detail onto the news in a trailing clause ("…on injured reserve, leaving Chris Ivory as the
-    second running back", "…a six-year deal, worth between $60 million…" where the article has
-    "believed to be worth"); the news before it is the article's. Asked to write such a TLDR again,
-    the writer fixed none that the cut does not, at an LLM call each."""
+    cut passes. The writer fuses a detail onto the news in a trailing clause ("…on injured reserve,
+    leaving Chris Ivory as the second running back", "…a six-year deal, worth between $60 million…"
+    where the article has "believed to be worth"); the news before it is the article's. Asked to
+    write such a TLDR again, the writer fixed none that the cut does not, at an LLM call each."""
     strict = judge(text, src, grams, relation=verdict, headline=True)
     if strict.supported:
         return None
