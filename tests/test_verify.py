@@ -77,6 +77,29 @@ def test_dropped_attributions_and_quotes_without_speaker_are_caught(verifier, se
     assert v.supported == (reason is None) and v.reason == reason, (v.reason, v.detail)
 
 
+SIDES = (
+    "The council approved three new rules on Monday that critics say weaken protection for the river's otters. "
+    "Opponents say the vote was rigged, with every candidate chosen by the ruling party. "
+    "Officials said the rules take effect in March."
+)
+
+
+@pytest.mark.parametrize(
+    "sentence, reason",
+    [
+        # one side's claim in the brief's voice, alone or fused into a longer sentence
+        ("The council approved three new rules on Monday that weaken protection for the otters.", "attribution"),
+        ("The vote was rigged, with every candidate chosen by the ruling party.", "attribution"),
+        ("The council approved three new rules on Monday that critics say weaken protection for otters.", None),
+        ("The council approved three new rules on Monday.", None),
+        ("The rules take effect in March.", None),  # "officials said" may go, as editors do
+    ],
+)
+def test_what_one_side_says_is_not_told_as_fact(verifier, sentence, reason):
+    (v,) = verifier.check(SIDES, [sentence])
+    assert v.supported == (reason is None) and v.reason == reason, (v.reason, v.detail)
+
+
 def test_words_of_a_quotation_whose_speaker_is_in_another_paragraph_are_a_speaker_defect(verifier):
     article = (
         'Writing about his illness, the critic Adrian Gill had said he had "an embarrassment of cancer."\n'

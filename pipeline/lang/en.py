@@ -170,6 +170,13 @@ _REPORT = _OPINION | frozenset(
     "say tell add write state explain report announce reveal admit confirm tweet post".split()
 )
 _ATTRIBUTED = frozenset({"according", "allegedly", "reportedly", "reported", "purportedly", "apparently"})
+# Speakers who argue a side: what they "say" is their claim, not the news ("critics say the vote is
+# a sham", "environmentalists say the rules weaken protection", "prosecutors say he fired first").
+# A brief may drop "police said" before a fact; it may not drop these.
+_PARTISANS = frozenset(
+    "critic opponent detractor skeptic sceptic environmentalist conservationist activist campaigner advocate "
+    "supporter protester protestor dissident opposition prosecutor prosecution plaintiff lawsuit complaint".split()
+)
 
 # What leaves a parsed verb not asserted (relations.py). "He fears he could have been attacked",
 # "Manchester City may be still licking their wounds", "He will be charged": a brief that writes
@@ -415,6 +422,7 @@ ENGLISH = Language(
     reporting_lemmas=_REPORT,
     opinion_lemmas=_OPINION,
     attributed=_ATTRIBUTED,
+    partisans=_PARTISANS,
     negators=frozenset({"never", "not", "n't"}),
     modals=_MODALS,
     future=_FUTURE,
