@@ -49,11 +49,13 @@ def _articles(shared: Path) -> dict[str, str]:
         return {r["id"]: r["article"] for r in map(json.loads, f)}
 
 
-def _cut(text: str, relation: Any, src: Any, grams: Any, verifier: Any) -> bool:
-    """The gate cuts this TLDR to its news (summarizers.gate.trimmed_tldr)."""
-    from .summarizers.gate import guard, trimmed_tldr
+def _put_right(text: str, relation: Any, src: Any, grams: Any, verifier: Any) -> str | None:
+    """What the gate does to a TLDR its own check lets through and ``verify`` flags: "cut" to its
+    news, "replaced" by the article sentence that tells it, or None (summarizers.gate.verified_tldr)."""
+    from .summarizers.gate import guard, verified_tldr
 
-    return trimmed_tldr(text, relation, src, grams, guard(src, grams, verifier, [], strict=True)) is not None
+    done = verified_tldr(text, relation, src, grams, guard(src, grams, verifier, [], strict=True))
+    return done[0] if done is not None else None
 
 
 def news_articles(path: Path = NEWS_ARTICLES) -> tuple[dict[str, str], dict[str, str]]:
@@ -114,8 +116,9 @@ def labelled_briefs(
     read: dict[str, tuple[Source, Grams]] = {}
     count = {"fact_error": [0, 0], "misleading": [0, 0], "ok": [0, 0], "copied": [0, 0]}
     by_verify = {k: 0 for k in count}
-    # as the writer's gate reads a TLDR: checked, flagged (replaced), cut to its news (not flagged)
-    tldrs = {"fact_error": [0, 0, 0], "misleading": [0, 0, 0], "ok": [0, 0, 0]}
+    # as the writer's gate reads a TLDR: checked, flagged (replaced), and of those not flagged, cut
+    # to its news or replaced by the article sentence that tells it (verify flags them)
+    tldrs = {"fact_error": [0, 0, 0, 0], "misleading": [0, 0, 0, 0], "ok": [0, 0, 0, 0]}
     relation: dict[tuple[str, str], Any] = {}
     if verifier is not None:
         for aid in dict.fromkeys(r["id"] for r in rows if r["id"] in articles):
@@ -143,14 +146,17 @@ def labelled_briefs(
             tldrs[r["label"]][0] += 1
             flagged = not j.supported or (not rel.supported and rel.reason in RELATION_REASONS)
             tldrs[r["label"]][1] += flagged
-            tldrs[r["label"]][2] += not flagged and _cut(r["text"], rel, src, grams, verifier)
+            done = None if flagged else _put_right(r["text"], rel, src, grams, verifier)
+            tldrs[r["label"]][2] += done == "cut"
+            tldrs[r["label"]][3] += done == "replaced"
     rate = {k: round(flagged / n, 4) if n else 0.0 for k, (n, flagged) in count.items()}
     out = {"briefs": len(read), "sentences": {k: n for k, (n, _) in count.items()}, "flagged": rate}
     if relation:
         out["verify"] = {k: round(by_verify[k] / n, 4) if n else 0.0 for k, (n, _) in count.items()}
-        out["tldr"] = {k: round(f / n, 4) if n else 0.0 for k, (n, f, _) in tldrs.items()}
-        out["tldr_cut"] = {k: round(c / n, 4) if n else 0.0 for k, (n, _, c) in tldrs.items()}
-        out["tldrs"] = {k: n for k, (n, _, _) in tldrs.items()}
+        out["tldr"] = {k: round(f / n, 4) if n else 0.0 for k, (n, f, _, _) in tldrs.items()}
+        out["tldr_cut"] = {k: round(c / n, 4) if n else 0.0 for k, (n, _, c, _) in tldrs.items()}
+        out["tldr_replaced"] = {k: round(r / n, 4) if n else 0.0 for k, (n, _, _, r) in tldrs.items()}
+        out["tldrs"] = {k: n for k, (n, _, _, _) in tldrs.items()}
     return out
 
 

@@ -65,10 +65,12 @@ def table(results: dict[str, Any]) -> str:
             )
             if "tldr_cut" in f[part]:
                 t, c, tn = f[part]["tldr"], f[part]["tldr_cut"], f[part]["tldrs"]
+                r = f[part].get("tldr_replaced", {})
+                shares = {k: f"{t[k]:.0%} / {c[k]:.0%} / {r.get(k, 0.0):.0%}" for k in t}
                 lines.append(
-                    f"              TLDRs the gate replaces / cuts to their news: fact errors {t['fact_error']:.0%} / "
-                    f"{c['fact_error']:.0%} of {tn['fact_error']}, misleading {t['misleading']:.0%} / "
-                    f"{c['misleading']:.0%} of {tn['misleading']}, correct {t['ok']:.1%} / {c['ok']:.1%} of {tn['ok']}"
+                    f"              TLDRs the gate flags / cuts to their news / gives the article's words: "
+                    f"fact errors {shares['fact_error']} of {tn['fact_error']}, misleading {shares['misleading']} "
+                    f"of {tn['misleading']}, correct {shares['ok']} of {tn['ok']}"
                 )
         if f.get("frank"):
             fr = f["frank"]

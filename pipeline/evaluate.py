@@ -461,7 +461,7 @@ def metrics(results: dict[str, Any]) -> dict[str, float]:
         for kind, a in f["false_alarm"].items():
             out[f"faithfulness.false_alarm.{kind}"] = a["rate"]
         for part in ("labelled", "labelled_all", "labelled_pages", "labelled_news"):
-            for what in ("flagged", "verify", "tldr", "tldr_cut"):
+            for what in ("flagged", "verify", "tldr", "tldr_cut", "tldr_replaced"):
                 for kind, rate in f.get(part, {}).get(what, {}).items():
                     out[f"faithfulness.{part}.{what}.{kind}"] = rate
         for kind, rate in f.get("verify", {}).items():

@@ -198,9 +198,34 @@ def test_a_tldr_that_fuses_a_detail_from_another_sentence_is_cut_to_its_news():
         ("cut", ["entity: Chris Ivory"])
     ]
     assert [t.text for t in finalize(art, [fused], [], 1.0, relations=Fused()).tldr] == [fused]  # unchecked
-    # verify still says "joins" here, but ", the second…" starts no clause the gate cuts before
-    kept = f"{news}, the second running back in two days to be placed on injured reserve."
-    assert [t.text for t in finalize(art, [kept], [], 1.0, relations=Fused(), support_check=True).tldr] == [kept]
+    # verify still says "joins" here, and ", the second…" starts no clause the gate cuts before:
+    # the article's lead, which tells the news, takes its place
+    joined = f"{news}, the second running back in two days to be placed on injured reserve."
+    res = finalize(art, [joined], [], 1.0, relations=Fused(), support_check=True)
+    assert [t.text for t in res.tldr] == [text.split(" He is")[0]]
+    assert [g["action"] for g in res.gated if g["text"] == joined] == ["replaced"]
+
+
+def test_a_flagged_tldr_no_cut_mends_gives_way_to_the_article_sentence_that_tells_its_news():
+    # a place fused from another sentence, with no clause to cut (ECB+ 13_18's kind)
+    lead = "Members of the Hill Street choir will sing in a local school this morning after a fire hit their church."
+    rest = (
+        "The fire caused $1 million in damage to the Grace Chapel on Friday evening, the fire chief said. "
+        "No one was injured, and investigators are looking at the cause of the blaze."
+    )
+    written = "The Hill Street choir will sing at Grace Chapel this morning after a $1 million fire."
+    res = finalize(Article(source="t", text=f"{lead} {rest}"), [written], [], 1.0, support_check=True)
+    assert [t.text for t in res.tldr] == [lead]
+    assert [g["action"] for g in res.gated if g["text"] == written] == ["replaced"]
+    # a lead that opens on background is no TLDR: the support sentence naming the TLDR's names is
+    aside = "Now that the " + lead[0].lower() + lead[1:]
+    res = finalize(Article(source="t", text=f"{aside} {rest}"), [written], [], 1.0, support_check=True)
+    assert [t.text for t in res.tldr] == [rest.split(" No one")[0]]
+    # unchecked, or one verify passes: the writer's stays
+    assert [t.text for t in finalize(Article(source="t", text=f"{lead} {rest}"), [written], [], 1.0).tldr] == [written]
+    fine = "The Hill Street choir will sing at a local school this morning after a fire."
+    res = finalize(Article(source="t", text=f"{lead} {rest}"), [fine], [], 1.0, support_check=True)
+    assert [t.text for t in res.tldr] == [fine]
 
 
 def test_a_cut_tldr_may_keep_the_headlines_words():

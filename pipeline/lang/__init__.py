@@ -99,6 +99,7 @@ class Language:
 
     # -- generated text (text.py, gate.py)
     leans: str  # a sentence that leans on the one before (a connective, a pronoun)
+    aside: str  # a sentence that opens on background before its news ("Now that…", "Although…")
     connective: str  # a connective that may open a generated sentence
     meta_opener: str  # a sentence that talks about the article, not the news, re.I
     meta_that: str  # "The article reports that X": the frame to cut, re.I

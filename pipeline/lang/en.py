@@ -212,6 +212,10 @@ _LEANS = (
     r"The (?:actions?|move|decision|step|measure|announcement|incident|development|changes?)"
     r"(?! (?:of|by|to|in|on|at|against)\b))\b"
 )
+# A sentence that opens on background, its news in a later clause: no TLDR to put in place of the
+# writer's ("Now that Hunger Games will undoubtedly be one of the highest-grossing films…, Ross has
+# some leverage").
+_ASIDE = r"^\W*(?:Now that|For now|Although|Though|While|Whereas|If|Unless|Because|Since|Whether|Not to be)\b"
 # Talking about the article instead of the news. The reader-defect check (``defects.py``) has its
 # own, simpler rules for the same defect on purpose: it grades these.
 # a connective may come first: "Finally, the article discusses…", "Also, it mentions…"
@@ -448,6 +452,7 @@ ENGLISH = Language(
     r"|an estimated|estimated|up to around|in excess of|just over|just under))$",
     bounds_after=r"^(?:or so|or more|or fewer|or less|odd|plus)\b",
     leans=_LEANS,
+    aside=_ASIDE,
     connective=CONNECTIVE,
     meta_opener=_META_OPENER,
     meta_that=_META_THAT,
