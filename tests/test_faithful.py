@@ -32,6 +32,20 @@ def test_a_sentence_copied_or_cut_from_the_article_is_supported():
     assert j.supported and j.copied >= 0.8 and j.support == [0]
 
 
+def test_a_cut_may_drop_a_lead_in_or_a_tail_but_not_what_makes_its_middle_a_fact():
+    text = (
+        "The rules were finalized over the objections of what officials said were the bulk of nearly 2,000 comments. "
+        "Police said the driver was not injured in the crash on the A30 on Sunday."
+    )
+    src = Source.of(text)
+    grams = Grams(src)
+    assert grams.cut("The rules were finalized over the objections of nearly 2,000 comments.", src, [0]) is False
+    assert grams.cut("The rules were finalized.", src, [0])  # the tail only
+    assert grams.cut("The driver was not injured in the crash on Sunday.", src, [1])  # "police said" led in
+    assert grams.cut("The driver was injured in the crash on Sunday.", src, [1]) is False  # "not" lost
+    assert grams.cut("The driver was not hurt.", src, [1]) is False  # a word changed
+
+
 def test_a_changed_outcome_with_the_same_names_is_not_found_and_says_which_words():
     j = judge("Athletic Bilbao won the match at Sevilla 1-1 thanks to Aduriz.", SRC)
     assert j.verdict == "not_found" and j.reason == "invented" and "won" in j.detail.split(", ")

@@ -54,6 +54,7 @@ NOVEL_ALONE = 0.25
 CONTRADICTS = frozenset({"number", "negation", "roles", "attribution", "entity", "modality", "quantity", "name"})
 _TOKEN = re.compile(r"\w+(?:[-']\w+)*")
 _SUFFIX = re.compile(ENGLISH.suffixes)  # a crude English stemmer (pipeline/lang/en.py)
+_UNCUT = ENGLISH.uncut
 
 
 @dataclass(slots=True)
@@ -77,6 +78,25 @@ class Judgement:
         return f"{self.reason}: {self.detail}" if self.detail else str(self.reason)
 
 
+def _aligned(words: list[str], theirs: list[str]) -> list[int] | None:
+    """Where ``words`` are found in order in ``theirs`` (their positions), over the shortest
+    stretch of it: "the man was arrested" in "police said the man was arrested" lost a lead-in,
+    not "police said the" from its middle. None when they are not all there in order."""
+    best: list[int] | None = None
+    for start in (k for k, w in enumerate(theirs) if words and w == words[0]):
+        at, k = [start], start + 1
+        for w in words[1:]:
+            while k < len(theirs) and theirs[k] != w:
+                k += 1
+            if k == len(theirs):
+                break
+            at.append(k)
+            k += 1
+        if len(at) == len(words) and (best is None or at[-1] - at[0] < best[-1] - best[0]):
+            best = at
+    return best
+
+
 def _tokens(text: str) -> list[str]:
     return _TOKEN.findall(text.replace("’", "'").lower())
 
@@ -94,11 +114,14 @@ class Grams:
 
     def cut(self, sentence: str, src: Source, sentences: list[int]) -> bool:
         """Every word of ``sentence``, in order, is a word of one of the article's ``sentences``:
-        it is that sentence, or that sentence with words cut (never one with a word changed)."""
+        it is that sentence, or that sentence with words cut (never one with a word changed, nor
+        one that lost from its middle a word that makes the rest a fact or a whole: "said",
+        "not", "may", "the bulk of": ``_UNCUT``)."""
         words = _tokens(sentence)
         for i in sentences:
-            it = iter(_tokens(src.sentences[i].text))
-            if words and all(w in it for w in words):
+            theirs = _tokens(src.sentences[i].text)
+            at = _aligned(words, theirs)
+            if at is not None and not _UNCUT.intersection(theirs[k] for k in range(at[0], at[-1]) if k not in at):
                 return True
         return False
 
