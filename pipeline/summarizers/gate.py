@@ -239,7 +239,7 @@ def check(
         return _quote(first)
     idx = found if text == framed else support(text, src)  # (a parenthetical may have been cut)
     used.update(idx)
-    return SummarySentence(text, [(src.sentences[i].start, src.sentences[i].end) for i in idx])
+    return _told_by(text, idx, src)
 
 
 def finalize(
@@ -557,13 +557,13 @@ def verified_tldr(
     quality briefs, the replacement put right all 5 TLDR fact errors it met and 7 of 8 misleading
     TLDRs (one lost its news to a sentence about "his admission"); 5 correct TLDRs gave way to an
     article sentence telling the same news, longer."""
-    cut = trimmed_tldr(text, verdict, src, grams, holds)
-    if cut is not None:
-        head, why = cut
-        spans = [(src.sentences[i].start, src.sentences[i].end) for i in support(head, src)]
-        return "cut", SummarySentence(head, spans), why
     strict = judge(text, src, grams, relation=verdict, headline=True)
-    unit = None if strict.supported else _news_sentence(text, strict.support, src)
+    if strict.supported:
+        return None
+    head = _cut_clauses(text, src, holds)
+    if head is not None:
+        return "cut", _told_by(head, support(head, src), src), strict.why()
+    unit = _news_sentence(text, strict.support, src)
     return ("replaced", _quote(unit), strict.why()) if unit is not None else None
 
 
@@ -580,8 +580,13 @@ def trimmed_tldr(
     where the article has "believed to be worth"); the news before it is the article's. Asked to
     write such a TLDR again, the writer fixed none that the cut does not, at an LLM call each."""
     strict = judge(text, src, grams, relation=verdict, headline=True)
-    if strict.supported:
-        return None
+    head = None if strict.supported else _cut_clauses(text, src, holds)
+    return (head, strict.why()) if head is not None else None
+
+
+def _cut_clauses(text: str, src: Source, holds: Callable[[str, str], bool]) -> str | None:
+    """``text`` cut before its last clauses, one at a time, until what is left passes ``holds``
+    and the checks of any replacement (:func:`trimmed_tldr`); None when no cut passes."""
     for m in reversed(list(_LAST_CLAUSE.finditer(text))):
         head, rest = text[: m.start()].rstrip(" ,;:"), text[m.end() :]
         head += "" if head.endswith((".", "!", "?")) else "."
@@ -593,7 +598,7 @@ def trimmed_tldr(
         ):
             continue  # never cut off who said it ("…, according to police"), a condition, a quote or an aside's end
         if len(content_words(head)) >= MIN_TLDR_WORDS and _mend_holds(head, text, src, True, holds):
-            return head, strict.why()
+            return head
     return None
 
 
@@ -654,8 +659,7 @@ def _rewritten(
         return None
     if not _mend_holds(new, text, src, alone, holds):
         return None
-    idx = support(new, src)
-    return SummarySentence(new, [(src.sentences[i].start, src.sentences[i].end) for i in idx])
+    return _told_by(new, support(new, src), src)
 
 
 # a comma before a clause that only adds to what comes before it ("…, illuminating an exotic
@@ -696,6 +700,11 @@ def _cut_to_fit(x: Unit, words: int, text: str) -> SummarySentence | None:
     at = re.match(r"\s+".join(map(re.escape, best.split())), text[x.start : x.end])
     end = x.start + (at.end() if at else len(best))
     return SummarySentence(best.rstrip(" ,;:") + ".", [(x.start, end)])
+
+
+def _told_by(text: str, idx: Sequence[int], src: Source) -> SummarySentence:
+    """``text`` with the article sentences ``idx`` as its provenance."""
+    return SummarySentence(text, [(src.sentences[i].start, src.sentences[i].end) for i in idx])
 
 
 def _quote(x: Sentence | Unit) -> SummarySentence:
