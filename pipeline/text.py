@@ -467,7 +467,7 @@ def units(text: str, sentences: list[Sentence]) -> list[Unit]:
             unit = dataclasses.replace(unit, problem="quote too long")
         out.append(unit)
         i = j + 1
-    spoken = _spoken_paragraphs(text, sentences)
+    spoken = _spoken_paragraphs(text, sentences) | _bridged_paragraphs(text, sentences)
     if spoken:  # every sentence of such a paragraph is someone's words
         out = [
             dataclasses.replace(u, problem="quote without speaker")
@@ -509,6 +509,39 @@ def _spoken_paragraphs(text: str, sentences: list[Sentence]) -> set[int]:
         if _FIRST_PERSON.search(body) or _SPOKEN.search(body):
             out.add(p)
     return out
+
+
+def _bridged_paragraphs(text: str, sentences: list[Sentence]) -> set[int]:
+    """The paragraphs with no quotation mark of their own between one that leaves a quotation
+    open and one that closes a quotation it never opened: the words of one speaker, laid out a
+    sentence a line (`“ We have a light breeze, as you ’ ve noticed, has picked up.` + `And the
+    breeze has ignited a hot spot over there.` + … + `Our crews are going to be out here all
+    day. ”`). Both ends are seen, and the words talk as a person does (the first or second
+    person, a pronoun's contraction) with no speaker named in them: a post that quotes a news
+    report whole (`"A gunman shot three people…, police said.` … `…the building. " (Yahoo! News
+    article)`) is the report's narration, not anyone's speech."""
+    lines = text.split("\n")
+    paragraphs = list(dict.fromkeys(s.paragraph for s in sentences))
+    out: set[int] = set()
+    run: list[int] | None = None  # the paragraphs since a quotation was left open, the open one first
+    for p in paragraphs:
+        line = lines[p]
+        marks = [i for i in quote_marks(line).stray if line[i] in _DOUBLE]
+        if run is not None and not marks and not quote_marks(line).spans:
+            run.append(p)
+            continue
+        # this paragraph closes what the open one opened
+        closes = bool(marks) and not _opens(line, marks[0]) and all(a > marks[0] for a, _ in quote_marks(line).spans)
+        if run is not None and len(run) > 1 and closes:
+            said = [lines[k] for k in run] + [line[: marks[0]]]
+            talks = any(_FIRST_PERSON.search(x) or _SPOKEN.search(x) for x in said)
+            if talks and not any(map(_ATTRIBUTION.search, said)):
+                out.update(run[1:])
+        run = [p] if marks and _opens(line, marks[-1]) else None
+    return out
+
+
+_DOUBLE = frozenset('"“”„«»')
 
 
 def _carried_quote(text: str, sentences: list[Sentence], i: int) -> int | None:

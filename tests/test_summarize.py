@@ -344,6 +344,27 @@ def test_a_paragraph_that_talks_on_after_a_quotation_with_no_mark_is_someones_wo
     assert [u.problem for u in reading_units(ran)] == [None, "quote without speaker"]
 
 
+def test_the_lines_between_a_quotation_left_open_and_its_close_are_someones_words():
+    from pipeline.text import reading_units
+
+    # a sentence a line, one speaker's words: opened on the first line, closed on the last
+    text = (
+        "A pre-dawn blaze demolished the old dairy warehouse in Palmer.\n"
+        "“ We have a light breeze, as you ’ ve noticed, has picked up.\n"
+        "And the breeze has ignited a hot spot over there.\n"
+        "Our crews are going to be out here all day. ”\n"
+        "Firemen were hosing down hotspots on the rubble."
+    )
+    us = reading_units(text)
+    assert [u.problem for u in us][2:] == ["quote without speaker", "quote without speaker", None]
+    assert us[0].problem is None
+    # a post that quotes a news report whole: the report's narration names its speakers
+    report = text.replace("as you ’ ve noticed, has picked up", "police said")
+    assert reading_units(report)[2].problem is None
+    # nothing closes the quotation: no end is seen, so the lines are left as they are
+    assert reading_units(text.replace(" ”", ""))[2].problem is None
+
+
 def test_a_quote_whose_speaker_the_page_lost_is_no_sentence_for_a_brief():
     from pipeline.text import problem, reading_units
 
