@@ -44,7 +44,7 @@ from typing import Any
 
 from .lang import ENGLISH
 from .settings import Settings
-from .text import Sentence, is_speech, names_speaker, quote_marks, reading_units, split_sentences
+from .text import Sentence, is_speech, names_speaker, outside_quotes, quote_marks, reading_units, split_sentences
 
 _NUM = re.compile(r"\d+(?:[.,]\d+)*")
 MIN_COVERAGE = 0.4  # share of a sentence's content lemmas its support must hold
@@ -176,6 +176,9 @@ class Verifier:
             return Verdict(text, False, "speaker", "quoted speech without its speaker", spans)
         if best in whole.unspoken and not names_speaker(text):  # ... though the brief dropped the quote marks
             return Verdict(text, False, "speaker", "someone's words in the article, their speaker not named", spans)
+        unquoted = _unquoted(text, whole)
+        if unquoted is not None:
+            return Verdict(text, False, "attribution", unquoted[0], spans, mended=unquoted[1])
         dropped = _attribution_dropped(doc, sup_docs)
         if dropped:
             return Verdict(text, False, "attribution", dropped, spans)
@@ -242,6 +245,8 @@ class _Whole:
     # has one ("possible"), else None
     hedges: dict[str, str | None]
     headline: str = ""  # the page's headline, whose names and numbers are the page's too
+    # the article's quotations of QUOTED_WORDS words or more, as :func:`_said_words` spells them
+    quotations: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, text: str, docs: list[Any], headline: str = "") -> _Whole:
@@ -266,7 +271,45 @@ class _Whole:
         quoted = [u for u in reading_units(text) if u.problem == "quote without speaker"]
         unspoken = frozenset(i for u in quoted for i in range(u.first, u.last + 1))
         names = _name_letters(text) + ("\n" + _name_letters(headline) if headline else "")
-        return cls(verbs, numbers, outcomes, names, unspoken, futures, hedges, headline)
+        quotations = tuple(
+            dict.fromkeys(
+                said
+                for line in text.split("\n")
+                for a, b in quote_marks(line).spans
+                if len((said := _said_words(line[a + 1 : b])).split()) >= QUOTED_WORDS
+            )
+        )
+        return cls(verbs, numbers, outcomes, names, unspoken, futures, hedges, headline, quotations)
+
+
+# A quotation of this many words or more is someone's words wherever a brief tells it: "the last
+# great Mafioso of the century" (how The New York Times Magazine described Gigante); a shorter one
+# is mostly a name or a term set off ("next generation MacBook Pro").
+QUOTED_WORDS = 5
+
+
+def _said_words(text: str) -> str:
+    """Its words, lower case, one space apart and padded: a quotation found whole in a sentence."""
+    return " " + " ".join(re.findall(r"\w+", text.replace("’", "'").casefold())) + " "
+
+
+def _unquoted(text: str, whole: _Whole) -> tuple[str, str | None] | None:
+    """(why, the sentence without it) when the sentence tells a quotation of the article in its
+    own voice (no quote marks, no speaker): an appositive ("Gigante, the last great Mafioso of the
+    century, died") is cut out (None when the quotation is no such aside); None when it tells none."""
+    if names_speaker(text):
+        return None
+    own = _said_words(outside_quotes(text))
+    said = next((q for q in whole.quotations if q in own), None)
+    if said is None:
+        return None
+    why = f"'{said.strip()}' is someone's words in the article, told here as the brief's own"
+    words = r"\W+".join(map(re.escape, said.split()))
+    aside = re.search(rf",\s*{words}\s*(,|(?=[.!?]$))", text, re.IGNORECASE)
+    if aside is None:
+        return why, None
+    cut = text[: aside.start()] + (" " if aside.group(1) == "," else "") + text[aside.end() :]
+    return why, " ".join(cut.split()).replace(" .", ".")
 
 
 def _unasserted(tok: Any, depth: int = 0) -> str | None:

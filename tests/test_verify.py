@@ -100,6 +100,24 @@ def test_what_one_side_says_is_not_told_as_fact(verifier, sentence, reason):
     assert v.supported == (reason is None) and v.reason == reason, (v.reason, v.detail)
 
 
+def test_a_quotation_told_in_the_briefs_own_voice_is_an_attribution_error_and_an_aside_is_cut(verifier):
+    article = (
+        'Vincent "The Chin" Gigante died on Monday in a federal prison. He was the man described by '
+        'The New York Times Magazine as "the last great Mafioso of the century." Apple showed its '
+        '"next generation MacBook Pro" on Monday.'
+    )
+    aside, told, credited, short = verifier.check(article, [
+        'Vincent "The Chin" Gigante, the last great Mafioso of the century, died on Monday.',
+        "Gigante was the last great Mafioso of the century.",
+        'He was described by The New York Times Magazine as "the last great Mafioso of the century."',
+        "Apple showed its next generation MacBook Pro on Monday.",  # a name set off, not anyone's words
+    ])  # fmt: skip
+    assert (aside.supported, aside.reason) == (False, "attribution"), aside
+    assert aside.mended == 'Vincent "The Chin" Gigante died on Monday.'
+    assert (told.supported, told.reason, told.mended) == (False, "attribution", None), told
+    assert credited.supported and short.supported, (credited, short)
+
+
 def test_words_of_a_quotation_whose_speaker_is_in_another_paragraph_are_a_speaker_defect(verifier):
     article = (
         'Writing about his illness, the critic Adrian Gill had said he had "an embarrassment of cancer."\n'
