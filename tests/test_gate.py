@@ -142,6 +142,21 @@ def test_a_lost_tldr_is_the_lead_sentence_moved_up_from_the_summary_not_a_lesser
     assert [s.text for p in res.paragraphs for s in p] == [summit]  # said once, as the TLDR
 
 
+def test_a_tldr_whose_pronoun_points_at_no_one_gives_way_to_a_sentence_that_names_them():
+    text = (
+        "If only he'll wear those gold lame pants.\n"
+        "Hugh Jackman will host this year's Oscars, the academy said on Friday.\n"
+        "Jackman has hosted the Tony Awards three times."
+    )
+    quip, news, tonys = (s.text for s in split_sentences(text))
+    res = finalize(Article(source="t", text=text), [quip], [[tonys]], 1.0)
+    assert [s.text for s in res.tldr] == [news]
+    assert any(g["text"] == quip and "(does not read on its own)" in g["unsupported"] for g in res.gated)
+    # a pronoun after a name reads on its own
+    named = "If Jackman wears those gold lame pants, he will please the crowd."
+    assert finalize(Article(source="t", text=text + "\n" + named), [named], [[tonys]], 1.0).tldr[0].text == named
+
+
 def test_a_lost_tldr_is_the_articles_opening_cut_to_fit_its_bound_not_background():
     text = (
         "Scientists on Monday unveiled the first global geological map of Saturn's moon Titan including vast plains "

@@ -222,6 +222,9 @@ _LEANS = (
     r"^\W*(?:But|And|Or|So|Yet|However|Meanwhile|Still|Also|Instead|Moreover|Furthermore|Nevertheless|Nonetheless|"
     r"Even so|In addition|As a result|Therefore|Thus|Then|He|She|It|They|His|Her|Its|Their|Him|Them|This|These|Those|"
     r"That|Such|The latter|The former|Both|Neither|Another|Others?|"
+    # a pronoun after a lead-in that names no one: "If only he'll wear those gold lame pants."
+    r"(?:If only|If|When|While|Although|Though|Because|Once|Until|Unless|Even if|Even though)"
+    r"\s+(?:he|she|they|his|her|their|him|them)|"
     # a noun that names what the sentence before said: "The action will restore…" (a quality TLDR
     # the gate pasted in, ECB+ 9_1ecbplus), "The move comes after…"
     r"The (?:actions?|move|decision|step|measure|announcement|incident|development|changes?)"

@@ -213,6 +213,8 @@ def check(
     if trouble in ("furniture", "caption") or (trouble or "").startswith(("repetition loop", "run-on")):
         gated.append({"text": text, "unsupported": [f"({trouble})"], "action": "dropped"})
         return None
+    if alone and not trouble and not stands_alone(text):  # "If only he'll wear…": whose "he"?
+        trouble = "does not read on its own"
     bad = problems(text, src, alone) + ([f"({trouble})"] if trouble else [])
     if bad:
         trimmed = _PAREN.sub(lambda m: "" if unsupported(m.group(0), src) else m.group(0), text)
