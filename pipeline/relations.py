@@ -40,6 +40,7 @@ import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from .lang import ENGLISH
@@ -182,6 +183,9 @@ class Verifier:
         dropped = _attribution_dropped(doc, sup_docs)
         if dropped:
             return Verdict(text, False, "attribution", dropped, spans)
+        counted = _miscounted(doc, sup_docs)
+        if counted:
+            return Verdict(text, False, "quantity", counted, spans)
         moved = _moved_number(doc, whole)
         if moved:
             return Verdict(text, False, "quantity", moved, spans)
@@ -599,6 +603,46 @@ def _unbounded(doc: Any, whole: _Whole) -> str | None:
         bounds = [_bound(s) for s in theirs]
         if theirs and all(bounds) and _bound(t) is None:
             return f"{t.text}: the article has '{bounds[0]} {theirs[0].text}'"
+    return None
+
+
+# how many an object word counts, when it says so without a digit: "wounding another" is one more,
+# "wounding both" two
+_COUNTING = MappingProxyType({"another": 1, "both": 2})
+
+
+def _count(tok: Any) -> int | None:
+    """How many a verb's object ``tok`` counts: "another", "both", or a number word or digits
+    before it ("two managers"); None when it does not say."""
+    if tok.lower_ in _COUNTING:
+        return _COUNTING[tok.lower_]
+    for c in tok.children:
+        if c.dep_ == "nummod" or (c.dep_ == "det" and c.lower_ in _COUNTING):
+            word = c.lower_.replace(",", "")
+            return _COUNTING.get(word) or ENGLISH.number_words.get(word) or (int(word) if word.isdigit() else None)
+    return None
+
+
+def _miscounted(doc: Any, support: list[Any]) -> str | None:
+    """A verb whose object the sentence counts as one ("…and wounding another") where its support
+    sentence counts that verb's object as more, or the other way round ("wounding both and killing
+    a receptionist": two were wounded). Only words that count without a digit ("another", "both")
+    are read on the sentence's side; digits and number words are the number checks' own."""
+    theirs: dict[str, list[Any]] = {}
+    for d in support:
+        for v in d:
+            if v.pos_ == "VERB":
+                theirs.setdefault(v.lemma_.casefold(), []).extend(c for c in v.children if c.dep_ == "dobj")
+    for t in doc:
+        if t.dep_ != "dobj" or t.head.pos_ != "VERB" or not (t.lower_ in _COUNTING or any(
+            c.dep_ == "det" and c.lower_ in _COUNTING for c in t.children
+        )):  # fmt: skip
+            continue
+        mine = _count(t)
+        counts = {n for o in theirs.get(t.head.lemma_.casefold(), []) if (n := _count(o)) is not None}
+        if mine is not None and counts and mine not in counts:
+            said = next(o for o in theirs[t.head.lemma_.casefold()] if _count(o) is not None)
+            return f"'{t.head.text} {t.text}' counts {mine}; the article has '{t.head.text} {said.text}'"
     return None
 
 

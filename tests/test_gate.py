@@ -157,6 +157,25 @@ def test_a_tldr_whose_pronoun_points_at_no_one_gives_way_to_a_sentence_that_name
     assert finalize(Article(source="t", text=text + "\n" + named), [named], [[tonys]], 1.0).tldr[0].text == named
 
 
+def test_he_said_gets_the_speakers_name_when_the_brief_never_named_them():
+    text = (
+        "A fired accountant opened fire at his former office in Troy on Monday.\n"
+        "LaCalamita had been fired last Thursday and bought a shotgun on Friday, Scherlinck said.\n"
+        "He said police found an empty shell box in a dumpster outside the apartment.\n"
+        "The two wounded managers were in a stable condition on Tuesday.\n"
+        + " ".join(f"Witness number {n} told reporters the building was evacuated within minutes." for n in range(9))
+    )
+    lead, fired, box, managers = (s.text for s in split_sentences(text)[:4])
+    cut = "LaCalamita had been fired last Thursday."
+    res = finalize(Article(source="t", text=text), [lead], [[cut, box, managers]], 1.0)
+    said = [s.text for p in res.paragraphs for s in p]
+    assert "Scherlinck said police found an empty shell box in a dumpster outside the apartment." in said
+    assert box not in said
+    # once the brief has named him, "He" may stay
+    named = finalize(Article(source="t", text=text), [lead], [[fired, box, managers]], 1.0)
+    assert box in [s.text for p in named.paragraphs for s in p]
+
+
 def test_a_lost_tldr_is_the_articles_opening_cut_to_fit_its_bound_not_background():
     text = (
         "Scientists on Monday unveiled the first global geological map of Saturn's moon Titan including vast plains "

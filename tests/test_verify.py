@@ -118,6 +118,21 @@ def test_a_quotation_told_in_the_briefs_own_voice_is_an_attribution_error_and_an
     assert credited.supported and short.supported, (credited, short)
 
 
+def test_another_where_the_article_counts_both_is_a_quantity_error(verifier):
+    article = (
+        "The fired accountant opened fire on his bosses, wounding both and killing a receptionist, police said. "
+        "Firefighters rescued one woman and carried another to safety."
+    )
+    one, both, same = verifier.check(article, [
+        "The fired accountant opened fire on his bosses, killing a receptionist and wounding another.",
+        "The fired accountant opened fire on his bosses, wounding both and killing a receptionist.",
+        "Firefighters rescued one woman and carried another to safety.",
+    ])  # fmt: skip
+    assert (one.supported, one.reason) == (False, "quantity"), one
+    assert "both" in str(one.detail)
+    assert both.supported and same.supported, (both, same)
+
+
 def test_words_of_a_quotation_whose_speaker_is_in_another_paragraph_are_a_speaker_defect(verifier):
     article = (
         'Writing about his illness, the critic Adrian Gill had said he had "an embarrassment of cancer."\n'

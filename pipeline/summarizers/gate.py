@@ -353,6 +353,7 @@ def finalize(
         used_lead = ", used lead sentences" if lead else " (the TLDR is all the lead says)"
         gated.append({"text": "", "unsupported": [], "action": f"summary empty after the gate{used_lead}"})
     paras = _filled(paras, tldr_out, src, gated, retold)
+    _name_speakers(tldr_out, paras, src, gated)
     # a short article gets a short brief (base.BRIEF_SHARE), never itself back
     budget = summary_budget(len(article.text.split()), sum(len(t.text.split()) for t in tldr_out), summary_words)
     flat = [s for p in paras for s in p]
@@ -374,6 +375,34 @@ def finalize(
 # The TLDR's source (not just any sentence it overlaps) keeps "Casey will wrap up his preparation
 # at the Shell Houston Open, the site of his only PGA Tour victory." under a TLDR on his victory.
 RETOLD = 0.55
+
+
+# "He said police found a box…" after a sentence that names no speaker: in the article "He" is the
+# one the sentence before it quotes ("…bought a shotgun and shells on Friday, Scherlinck said."),
+# who in the brief would be the last man it names (the suspect)
+_HE_SAID = re.compile(r"^(?:He|She) (?=(?:said|says|added|told|explained|noted|insisted|warned|stressed)\b)")
+_SAID_BY = re.compile(r",\s+(?:[\w.'-]+\s+)*?([A-Z][\w'-]+)\s+(?:said|says|added)\.[\"”’']*$")
+
+
+def _name_speakers(
+    tldr: Sequence[SummarySentence], paras: list[list[SummarySentence]], src: Source, gated: list[dict[str, object]]
+) -> None:  # fmt: skip
+    """A summary sentence that opens "He said" (she, added…) gets the speaker's name for its
+    pronoun, in place, when the article sentence before its own ends on whose words those were
+    ("…, Scherlinck said.") and the brief has not named them: its "He" would point at whoever the
+    brief named last."""
+    told = " ".join(t.text for t in tldr)
+    for s in (s for p in paras for s in p):
+        at = src.at(s.support[0][0]) if s.support and _HE_SAID.match(s.text) else None
+        by = _SAID_BY.search(src.sentences[at - 1].text) if at else None
+        if by is not None:
+            name = by.group(1)  # "…, Troy police Lt. Gerry Scherlinck said.": "Scherlinck"
+            if not re.search(rf"\b{re.escape(name)}\b", told):
+                new = _HE_SAID.sub(name + " ", s.text, count=1)
+                why = f'("{s.text.split()[0]}" points at no one the brief names: the article means {name})'
+                gated.append({"text": s.text, "unsupported": [why], "action": "mended", "kept": new})
+                s.text = new
+        told += " " + s.text
 
 
 def _written_from(text: str, src: Source) -> int | None:
