@@ -180,7 +180,9 @@ class Verifier:
         unquoted = _unquoted(text, whole)
         if unquoted is not None:
             return Verdict(text, False, "attribution", unquoted[0], spans, mended=unquoted[1])
-        dropped = _attribution_dropped(doc, sup_docs)
+        # what someone said that the article then reports denied is their claim, whoever they are
+        disputed = any(k in whole.denials for i in support for k in range(i + 1, i + 1 + DENIAL_REACH))
+        dropped = _attribution_dropped(doc, sup_docs, disputed)
         if dropped:
             return Verdict(text, False, "attribution", dropped, spans)
         counted = _miscounted(doc, sup_docs)
@@ -251,6 +253,8 @@ class _Whole:
     headline: str = ""  # the page's headline, whose names and numbers are the page's too
     # the article's quotations of QUOTED_WORDS words or more, as :func:`_said_words` spells them
     quotations: tuple[str, ...] = ()
+    # the sentences that deny what someone claims ("The military has denied the claims.")
+    denials: frozenset[int] = frozenset()
 
     @classmethod
     def of(cls, text: str, docs: list[Any], headline: str = "") -> _Whole:
@@ -283,7 +287,8 @@ class _Whole:
                 if len((said := _said_words(line[a + 1 : b])).split()) >= QUOTED_WORDS
             )
         )
-        return cls(verbs, numbers, outcomes, names, unspoken, futures, hedges, headline, quotations)
+        denials = frozenset(k for k, d in enumerate(docs) if any(_denies(t) for t in d))
+        return cls(verbs, numbers, outcomes, names, unspoken, futures, hedges, headline, quotations, denials)
 
 
 # A quotation of this many words or more is someone's words wherever a brief tells it: "the last
@@ -757,10 +762,26 @@ def _reported(doc: Any) -> list[tuple[set[int], Any, set[int]]]:
     return out
 
 
-def _attribution_dropped(doc: Any, support: list[Any]) -> str | None:
+# A denial answers the claims of the sentences just before it: "Local official Miabek Lang said at
+# least 12 people had been killed and 20 wounded." + "The Sudanese military … has denied the claims."
+DENIAL_REACH = 2
+
+
+def _denies(tok: Any) -> bool:
+    """A verb that denies a claim: "denied the claims", "rejected the allegations", "disputes the
+    report" (not "denied the charges": a plea, which leaves what the police said as it was)."""
+    return (
+        tok.pos_ == "VERB"
+        and tok.lemma_.casefold() in ENGLISH.denying
+        and any(c.dep_ in {"dobj", "obj"} and c.lemma_.casefold() in ENGLISH.claim_nouns for c in tok.children)
+    )
+
+
+def _attribution_dropped(doc: Any, support: list[Any], disputed: bool = False) -> str | None:
     """The sentence states as fact what its support attributes to someone: its content is the
     reported part of an opinion ("X claimed C"), or it reuses the speaker's quoted words
-    (X said the closures were "rushed" -> "the closures are 'rushed'"), and it names no speaker."""
+    (X said the closures were "rushed" -> "the closures are 'rushed'"), and it names no speaker.
+    ``disputed``: the article reports what its support says denied, so anyone's "said" is a claim."""
     if any(t.lemma_.casefold() in _REPORT and t.pos_ == "VERB" or t.lower_ in _ATTRIBUTED for t in doc):
         return None
     mine = _content(doc)
@@ -778,8 +799,8 @@ def _attribution_dropped(doc: Any, support: list[Any]) -> str | None:
             # one side's claim, its predicate told in the brief's voice (fused into a longer
             # sentence, so no share of the whole is asked): "critics say the vote is a sham"
             partisan = (
-                who is not None and who.lemma_.casefold() in _PARTISANS and len(shared & said) >= 3
-                and _claim_word(sup, content) in mine
+                who is not None and (who.lemma_.casefold() in _PARTISANS or disputed)
+                and len(shared & said) >= (2 if disputed else 3) and _claim_word(sup, content) in mine
             )  # fmt: skip
             if opinion or quoting or partisan:
                 speaker = " ".join(t.text for t in who.subtree) if who is not None else verb.text
@@ -816,6 +837,11 @@ def _swapped_roles(doc: Any, support: list[Any]) -> str | None:
         same_verb = [(a, p) for a, v, p in theirs if v == verb]
         agents = [a for a, _ in same_verb if a]
         patients = [p for _, p in same_verb if p]
+        # a name acting on a name it is part of: "ATI acquires … ATI Technologies", where AMD does
+        # (unless the article has it so: "Apple sued Apple Corps")
+        part_of = agent and patient and agent != patient and set(agent.split()) <= set(patient.split())
+        if agent and patient and part_of and not any(agent in a for a in agents):
+            return f"{agent} as who '{verb}' {_shown(patient)}, which it is part of (the source does not say so)"
         if agent and agents and not any(agent in a for a in agents):
             if agent in named:  # someone the support names, in another role
                 return f"{agent} as who '{verb}' (the source says {'; '.join(sorted(_shown(a) for a in agents))})"

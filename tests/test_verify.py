@@ -133,6 +133,36 @@ def test_another_where_the_article_counts_both_is_a_quantity_error(verifier):
     assert both.supported and same.supported, (both, same)
 
 
+def test_a_claim_the_article_reports_denied_is_a_claim_whoever_made_it(verifier):
+    article = (
+        "South Sudanese officials have condemned Sudan after an aerial bombardment of a refugee camp. "
+        "Local official Miabek Lang said at least 12 people had been killed and 20 wounded. "
+        "The Sudanese military has denied the claims. "
+        "Police said a 45-year-old man was arrested in Leeds on Friday. He denied the charges."
+    )
+    told, credited, arrested = verifier.check(article, [
+        "Sudan bombed a refugee camp, killing 12 people and wounding 20.",
+        "Local official Miabek Lang said at least 12 people had been killed and 20 wounded.",
+        "A 45-year-old man was arrested in Leeds on Friday.",  # a plea answers the charges, not the police
+    ])  # fmt: skip
+    assert (told.supported, told.reason) == (False, "attribution"), told
+    assert credited.supported and arrested.supported, (credited, arrested)
+
+
+def test_a_name_acting_on_a_name_it_is_part_of_is_a_role_error(verifier):
+    article = (
+        "Advanced Micro Devices (AMD) announced its decision to acquire Canadian graphic cards manufacturer "
+        "ATI Technologies. Apple sued Apple Corps over the logo in 2003."
+    )
+    itself, right, named = verifier.check(article, [
+        "ATI acquires Canadian graphics card manufacturer ATI Technologies.",
+        "AMD acquires Canadian graphics card manufacturer ATI Technologies.",
+        "Apple sued Apple Corps over the logo.",  # the article's own: one name in another
+    ])  # fmt: skip
+    assert (itself.supported, itself.reason) == (False, "roles"), itself
+    assert right.supported and named.supported, (right, named)
+
+
 def test_words_of_a_quotation_whose_speaker_is_in_another_paragraph_are_a_speaker_defect(verifier):
     article = (
         'Writing about his illness, the critic Adrian Gill had said he had "an embarrassment of cancer."\n'

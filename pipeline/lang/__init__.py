@@ -75,6 +75,8 @@ class Language:
     opinion_lemmas: frozenset[str]  # of those, the ones that make what follows an opinion
     attributed: frozenset[str]  # adverbs and participles that attribute a claim ("reportedly")
     partisans: frozenset[str]  # speakers whose plain "say" is one side's claim ("critics say")
+    denying: frozenset[str]  # verbs that deny a claim ("denied the claims")
+    claim_nouns: frozenset[str]  # what such a verb denies: a claim, not a charge
     negators: frozenset[str]  # words that negate a verb besides the parser's ``neg`` relation
     # what makes a parsed verb not asserted (relations.py): "could have been attacked", "if he
     # wins", "plans to close", "reportedly killed"; a brief that asserts it states a possibility as fact
