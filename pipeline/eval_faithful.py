@@ -37,9 +37,9 @@ ALL_LABELS = tuple(sorted(LABELS.parent.glob("faithfulness-labels*.jsonl")))
 # sites and kinds of page (reviews, blogs, op-eds, results) the checks were not built on
 PAGE_LABELS = LABELS.parent / "pages-labels.jsonl"
 
-# the quality briefs of 60 articles of the story set (ECB+ news and blog posts of many outlets, one
-# per event, picked at random; bench/briefs.py on them with their headlines), read the same way
-# after the checks of the 2026-12-07 sessions were built: articles none of the checks were built on
+# the quality briefs of 150 articles of the story set (ECB+ news and blog posts of many outlets, picked
+# at random in five draws, one per event while events lasted; bench/briefs.py on them with their
+# headlines), each draw read blind by the code of its day: articles none of the checks were built on
 NEWS_LABELS = LABELS.parent / "news-labels.jsonl"
 NEWS_ARTICLES = LABELS.parent / "stories-ecbplus.jsonl.gz"
 
