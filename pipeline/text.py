@@ -526,12 +526,13 @@ def _bridged_paragraphs(text: str, sentences: list[Sentence]) -> set[int]:
     run: list[int] | None = None  # the paragraphs since a quotation was left open, the open one first
     for p in paragraphs:
         line = lines[p]
-        marks = [i for i in quote_marks(line).stray if line[i] in _DOUBLE]
-        if run is not None and not marks and not quote_marks(line).spans:
+        q = quote_marks(line)
+        marks = [i for i in q.stray if line[i] in _DOUBLE]
+        if run is not None and not marks and not q.spans:
             run.append(p)
             continue
         # this paragraph closes what the open one opened
-        closes = bool(marks) and not _opens(line, marks[0]) and all(a > marks[0] for a, _ in quote_marks(line).spans)
+        closes = bool(marks) and not _opens(line, marks[0]) and all(a > marks[0] for a, _ in q.spans)
         if run is not None and len(run) > 1 and closes:
             said = [lines[k] for k in run] + [line[: marks[0]]]
             talks = any(_FIRST_PERSON.search(x) or _SPOKEN.search(x) for x in said)
