@@ -616,16 +616,24 @@ def _unbounded(doc: Any, whole: _Whole) -> str | None:
 _COUNTING = MappingProxyType({"another": 1, "both": 2})
 
 
-def _count(tok: Any) -> int | None:
-    """How many a verb's object ``tok`` counts: "another", "both", or a number word or digits
-    before it ("two managers"); None when it does not say."""
+def _word_count(tok: Any) -> int | None:
+    """How many a verb's object ``tok`` counts in a word that counts without a digit: "another"
+    (one more), "both", as the object or its determiner; None when it has no such word."""
     if tok.lower_ in _COUNTING:
         return _COUNTING[tok.lower_]
-    for c in tok.children:
-        if c.dep_ == "nummod" or (c.dep_ == "det" and c.lower_ in _COUNTING):
-            word = c.lower_.replace(",", "")
-            return _COUNTING.get(word) or ENGLISH.number_words.get(word) or (int(word) if word.isdigit() else None)
-    return None
+    return next((_COUNTING[c.lower_] for c in tok.children if c.dep_ == "det" and c.lower_ in _COUNTING), None)
+
+
+def _count(tok: Any) -> int | None:
+    """How many a verb's object ``tok`` counts: :func:`_word_count`, or a number word or digits
+    before it ("two managers"); None when it does not say."""
+    said = _word_count(tok)
+    if said is not None:
+        return said
+    word = next((c.lower_.replace(",", "") for c in tok.children if c.dep_ == "nummod"), None)
+    if word is None:
+        return None
+    return ENGLISH.number_words.get(word) or (int(word) if word.isdigit() else None)
 
 
 def _miscounted(doc: Any, support: list[Any]) -> str | None:
@@ -633,21 +641,18 @@ def _miscounted(doc: Any, support: list[Any]) -> str | None:
     sentence counts that verb's object as more, or the other way round ("wounding both and killing
     a receptionist": two were wounded). Only words that count without a digit ("another", "both")
     are read on the sentence's side; digits and number words are the number checks' own."""
-    theirs: dict[str, list[Any]] = {}
+    theirs: dict[str, list[tuple[int, Any]]] = {}  # verb lemma -> (count, object) of its counted objects
     for d in support:
         for v in d:
             if v.pos_ == "VERB":
-                theirs.setdefault(v.lemma_.casefold(), []).extend(c for c in v.children if c.dep_ == "dobj")
+                for o in (c for c in v.children if c.dep_ == "dobj"):
+                    if (n := _count(o)) is not None:
+                        theirs.setdefault(v.lemma_.casefold(), []).append((n, o))
     for t in doc:
-        if t.dep_ != "dobj" or t.head.pos_ != "VERB" or not (t.lower_ in _COUNTING or any(
-            c.dep_ == "det" and c.lower_ in _COUNTING for c in t.children
-        )):  # fmt: skip
-            continue
-        mine = _count(t)
-        counts = {n for o in theirs.get(t.head.lemma_.casefold(), []) if (n := _count(o)) is not None}
-        if mine is not None and counts and mine not in counts:
-            said = next(o for o in theirs[t.head.lemma_.casefold()] if _count(o) is not None)
-            return f"'{t.head.text} {t.text}' counts {mine}; the article has '{t.head.text} {said.text}'"
+        mine = _word_count(t) if t.dep_ == "dobj" and t.head.pos_ == "VERB" else None
+        counted = theirs.get(t.head.lemma_.casefold(), [])
+        if mine is not None and counted and all(n != mine for n, _ in counted):
+            return f"'{t.head.text} {t.text}' counts {mine}; the article has '{t.head.text} {counted[0][1].text}'"
     return None
 
 
