@@ -91,6 +91,23 @@ def test_the_gate_rewrites_a_flagged_tldr_once_else_puts_its_support_sentence_in
     assert [s.text for s in off.tldr] == [wrong]
 
 
+def test_a_rewrite_that_says_again_a_count_it_was_flagged_for_is_not_taken():
+    """Told "invented: three, times, win", the writer put the draw right and kept "three times":
+    the TLDR's own threshold (a quarter of its words) lets two such words of thirteen through."""
+    art = Article(source="t", text=TEXT)
+    summary = [["Sevilla had led through a first-half penalty from Kevin Gameiro after a foul on Vitolo."]]
+    wrong = "Aduriz struck three times late in the second half to win at Sevilla on Sunday."
+    again = "Aduriz struck three times late in the second half to secure a 1-1 draw at Sevilla on Sunday."
+    flagged = judge(wrong, SRC, alone=True)
+    assert flagged.reason == "invented" and "three" in flagged.detail.split(", ")
+    assert judge(again, SRC, alone=True).supported  # the threshold alone passes it
+    res = finalize(art, [wrong], summary, 1.0, support_check=True, rewrite=lambda *a: again)
+    assert [s.text for s in res.tldr] == [TEXT.split(" Sevilla had")[0]]
+    assert not any(g["action"] == "rewritten" for g in res.gated)
+    assert flagged.counts_kept(again) == ["three"]  # "times" may be right where it is now: not a count
+    assert flagged.counts_kept(again, allowed="He scored three times.") == []  # the writer was shown it
+
+
 def test_a_summary_sentence_keeps_the_articles_words_even_when_its_words_are_all_there():
     """The writer's errors sat in sentences it reworded, also in those made of the article's own
     words; a summary sentence is an article sentence or one cut from it, never written again."""

@@ -55,6 +55,7 @@ CONTRADICTS = frozenset({"number", "negation", "roles", "attribution", "entity",
 _TOKEN = re.compile(r"\w+(?:[-']\w+)*")
 _SUFFIX = re.compile(ENGLISH.suffixes)  # a crude English stemmer (pipeline/lang/en.py)
 _UNCUT = ENGLISH.uncut
+_COUNTS = frozenset(ENGLISH.number_words) - {"a"}
 
 
 @dataclass(slots=True)
@@ -76,6 +77,16 @@ class Judgement:
 
     def why(self) -> str:
         return f"{self.reason}: {self.detail}" if self.detail else str(self.reason)
+
+    def counts_kept(self, text: str, allowed: str = "") -> list[str]:
+        """The counts ("two", "3") among the words this "invented" verdict found that ``text``
+        still says, unless ``allowed`` (what the writer was shown) has them: told that "two" was
+        wrong, a rewrite that says "two" again has not put it right. (Only counts: another word
+        it was told of may be right in the new sentence, "earn a 1-1 draw" for "earn a win".)"""
+        if self.reason != "invented" or not self.detail:
+            return []
+        told = set(self.detail.split(", ")) - content_words(allowed)
+        return sorted(w for w in content_words(text) & told if w.isdigit() or w in _COUNTS)
 
 
 def _aligned(words: list[str], theirs: list[str]) -> list[int] | None:
