@@ -268,8 +268,8 @@ class _Whole:
                 if t.pos_ in {"VERB", "AUX"} and _future(t):
                     futures.append(_objects(t))
                 if t.pos_ == "NOUN":
-                    key, hedge = _noun_key(t), _hedge(t)
-                    hedges[key] = hedge if hedges.get(key, hedge) is not None else None
+                    for key, hedge in [(_noun_key(t), _hedge(t)), *_adjective_hedges(t)]:
+                        hedges[key] = hedge if hedges.get(key, hedge) is not None else None
                 if t.pos_ == "VERB":
                     verbs.setdefault(t.lemma_.casefold(), []).append(t)
                 elif t.pos_ == "NOUN" and t.lemma_.casefold() in ENGLISH.outcome_nouns:
@@ -439,6 +439,19 @@ def _hedge(tok: Any) -> str | None:
     return None
 
 
+def _adjective_hedges(tok: Any) -> list[tuple[str, str | None]]:
+    """Each adjective before the noun, keyed with it ("drunk driver"), and the adverb that makes
+    it a claim ("an allegedly drunk driver": "allegedly"), else None. Keyed so: the article tells
+    "the driver" plainly once it has said he is allegedly drunk."""
+    out: list[tuple[str, str | None]] = []
+    for c in tok.children:
+        if c.dep_ == "amod" and c.i < tok.i:
+            said = [g.lower_ for g in c.children if g.dep_ == "advmod" and g.i < c.i]
+            hedge = said[0] if said and said[0] in ENGLISH.hedging_adverbs else None
+            out.append((f"{c.lemma_.casefold()} {_noun_key(tok)}", hedge))
+    return out
+
+
 def _unhedged(doc: Any, whole: _Whole) -> tuple[str, str] | None:
     """A noun the sentence tells plainly ("Two gang members are under arrest") that the article
     gives only with a hedge at every mention ("Two possible gang members…", "the suspected
@@ -446,7 +459,12 @@ def _unhedged(doc: Any, whole: _Whole) -> tuple[str, str] | None:
     for t in doc:
         if t.pos_ != "NOUN" or _hedge(t) or any(w.lower_ in ENGLISH.hedging_adverbs for w in t.head.children):
             continue
-        hedge = whole.hedges.get(_noun_key(t))
+        adjectives = _adjective_hedges(t)
+        if any(h for _, h in adjectives):
+            continue
+        hedge = whole.hedges.get(_noun_key(t)) or next(
+            (whole.hedges[k] for k, _ in adjectives if whole.hedges.get(k)), None
+        )
         if hedge is None or _claimed(t):
             continue
         mods = [c for c in t.children if c.dep_ in {"compound", "amod", "nmod"} and c.i < t.i]

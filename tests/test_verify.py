@@ -291,6 +291,24 @@ def test_a_hedge_the_article_gives_at_every_mention_is_put_back(verifier):
     assert x.supported, (x.reason, x.detail)
 
 
+def test_an_adjective_the_article_hedges_at_every_mention_gets_its_hedge_back(verifier):
+    # unseen news (ECB+ 21_12): "killed by an allegedly drunk driver", then "The driver was taken
+    # to the precinct": the driver is told plainly once he is introduced, his drunkenness never
+    text = (
+        "A grandmother was killed by an allegedly drunk driver who fled the scene, the district attorney said. "
+        "The driver was taken to the 112th Precinct."
+    )
+    (v,) = verifier.check(text, ["A grandmother was killed by a drunk driver."])
+    assert v.reason == "modality", (v.reason, v.detail)
+    assert v.mended == "A grandmother was killed by an allegedly drunk driver.", v.mended
+    # the brief keeps the hedge, or the article tells the drunk driver plainly too: nothing to put back
+    (w,) = verifier.check(text, ["A grandmother was killed by an allegedly drunk driver."])
+    assert w.reason != "modality", (w.reason, w.detail)
+    plain = text + " Witnesses said the drunk driver hit two parked cars."
+    (x,) = verifier.check(plain, ["A grandmother was killed by a drunk driver."])
+    assert x.reason != "modality", (x.reason, x.detail)
+
+
 def test_a_bound_number_mentioned_again_after_the_is_still_a_bound(verifier):
     text = (
         "Up to 100 teachers could be banned from working in schools for life, the agency said. "
