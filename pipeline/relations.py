@@ -197,13 +197,20 @@ class Verifier:
         made_up = _new_name(doc, whole.names)
         if made_up:
             return Verdict(text, False, "name", f"'{made_up}' is no name the article has", spans)
-        # a name or a number of the page's headline is the page's too, whichever sentence tells it
-        sup_letters += "\n" + letters(whole.headline)
+        # a name or a number of the page's headline is the page's too, whichever sentence tells it;
+        # so is a number the sentence after the support tells alone ("Mark Felt … died on Friday.
+        # He was 95."): it tells it of whom the support does ("Mark Felt, 95, died")
+        beside = " ".join(
+            source[i].text
+            for i in sorted({j + 1 for j in support} - set(support))
+            if i < len(source) and src_lemmas[i] and not src_lemmas[i] - set(_NUM.findall(source[i].text))
+        )
+        sup_letters += "\n" + letters(whole.headline) + "\n" + letters(beside)
         for ent in doc.ents:
             if ent.label_ in _ANCHOR_LABELS and letters(ent.text.removeprefix("the ")) not in sup_letters:
                 kind = "number" if ent.label_ == "DATE" and _NUM.search(ent.text) else "entity"
                 return Verdict(text, False, kind, ent.text, spans)
-        sup_numbers = set(_NUM.findall(sup_text)) | set(_NUM.findall(whole.headline))
+        sup_numbers = set(_NUM.findall(sup_text)) | set(_NUM.findall(whole.headline)) | set(_NUM.findall(beside))
         for num in _NUM.findall(doc.text):
             if num not in sup_numbers:
                 return Verdict(text, False, "number", num, spans)
@@ -589,6 +596,8 @@ def _moved_number(doc: Any, whole: _Whole) -> str | None:
         theirs = whole.numbers.get(key, [])
         near = [_around(s) for s in theirs]
         if any((mine | x) & ENGLISH.age_words for x in near):  # "a 32-year-old" is "Adeli, 32,"
+            continue
+        if not all(near):  # "He was 95.": nothing around it there says what it counts ("Felt, 95,")
             continue
         if mine and theirs and not any(_prefixes(mine) & _prefixes(x) for x in near):
             return f"{t.text}: the article has it with {', '.join(sorted(_around(theirs[0]))[:6])}"

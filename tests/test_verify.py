@@ -309,6 +309,31 @@ def test_an_adjective_the_article_hedges_at_every_mention_gets_its_hedge_back(ve
     assert x.reason != "modality", (x.reason, x.detail)
 
 
+def test_a_number_told_alone_next_to_the_support_is_the_supports(verifier):
+    # unseen news (ECB+ 28_10): the obituary's "He was 95." told on its own line; the writer's
+    # "Mark Felt, 95, died on Friday." was dropped for "number: 95" and the TLDR lost the news
+    text = (
+        "Mark Felt, who was known as the informant Deep Throat, died on Friday.\n"
+        "He was 95.\n"
+        "Felt worked as the associate director of the FBI in the 1970s."
+    )
+    ok, off, far = verifier.check(
+        text,
+        [
+            "Mark Felt, 95, died on Friday.",
+            "Mark Felt, 96, died on Friday.",
+            "Felt, 95, worked as the associate director of the FBI in the 1970s.",
+        ],
+    )
+    assert ok.supported, (ok.reason, ok.detail)
+    assert off.reason == "number", (off.reason, off.detail)
+    assert far.reason == "number", (far.reason, far.detail)  # it tells of the sentence before it, not after
+    # a sentence next to the support that says more than the number is no such line
+    said = text.replace("He was 95.", "He was 95 and lived in Santa Rosa with his daughter.")
+    (more,) = verifier.check(said, ["Mark Felt, 95, died on Friday."])
+    assert not more.supported, (more.reason, more.detail)
+
+
 def test_a_bound_number_mentioned_again_after_the_is_still_a_bound(verifier):
     text = (
         "Up to 100 teachers could be banned from working in schools for life, the agency said. "
