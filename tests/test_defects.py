@@ -13,7 +13,7 @@ from pipeline.defects import CLASSES, find, report
 from pipeline.document import Article
 from pipeline.summarizers.extractive import RankerOptions, prepare, select
 from pipeline.summarizers.gate import reframe
-from pipeline.text import is_caption, is_speech, quote_marks, split_sentences, stands_alone, units
+from pipeline.text import is_caption, is_speech, problem, quote_marks, split_sentences, stands_alone, units
 
 
 def kinds(tldr, summary, article="") -> set[str]:
@@ -175,6 +175,15 @@ def test_stray_and_dangling_quote_marks_are_found():
     )
     assert "bad_ending" in kinds([LEAD], [[*CLEAN, "centre back Gerard Pique told reporters. '"]])
     assert "quote_marks" in kinds([LEAD], [["'We are proud to honor Alicia Keys for her artistry.", *CLEAN]])
+
+
+def test_a_quote_mark_spaced_apart_closes_the_quotation_that_is_open():
+    # tokenised text (ECB+): "informant 'Deep Throat, ' died" read as an unclosed quote kept the
+    # obituary's lead sentence out of the brief
+    spaced = "Mark Felt, who was known as the informant 'Deep Throat, ' died on Friday."
+    assert quote_marks(spaced).stray == [] and quote_marks(spaced).spans == [(spaced.index("'"), spaced.index("' d"))]
+    assert problem(spaced) is None
+    assert quote_marks("He said ' no way.").spans == []  # nothing open: no quotation
 
 
 def test_an_opening_quote_goes_with_the_sentence_it_opens():
