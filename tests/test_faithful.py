@@ -46,6 +46,24 @@ def test_a_cut_may_drop_a_lead_in_or_a_tail_but_not_what_makes_its_middle_a_fact
     assert grams.cut("The driver was not hurt.", src, [1]) is False  # a word changed
 
 
+def test_a_cut_may_not_end_before_but_and_the_gate_gives_the_whole_sentence():
+    # unseen news (ECB+ 36_6): cut before "but", the brief held two men the article has released
+    text = (
+        "Police arrested two residents of the commune on polygamy charges on Tuesday, a spokesman said. "
+        "Both men are in the detachment lockup, but are expected to be released once they appear before a judge. "
+        "Their lawyer said the charges would be fought in court. The commune has about 1,000 residents."
+    )
+    src = Source.of(text)
+    grams = Grams(src)
+    held = "Both men are in the detachment lockup."
+    assert grams.cut(held, src, [1]) is False
+    assert grams.cut("Both men are in the detachment lockup, but are expected to be released.", src, [1])
+    assert grams.cut("Police arrested two residents of the commune on polygamy charges.", src, [0])  # a tail
+    art = Article(source="t", text=text)
+    res = finalize(art, ["Two men were arrested on polygamy charges."], [[held]], 1.0, support_check=True)
+    assert [s.text for p in res.paragraphs for s in p][0] == src.sentences[1].text
+
+
 def test_a_changed_outcome_with_the_same_names_is_not_found_and_says_which_words():
     j = judge("Athletic Bilbao won the match at Sevilla 1-1 thanks to Aduriz.", SRC)
     assert j.verdict == "not_found" and j.reason == "invented" and "won" in j.detail.split(", ")

@@ -88,6 +88,7 @@ class Language:
     accusing: frozenset[str]  # what an act is accused of by ("accused of molesting", "suspicion of")
     hedging_adverbs: frozenset[str]  # adverbs that make a verb a possibility ("perhaps", "allegedly")
     uncut: frozenset[str]  # words a sentence cut from the article's may not lose from its middle
+    uncut_tail: frozenset[str]  # ... nor have its cut end before: what they lead in qualifies it
     # a sanction someone "faces" or "risks" is not yet theirs: "faces a 15-year ban" told as
     # "leading to a 15-year ban" states a possibility as the outcome
     outcome_nouns: frozenset[str]  # what is faced before it is given ("ban", "fine", "sentence")

@@ -456,6 +456,9 @@ ENGLISH = Language(
     accusing=frozenset("accuse suspect charge arrest suspicion allegation accusation".split()),
     hedging_adverbs=_HEDGING,
     uncut=_UNCUT,
+    # "Both men are in the lockup, but are expected to be released once they appear before a
+    # justice": cut before "but", the brief holds them
+    uncut_tail=frozenset({"but"}),
     outcome_nouns=frozenset(
         "ban fine suspension sentence jail prison punishment sanction sack sacking dismissal expulsion penalty "
         "relegation deportation extradition disqualification".split()

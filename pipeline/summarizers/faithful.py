@@ -55,6 +55,7 @@ CONTRADICTS = frozenset({"number", "negation", "roles", "attribution", "entity",
 _TOKEN = re.compile(r"\w+(?:[-']\w+)*")
 _SUFFIX = re.compile(ENGLISH.suffixes)  # a crude English stemmer (pipeline/lang/en.py)
 _UNCUT = ENGLISH.uncut
+_UNCUT_TAIL = ENGLISH.uncut_tail
 _COUNTS = frozenset(ENGLISH.number_words) - {"a"}
 
 
@@ -127,12 +128,14 @@ class Grams:
         """Every word of ``sentence``, in order, is a word of one of the article's ``sentences``:
         it is that sentence, or that sentence with words cut (never one with a word changed, nor
         one that lost from its middle a word that makes the rest a fact or a whole: "said",
-        "not", "may", "the bulk of": ``_UNCUT``)."""
+        "not", "may", "the bulk of": ``_UNCUT``; nor one cut before "but": ``_UNCUT_TAIL``)."""
         words = _tokens(sentence)
         for i in sentences:
             theirs = _tokens(src.sentences[i].text)
             at = _aligned(words, theirs)
-            if at is not None and not _UNCUT.intersection(theirs[k] for k in range(at[0], at[-1]) if k not in at):
+            if at is None or theirs[at[-1] + 1 : at[-1] + 2] and theirs[at[-1] + 1] in _UNCUT_TAIL:
+                continue
+            if not _UNCUT.intersection(theirs[k] for k in range(at[0], at[-1]) if k not in at):
                 return True
         return False
 
