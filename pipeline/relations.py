@@ -203,7 +203,7 @@ class Verifier:
         beside = " ".join(
             source[i].text
             for i in sorted({j + 1 for j in support} - set(support))
-            if i < len(source) and src_lemmas[i] and not src_lemmas[i] - set(_NUM.findall(source[i].text))
+            if i < len(source) and _NUMBER_ALONE.match(source[i].text.strip())
         )
         sup_letters += "\n" + letters(whole.headline) + "\n" + letters(beside)
         for ent in doc.ents:
@@ -254,8 +254,8 @@ class _Whole:
     names: str
     unspoken: frozenset[int]  # the sentences that are someone's words, their speaker not beside them
     futures: list[set[str]]  # what each verb the article tells in the future ("will be …") acts on
-    # each noun (with its compounds: "gang member") -> the hedge of its every mention when each
-    # has one ("possible"), else None
+    # each noun (with its compounds: "gang member"), and each adjective with its noun ("drunk|driver"),
+    # -> the hedge of its every mention when each has one ("possible", "allegedly"), else None
     hedges: dict[str, str | None]
     headline: str = ""  # the page's headline, whose names and numbers are the page's too
     # the article's quotations of QUOTED_WORDS words or more, as :func:`_said_words` spells them
@@ -275,7 +275,7 @@ class _Whole:
                 if t.pos_ in {"VERB", "AUX"} and _future(t):
                     futures.append(_objects(t))
                 if t.pos_ == "NOUN":
-                    for key, hedge in [(_noun_key(t), _hedge(t)), *_adjective_hedges(t)]:
+                    for key, hedge in [(_noun_key(t), _hedge(t)), *((k, h) for _, k, h in _adjective_hedges(t))]:
                         hedges[key] = hedge if hedges.get(key, hedge) is not None else None
                 if t.pos_ == "VERB":
                     verbs.setdefault(t.lemma_.casefold(), []).append(t)
@@ -446,16 +446,17 @@ def _hedge(tok: Any) -> str | None:
     return None
 
 
-def _adjective_hedges(tok: Any) -> list[tuple[str, str | None]]:
-    """Each adjective before the noun, keyed with it ("drunk driver"), and the adverb that makes
-    it a claim ("an allegedly drunk driver": "allegedly"), else None. Keyed so: the article tells
-    "the driver" plainly once it has said he is allegedly drunk."""
-    out: list[tuple[str, str | None]] = []
+def _adjective_hedges(tok: Any) -> list[tuple[Any, str, str | None]]:
+    """Each adjective before the noun, its key with the noun ("drunk|driver": apart from the
+    compounds' "gang member") and the adverb that makes it a claim ("an allegedly drunk driver":
+    "allegedly"), else None. Keyed so: the article tells "the driver" plainly once it has said he
+    is allegedly drunk."""
+    out: list[tuple[Any, str, str | None]] = []
     for c in tok.children:
         if c.dep_ == "amod" and c.i < tok.i:
             said = [g.lower_ for g in c.children if g.dep_ == "advmod" and g.i < c.i]
             hedge = said[0] if said and said[0] in ENGLISH.hedging_adverbs else None
-            out.append((f"{c.lemma_.casefold()} {_noun_key(tok)}", hedge))
+            out.append((c, f"{c.lemma_.casefold()}|{_noun_key(tok)}", hedge))
     return out
 
 
@@ -466,16 +467,15 @@ def _unhedged(doc: Any, whole: _Whole) -> tuple[str, str] | None:
     for t in doc:
         if t.pos_ != "NOUN" or _hedge(t) or any(w.lower_ in ENGLISH.hedging_adverbs for w in t.head.children):
             continue
-        adjectives = _adjective_hedges(t)
-        if any(h for _, h in adjectives):
-            continue
-        hedge = whole.hedges.get(_noun_key(t)) or next(
-            (whole.hedges[k] for k, _ in adjectives if whole.hedges.get(k)), None
-        )
-        if hedge is None or _claimed(t):
-            continue
         mods = [c for c in t.children if c.dep_ in {"compound", "amod", "nmod"} and c.i < t.i]
         first = min([c.left_edge for c in mods] + [t], key=lambda c: c.i)
+        hedge = whole.hedges.get(_noun_key(t))
+        if hedge is None:  # the noun is told plainly there; one of its adjectives may not be
+            told_of = [(a, whole.hedges[k]) for a, k, h in _adjective_hedges(t) if h is None and whole.hedges.get(k)]
+            if told_of:  # "a young drunk driver" -> "a young allegedly drunk driver"
+                first, hedge = told_of[0][0].left_edge, told_of[0][1]
+        if hedge is None or _claimed(t):
+            continue
         before, after = doc.text[: first.idx], doc.text[first.idx :]
         if not before.strip(" \"'“‘("):  # the sentence starts there
             word = after.split(" ", 1)[0]
@@ -597,13 +597,16 @@ def _moved_number(doc: Any, whole: _Whole) -> str | None:
         near = [_around(s) for s in theirs]
         if any((mine | x) & ENGLISH.age_words for x in near):  # "a 32-year-old" is "Adeli, 32,"
             continue
-        if not all(near):  # "He was 95.": nothing around it there says what it counts ("Felt, 95,")
+        # "He was 95.": nothing around it there says what it counts ("Felt, 95,"); not compared
+        near = [x for x in near if x]
+        if not near:
             continue
-        if mine and theirs and not any(_prefixes(mine) & _prefixes(x) for x in near):
-            return f"{t.text}: the article has it with {', '.join(sorted(_around(theirs[0]))[:6])}"
+        if mine and not any(_prefixes(mine) & _prefixes(x) for x in near):
+            return f"{t.text}: the article has it with {', '.join(sorted(near[0])[:6])}"
     return None
 
 
+_NUMBER_ALONE = re.compile(ENGLISH.number_alone)
 _BOUND = re.compile(ENGLISH.bounds, re.I)
 _BOUND_AFTER = re.compile(ENGLISH.bounds_after, re.I)
 

@@ -136,11 +136,11 @@ def _role(text: str, i: int) -> tuple[str, str] | None:
     if c == "›":
         return "s", "close"
     if prev in _BEFORE_OPEN:  # 'Stop' and '3' open; 'em and '90s are elisions
-        elision = _ELISION.match(text[i + 1 : i + 6])
-        if prev.isspace() and (nxt.isspace() or i + 1 == len(text)):
+        if prev.isspace() and nxt.isspace():
             # spaced apart as in a tokenised text ("informant 'Deep Throat, ' died"): it can only
             # close a quotation that is open
             return "s", "close?"
+        elision = _ELISION.match(text[i + 1 : i + 6])
         return ("s", "open") if nxt.isalnum() and not elision else None
     if prev.isalnum() and nxt.isalnum():
         return None  # don't, O'Brien

@@ -307,6 +307,10 @@ def test_an_adjective_the_article_hedges_at_every_mention_gets_its_hedge_back(ve
     plain = text + " Witnesses said the drunk driver hit two parked cars."
     (x,) = verifier.check(plain, ["A grandmother was killed by a drunk driver."])
     assert x.reason != "modality", (x.reason, x.detail)
+    # the hedge goes before the adjective it hedges, not before the noun's first modifier
+    young = text.replace("an allegedly drunk", "a young, allegedly drunk")
+    (y,) = verifier.check(young, ["A grandmother was killed by a young drunk driver."])
+    assert y.mended == "A grandmother was killed by a young allegedly drunk driver.", y.mended
 
 
 def test_a_number_told_alone_next_to_the_support_is_the_supports(verifier):
@@ -332,6 +336,11 @@ def test_a_number_told_alone_next_to_the_support_is_the_supports(verifier):
     said = text.replace("He was 95.", "He was 95 and lived in Santa Rosa with his daughter.")
     (more,) = verifier.check(said, ["Mark Felt, 95, died on Friday."])
     assert not more.supported, (more.reason, more.detail)
+    (aged,) = verifier.check(text.replace("He was 95.", "He was 95 years old."), ["Mark Felt, 95, died on Friday."])
+    assert aged.supported, (aged.reason, aged.detail)
+    # a line of a number alone that is no one's age ("They said 12.") is not read so
+    (said12,) = verifier.check(text.replace("He was 95.", "They said 95."), ["Mark Felt, 95, died on Friday."])
+    assert not said12.supported, (said12.reason, said12.detail)
 
 
 def test_a_bound_number_mentioned_again_after_the_is_still_a_bound(verifier):

@@ -89,6 +89,7 @@ class Language:
     hedging_adverbs: frozenset[str]  # adverbs that make a verb a possibility ("perhaps", "allegedly")
     uncut: frozenset[str]  # words a sentence cut from the article's may not lose from its middle
     uncut_tail: frozenset[str]  # ... nor have its cut end before: what they lead in qualifies it
+    number_alone: str  # a sentence telling only a number of whom the one before names ("He was 95.")
     # a sanction someone "faces" or "risks" is not yet theirs: "faces a 15-year ban" told as
     # "leading to a 15-year ban" states a possibility as the outcome
     outcome_nouns: frozenset[str]  # what is faced before it is given ("ban", "fine", "sentence")

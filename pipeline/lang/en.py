@@ -459,6 +459,7 @@ ENGLISH = Language(
     # "Both men are in the lockup, but are expected to be released once they appear before a
     # justice": cut before "but", the brief holds them
     uncut_tail=frozenset({"but"}),
+    number_alone=r"(?i)^(?:he|she|they)\s+(?:was|is|were|are|'s|’s)\s+\d+(?:\s+years?\s+old)?\s*\.?$",
     outcome_nouns=frozenset(
         "ban fine suspension sentence jail prison punishment sanction sack sacking dismissal expulsion penalty "
         "relegation deportation extradition disqualification".split()

@@ -56,7 +56,8 @@ _TOKEN = re.compile(r"\w+(?:[-']\w+)*")
 _SUFFIX = re.compile(ENGLISH.suffixes)  # a crude English stemmer (pipeline/lang/en.py)
 _UNCUT = ENGLISH.uncut
 _UNCUT_TAIL = ENGLISH.uncut_tail
-_COUNTS = frozenset(ENGLISH.number_words) - {"a"}
+_ORDERS = frozenset({"a", "first", "second", "third", "fourth", "fifth"})  # "a" counts one only before a scale
+_COUNTS = {w: n for w, n in ENGLISH.number_words.items() if w not in _ORDERS}
 
 
 @dataclass(slots=True)
@@ -79,15 +80,23 @@ class Judgement:
     def why(self) -> str:
         return f"{self.reason}: {self.detail}" if self.detail else str(self.reason)
 
-    def counts_kept(self, text: str, allowed: str = "") -> list[str]:
-        """The counts ("two", "3") among the words this "invented" verdict found that ``text``
-        still says, unless ``allowed`` (what the writer was shown) has them: told that "two" was
-        wrong, a rewrite that says "two" again has not put it right. (Only counts: another word
-        it was told of may be right in the new sentence, "earn a 1-1 draw" for "earn a win".)"""
+    def counts_kept(self, text: str) -> list[str]:
+        """The counts among the words this "invented" verdict found ("two", "12") that ``text``
+        still says, as a word or in digits: told that "two" was wrong, a rewrite that says "two"
+        or "2" again has not put it right. Only counts: another word it was told of may be right
+        where it stands in the new sentence ("earn a 1-1 draw" after "earn a win")."""
         if self.reason != "invented" or not self.detail:
             return []
-        told = set(self.detail.split(", ")) - content_words(allowed)
-        return sorted(w for w in content_words(text) & told if w.isdigit() or w in _COUNTS)
+        told = {v for w in self.detail.split(", ") if (v := _count(w)) is not None}
+        return [w for w in _TOKEN.findall(text.lower()) if _count(w) in told] if told else []
+
+
+def _count(word: str) -> int | None:
+    """How many a word counts ("two", "12"); None for any other word ("first" is an order, "000"
+    the end of "1,000")."""
+    if word.isdigit():
+        return int(word) if word[0] != "0" or word == "0" else None
+    return _COUNTS.get(word)
 
 
 def _aligned(words: list[str], theirs: list[str]) -> list[int] | None:
@@ -128,14 +137,16 @@ class Grams:
         """Every word of ``sentence``, in order, is a word of one of the article's ``sentences``:
         it is that sentence, or that sentence with words cut (never one with a word changed, nor
         one that lost from its middle a word that makes the rest a fact or a whole: "said",
-        "not", "may", "the bulk of": ``_UNCUT``; nor one cut before "but": ``_UNCUT_TAIL``)."""
+        "not", "may", "the bulk of": ``_UNCUT``; nor one that lost "but" and what it leads in,
+        from its middle or in the first two words of its tail: ``_UNCUT_TAIL``)."""
         words = _tokens(sentence)
         for i in sentences:
             theirs = _tokens(src.sentences[i].text)
             at = _aligned(words, theirs)
-            if at is None or theirs[at[-1] + 1 : at[-1] + 2] and theirs[at[-1] + 1] in _UNCUT_TAIL:
+            if at is None:
                 continue
-            if not _UNCUT.intersection(theirs[k] for k in range(at[0], at[-1]) if k not in at):
+            lost = {theirs[k] for k in range(at[0], at[-1]) if k not in at}
+            if not (_UNCUT | _UNCUT_TAIL) & lost and not _UNCUT_TAIL.intersection(theirs[at[-1] + 1 : at[-1] + 3]):
                 return True
         return False
 

@@ -680,7 +680,7 @@ def _rewritten(
     """``rewrite``'s new version of a sentence the support check flagged (``flagged``), written
     from the article sentence ``at``, when it passes the same checks (names and numbers, reader
     defects, the support check, the relation check: ``holds``) and says none of the counts it was
-    flagged for again (unless that sentence has them), else None."""
+    flagged for again (words that sentence lacks, or the flag would not name them), else None."""
     shown = src.sentences[at].text
     try:
         # from its best support sentence alone: given two, the writer fuses them again
@@ -693,7 +693,7 @@ def _rewritten(
     # told "invented: oregon, two, woodburn", the writer wrote "…killed two police officers…"
     # again (the article: "a police officer"); with one wrong word left of three, the TLDR's
     # own threshold let it through
-    if flagged.counts_kept(new, allowed=shown):
+    if flagged.counts_kept(new):
         return None
     if not _mend_holds(new, text, src, alone, holds):
         return None
